@@ -1,0 +1,3 @@
+from kaffeeklatsch.cli import main
+
+raise SystemExit(main())

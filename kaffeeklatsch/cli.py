@@ -1,0 +1,37 @@
+"""The ``kaffeeklatsch`` console script.
+
+``kaffeeklatsch match ...`` runs the matching engine on CSV files and needs no
+database. Every other sub-command is a Django management command
+(``kaffeeklatsch migrate``, ``kaffeeklatsch runserver``, ``kaffeeklatsch demo``...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from kaffeeklatsch import __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in {"--version", "version"}:
+        print(f"kaffeeklatsch {__version__}")
+        return 0
+    if args and args[0] == "match":
+        from kaffeeklatsch.matching.cli import main as match_main
+
+        return match_main(args[1:])
+    return _django(args)
+
+
+def _django(args: list[str]) -> int:
+    try:
+        from django.core.management import execute_from_command_line
+    except ImportError:  # pragma: no cover - only without the web extras
+        print("kaffeeklatsch: the web application is not installed.", file=sys.stderr)
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaffeeklatsch.settings")
+    execute_from_command_line(["kaffeeklatsch", *args])
+    return 0

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything Kaffeeklatsch needs into ./.venv, and the Debian packages the
+# tests need (Chromium, PostgreSQL) when asked with --test. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WITH_TEST=0
+[[ "${1:-}" == "--test" ]] && WITH_TEST=1
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then "$@";
+    elif command -v sudo >/dev/null; then sudo "$@";
+    else echo "install: need root (or sudo) for: $*" >&2; return 1; fi
+}
+
+apt_packages=()
+if ! python3 -m venv --help >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
+if [[ $WITH_TEST -eq 1 ]]; then
+    command -v chromium >/dev/null || apt_packages+=(chromium)
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
+fi
+if [[ ${#apt_packages[@]} -gt 0 ]]; then
+    echo "install: Debian packages: ${apt_packages[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+if [[ $WITH_TEST -eq 1 ]]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+else
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything (Python packages, Chromium, PostgreSQL) and runs the whole
+# test suite: once on SQLite, then the database tests again on a throwaway
+# PostgreSQL server that this script starts and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh --test
+
+PY=.venv/bin/python
+echo "== tests on SQLite"
+"$PY" -m pytest -q "$@"
+
+if compgen -G "tests/web" >/dev/null; then
+    echo "== database tests on PostgreSQL"
+    source scripts/postgres.sh
+    start_postgres
+    DATABASE_URL="$POSTGRES_URL" "$PY" -m pytest -q -m "not sqlite_only" tests/web "$@"
+fi
