@@ -1,0 +1,441 @@
+"""``kaffeeklatsch match``: one coffee round from CSV files, no database needed.
+
+    kaffeeklatsch match PEOPLE.csv [--history GROUPS.csv ...] [--round N]
+        [--group-size 2] [--repeat-window R] [--max-distance KM] [--seed S]
+        [--out GROUPS.csv] [--lang de|en]
+
+Reads the people and the groups of earlier rounds, runs the matching engine and writes
+the round's GROUPS.csv (to ``--out`` or standard output); that file is the next round's
+``--history``. Messages are German or English (``--lang``, else the locale).
+
+Exit status: 0 on success, 2 for a bad file or option (the message names the line and
+column; nothing is written), 1 if the output cannot be written, 130 when interrupted.
+An existing ``--out`` file is only ever replaced whole, after the round succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import io
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from kaffeeklatsch.matching.csvio import (
+    CsvError,
+    CsvProblem,
+    parse_history,
+    parse_people,
+    write_groups,
+)
+from kaffeeklatsch.matching.model import PastGroup, Person, RoundResult, Rules
+
+__all__ = ["main", "message_language"]
+
+# People from which a run counts as long: progress is then shown even without a terminal.
+LONG_RUN_PEOPLE = 10_000
+# How many problems of a file are printed before the rest are only counted.
+MAX_PROBLEMS = 50
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "description": (
+        "Form one coffee round from a CSV file of people and write its groups as CSV.",
+        "Bildet eine Kaffeerunde aus einer CSV-Datei mit Personen und schreibt die Gruppen "
+        "als CSV.",
+    ),
+    "people": (
+        "the people (CSV: comma or semicolon, UTF-8 or Windows-1252, English or German "
+        "column names)",
+        "die Personen (CSV: Komma oder Semikolon, UTF-8 oder Windows-1252, deutsche oder "
+        "englische Spaltennamen)",
+    ),
+    "history": (
+        "groups of earlier rounds, as this command wrote them (may be given several times)",
+        "Gruppen früherer Runden, wie dieser Befehl sie schreibt (mehrfach möglich)",
+    ),
+    "round": (
+        "number of this round (default: one more than the last round in the history)",
+        "Nummer dieser Runde (Standard: eins mehr als die letzte Runde der Historie)",
+    ),
+    "group_size": ("people per group (default: {default})",
+                   "Personen pro Gruppe (Standard: {default})"),
+    "repeat_window": (
+        "no pair meets again within this many rounds (default: {default})",
+        "kein Paar trifft sich innerhalb so vieler Runden erneut (Standard: {default})",
+    ),
+    "max_distance": (
+        "farthest distance in km for meeting in person (default: {default})",
+        "größte Entfernung in km für Treffen vor Ort (Standard: {default})",
+    ),
+    "seed": ("seed for reproducible rounds (default: {default})",
+             "Startwert für wiederholbare Runden (Standard: {default})"),
+    "out": ("write the groups to this file instead of standard output",
+            "Gruppen in diese Datei statt auf die Standardausgabe schreiben"),
+    "lang": ("language of messages and of the groups file (default: from the locale)",
+             "Sprache der Meldungen und der Gruppendatei (Standard: aus der Locale)"),
+    "positive_int": ("must be a whole number of at least {minimum}: {value!r}",
+                     "muss eine ganze Zahl ab {minimum} sein: {value!r}"),
+    "positive_km": ("must be a distance in km greater than 0: {value!r}",
+                    "muss eine Entfernung in km größer als 0 sein: {value!r}"),
+    "cannot_read": ("{file}: cannot read the file: {error}",
+                    "{file}: die Datei ist nicht lesbar: {error}"),
+    "cannot_write": ("{file}: cannot write the file: {error}",
+                     "{file}: die Datei kann nicht geschrieben werden: {error}"),
+    "no_output_dir": ("{file}: the folder {folder} does not exist",
+                      "{file}: den Ordner {folder} gibt es nicht"),
+    "more_problems": ("{file}: … and {count} more problems",
+                      "{file}: … und {count} weitere Probleme"),
+    "nothing_written": ("Nothing was written.", "Es wurde nichts geschrieben."),
+    "round_in_history": (
+        "Warning: round {round} is already in the history; its groups count as earlier "
+        "meetings.",
+        "Warnung: Runde {round} steht schon in der Historie; ihre Gruppen zählen als "
+        "frühere Treffen.",
+    ),
+    "engine_error": ("The round cannot be formed: {error}",
+                     "Die Runde kann nicht gebildet werden: {error}"),
+    "interrupted": ("Interrupted.", "Abgebrochen."),
+    "stage_read": ("Reading {file}", "Lese {file}"),
+    "stage_match": ("Matching {count} people", "Bilde Gruppen aus {count} Personen"),
+    "stage_write": ("Writing the groups", "Schreibe die Gruppen"),
+    "summary": (
+        "Round {round}: {groups} groups, {left} left out. Score {score}, upper bound {bound}, "
+        "gap {gap} % ({exact}); {seconds} s.",
+        "Runde {round}: {groups} Gruppen, {left} nicht eingeteilt. Punkte {score}, obere "
+        "Schranke {bound}, Abstand {gap} % ({exact}); {seconds} s.",
+    ),
+    "exact": ("proven optimal", "nachweislich optimal"),
+    "not_exact": ("not proven optimal", "nicht nachweislich optimal"),
+    "left_out_person": ("Left out: {name}: {reason}", "Nicht eingeteilt: {name}: {reason}"),
+    "written": ("Groups written to {file}.", "Gruppen geschrieben in {file}."),
+}
+
+
+def _t(lang: str, key: str, **params: object) -> str:
+    en, de = _TEXT[key]
+    return (de if lang == "de" else en).format(**params)
+
+
+def message_language(environ: Mapping[str, str] | None = None) -> str:
+    """``"de"`` when the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) is German, else ``"en"``."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "de" if value.lower().startswith("de") else "en"
+    return "en"
+
+
+def _number(value: float, lang: str, digits: int = 2) -> str:
+    text = f"{value:,.{digits}f}"
+    if lang == "de":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Options
+
+
+def _parser(lang: str) -> argparse.ArgumentParser:
+    defaults = Rules()
+
+    def whole(minimum: int) -> Callable[[str], int]:
+        def parse(text: str) -> int:
+            try:
+                value = int(text)
+            except ValueError:
+                value = minimum - 1
+            if value < minimum:
+                raise argparse.ArgumentTypeError(
+                    _t(lang, "positive_int", minimum=minimum, value=text))
+            return value
+        return parse
+
+    def kilometres(text: str) -> float:
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            value = 0.0
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(_t(lang, "positive_km", value=text))
+        return value
+
+    parser = argparse.ArgumentParser(prog="kaffeeklatsch match",
+                                     description=_t(lang, "description"))
+    parser.add_argument("people", metavar="PEOPLE.csv", type=Path, help=_t(lang, "people"))
+    parser.add_argument("--history", metavar="GROUPS.csv", type=Path, action="append",
+                        default=[], help=_t(lang, "history"))
+    parser.add_argument("--round", metavar="N", type=whole(1), help=_t(lang, "round"))
+    parser.add_argument("--group-size", metavar="K", type=int, choices=(2, 3, 4),
+                        default=defaults.group_size,
+                        help=_t(lang, "group_size", default=defaults.group_size))
+    parser.add_argument("--repeat-window", metavar="R", type=whole(0),
+                        default=defaults.repeat_window,
+                        help=_t(lang, "repeat_window", default=defaults.repeat_window))
+    parser.add_argument("--max-distance", metavar="KM", type=kilometres,
+                        default=defaults.max_distance_km,
+                        help=_t(lang, "max_distance", default=defaults.max_distance_km))
+    parser.add_argument("--seed", metavar="S", type=whole(0), default=defaults.seed,
+                        help=_t(lang, "seed", default=defaults.seed))
+    parser.add_argument("--out", metavar="GROUPS.csv", type=Path, help=_t(lang, "out"))
+    parser.add_argument("--lang", choices=("de", "en"), default=lang, help=_t(lang, "lang"))
+    return parser
+
+
+def _language_of(argv: Sequence[str]) -> str:
+    """The language asked for with ``--lang`` (before argparse runs), else the locale's."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv) and argv[index + 1] in ("de", "en"):
+            return argv[index + 1]
+        if arg in ("--lang=de", "--lang=en"):
+            return arg.split("=", 1)[1]
+    return message_language()
+
+
+# ---------------------------------------------------------------------------
+# Progress
+
+
+class _Progress:
+    """Stages of the run as a tqdm bar on a terminal, as plain lines for long runs
+    without one, or not at all. Elapsed time keeps ticking while the engine works."""
+
+    def __init__(self, stream: TextIO, stages: int) -> None:
+        self._stream = stream
+        self._bar: Any = None
+        #: Without a terminal, stages are printed as lines once the run is known to be long.
+        self.long_run = False
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        if _is_terminal(stream):
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=stages, file=stream, leave=False, dynamic_ncols=True,
+                             bar_format="{desc} {bar} {elapsed}")
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            if self._bar is not None:
+                self._bar.refresh()
+
+    def stage(self, text: str) -> None:
+        if self._bar is not None:
+            if self._bar.desc:
+                self._bar.update(1)
+            self._bar.set_description_str(text)
+        elif self.long_run:
+            print(text + " …", file=self._stream, flush=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def _progress(stages: int) -> Iterator[_Progress]:
+    progress = _Progress(sys.stderr, stages)
+    try:
+        yield progress
+    finally:
+        progress.close()
+
+
+# ---------------------------------------------------------------------------
+# The run
+
+
+class _Failed(Exception):
+    """A message for the user has been printed; exit with ``status``."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``kaffeeklatsch match`` with ``argv`` (without the ``match``); the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _language_of(argv)
+    try:
+        args = _parser(lang).parse_args(argv)
+    except SystemExit as exit_:  # --help, or a bad option (argparse printed why)
+        return exit_.code if isinstance(exit_.code, int) else 2
+    lang = args.lang
+    try:
+        return _run(args, lang)
+    except _Failed as failed:
+        _say(_t(lang, "nothing_written"))
+        return failed.status
+    except KeyboardInterrupt:
+        _say(_t(lang, "interrupted") + " " + _t(lang, "nothing_written"))
+        return 130
+
+
+def _run(args: argparse.Namespace, lang: str) -> int:
+    out: Path | None = args.out
+    if out is not None and not out.parent.is_dir():
+        _say(_t(lang, "no_output_dir", file=out, folder=out.parent))
+        raise _Failed(2)
+
+    with _progress(3 + len(args.history)) as progress:
+        progress.stage(_t(lang, "stage_read", file=args.people.name))
+        people = _read_people(args.people, lang)
+        progress.long_run = len(people) >= LONG_RUN_PEOPLE
+        history: list[PastGroup] = []
+        for path in args.history:
+            progress.stage(_t(lang, "stage_read", file=path.name))
+            history.extend(_read_history(path, lang))
+
+        last_round = max((group.round for group in history), default=0)
+        round_number = args.round if args.round is not None else last_round + 1
+        if args.round is not None and any(g.round == round_number for g in history):
+            _say(_t(lang, "round_in_history", round=round_number))
+        rules = dataclasses.replace(
+            Rules(), group_size=args.group_size, repeat_window=args.repeat_window,
+            max_distance_km=args.max_distance, seed=args.seed,
+        )
+
+        progress.stage(_t(lang, "stage_match", count=_number(len(people), lang, 0)))
+        from kaffeeklatsch.matching.engine import match_round
+
+        try:
+            result = match_round(people, history=history, rules=rules,
+                                 round_number=round_number)
+        except ValueError as error:
+            _say(_t(lang, "engine_error", error=error))
+            raise _Failed(2) from None
+
+        progress.stage(_t(lang, "stage_write"))
+        by_id = {person.id: person for person in people}
+        if out is None:
+            _write_stdout(result, by_id, lang)
+        else:
+            _write_atomically(out, result, by_id, lang)
+    _summary(result, by_id, lang, out)
+    return 0
+
+
+def _say(text: str) -> None:
+    """A message on standard error that does not tear a progress bar."""
+    from tqdm import tqdm
+
+    tqdm.write(text, file=sys.stderr)
+
+
+def _read_bytes(path: Path, lang: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        _say(_t(lang, "cannot_read", file=path, error=error.strerror or error))
+        raise _Failed(2) from None
+
+
+def _report(path: Path, problems: Sequence[CsvProblem], lang: str) -> None:
+    for problem in problems[:MAX_PROBLEMS]:
+        _say(f"{path}: {problem.text(lang)}")
+    if len(problems) > MAX_PROBLEMS:
+        _say(_t(lang, "more_problems", file=path, count=len(problems) - MAX_PROBLEMS))
+
+
+def _read_people(path: Path, lang: str) -> list[Person]:
+    data = _read_bytes(path, lang)
+    try:
+        table = parse_people(data)
+    except CsvError as error:
+        _report(path, error.problems, lang)
+        raise _Failed(2) from None
+    if table.problems:
+        _report(path, table.problems, lang)
+        raise _Failed(2)
+    return table.people
+
+
+def _read_history(path: Path, lang: str) -> list[PastGroup]:
+    data = _read_bytes(path, lang)
+    try:
+        return parse_history(data)
+    except CsvError as error:
+        _report(path, error.problems, lang)
+        raise _Failed(2) from None
+
+
+def _write_stdout(result: RoundResult, people: Mapping[str, Person], lang: str) -> None:
+    buffer = io.StringIO(newline="")
+    write_groups(buffer, result, people, lang=lang)
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is not None:
+        binary.write(buffer.getvalue().encode("utf-8"))
+        binary.flush()
+    else:
+        sys.stdout.write(buffer.getvalue())
+        sys.stdout.flush()
+
+
+def _write_atomically(out: Path, result: RoundResult, people: Mapping[str, Person],
+                      lang: str) -> None:
+    """Write into a temporary file next to ``out``, then rename it over ``out``: readers
+    see the old file or the whole new one, never half of it."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.",
+                                             suffix=".tmp")
+        os.close(handle)
+    except OSError as error:
+        _say(_t(lang, "cannot_write", file=out, error=error.strerror or error))
+        raise _Failed(1) from None
+    try:
+        write_groups(temporary, result, people, lang=lang)
+        os.chmod(temporary, _new_file_mode(out))
+        os.replace(temporary, out)
+    except OSError as error:
+        _say(_t(lang, "cannot_write", file=out, error=error.strerror or error))
+        raise _Failed(1) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode ``path`` has, or what a new file gets under the umask (mkstemp uses 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _summary(result: RoundResult, people: Mapping[str, Person], lang: str,
+             out: Path | None) -> None:
+    _say(_t(
+        lang, "summary", round=result.round, groups=len(result.groups),
+        left=len(result.left_out), score=_number(result.score, lang),
+        bound=_number(result.bound, lang), gap=_number(100 * result.gap, lang),
+        exact=_t(lang, "exact" if result.exact else "not_exact"),
+        seconds=_number(result.seconds, lang),
+    ))
+    for left in result.left_out[:10]:
+        person = people.get(left.person)
+        name = person.name if person and person.name else left.person
+        _say(_t(lang, "left_out_person", name=name, reason=left.reason.text(lang)))
+    if out is not None:
+        _say(_t(lang, "written", file=out))
