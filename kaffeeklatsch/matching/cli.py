@@ -229,7 +229,7 @@ class _Progress:
 
     def stage(self, text: str) -> None:
         if self._bar is not None:
-            if self._bar.desc:
+            if self._bar.desc:  # the previous stage is done
                 self._bar.update(1)
             self._bar.set_description_str(text)
         elif self.long_run:
