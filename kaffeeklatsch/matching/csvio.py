@@ -284,6 +284,8 @@ def _aliases(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
 _PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "kennung", "personen-id", "person id", "teilnehmer-id", "participant id"),
     "name": ("name", "full name", "vollständiger name", "teilnehmer", "participant"),
+    "first_name": ("first name", "vorname", "given name"),
+    "last_name": ("last name", "nachname", "surname", "familienname"),
     "email": ("email", "e-mail", "mail", "e-mail-adresse", "email address", "e-mail address"),
     "department": ("department", "abteilung", "bereich", "team"),
     "organisation": ("organisation", "organization", "org", "einrichtung", "träger", "firma",
@@ -311,6 +313,9 @@ _HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
     "score": ("score", "punkte", "punktzahl", "wertung"),
 }
 _HISTORY_ALIASES = _aliases(_HISTORY_COLUMNS)
+
+# Columns that stand in for a required one: first and last name make a name.
+_ALTERNATIVES = {"name": ("name", "first_name", "last_name")}
 
 # How messages name a required column, in English and German.
 _TITLES = {"id": ("id", "ID"), "name": ("name", "Name"), "round": ("round", "Runde"),
@@ -371,7 +376,7 @@ def _table(data: bytes, aliases: Mapping[str, str], required: Iterable[str]) -> 
             continue
         found[field_] = index
     for name in required:
-        if name not in found:
+        if not any(alternative in found for alternative in _ALTERNATIVES.get(name, (name,))):
             en, de = _TITLES[name]
             problems.append(CsvProblem(header_line, None, "missing_column",
                                        {"column": en, "column_de": de}))
@@ -615,11 +620,12 @@ def _person(table: _Table, line: int, cells: list[str], ids: Mapping[str, int],
     def get(name: str) -> str:
         return table.cell(cells, name)
 
-    person_id, name, email = get("id"), get("name"), get("email")
+    person_id, email = get("id"), get("email")
+    name = get("name") or " ".join(part for part in (get("first_name"), get("last_name")) if part)
     if not person_id:
         problem("id", "missing_value")
     if not name:
-        problem("name", "missing_value")
+        problem("name" if "name" in table.columns else "last_name", "missing_value")
     if email and not _EMAIL.match(email):
         problem("email", "bad_email", value=email)
 
@@ -644,7 +650,7 @@ def _person(table: _Table, line: int, cells: list[str], ids: Mapping[str, int],
             problem(column, "unknown_location", value=place)
 
     blocked: list[str] = []
-    for entry in _split(get("blocked"), re.compile(r"[\s,;|]+")):
+    for entry in _blocked_entries(get("blocked"), ids, emails):
         target = entry if entry in ids else emails.get(entry.casefold())
         if target is None:
             problem("blocked", "unknown_blocked", value=entry)
@@ -683,6 +689,19 @@ def _person(table: _Table, line: int, cells: list[str], ids: Mapping[str, int],
         availability=availability or (),
         new_joiner=bool(new_joiner),
     ), []
+
+
+def _blocked_entries(cell: str, ids: Mapping[str, int], emails: Mapping[str, str]
+                     ) -> list[str]:
+    """Ids or e-mail addresses in a blocked cell: separated by commas, semicolons or (for
+    entries that are not themselves an id, as an id may contain a space) spaces."""
+    entries: list[str] = []
+    for entry in _split(cell):
+        if entry in ids or entry.casefold() in emails:
+            entries.append(entry)
+        else:
+            entries.extend(entry.split())
+    return entries
 
 
 def _trailing_empty(cells: list[str]) -> int:

@@ -248,6 +248,21 @@ def test_blocked_may_name_an_email_and_blocks_of_oneself_are_dropped() -> None:
     assert parse_people(data).people[0].blocked == ("2",)
 
 
+def test_first_and_last_name_columns_make_the_name() -> None:
+    data = "ID;Vorname;Nachname\n1;Anna;Müller\n2;;Kaya\n3;;\n".encode()
+    table = parse_people(data)
+    assert [p.name for p in table.people] == ["Anna Müller", "Kaya"]
+    [problem] = table.problems
+    assert (problem.line, problem.column, problem.code) == (4, "Nachname", "missing_value")
+
+
+def test_blocked_ids_separated_by_spaces_or_containing_spaces() -> None:
+    data = b"id;name;blocked\nA 1;Anna;B2 C3\nB2;Ben;A 1\nC3;Cem;\n"
+    people = parse_people(data).people
+    assert people[0].blocked == ("B2", "C3")
+    assert people[1].blocked == ("A 1",)
+
+
 def test_cells_are_stripped_of_spaces_and_excel_non_breaking_spaces() -> None:
     data = b"id,name\n 1 , Anna \xc2\xa0\n"
     assert parse_people(data).people[0] == Person(id="1", name="Anna")
