@@ -173,7 +173,7 @@ class CsvProblem:
     line: int
     column: str | None
     code: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str = "en") -> str:
         german = lang.lower().startswith("de")

@@ -615,3 +615,33 @@ def test_any_round_survives_the_round_trip(
 def test_people_table_is_a_plain_dataclass() -> None:
     table = PeopleTable([], [], [])
     assert table.people == [] and table.lines == [] and table.problems == []
+
+
+# ---------------------------------------------------------------------------
+# Whatever arrives, the answer is people and problems or a CsvError, never a crash
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_people_or_a_csv_error(data: bytes) -> None:
+    try:
+        table = parse_people(data)
+    except CsvError as error:
+        assert error.problems and all(p.text("de") and p.text("en") for p in error.problems)
+    else:
+        assert len(table.people) == len(table.lines)
+
+
+_HEADER = "ID;Name;E-Mail;Sprachen;Modus;Ort;Interessen;Blockiert;Zeitzone;Verfügbarkeit;Neu\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from('ab1 ,;"\n\r-:.äÖ@xyzdeMoFr9'), max_size=200))
+def test_any_rows_under_a_real_header_give_people_or_problems(rows: str) -> None:
+    try:
+        table = parse_people((_HEADER + rows).encode())
+    except CsvError as error:
+        assert all(p.line >= 1 for p in error.problems)
+    else:
+        assert all(p.line >= 2 and p.text("de") for p in table.problems)
+        assert len({p.id for p in table.people}) == len(table.people)
