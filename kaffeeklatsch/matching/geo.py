@@ -177,7 +177,7 @@ def resolve_location(text: str) -> Location | None:
         found = tables.postcodes.get(match.group(1))
         if found is not None:
             return found
-        return _town(tables, cleaned[match.start(2):])
+        return _town(tables, cleaned[match.start(2) :])
     if lowered[0] in "+-0123456789":
         return _coordinates(cleaned)
     return _town(tables, cleaned)

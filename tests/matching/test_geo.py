@@ -136,9 +136,7 @@ def test_berlin_to_munich_is_about_504_km() -> None:
     berlin = resolve_location("Berlin")
     munich = resolve_location("München")
     assert berlin is not None and munich is not None
-    assert haversine_km(berlin.lat, berlin.lon, munich.lat, munich.lon) == pytest.approx(
-        504, abs=3
-    )
+    assert haversine_km(berlin.lat, berlin.lon, munich.lat, munich.lon) == pytest.approx(504, abs=3)
 
 
 def test_haversine_known_distances() -> None:
