@@ -1,0 +1,1 @@
+# Organisers are Django users; the admin's own user pages manage them.

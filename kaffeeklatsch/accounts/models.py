@@ -1,0 +1,1 @@
+# Organisers are Django's users (django.contrib.auth); this app holds their pages.

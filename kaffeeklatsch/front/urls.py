@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kaffeeklatsch.front import views
+
+app_name = "front"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("language/", views.set_language, name="set_language"),
+    path("privacy/", views.privacy, name="privacy"),
+]

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.notifications.models import OutboxMessage
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ["kind", "to", "subject", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to", "subject"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry"]
+
+    @admin.action(description=_("Send again"))
+    def retry(self, request, queryset):  # type: ignore[no-untyped-def]
+        queryset.update(status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now())

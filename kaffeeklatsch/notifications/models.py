@@ -1,0 +1,50 @@
+"""The outbox: every e-mail is written here first, in the same transaction as the
+change that causes it, and sent later by the worker."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.participants.models import Participant
+
+
+class OutboxMessage(models.Model):
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", _("Confirm sign-up")
+        WELCOME = "welcome", _("Welcome")
+        LINK = "link", _("Sign-in link")
+        INTRODUCTION = "introduction", _("Introduction")
+        FEEDBACK = "feedback", _("Did you meet?")
+        ORGANISER = "organiser", _("Organiser invitation")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    to = models.EmailField()
+    reply_to = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    ics = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outbox")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to}"

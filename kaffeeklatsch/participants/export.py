@@ -1,0 +1,56 @@
+"""Everything stored about a participant, as one JSON document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kaffeeklatsch.participants.models import Participant
+
+
+def export_data(participant: Participant) -> dict[str, Any]:
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    groups = participant.groups.select_related("round").prefetch_related("members")
+    feedback = {f.group_id: f.met for f in participant.feedback.all()}
+    return {
+        "programme": participant.programme.name,
+        "profile": {
+            "name": participant.name,
+            "email": participant.email,
+            "department": participant.department,
+            "organisation": participant.organisation,
+            "level": participant.level,
+            "languages": participant.languages,
+            "place": participant.place,
+            "latitude": participant.latitude,
+            "longitude": participant.longitude,
+            "mode": participant.mode,
+            "interests": participant.interests,
+            "availability_utc": participant.availability,
+            "language": participant.language,
+            "note_for_organiser": participant.phone_note,
+        },
+        "status": participant.status,
+        "joined": when(participant.created_at),
+        "confirmed": when(participant.confirmed_at),
+        "paused_until": when(participant.paused_until),
+        "skip_next_round": participant.skip_next_round,
+        "blocked": [p.name for p in participant.blocked.all()],
+        "meetings": [
+            {
+                "round": g.round.number,
+                "date": when(g.round.published_at),
+                "with": [m.name for m in g.members.all() if m.pk != participant.pk],
+                "mode": g.mode,
+                "we_met": feedback.get(g.pk),
+            }
+            for g in groups
+            if g.round.status == "published"
+        ],
+        "emails": [
+            {"kind": m.kind, "subject": m.subject, "created": when(m.created_at),
+             "sent": when(m.sent_at)}
+            for m in participant.messages.all()
+        ],
+    }

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.matching.languages import language_name
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.profile import (
+    availability_choices,
+    choices_from_slots,
+    parse_interests,
+    parse_languages,
+    resolve_place,
+    slots_from_choices,
+)
+from kaffeeklatsch.programmes.models import Programme
+
+
+class ProfileForm(forms.ModelForm):
+    """The short profile: used by people themselves and by organisers."""
+
+    languages_text = forms.CharField(
+        label=_("Languages you can talk in"), required=False, max_length=200,
+        help_text=_("Separated by commas, e.g. Deutsch, Englisch, Türkisch."),
+    )
+    interests_text = forms.CharField(
+        label=_("Interests"), required=False, max_length=500,
+        help_text=_("A few words, separated by commas, e.g. gardening, football, digital tools."),
+    )
+    availability_choices = forms.MultipleChoiceField(
+        label=_("When do you have time?"), required=False,
+        widget=forms.CheckboxSelectMultiple, choices=(),
+        help_text=_("Nothing ticked means any time during working hours."),
+    )
+
+    email_required = True
+
+    class Meta:
+        model = Participant
+        fields = ["name", "email", "department", "organisation", "level", "place", "mode", "language"]
+        help_texts = {
+            "place": _("Postcode or town, for meeting in person. Leave empty if you meet online."),
+            "level": _("E.g. trainee, staff, team lead, management, volunteer."),
+        }
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        self.fields["availability_choices"].choices = availability_choices()
+        self.fields["email"].required = self.email_required
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["place"].widget.attrs["autocomplete"] = "postal-code"
+        if self.instance.pk:
+            lang = (get_language() or settings.LANGUAGE_CODE)[:2]
+            self.initial["languages_text"] = ", ".join(
+                language_name(c, lang) for c in self.instance.languages
+            )
+            self.initial["interests_text"] = ", ".join(self.instance.interests)
+            self.initial["availability_choices"] = choices_from_slots(self.instance.availability)
+        elif "language" not in self.initial:
+            self.initial["language"] = programme.language
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email", "").strip().lower()
+        if not email:
+            return ""
+        if not self.programme.email_allowed(email):
+            raise forms.ValidationError(
+                _("This programme is only open to addresses ending in: %(domains)s"),
+                params={"domains": ", ".join(self.programme.domain_list())},
+            )
+        taken = Participant.objects.filter(programme=self.programme, email=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Someone with this e-mail address is already taking part."))
+        return email
+
+    def clean_languages_text(self) -> list[str]:
+        codes, unknown = parse_languages(self.cleaned_data.get("languages_text", ""))
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown language: %(names)s"), params={"names": ", ".join(unknown)}
+            )
+        return codes
+
+    def clean_place(self) -> str:
+        place = self.cleaned_data.get("place", "").strip()
+        self._location = None
+        if place:
+            self._location = resolve_place(place)
+            if self._location is None:
+                raise forms.ValidationError(
+                    _("We could not find this place. Please enter a German postcode or town.")
+                )
+        return place
+
+    def save(self, commit: bool = True) -> Participant:
+        participant: Participant = super().save(commit=False)
+        participant.programme = self.programme
+        participant.languages = self.cleaned_data["languages_text"]
+        participant.interests = parse_interests(self.cleaned_data.get("interests_text", ""))
+        # Windows imported from a CSV file may not match the checkboxes; keep them
+        # unless the boxes were changed.
+        if not self.instance.pk or "availability_choices" in self.changed_data:
+            participant.availability = slots_from_choices(
+                self.cleaned_data["availability_choices"]
+            )
+        location = getattr(self, "_location", None)
+        if location is not None:
+            participant.latitude, participant.longitude = location.lat, location.lon
+        elif not participant.place:
+            participant.latitude = participant.longitude = None
+        if commit:
+            participant.save()
+        return participant
+
+
+class SignupForm(ProfileForm):
+    consent = forms.BooleanField(
+        label=_("I agree that my profile is stored for this programme and shown to the "
+                "people I am matched with. I can download or erase it at any time."),
+        required=True,
+    )
+
+
+class OrganiserParticipantForm(ProfileForm):
+    """Organisers may add people without an e-mail address."""
+
+    email_required = False
+
+    class Meta(ProfileForm.Meta):
+        fields = [*ProfileForm.Meta.fields, "phone_note", "status"]
+
+
+class SignInRequestForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail address"))
+
+
+class PauseForm(forms.Form):
+    paused_until = forms.DateField(
+        label=_("Pause until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to take part again."),
+    )
+    skip_next_round = forms.BooleanField(label=_("Skip the next round"), required=False)
+
+
+class BlockForm(forms.Form):
+    person = forms.TypedChoiceField(label=_("Never match me again with"), coerce=int)
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = people
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("The same columns as for “kaffeeklatsch match”: name, email, department, "
+                    "level, languages, place, mode, interests ..."),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.CSV_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large (at most 5 MB)."))
+        return upload

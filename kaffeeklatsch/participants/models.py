@@ -1,0 +1,95 @@
+"""A participant of a programme, with the short profile the matching uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.programmes.models import MeetingMode, Programme
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def active(self) -> ParticipantQuerySet:
+        return self.filter(status=Participant.Status.ACTIVE)
+
+    def available_on(self, day: dt.date) -> ParticipantQuerySet:
+        """Active people who are neither paused on ``day`` nor skipping the round."""
+        return (
+            self.active()
+            .filter(skip_next_round=False)
+            .filter(models.Q(paused_until__isnull=True) | models.Q(paused_until__lt=day))
+        )
+
+
+class Participant(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        ACTIVE = "active", _("Taking part")
+        LEFT = "left", _("Left the programme")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="participants")
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    department = models.CharField(_("department"), max_length=120, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=120, blank=True)
+    level = models.CharField(_("level"), max_length=80, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    mode = models.CharField(
+        _("how I like to meet"), max_length=10, choices=MeetingMode.choices,
+        default=MeetingMode.EITHER,
+    )
+    interests = models.JSONField(_("interests"), default=list, blank=True)
+    # Weekly windows as [weekday, start, end]: weekday 0 = Monday, minutes from midnight UTC.
+    availability = models.JSONField(_("availability"), default=list, blank=True)
+    language = models.CharField(
+        _("language for e-mails"), max_length=5, choices=settings.LANGUAGES, default="de"
+    )
+    phone_note = models.CharField(
+        _("how to reach (without e-mail)"), max_length=200, blank=True,
+        help_text=_("Only for people without e-mail: how the organiser tells them."),
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    skip_next_round = models.BooleanField(_("skip the next round"), default=False)
+    blocked = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="blocked_by",
+        verbose_name=_("never match me with"),
+    )
+    # Raised every time a sign-in link is used, so each link works only once.
+    link_generation = models.PositiveIntegerField(default=0)
+    external_id = models.CharField(max_length=120, blank=True)
+    added_by_organiser = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "email"],
+                condition=~models.Q(email=""),
+                name="one_participant_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def activate(self) -> None:
+        self.status = self.Status.ACTIVE
+        self.confirmed_at = self.confirmed_at or timezone.now()
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_until is not None and self.paused_until >= timezone.localdate()

@@ -1,0 +1,378 @@
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaffeeklatsch.notifications.emails import (
+    queue_confirmation,
+    queue_sign_in_link,
+    queue_welcome,
+)
+from kaffeeklatsch.participants import importing
+from kaffeeklatsch.participants.export import export_data
+from kaffeeklatsch.participants.forms import (
+    BlockForm,
+    CsvUploadForm,
+    OrganiserParticipantForm,
+    PauseForm,
+    ProfileForm,
+    SignInRequestForm,
+    SignupForm,
+)
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for
+from kaffeeklatsch.programmes.access import organiser_view, participant_view
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Group, Round
+
+# ---------------------------------------------------------------------------
+# Joining through the invitation link
+
+
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    programme = get_object_or_404(Programme, invite_token=token)
+    if not programme.registration_open:
+        return render(request, "participants/closed.html", {"programme": programme}, status=403)
+    form = SignupForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            participant = form.save()
+            queue_confirmation(participant)
+        return redirect("participants:joined", token=token)
+    return render(request, "participants/join.html", {"programme": programme, "form": form})
+
+
+def joined(request: HttpRequest, token: str) -> HttpResponse:
+    programme = get_object_or_404(Programme, invite_token=token)
+    return render(request, "participants/joined.html", {"programme": programme})
+
+
+def _sign_in(request: HttpRequest, participant: Participant) -> None:
+    request.session.cycle_key()
+    request.session["participant_id"] = participant.pk
+    request.session["participant_language"] = participant.language
+
+
+def _link_page(request: HttpRequest, token: str, confirm: bool) -> HttpResponse:
+    """Links from e-mails open a page with one button, so that mail scanners that
+    follow links cannot use up a single-use link."""
+    try:
+        participant = participant_for(token)
+    except LinkError as exc:
+        return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
+    if request.method == "POST":
+        with transaction.atomic():
+            participant = Participant.objects.select_for_update().get(pk=participant.pk)
+            try:
+                participant = participant_for(token)
+            except LinkError as exc:
+                return render(
+                    request, "participants/link_invalid.html", {"why": str(exc)}, status=400
+                )
+            if not consume(participant):
+                return render(
+                    request, "participants/link_invalid.html", {"why": "used"}, status=400
+                )
+            if participant.status == Participant.Status.PENDING:
+                participant.activate()
+                participant.save(update_fields=["status", "confirmed_at"])
+                messages.success(request, _("Thank you! You are taking part now."))
+        _sign_in(request, participant)
+        return redirect("participants:me")
+    template = "participants/confirm.html" if confirm else "participants/sign_in.html"
+    return render(request, template, {"participant": participant})
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _link_page(request, token, confirm=True)
+
+
+def sign_in(request: HttpRequest, token: str) -> HttpResponse:
+    return _link_page(request, token, confirm=False)
+
+
+def request_link(request: HttpRequest) -> HttpResponse:
+    form = SignInRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        for participant in Participant.objects.filter(email=email).exclude(
+            status=Participant.Status.LEFT
+        ):
+            if participant.status == Participant.Status.PENDING:
+                queue_confirmation(participant)
+            else:
+                queue_sign_in_link(participant)
+        # The same answer whether or not the address is known.
+        return render(request, "participants/link_sent.html")
+    return render(request, "participants/request_link.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------
+# The participant's own page
+
+
+@participant_view
+def me(request: HttpRequest, participant: Participant) -> HttpResponse:
+    groups = (
+        Group.objects.filter(members=participant, round__status=Round.Status.PUBLISHED)
+        .select_related("round")
+        .prefetch_related("members", "feedback")
+        .order_by("-round__number")
+    )
+    meetings = []
+    for group in groups:
+        answer = next((f for f in group.feedback.all() if f.participant_id == participant.pk), None)
+        meetings.append(
+            {
+                "group": group,
+                "others": [m for m in group.members.all() if m.pk != participant.pk],
+                "answer": answer,
+            }
+        )
+    return render(
+        request,
+        "participants/me.html",
+        {
+            "participant": participant,
+            "meetings": meetings,
+            "blocked": participant.blocked.all(),
+            "pause_form": PauseForm(
+                initial={
+                    "paused_until": participant.paused_until,
+                    "skip_next_round": participant.skip_next_round,
+                }
+            ),
+            "block_form": _block_form(participant),
+        },
+    )
+
+
+def _met_people(participant: Participant) -> list[tuple[int, str]]:
+    people = (
+        Participant.objects.filter(
+            groups__members=participant, groups__round__status=Round.Status.PUBLISHED
+        )
+        .exclude(pk=participant.pk)
+        .exclude(pk__in=participant.blocked.values("pk"))
+        .distinct()
+    )
+    return [(p.pk, p.name) for p in people]
+
+
+def _block_form(participant: Participant, data: Any = None) -> BlockForm:
+    return BlockForm(data, people=_met_people(participant))
+
+
+@participant_view
+def edit_profile(request: HttpRequest, participant: Participant) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=participant, programme=participant.programme)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        request.session["participant_language"] = participant.language
+        request.session.pop("language", None)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("participants:me")
+    return render(request, "participants/edit_profile.html", {"form": form, "participant": participant})
+
+
+@require_POST
+@participant_view
+def pause(request: HttpRequest, participant: Participant) -> HttpResponse:
+    form = PauseForm(request.POST)
+    if form.is_valid():
+        participant.paused_until = form.cleaned_data["paused_until"]
+        participant.skip_next_round = form.cleaned_data["skip_next_round"]
+        participant.save(update_fields=["paused_until", "skip_next_round"])
+        messages.success(request, _("Your break is saved."))
+    else:
+        messages.error(request, _("Please enter a valid date."))
+    return redirect("participants:me")
+
+
+@require_POST
+@participant_view
+def block(request: HttpRequest, participant: Participant) -> HttpResponse:
+    form = _block_form(participant, request.POST)
+    if form.is_valid():
+        participant.blocked.add(form.cleaned_data["person"])
+        messages.success(request, _("You will not be matched with this person again."))
+    else:
+        messages.error(request, _("You can only block people you have met."))
+    return redirect("participants:me")
+
+
+@require_POST
+@participant_view
+def unblock(request: HttpRequest, participant: Participant, other_id: int) -> HttpResponse:
+    participant.blocked.remove(other_id)
+    return redirect("participants:me")
+
+
+@participant_view
+def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
+    if request.method == "POST":
+        participant.status = Participant.Status.LEFT
+        participant.save(update_fields=["status"])
+        messages.success(request, _("You have left the programme. You will get no more e-mails."))
+        return redirect("participants:me")
+    return render(request, "participants/leave.html", {"participant": participant})
+
+
+@participant_view
+def rejoin(request: HttpRequest, participant: Participant) -> HttpResponse:
+    if request.method == "POST" and participant.status == Participant.Status.LEFT:
+        participant.status = Participant.Status.ACTIVE
+        participant.save(update_fields=["status"])
+        messages.success(request, _("Welcome back! You are taking part again."))
+    return redirect("participants:me")
+
+
+@participant_view
+def export(request: HttpRequest, participant: Participant) -> HttpResponse:
+    data = export_data(participant)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="kaffeeklatsch-my-data.json"'
+    return response
+
+
+@participant_view
+def erase(request: HttpRequest, participant: Participant) -> HttpResponse:
+    if request.method == "POST":
+        participant.delete()
+        request.session.flush()
+        return render(request, "participants/erased.html")
+    return render(request, "participants/erase.html", {"participant": participant})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.pop("participant_id", None)
+    request.session.pop("participant_language", None)
+    return redirect("front:home")
+
+
+# ---------------------------------------------------------------------------
+# Organisers: people of a programme
+
+
+@organiser_view
+def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse:
+    status = request.GET.get("status", "")
+    people = programme.participants.all()
+    if status in Participant.Status.values:
+        people = people.filter(status=status)
+    return render(
+        request,
+        "participants/list.html",
+        {"programme": programme, "people": people, "status": status,
+         "statuses": Participant.Status.choices},
+    )
+
+
+@organiser_view
+def participant_add(request: HttpRequest, programme: Programme) -> HttpResponse:
+    form = OrganiserParticipantForm(
+        request.POST or None, programme=programme,
+        initial={"status": Participant.Status.ACTIVE, "language": programme.language},
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            participant = form.save(commit=False)
+            participant.added_by_organiser = True
+            if participant.status == Participant.Status.ACTIVE:
+                participant.confirmed_at = timezone.now()
+            participant.save()
+            if participant.email and participant.status == Participant.Status.ACTIVE:
+                queue_welcome(participant)
+            elif participant.email and participant.status == Participant.Status.PENDING:
+                queue_confirmation(participant)
+        messages.success(request, _("%(name)s was added.") % {"name": participant.name})
+        return redirect("participants:list", programme_id=programme.pk)
+    return render(request, "participants/form.html", {"programme": programme, "form": form})
+
+
+@organiser_view
+def participant_edit(request: HttpRequest, programme: Programme, participant_id: int) -> HttpResponse:
+    participant = get_object_or_404(programme.participants, pk=participant_id)
+    form = OrganiserParticipantForm(request.POST or None, instance=participant, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("%(name)s was saved.") % {"name": participant.name})
+        return redirect("participants:list", programme_id=programme.pk)
+    return render(
+        request, "participants/form.html",
+        {"programme": programme, "form": form, "participant": participant},
+    )
+
+
+@organiser_view
+def participant_remove(request: HttpRequest, programme: Programme, participant_id: int) -> HttpResponse:
+    participant = get_object_or_404(programme.participants, pk=participant_id)
+    if request.method == "POST":
+        participant.delete()
+        messages.success(request, _("%(name)s and all their data were removed.") % {"name": participant.name})
+        return redirect("participants:list", programme_id=programme.pk)
+    return render(
+        request, "participants/remove.html", {"programme": programme, "participant": participant}
+    )
+
+
+IMPORT_KEY = "csv_import"
+
+
+@organiser_view
+def participant_import(request: HttpRequest, programme: Programme) -> HttpResponse:
+    form = CsvUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        request.session[IMPORT_KEY] = {
+            "programme": programme.pk,
+            "data": base64.b64encode(data).decode("ascii"),
+        }
+        return redirect("participants:import_preview", programme_id=programme.pk)
+    return render(request, "participants/import.html", {"programme": programme, "form": form})
+
+
+def _pending_import(request: HttpRequest, programme: Programme) -> bytes:
+    pending = request.session.get(IMPORT_KEY)
+    if not pending or pending.get("programme") != programme.pk:
+        raise Http404
+    return base64.b64decode(pending["data"])
+
+
+@organiser_view
+def participant_import_preview(request: HttpRequest, programme: Programme) -> HttpResponse:
+    try:
+        data = _pending_import(request, programme)
+    except Http404:
+        return redirect("participants:import", programme_id=programme.pk)
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            request.session.pop(IMPORT_KEY, None)
+            messages.info(request, _("Nothing was imported."))
+            return redirect("participants:list", programme_id=programme.pk)
+        try:
+            created = importing.import_people(programme, data)
+        except ValueError:
+            messages.error(request, _("Nothing was imported."))
+            return redirect("participants:import", programme_id=programme.pk)
+        request.session.pop(IMPORT_KEY, None)
+        messages.success(request, _("%(count)s people were added.") % {"count": len(created)})
+        return redirect("participants:list", programme_id=programme.pk)
+    result = importing.preview(programme, data)
+    return render(
+        request, "participants/import_preview.html", {"programme": programme, "result": result}
+    )
+
+

@@ -1,0 +1,60 @@
+"""Who may see what: organisers see their programmes, participants their own page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+
+from kaffeeklatsch.programmes.models import Programme
+
+View = Callable[..., HttpResponse]
+
+
+def organiser_view(view: View) -> View:
+    """Requires a signed-in organiser of the programme in the URL; passes the programme.
+
+    Anyone else gets 404, so the existence of other programmes is not revealed.
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, programme_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        programme = get_object_or_404(Programme.objects.for_organiser(request.user), pk=programme_id)
+        return view(request, programme, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_view(view: View) -> View:
+    """Like :func:`organiser_view`, for what only the programme's owner may do."""
+
+    @organiser_view
+    @wraps(view)
+    def wrapper(request: HttpRequest, programme: Programme, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not programme.is_owner(request.user):
+            raise Http404
+        return view(request, programme, *args, **kwargs)
+
+    return wrapper
+
+
+def participant_view(view: View) -> View:
+    """Requires a participant signed in through a link from an e-mail."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from kaffeeklatsch.participants.models import Participant
+
+        pk = request.session.get("participant_id")
+        participant = Participant.objects.filter(pk=pk).select_related("programme").first()
+        if participant is None:
+            request.session.pop("participant_id", None)
+            return redirect("participants:request_link")
+        return view(request, participant, *args, **kwargs)
+
+    return wrapper

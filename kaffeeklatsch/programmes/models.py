@@ -1,0 +1,180 @@
+"""A programme: the people an organiser brings together, and the rules of its rounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.matching.model import Rules
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class MeetingMode(models.TextChoices):
+    """Values are those of :class:`kaffeeklatsch.matching.model.Mode`."""
+
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    EITHER = "either", _("In person or online")
+
+
+class Cadence(models.TextChoices):
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every two weeks")
+    MONTHLY = "monthly", _("Every four weeks")
+
+
+CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.FORTNIGHTLY: 14, Cadence.MONTHLY: 28}
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class ProgrammeQuerySet(models.QuerySet["Programme"]):
+    def for_organiser(self, user: object) -> ProgrammeQuerySet:
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(organisers=user)
+
+
+weight_validators = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Programme(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="de",
+        help_text=_("Language of the invitation page and of e-mails to people who chose none."),
+    )
+    cadence = models.CharField(
+        _("rounds"), max_length=12, choices=Cadence.choices, default=Cadence.FORTNIGHTLY
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday of the round"), choices=WEEKDAYS, default=0
+    )
+    automatic = models.BooleanField(
+        _("start rounds automatically"), default=False,
+        help_text=_("The server starts and publishes each round on its weekday."),
+    )
+    next_round_on = models.DateField(_("next automatic round"), null=True, blank=True)
+    group_size = models.PositiveSmallIntegerField(
+        _("group size"), default=2, validators=[MinValueValidator(2), MaxValueValidator(6)]
+    )
+    repeat_window = models.PositiveSmallIntegerField(
+        _("rounds before people may meet again"), default=6,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    mode = models.CharField(
+        _("how people meet"), max_length=10, choices=MeetingMode.choices,
+        default=MeetingMode.EITHER,
+    )
+    max_distance_km = models.FloatField(
+        _("maximum distance for meeting in person (km)"), default=30.0,
+        validators=[MinValueValidator(0), MaxValueValidator(20000)],
+    )
+    weight_interests = models.FloatField(
+        _("weight: shared interests"), default=3.0, validators=weight_validators
+    )
+    weight_department = models.FloatField(
+        _("weight: different departments"), default=2.0, validators=weight_validators
+    )
+    weight_level = models.FloatField(
+        _("weight: different levels"), default=1.0, validators=weight_validators
+    )
+    weight_organisation = models.FloatField(
+        _("weight: different organisations"), default=1.0, validators=weight_validators
+    )
+    registration_open = models.BooleanField(
+        _("open registration"), default=True,
+        help_text=_("Anyone with the invitation link may join."),
+    )
+    allowed_domains = models.CharField(
+        _("allowed e-mail domains"), max_length=500, blank=True,
+        help_text=_("Comma-separated, e.g. example.org. Empty: any address."),
+    )
+    invite_token = models.CharField(max_length=40, unique=True, default=new_invite_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Organiser", related_name="programmes"
+    )
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rules(self, seed: int = 0) -> Rules:
+        return Rules(
+            group_size=self.group_size,
+            repeat_window=self.repeat_window,
+            max_distance_km=self.max_distance_km,
+            weight_interests=self.weight_interests,
+            weight_department=self.weight_department,
+            weight_level=self.weight_level,
+            weight_organisation=self.weight_organisation,
+            seed=seed,
+        )
+
+    def domain_list(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.allowed_domains.split(",") if d.strip()]
+
+    def email_allowed(self, email: str) -> bool:
+        domains = self.domain_list()
+        if not domains:
+            return True
+        domain = email.rsplit("@", 1)[-1].lower()
+        return domain in domains
+
+    def is_owner(self, user: object) -> bool:
+        return self.organiser_set.filter(user=user, role=Organiser.Role.OWNER).exists()
+
+    def following_round_date(self, after: dt.date) -> dt.date:
+        """The date of the automatic round after one held on ``after``: the next
+        weekday of the programme, one cadence later."""
+        candidate = after + dt.timedelta(days=1)
+        while candidate.weekday() != self.weekday:
+            candidate += dt.timedelta(days=1)
+        return candidate + dt.timedelta(days=CADENCE_DAYS[Cadence(self.cadence)] - 7)
+
+
+class Organiser(models.Model):
+    """A person who runs a programme: its owner or a co-organiser."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        CO = "co", _("Co-organiser")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.CO)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "user"], name="one_role_per_programme")
+        ]
+        verbose_name = _("organiser")
+        verbose_name_plural = _("organisers")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

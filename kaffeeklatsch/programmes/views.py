@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaffeeklatsch.notifications.emails import queue_organiser_invitation
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.tokens import absolute
+from kaffeeklatsch.programmes.access import organiser_view, owner_view
+from kaffeeklatsch.programmes.forms import CoOrganiserForm, ProgrammeForm
+from kaffeeklatsch.programmes.models import Organiser, Programme, new_invite_token
+from kaffeeklatsch.rounds.models import Feedback, Group, Round
+
+
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = Programme.objects.for_organiser(request.user).annotate(
+        people=Count("participants", filter=Q(participants__status="active"), distinct=True)
+    )
+    return render(request, "programmes/list.html", {"programmes": programmes})
+
+
+def _schedule(programme: Programme) -> None:
+    if programme.automatic and programme.next_round_on is None:
+        today = timezone.localdate()
+        days_ahead = (programme.weekday - today.weekday()) % 7 or 7
+        programme.next_round_on = today + dt.timedelta(days=days_ahead)
+    if not programme.automatic:
+        programme.next_round_on = None
+
+
+@login_required
+def programme_create(request: HttpRequest) -> HttpResponse:
+    form = ProgrammeForm(request.POST or None, initial={"language": get_language()})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            programme = form.save(commit=False)
+            _schedule(programme)
+            programme.save()
+            Organiser.objects.create(
+                programme=programme, user=request.user, role=Organiser.Role.OWNER
+            )
+        messages.success(request, _("The programme is ready. Share the invitation link."))
+        return redirect("programmes:detail", programme_id=programme.pk)
+    return render(request, "programmes/form.html", {"form": form})
+
+
+@organiser_view
+def programme_detail(request: HttpRequest, programme: Programme) -> HttpResponse:
+    people = programme.participants
+    published = programme.rounds.filter(status=Round.Status.PUBLISHED)
+    groups = Group.objects.filter(round__in=published)
+    answered = Feedback.objects.filter(group__in=groups)
+    figures = {
+        "active": people.filter(status=Participant.Status.ACTIVE).count(),
+        "pending": people.filter(status=Participant.Status.PENDING).count(),
+        "rounds": published.count(),
+        "groups": groups.count(),
+        "answers": answered.count(),
+        "met": answered.filter(met=True).count(),
+        "departments": people.filter(status=Participant.Status.ACTIVE)
+        .exclude(department="").values("department").distinct().count(),
+    }
+    return render(
+        request,
+        "programmes/detail.html",
+        {
+            "programme": programme,
+            "figures": figures,
+            "invite_url": absolute(reverse("participants:join", args=[programme.invite_token])),
+            "rounds": programme.rounds.all()[:10],
+            "organisers": programme.organiser_set.select_related("user"),
+            "is_owner": programme.is_owner(request.user),
+        },
+    )
+
+
+@organiser_view
+def programme_edit(request: HttpRequest, programme: Programme) -> HttpResponse:
+    was_automatic = programme.automatic
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        programme = form.save(commit=False)
+        if programme.automatic != was_automatic:
+            programme.next_round_on = None
+        _schedule(programme)
+        programme.save()
+        messages.success(request, _("The programme is saved."))
+        return redirect("programmes:detail", programme_id=programme.pk)
+    return render(request, "programmes/form.html", {"form": form, "programme": programme})
+
+
+@require_POST
+@organiser_view
+def new_invitation_link(request: HttpRequest, programme: Programme) -> HttpResponse:
+    programme.invite_token = new_invite_token()
+    programme.save(update_fields=["invite_token"])
+    messages.success(request, _("A new invitation link was made; the old one no longer works."))
+    return redirect("programmes:detail", programme_id=programme.pk)
+
+
+@owner_view
+def organisers(request: HttpRequest, programme: Programme) -> HttpResponse:
+    form = CoOrganiserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        User = get_user_model()
+        with transaction.atomic():
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                user = User.objects.create_user(username=email, email=email)
+                user.set_unusable_password()
+                user.save()
+            Organiser.objects.get_or_create(programme=programme, user=user)
+            uid = urlsafe_base64_encode(force_bytes(user.pk))
+            token = default_token_generator.make_token(user)
+            url = absolute(reverse("accounts:password_reset_confirm", args=[uid, token]))
+            queue_organiser_invitation(user, programme, request.user, url, get_language() or "de")
+        messages.success(request, _("%(email)s can now organise this programme.") % {"email": email})
+        return redirect("programmes:organisers", programme_id=programme.pk)
+    return render(
+        request,
+        "programmes/organisers.html",
+        {"programme": programme, "form": form,
+         "organisers": programme.organiser_set.select_related("user")},
+    )
+
+
+@require_POST
+@owner_view
+def remove_organiser(request: HttpRequest, programme: Programme, organiser_id: int) -> HttpResponse:
+    organiser = get_object_or_404(programme.organiser_set, pk=organiser_id, role=Organiser.Role.CO)
+    organiser.delete()
+    messages.success(request, _("The co-organiser was removed."))
+    return redirect("programmes:organisers", programme_id=programme.pk)

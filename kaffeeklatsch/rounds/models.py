@@ -1,0 +1,128 @@
+"""Rounds, the groups formed in them, and whether the groups met."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.matching.model import Reason
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.models import MeetingMode, Programme
+
+
+def render_reasons(reasons: list[dict[str, Any]], lang: str | None = None) -> list[str]:
+    language = (lang or get_language() or "en")[:2]
+    texts = []
+    for item in reasons:
+        if item.get("code") == "moved_by_organiser":
+            texts.append(str(_("Moved here by the organiser.")))
+            continue
+        texts.append(Reason(item["code"], item.get("params", {})).text(language))
+    return texts
+
+
+class Round(models.Model):
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Preview")
+        PUBLISHED = "published", _("Published")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveIntegerField(_("number"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    meet_from = models.DateField(_("meet from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    score = models.FloatField(default=0)
+    bound = models.FloatField(default=0)
+    exact = models.BooleanField(default=False)
+    seconds = models.FloatField(default=0)
+    edited = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"],
+                condition=models.Q(status="published"),
+                name="one_published_round_per_number",
+            ),
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=models.Q(status="preview"),
+                name="one_preview_per_programme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} #{self.number}"
+
+    @property
+    def gap(self) -> float:
+        if self.bound <= 0:
+            return 0.0
+        return max(0.0, (self.bound - self.score) / self.bound)
+
+    @property
+    def quality_percent(self) -> int:
+        return round(100 * (1 - self.gap))
+
+
+class Group(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="groups")
+    members = models.ManyToManyField(Participant, related_name="groups", blank=True)
+    mode = models.CharField(max_length=10, choices=MeetingMode.choices)
+    score = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    suggested_start = models.DateTimeField(null=True, blank=True)
+    video_url = models.URLField(blank=True, max_length=500)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+
+    def __str__(self) -> str:
+        return ", ".join(m.name for m in self.members.all())
+
+    def reason_texts(self, lang: str | None = None) -> list[str]:
+        return render_reasons(self.reasons, lang)
+
+
+class LeftOut(models.Model):
+    """A person who was in no group of a round, and why."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="left_out")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    reason = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def reason_text(self, lang: str | None = None) -> str:
+        texts = render_reasons([self.reason], lang) if self.reason else []
+        return texts[0] if texts else ""
+
+
+class Feedback(models.Model):
+    """A participant's answer to "Did you meet?" for one group."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="feedback")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="feedback")
+    met = models.BooleanField(_("we met"))
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "participant"], name="one_answer_per_person")
+        ]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")

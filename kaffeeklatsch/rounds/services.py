@@ -1,0 +1,220 @@
+"""Running a round: the engine decides, this module stores the result and tells people.
+
+A preview is stored as a round in status ``preview`` that the organiser may edit;
+publishing turns it into a real round and writes every e-mail into the outbox in the
+same transaction, so a round is either fully there (with all its messages) or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import asdict
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from kaffeeklatsch.matching.model import PastGroup, Reason
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.profile import to_person
+from kaffeeklatsch.programmes.models import MeetingMode, Programme
+from kaffeeklatsch.rounds.models import Group, LeftOut, Round
+from kaffeeklatsch.rounds.schedule import suggest_start
+
+
+class RoundError(Exception):
+    """A round that cannot be previewed, edited or published as asked."""
+
+
+def _reason_json(reason: Reason) -> dict:
+    data = asdict(reason)
+    data["params"] = dict(reason.params)
+    return data
+
+
+def history(programme: Programme) -> list[PastGroup]:
+    past: list[PastGroup] = []
+    groups = Group.objects.filter(
+        round__programme=programme, round__status=Round.Status.PUBLISHED
+    ).select_related("round").prefetch_related("members")
+    for group in groups:
+        members = tuple(str(m.pk) for m in group.members.all())
+        if members:
+            past.append(PastGroup(round=group.round.number, members=members, score=group.score))
+    left = LeftOut.objects.filter(round__programme=programme, round__status=Round.Status.PUBLISHED)
+    for item in left.select_related("round"):
+        past.append(
+            PastGroup(round=item.round.number, members=(str(item.participant_id),), left_out=True)
+        )
+    return past
+
+
+def next_number(programme: Programme) -> int:
+    last = programme.rounds.filter(status=Round.Status.PUBLISHED).aggregate(n=Max("number"))["n"]
+    return (last or 0) + 1
+
+
+def preview_round(
+    programme: Programme, started_by: AbstractBaseUser | None = None, on: dt.date | None = None
+) -> Round:
+    """Runs the engine on everyone available and stores the result as a preview."""
+    from kaffeeklatsch.matching.engine import match_round
+
+    day = on or timezone.localdate()
+    number = next_number(programme)
+    participants = list(programme.participants.available_on(day).prefetch_related("blocked"))
+    blocked_by: dict[int, set[int]] = {p.pk: set() for p in participants}
+    for p in participants:
+        for other in p.blocked.all():
+            blocked_by[p.pk].add(other.pk)
+            if other.pk in blocked_by:
+                blocked_by[other.pk].add(p.pk)
+    people = [to_person(p, programme.mode, blocked_by[p.pk]) for p in participants]
+    result = match_round(people, history(programme), programme.rules(seed=number), number)
+    by_id = {str(p.pk): p for p in participants}
+    with transaction.atomic():
+        programme.rounds.filter(status=Round.Status.PREVIEW).delete()
+        rnd = Round.objects.create(
+            programme=programme,
+            number=number,
+            meet_from=day,
+            started_by=started_by if started_by and started_by.is_authenticated else None,
+            score=result.score,
+            bound=result.bound,
+            exact=result.exact,
+            seconds=result.seconds,
+        )
+        for found in result.groups:
+            members = [by_id[m] for m in found.members]
+            group = Group.objects.create(
+                round=rnd,
+                mode=found.mode.value,
+                score=found.score,
+                reasons=[_reason_json(r) for r in found.reasons],
+                suggested_start=suggest_start([m.availability for m in members], day),
+            )
+            group.members.set(members)
+        for item in result.left_out:
+            LeftOut.objects.create(
+                round=rnd, participant=by_id[item.person], reason=_reason_json(item.reason)
+            )
+    return rnd
+
+
+@transaction.atomic
+def move_participant(rnd: Round, participant_id: int, target: str) -> None:
+    """Moves a person of a preview into another group, a new group, or out of the round.
+
+    ``target`` is a group id, ``"new"`` or ``"out"``. Groups the organiser changed lose
+    their engine score, and say so.
+    """
+    rnd = Round.objects.select_for_update().get(pk=rnd.pk)
+    if rnd.status != Round.Status.PREVIEW:
+        raise RoundError("published")
+    source = rnd.groups.filter(members__pk=participant_id).first()
+    left = rnd.left_out.filter(participant_id=participant_id).first()
+    if source is None and left is None:
+        raise RoundError("not in round")
+    participant = Participant.objects.get(pk=participant_id)
+    moved = {"code": "moved_by_organiser", "params": {}}
+
+    if target == "out":
+        destination = None
+    elif target == "new":
+        destination = Group.objects.create(
+            round=rnd, mode=source.mode if source else MeetingMode.EITHER, reasons=[moved]
+        )
+    else:
+        try:
+            destination = rnd.groups.get(pk=int(target))
+        except (ValueError, Group.DoesNotExist) as exc:
+            raise RoundError("no such group") from exc
+        if destination == source:
+            return
+
+    if source is not None:
+        source.members.remove(participant)
+        if source.members.exists():
+            source.score = None
+            if moved not in source.reasons:
+                source.reasons = [*source.reasons, moved]
+            source.save()
+        else:
+            source.delete()
+    if left is not None:
+        left.delete()
+    if destination is None:
+        LeftOut.objects.create(round=rnd, participant=participant, reason={})
+    else:
+        destination.members.add(participant)
+        destination.score = None
+        if moved not in destination.reasons:
+            destination.reasons = [*destination.reasons, moved]
+        members = list(destination.members.all())
+        destination.suggested_start = suggest_start([m.availability for m in members], rnd.meet_from)
+        destination.save()
+    rnd.edited = True
+    rnd.save(update_fields=["edited"])
+
+
+def _video_url(group: Group) -> str:
+    template = settings.VIDEO_URL_TEMPLATE
+    if not template or group.mode == MeetingMode.IN_PERSON:
+        return ""
+    room = f"kaffeeklatsch-{secrets.token_urlsafe(9)}"
+    return template.replace("{room}", room)
+
+
+def publish_round(rnd: Round, notify: bool = True) -> Round:
+    """Publishes a preview: stores it as the programme's next round and writes the
+    introductions and the later "Did you meet?" job, all in one transaction."""
+    from kaffeeklatsch.jobs.queue import enqueue
+    from kaffeeklatsch.notifications.emails import queue_introductions
+
+    with transaction.atomic():
+        rnd = Round.objects.select_for_update().get(pk=rnd.pk)
+        if rnd.status != Round.Status.PREVIEW:
+            raise RoundError("published")
+        groups = list(rnd.groups.prefetch_related("members"))
+        if any(g.members.count() < 2 for g in groups):
+            raise RoundError("group too small")
+        rnd.status = Round.Status.PUBLISHED
+        rnd.number = next_number(rnd.programme)
+        rnd.published_at = timezone.now()
+        rnd.save()
+        member_ids = [m.pk for g in groups for m in g.members.all()]
+        left_ids = list(rnd.left_out.values_list("participant_id", flat=True))
+        rnd.programme.participants.filter(skip_next_round=True).exclude(
+            pk__in=member_ids + left_ids
+        ).update(skip_next_round=False)
+        for group in groups:
+            group.video_url = _video_url(group)
+            group.save(update_fields=["video_url"])
+        if notify:
+            queue_introductions(rnd)
+            enqueue(
+                "feedback_request",
+                {"round": rnd.pk},
+                run_at=timezone.now() + dt.timedelta(days=settings.FEEDBACK_DELAY_DAYS),
+            )
+    return rnd
+
+
+def run_automatic_round(programme: Programme) -> Round | None:
+    """Starts and publishes a round for a programme whose automatic round is due."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = Programme.objects.select_for_update(skip_locked=True).filter(
+            pk=programme.pk, automatic=True, next_round_on__lte=today
+        ).first()
+        if locked is None:
+            return None
+        rnd = None
+        if locked.participants.available_on(today).count() >= 2:
+            rnd = publish_round(preview_round(locked, None, today))
+        locked.next_round_on = locked.following_round_date(today)
+        locked.save(update_fields=["next_round_on"])
+    return rnd

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.tokens import LinkError, feedback_answer
+from kaffeeklatsch.programmes.access import organiser_view
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.rounds.services import (
+    RoundError,
+    move_participant,
+    preview_round,
+    publish_round,
+)
+
+
+@organiser_view
+def round_list(request: HttpRequest, programme: Programme) -> HttpResponse:
+    available = programme.participants.available_on(timezone.localdate()).count()
+    return render(
+        request,
+        "rounds/list.html",
+        {"programme": programme, "rounds": programme.rounds.all(), "available": available},
+    )
+
+
+@require_POST
+@organiser_view
+def round_preview(request: HttpRequest, programme: Programme) -> HttpResponse:
+    rnd = preview_round(programme, request.user)
+    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+
+
+@organiser_view
+def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = get_object_or_404(programme.rounds, pk=round_id)
+    groups = list(rnd.groups.prefetch_related("members", "feedback"))
+    left_out = list(rnd.left_out.select_related("participant"))
+    no_email = [m for g in groups for m in g.members.all() if not m.email]
+    return render(
+        request,
+        "rounds/detail.html",
+        {
+            "programme": programme,
+            "round": rnd,
+            "groups": groups,
+            "left_out": left_out,
+            "no_email": no_email,
+            "is_preview": rnd.status == Round.Status.PREVIEW,
+        },
+    )
+
+
+@require_POST
+@organiser_view
+def round_move(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
+    try:
+        participant_id = int(request.POST.get("participant", ""))
+        move_participant(rnd, participant_id, request.POST.get("target", ""))
+    except (ValueError, RoundError):
+        messages.error(request, _("This move is not possible."))
+    else:
+        messages.success(request, _("Moved."))
+    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+
+
+@require_POST
+@organiser_view
+def round_publish(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
+    try:
+        rnd = publish_round(rnd)
+    except RoundError:
+        messages.error(
+            request, _("The round cannot be published: every group needs at least two people.")
+        )
+    else:
+        messages.success(request, _("Round %(number)s is published; the e-mails are on their way.")
+                         % {"number": rnd.number})
+    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+
+
+@require_POST
+@organiser_view
+def round_discard(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
+    rnd.delete()
+    messages.info(request, _("The preview was discarded."))
+    return redirect("rounds:list", programme_id=programme.pk)
+
+
+def feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click answer to "Did you meet?" from the e-mail; the page lets people change it."""
+    try:
+        answer = feedback_answer(token)
+    except LinkError as exc:
+        return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
+    group = get_object_or_404(
+        Group.objects.select_related("round__programme"),
+        pk=answer.group_id,
+        round__status=Round.Status.PUBLISHED,
+    )
+    participant = get_object_or_404(Participant, pk=answer.participant_id, groups=group)
+    with transaction.atomic():
+        Feedback.objects.update_or_create(
+            group=group, participant=participant, defaults={"met": answer.met}
+        )
+    from kaffeeklatsch.participants.tokens import feedback_url
+
+    others = [m for m in group.members.all() if m.pk != participant.pk]
+    return render(
+        request,
+        "rounds/feedback.html",
+        {
+            "participant": participant,
+            "others": others,
+            "met": answer.met,
+            "change_url": feedback_url(group.pk, participant.pk, not answer.met),
+        },
+    )

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kaffeeklatsch.rounds import views as rounds_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("kaffeeklatsch.accounts.urls")),
+    path("programmes/", include("kaffeeklatsch.programmes.urls")),
+    path("programmes/<int:programme_id>/rounds/", include("kaffeeklatsch.rounds.urls")),
+    path("", include("kaffeeklatsch.participants.urls")),
+    path("feedback/<str:token>/", rounds_views.feedback, name="rounds_feedback"),
+    path("", include("kaffeeklatsch.front.urls")),
+]

@@ -1,0 +1,181 @@
+"""Fixtures for the web application's tests: real database, real SMTP server on
+loopback, real organisers, programmes and participants."""
+
+from __future__ import annotations
+
+import email
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+# Playwright's synchronous API runs an event loop in the test's thread; Django's ORM
+# refuses to run next to one unless told that this thread is not really async.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "a-long-organiser-password-7"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[Any] = []
+        self.lock = threading.Lock()
+        self.refuse = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return "451 Try again later"
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.envelopes.append(envelope)
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if address in str(m["To"])]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+            self.envelopes.clear()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def html_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return part.get_content()
+
+
+def ics_part(message: EmailMessage) -> str | None:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            return payload.decode("utf-8") if isinstance(payload, bytes) else str(payload)
+    return None
+
+
+def links(text: str, base: str = "") -> list[str]:
+    import re
+
+    return [u for u in re.findall(r"https?://[^\s<>\"]+", text) if u.startswith(base)]
+
+
+def send_outbox() -> int:
+    """What the worker does, once."""
+    from kaffeeklatsch.jobs.management.commands.worker import work_once
+
+    return work_once()["emails"]
+
+
+@pytest.fixture
+def make_organiser(db: Any) -> Any:
+    from django.contrib.auth import get_user_model
+
+    def make(username: str = "olga", email: str | None = None) -> Any:
+        return get_user_model().objects.create_user(
+            username=username, email=email or f"{username}@example.org", password=PASSWORD
+        )
+
+    return make
+
+
+@pytest.fixture
+def organiser(make_organiser: Any) -> Any:
+    return make_organiser("olga")
+
+
+@pytest.fixture
+def make_programme(db: Any) -> Any:
+    from kaffeeklatsch.programmes.models import Organiser, Programme
+
+    def make(owner: Any, **fields: Any) -> Programme:
+        fields.setdefault("name", "Kaffee im Haus")
+        programme = Programme.objects.create(**fields)
+        Organiser.objects.create(programme=programme, user=owner, role=Organiser.Role.OWNER)
+        return programme
+
+    return make
+
+
+@pytest.fixture
+def programme(organiser: Any, make_programme: Any) -> Any:
+    return make_programme(organiser, name="Kaffee im Haus", language="en")
+
+
+DEPARTMENTS = ["Care", "Admin", "Youth", "IT", "Counselling", "Kita"]
+LEVELS = ["trainee", "staff", "team lead"]
+
+
+@pytest.fixture
+def make_participant(db: Any) -> Any:
+    from kaffeeklatsch.participants.models import Participant
+
+    counter = {"n": 0}
+
+    def make(programme: Any, name: str | None = None, **fields: Any) -> Participant:
+        counter["n"] += 1
+        n = counter["n"]
+        fields.setdefault("email", f"person{n}@example.org")
+        fields.setdefault("department", DEPARTMENTS[n % len(DEPARTMENTS)])
+        fields.setdefault("level", LEVELS[n % len(LEVELS)])
+        fields.setdefault("languages", ["de", "en"])
+        fields.setdefault("language", "en")
+        fields.setdefault("status", Participant.Status.ACTIVE)
+        return Participant.objects.create(programme=programme, name=name or f"Person {n}", **fields)
+
+    return make
+
+
+def login(client: Any, user: Any) -> None:
+    assert client.login(username=user.get_username(), password=PASSWORD)
+
+
+def sign_in_participant(client: Any, participant: Any) -> None:
+    """Signs a participant in the way the product does: through their e-mail link."""
+    from django.urls import reverse
+
+    from kaffeeklatsch.participants.tokens import sign_in_token
+
+    response = client.post(reverse("participants:sign_in", args=[sign_in_token(participant)]))
+    assert response.status_code == 302, response.content[:500]
+    participant.refresh_from_db()
