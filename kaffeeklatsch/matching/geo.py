@@ -184,9 +184,13 @@ def resolve_location(text: str) -> Location | None:
 
 
 def _town(tables: _Tables, name: str) -> Location | None:
-    return tables.places.get(place_key(name)) or tables.places.get(
-        place_key(_QUALIFIER.sub("", name)) or "\0"
-    )
+    """A place by its name, by its name without a qualifier, or -- for a district the
+    tables do not list ("Köln-Ehrenfeld", "Frankfurt Höchst") -- by the town before it."""
+    for candidate in (name, _QUALIFIER.sub("", name), re.split(r"[-\s]", name, maxsplit=1)[0]):
+        key = place_key(candidate)
+        if key and key in tables.places:
+            return tables.places[key]
+    return None
 
 
 @overload

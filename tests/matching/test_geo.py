@@ -41,6 +41,9 @@ KNOWN = [
     ("50667 Köln", 50.940, 6.950, 2.0),
     ("D-10115", 52.532, 13.385, 2.0),
     ("  10115   Berlin ", 52.532, 13.385, 2.0),
+    # A district the tables do not list falls back to its town.
+    ("Köln-Ehrenfeld", 50.938, 6.957, 5.0),
+    ("Berlin, Germany", 52.520, 13.405, 5.0),
     # A known town after an unknown postcode still resolves.
     ("99999 Husum", 54.477, 9.051, 5.0),
 ]
@@ -104,7 +107,7 @@ def test_coordinates_are_read_latitude_first(text: str, lat: float, lon: float) 
         "101155",  # too long
         "Atlantis",
         "Kunst",
-        "Berlin Berlin Berlin",
+        "Atlantis-Nord",
         "91, 13",  # latitude out of range
         "52, 181",  # longitude out of range
         "52.5, 13.4, 7",
