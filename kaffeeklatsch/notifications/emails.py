@@ -67,8 +67,13 @@ def queue_confirmation(participant: Participant) -> OutboxMessage:
     with translation.override(participant.language):
         subject = _("Please confirm: %(programme)s") % {"programme": participant.programme.name}
     return _write(
-        OutboxMessage.Kind.CONFIRM, participant, participant.email, participant.language,
-        "confirm", {"participant": participant, "url": confirm_url(participant)}, subject,
+        OutboxMessage.Kind.CONFIRM,
+        participant,
+        participant.email,
+        participant.language,
+        "confirm",
+        {"participant": participant, "url": confirm_url(participant)},
+        subject,
     )
 
 
@@ -76,8 +81,13 @@ def queue_welcome(participant: Participant) -> OutboxMessage:
     with translation.override(participant.language):
         subject = _("You were added to %(programme)s") % {"programme": participant.programme.name}
     return _write(
-        OutboxMessage.Kind.WELCOME, participant, participant.email, participant.language,
-        "welcome", {"participant": participant, "url": sign_in_url(participant)}, subject,
+        OutboxMessage.Kind.WELCOME,
+        participant,
+        participant.email,
+        participant.language,
+        "welcome",
+        {"participant": participant, "url": sign_in_url(participant)},
+        subject,
     )
 
 
@@ -85,8 +95,13 @@ def queue_sign_in_link(participant: Participant) -> OutboxMessage:
     with translation.override(participant.language):
         subject = _("Your link to %(programme)s") % {"programme": participant.programme.name}
     return _write(
-        OutboxMessage.Kind.LINK, participant, participant.email, participant.language,
-        "link", {"participant": participant, "url": sign_in_url(participant)}, subject,
+        OutboxMessage.Kind.LINK,
+        participant,
+        participant.email,
+        participant.language,
+        "link",
+        {"participant": participant, "url": sign_in_url(participant)},
+        subject,
     )
 
 
@@ -96,8 +111,13 @@ def queue_organiser_invitation(
     with translation.override(lang):
         subject = _("You are now co-organising %(programme)s") % {"programme": programme.name}
     return _write(
-        OutboxMessage.Kind.ORGANISER, None, user.email, lang, "organiser",
-        {"user": user, "programme": programme, "inviter": inviter, "url": url}, subject,
+        OutboxMessage.Kind.ORGANISER,
+        None,
+        user.email,
+        lang,
+        "organiser",
+        {"user": user, "programme": programme, "inviter": inviter, "url": url},
+        subject,
     )
 
 
@@ -170,8 +190,15 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
                 url=group.video_url,
             )
     _write(
-        OutboxMessage.Kind.INTRODUCTION, member, member.email, lang, "introduction", context,
-        subject, reply_to=[o.email for o in others if o.email], ics=ics,
+        OutboxMessage.Kind.INTRODUCTION,
+        member,
+        member.email,
+        lang,
+        "introduction",
+        context,
+        subject,
+        reply_to=[o.email for o in others if o.email],
+        ics=ics,
     )
 
 
@@ -188,7 +215,7 @@ def queue_introductions(rnd: Round) -> int:
 
 
 def queue_feedback_requests(rnd: Round) -> int:
-    """"Did you meet?" for everyone in the round who has not answered yet."""
+    """ "Did you meet?" for everyone in the round who has not answered yet."""
     count = 0
     for group in rnd.groups.prefetch_related("members", "feedback"):
         answered = {f.participant_id for f in group.feedback.all()}
@@ -203,7 +230,11 @@ def queue_feedback_requests(rnd: Round) -> int:
                 names = ", ".join(o.name for o in members if o.pk != member.pk)
                 subject = _("Did you meet %(names)s?") % {"names": names}
             _write(
-                OutboxMessage.Kind.FEEDBACK, member, member.email, lang, "feedback",
+                OutboxMessage.Kind.FEEDBACK,
+                member,
+                member.email,
+                lang,
+                "feedback",
                 {
                     "participant": member,
                     "programme": rnd.programme,

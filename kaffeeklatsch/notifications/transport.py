@@ -81,4 +81,3 @@ def send_due(limit: int = 100) -> int:
     while sent < limit and send_one():
         sent += 1
     return sent
-

@@ -49,8 +49,12 @@ def export_data(participant: Participant) -> dict[str, Any]:
             if g.round.status == "published"
         ],
         "emails": [
-            {"kind": m.kind, "subject": m.subject, "created": when(m.created_at),
-             "sent": when(m.sent_at)}
+            {
+                "kind": m.kind,
+                "subject": m.subject,
+                "created": when(m.created_at),
+                "sent": when(m.sent_at),
+            }
             for m in participant.messages.all()
         ],
     }

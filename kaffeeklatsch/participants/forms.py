@@ -24,16 +24,22 @@ class ProfileForm(forms.ModelForm):
     """The short profile: used by people themselves and by organisers."""
 
     languages_text = forms.CharField(
-        label=_("Languages you can talk in"), required=False, max_length=200,
+        label=_("Languages you can talk in"),
+        required=False,
+        max_length=200,
         help_text=_("Separated by commas, e.g. Deutsch, Englisch, Türkisch."),
     )
     interests_text = forms.CharField(
-        label=_("Interests"), required=False, max_length=500,
+        label=_("Interests"),
+        required=False,
+        max_length=500,
         help_text=_("A few words, separated by commas, e.g. gardening, football, digital tools."),
     )
     availability_choices = forms.MultipleChoiceField(
-        label=_("When do you have time?"), required=False,
-        widget=forms.CheckboxSelectMultiple, choices=(),
+        label=_("When do you have time?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
         help_text=_("Nothing ticked means any time during working hours."),
     )
 
@@ -41,7 +47,16 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Participant
-        fields = ["name", "email", "department", "organisation", "level", "place", "mode", "language"]
+        fields = [
+            "name",
+            "email",
+            "department",
+            "organisation",
+            "level",
+            "place",
+            "mode",
+            "language",
+        ]
         help_texts = {
             "place": _("Postcode or town, for meeting in person. Leave empty if you meet online."),
             "level": _("E.g. trainee, staff, team lead, management, volunteer."),
@@ -78,7 +93,9 @@ class ProfileForm(forms.ModelForm):
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError(_("Someone with this e-mail address is already taking part."))
+            raise forms.ValidationError(
+                _("Someone with this e-mail address is already taking part.")
+            )
         return email
 
     def clean_languages_text(self) -> list[str]:
@@ -108,9 +125,7 @@ class ProfileForm(forms.ModelForm):
         # Windows imported from a CSV file may not match the checkboxes; keep them
         # unless the boxes were changed.
         if not self.instance.pk or "availability_choices" in self.changed_data:
-            participant.availability = slots_from_choices(
-                self.cleaned_data["availability_choices"]
-            )
+            participant.availability = slots_from_choices(self.cleaned_data["availability_choices"])
         location = getattr(self, "_location", None)
         if location is not None:
             participant.latitude, participant.longitude = location.lat, location.lon
@@ -123,8 +138,10 @@ class ProfileForm(forms.ModelForm):
 
 class SignupForm(ProfileForm):
     consent = forms.BooleanField(
-        label=_("I agree that my profile is stored for this programme and shown to the "
-                "people I am matched with. I can download or erase it at any time."),
+        label=_(
+            "I agree that my profile is stored for this programme and shown to the "
+            "people I am matched with. I can download or erase it at any time."
+        ),
         required=True,
     )
 
@@ -144,7 +161,9 @@ class SignInRequestForm(forms.Form):
 
 class PauseForm(forms.Form):
     paused_until = forms.DateField(
-        label=_("Pause until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Pause until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty to take part again."),
     )
     skip_next_round = forms.BooleanField(label=_("Skip the next round"), required=False)
@@ -161,8 +180,10 @@ class BlockForm(forms.Form):
 class CsvUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("The same columns as for “kaffeeklatsch match”: name, email, department, "
-                    "level, languages, place, mode, interests ..."),
+        help_text=_(
+            "The same columns as for “kaffeeklatsch match”: name, email, department, "
+            "level, languages, place, mode, interests ..."
+        ),
     )
 
     def clean_file(self) -> Any:

@@ -44,26 +44,33 @@ def preview(programme: Programme, data: bytes) -> ImportPreview:
         result.error = [p.text(lang) for p in exc.problems]
         return result
     result.rejected = [Rejected(p.line, p.text(lang)) for p in table.problems]
-    known = set(
-        programme.participants.exclude(email="").values_list("email", flat=True)
-    )
+    known = set(programme.participants.exclude(email="").values_list("email", flat=True))
     seen: set[str] = set()
     for line, person in zip(table.lines, table.people, strict=True):
         email = person.email.strip().lower()
         if email and email in known:
             result.rejected.append(
-                Rejected(line, _("Line %(line)s: %(email)s is already taking part.")
-                         % {"line": line, "email": email})
+                Rejected(
+                    line,
+                    _("Line %(line)s: %(email)s is already taking part.")
+                    % {"line": line, "email": email},
+                )
             )
         elif email and not programme.email_allowed(email):
             result.rejected.append(
-                Rejected(line, _("Line %(line)s: %(email)s is not an allowed address for "
-                                 "this programme.") % {"line": line, "email": email})
+                Rejected(
+                    line,
+                    _("Line %(line)s: %(email)s is not an allowed address for this programme.")
+                    % {"line": line, "email": email},
+                )
             )
         elif email and email in seen:
             result.rejected.append(
-                Rejected(line, _("Line %(line)s: %(email)s appears twice in the file.")
-                         % {"line": line, "email": email})
+                Rejected(
+                    line,
+                    _("Line %(line)s: %(email)s appears twice in the file.")
+                    % {"line": line, "email": email},
+                )
             )
         else:
             seen.add(email)

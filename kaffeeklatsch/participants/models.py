@@ -42,7 +42,9 @@ class Participant(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     mode = models.CharField(
-        _("how I like to meet"), max_length=10, choices=MeetingMode.choices,
+        _("how I like to meet"),
+        max_length=10,
+        choices=MeetingMode.choices,
         default=MeetingMode.EITHER,
     )
     interests = models.JSONField(_("interests"), default=list, blank=True)
@@ -52,14 +54,19 @@ class Participant(models.Model):
         _("language for e-mails"), max_length=5, choices=settings.LANGUAGES, default="de"
     )
     phone_note = models.CharField(
-        _("how to reach (without e-mail)"), max_length=200, blank=True,
+        _("how to reach (without e-mail)"),
+        max_length=200,
+        blank=True,
         help_text=_("Only for people without e-mail: how the organiser tells them."),
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     paused_until = models.DateField(_("paused until"), null=True, blank=True)
     skip_next_round = models.BooleanField(_("skip the next round"), default=False)
     blocked = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="blocked_by",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="blocked_by",
         verbose_name=_("never match me with"),
     )
     # Raised every time a sign-in link is used, so each link works only once.

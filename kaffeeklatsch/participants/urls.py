@@ -21,11 +21,20 @@ urlpatterns = [
     path("me/sign-out/", views.sign_out, name="sign_out"),
     path("programmes/<int:programme_id>/people/", views.participant_list, name="list"),
     path("programmes/<int:programme_id>/people/add/", views.participant_add, name="add"),
-    path("programmes/<int:programme_id>/people/<int:participant_id>/", views.participant_edit,
-         name="edit"),
-    path("programmes/<int:programme_id>/people/<int:participant_id>/remove/",
-         views.participant_remove, name="remove"),
+    path(
+        "programmes/<int:programme_id>/people/<int:participant_id>/",
+        views.participant_edit,
+        name="edit",
+    ),
+    path(
+        "programmes/<int:programme_id>/people/<int:participant_id>/remove/",
+        views.participant_remove,
+        name="remove",
+    ),
     path("programmes/<int:programme_id>/people/import/", views.participant_import, name="import"),
-    path("programmes/<int:programme_id>/people/import/preview/", views.participant_import_preview,
-         name="import_preview"),
+    path(
+        "programmes/<int:programme_id>/people/import/preview/",
+        views.participant_import_preview,
+        name="import_preview",
+    ),
 ]

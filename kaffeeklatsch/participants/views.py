@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,7 +181,9 @@ def edit_profile(request: HttpRequest, participant: Participant) -> HttpResponse
         request.session.pop("language", None)
         messages.success(request, _("Your profile is saved."))
         return redirect("participants:me")
-    return render(request, "participants/edit_profile.html", {"form": form, "participant": participant})
+    return render(
+        request, "participants/edit_profile.html", {"form": form, "participant": participant}
+    )
 
 
 @require_POST
@@ -275,15 +277,20 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
     return render(
         request,
         "participants/list.html",
-        {"programme": programme, "people": people, "status": status,
-         "statuses": Participant.Status.choices},
+        {
+            "programme": programme,
+            "people": people,
+            "status": status,
+            "statuses": Participant.Status.choices,
+        },
     )
 
 
 @organiser_view
 def participant_add(request: HttpRequest, programme: Programme) -> HttpResponse:
     form = OrganiserParticipantForm(
-        request.POST or None, programme=programme,
+        request.POST or None,
+        programme=programme,
         initial={"status": Participant.Status.ACTIVE, "language": programme.language},
     )
     if request.method == "POST" and form.is_valid():
@@ -303,7 +310,9 @@ def participant_add(request: HttpRequest, programme: Programme) -> HttpResponse:
 
 
 @organiser_view
-def participant_edit(request: HttpRequest, programme: Programme, participant_id: int) -> HttpResponse:
+def participant_edit(
+    request: HttpRequest, programme: Programme, participant_id: int
+) -> HttpResponse:
     participant = get_object_or_404(programme.participants, pk=participant_id)
     form = OrganiserParticipantForm(request.POST or None, instance=participant, programme=programme)
     if request.method == "POST" and form.is_valid():
@@ -311,17 +320,22 @@ def participant_edit(request: HttpRequest, programme: Programme, participant_id:
         messages.success(request, _("%(name)s was saved.") % {"name": participant.name})
         return redirect("participants:list", programme_id=programme.pk)
     return render(
-        request, "participants/form.html",
+        request,
+        "participants/form.html",
         {"programme": programme, "form": form, "participant": participant},
     )
 
 
 @organiser_view
-def participant_remove(request: HttpRequest, programme: Programme, participant_id: int) -> HttpResponse:
+def participant_remove(
+    request: HttpRequest, programme: Programme, participant_id: int
+) -> HttpResponse:
     participant = get_object_or_404(programme.participants, pk=participant_id)
     if request.method == "POST":
         participant.delete()
-        messages.success(request, _("%(name)s and all their data were removed.") % {"name": participant.name})
+        messages.success(
+            request, _("%(name)s and all their data were removed.") % {"name": participant.name}
+        )
         return redirect("participants:list", programme_id=programme.pk)
     return render(
         request, "participants/remove.html", {"programme": programme, "participant": participant}
@@ -374,5 +388,3 @@ def participant_import_preview(request: HttpRequest, programme: Programme) -> Ht
     return render(
         request, "participants/import_preview.html", {"programme": programme, "result": result}
     )
-
-

@@ -24,7 +24,9 @@ def organiser_view(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, programme_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        programme = get_object_or_404(Programme.objects.for_organiser(request.user), pk=programme_id)
+        programme = get_object_or_404(
+            Programme.objects.for_organiser(request.user), pk=programme_id
+        )
         return view(request, programme, *args, **kwargs)
 
     return wrapper
@@ -35,7 +37,9 @@ def owner_view(view: View) -> View:
 
     @organiser_view
     @wraps(view)
-    def wrapper(request: HttpRequest, programme: Programme, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, programme: Programme, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         if not programme.is_owner(request.user):
             raise Http404
         return view(request, programme, *args, **kwargs)

@@ -11,7 +11,14 @@ class OrganiserInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["name", "cadence", "group_size", "registration_open", "automatic", "next_round_on"]
+    list_display = [
+        "name",
+        "cadence",
+        "group_size",
+        "registration_open",
+        "automatic",
+        "next_round_on",
+    ]
     search_fields = ["name"]
     inlines = [OrganiserInline]
     readonly_fields = ["invite_token", "created_at"]

@@ -10,10 +10,22 @@ class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = Programme
         fields = [
-            "name", "description", "language", "cadence", "weekday", "automatic",
-            "group_size", "repeat_window", "mode", "max_distance_km",
-            "weight_interests", "weight_department", "weight_level", "weight_organisation",
-            "registration_open", "allowed_domains",
+            "name",
+            "description",
+            "language",
+            "cadence",
+            "weekday",
+            "automatic",
+            "group_size",
+            "repeat_window",
+            "mode",
+            "max_distance_km",
+            "weight_interests",
+            "weight_department",
+            "weight_level",
+            "weight_organisation",
+            "registration_open",
+            "allowed_domains",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 

@@ -58,7 +58,10 @@ class Programme(models.Model):
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     language = models.CharField(
-        _("language"), max_length=5, choices=settings.LANGUAGES, default="de",
+        _("language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="de",
         help_text=_("Language of the invitation page and of e-mails to people who chose none."),
     )
     cadence = models.CharField(
@@ -68,7 +71,8 @@ class Programme(models.Model):
         _("weekday of the round"), choices=WEEKDAYS, default=0
     )
     automatic = models.BooleanField(
-        _("start rounds automatically"), default=False,
+        _("start rounds automatically"),
+        default=False,
         help_text=_("The server starts and publishes each round on its weekday."),
     )
     next_round_on = models.DateField(_("next automatic round"), null=True, blank=True)
@@ -76,15 +80,19 @@ class Programme(models.Model):
         _("group size"), default=2, validators=[MinValueValidator(2), MaxValueValidator(6)]
     )
     repeat_window = models.PositiveSmallIntegerField(
-        _("rounds before people may meet again"), default=6,
+        _("rounds before people may meet again"),
+        default=6,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     mode = models.CharField(
-        _("how people meet"), max_length=10, choices=MeetingMode.choices,
+        _("how people meet"),
+        max_length=10,
+        choices=MeetingMode.choices,
         default=MeetingMode.EITHER,
     )
     max_distance_km = models.FloatField(
-        _("maximum distance for meeting in person (km)"), default=30.0,
+        _("maximum distance for meeting in person (km)"),
+        default=30.0,
         validators=[MinValueValidator(0), MaxValueValidator(20000)],
     )
     weight_interests = models.FloatField(
@@ -100,11 +108,14 @@ class Programme(models.Model):
         _("weight: different organisations"), default=1.0, validators=weight_validators
     )
     registration_open = models.BooleanField(
-        _("open registration"), default=True,
+        _("open registration"),
+        default=True,
         help_text=_("Anyone with the invitation link may join."),
     )
     allowed_domains = models.CharField(
-        _("allowed e-mail domains"), max_length=500, blank=True,
+        _("allowed e-mail domains"),
+        max_length=500,
+        blank=True,
         help_text=_("Comma-separated, e.g. example.org. Empty: any address."),
     )
     invite_token = models.CharField(max_length=40, unique=True, default=new_invite_token)

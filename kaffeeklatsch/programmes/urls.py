@@ -10,6 +10,9 @@ urlpatterns = [
     path("<int:programme_id>/edit/", views.programme_edit, name="edit"),
     path("<int:programme_id>/invitation/", views.new_invitation_link, name="new_invitation"),
     path("<int:programme_id>/organisers/", views.organisers, name="organisers"),
-    path("<int:programme_id>/organisers/<int:organiser_id>/remove/", views.remove_organiser,
-         name="remove_organiser"),
+    path(
+        "<int:programme_id>/organisers/<int:organiser_id>/remove/",
+        views.remove_organiser,
+        name="remove_organiser",
+    ),
 ]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 import datetime as dt
 
 from django.contrib import messages
@@ -75,7 +74,10 @@ def programme_detail(request: HttpRequest, programme: Programme) -> HttpResponse
         "answers": answered.count(),
         "met": answered.filter(met=True).count(),
         "departments": people.filter(status=Participant.Status.ACTIVE)
-        .exclude(department="").values("department").distinct().count(),
+        .exclude(department="")
+        .values("department")
+        .distinct()
+        .count(),
     }
     return render(
         request,
@@ -132,13 +134,18 @@ def organisers(request: HttpRequest, programme: Programme) -> HttpResponse:
             token = default_token_generator.make_token(user)
             url = absolute(reverse("accounts:password_reset_confirm", args=[uid, token]))
             queue_organiser_invitation(user, programme, request.user, url, get_language() or "de")
-        messages.success(request, _("%(email)s can now organise this programme.") % {"email": email})
+        messages.success(
+            request, _("%(email)s can now organise this programme.") % {"email": email}
+        )
         return redirect("programmes:organisers", programme_id=programme.pk)
     return render(
         request,
         "programmes/organisers.html",
-        {"programme": programme, "form": form,
-         "organisers": programme.organiser_set.select_related("user")},
+        {
+            "programme": programme,
+            "form": form,
+            "organisers": programme.organiser_set.select_related("user"),
+        },
     )
 
 

@@ -37,9 +37,11 @@ def _reason_json(reason: Reason) -> dict:
 
 def history(programme: Programme) -> list[PastGroup]:
     past: list[PastGroup] = []
-    groups = Group.objects.filter(
-        round__programme=programme, round__status=Round.Status.PUBLISHED
-    ).select_related("round").prefetch_related("members")
+    groups = (
+        Group.objects.filter(round__programme=programme, round__status=Round.Status.PUBLISHED)
+        .select_related("round")
+        .prefetch_related("members")
+    )
     for group in groups:
         members = tuple(str(m.pk) for m in group.members.all())
         if members:
@@ -154,7 +156,9 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
         if moved not in destination.reasons:
             destination.reasons = [*destination.reasons, moved]
         members = list(destination.members.all())
-        destination.suggested_start = suggest_start([m.availability for m in members], rnd.meet_from)
+        destination.suggested_start = suggest_start(
+            [m.availability for m in members], rnd.meet_from
+        )
         destination.save()
     rnd.edited = True
     rnd.save(update_fields=["edited"])
@@ -207,9 +211,11 @@ def run_automatic_round(programme: Programme) -> Round | None:
     """Starts and publishes a round for a programme whose automatic round is due."""
     today = timezone.localdate()
     with transaction.atomic():
-        locked = Programme.objects.select_for_update(skip_locked=True).filter(
-            pk=programme.pk, automatic=True, next_round_on__lte=today
-        ).first()
+        locked = (
+            Programme.objects.select_for_update(skip_locked=True)
+            .filter(pk=programme.pk, automatic=True, next_round_on__lte=today)
+            .first()
+        )
         if locked is None:
             return None
         rnd = None

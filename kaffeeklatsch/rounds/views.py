@@ -83,8 +83,11 @@ def round_publish(request: HttpRequest, programme: Programme, round_id: int) -> 
             request, _("The round cannot be published: every group needs at least two people.")
         )
     else:
-        messages.success(request, _("Round %(number)s is published; the e-mails are on their way.")
-                         % {"number": rnd.number})
+        messages.success(
+            request,
+            _("Round %(number)s is published; the e-mails are on their way.")
+            % {"number": rnd.number},
+        )
     return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
 
 

@@ -179,3 +179,24 @@ def sign_in_participant(client: Any, participant: Any) -> None:
     response = client.post(reverse("participants:sign_in", args=[sign_in_token(participant)]))
     assert response.status_code == 302, response.content[:500]
     participant.refresh_from_db()
+
+
+@pytest.fixture
+def client() -> Any:
+    """A browser that asks for English pages (the server's default is German)."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture
+def german_client() -> Any:
+    from django.test import Client
+
+    return Client(headers={"accept-language": "de-DE,de;q=0.9"})
+
+
+def path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path

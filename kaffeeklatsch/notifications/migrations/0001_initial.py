@@ -5,38 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('participants', '0001_initial'),
+        ("participants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('confirm', 'Confirm sign-up'), ('welcome', 'Welcome'), ('link', 'Sign-in link'), ('introduction', 'Introduction'), ('feedback', 'Did you meet?'), ('organiser', 'Organiser invitation')], max_length=16)),
-                ('to', models.EmailField(max_length=254)),
-                ('reply_to', models.JSONField(blank=True, default=list)),
-                ('subject', models.CharField(max_length=300)),
-                ('body_text', models.TextField()),
-                ('body_html', models.TextField(blank=True)),
-                ('ics', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(db_index=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('participant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='participants.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("confirm", "Confirm sign-up"),
+                            ("welcome", "Welcome"),
+                            ("link", "Sign-in link"),
+                            ("introduction", "Introduction"),
+                            ("feedback", "Did you meet?"),
+                            ("organiser", "Organiser invitation"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("to", models.EmailField(max_length=254)),
+                ("reply_to", models.JSONField(blank=True, default=list)),
+                ("subject", models.CharField(max_length=300)),
+                ("body_text", models.TextField()),
+                ("body_html", models.TextField(blank=True)),
+                ("ics", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Waiting"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(db_index=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="participants.participant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outgoing e-mail',
-                'verbose_name_plural': 'outbox',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='notificatio_status_6d08f9_idx')],
+                "verbose_name": "outgoing e-mail",
+                "verbose_name_plural": "outbox",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "next_attempt_at"], name="notificatio_status_6d08f9_idx"
+                    )
+                ],
             },
         ),
     ]

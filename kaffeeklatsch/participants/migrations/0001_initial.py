@@ -5,48 +5,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('programmes', '0001_initial'),
+        ("programmes", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail address')),
-                ('department', models.CharField(blank=True, max_length=120, verbose_name='department')),
-                ('organisation', models.CharField(blank=True, max_length=120, verbose_name='organisation')),
-                ('level', models.CharField(blank=True, max_length=80, verbose_name='level')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages')),
-                ('place', models.CharField(blank=True, max_length=120, verbose_name='place')),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('mode', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online'), ('either', 'In person or online')], default='either', max_length=10, verbose_name='how I like to meet')),
-                ('interests', models.JSONField(blank=True, default=list, verbose_name='interests')),
-                ('availability', models.JSONField(blank=True, default=list, verbose_name='availability')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', max_length=5, verbose_name='language for e-mails')),
-                ('phone_note', models.CharField(blank=True, help_text='Only for people without e-mail: how the organiser tells them.', max_length=200, verbose_name='how to reach (without e-mail)')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for confirmation'), ('active', 'Taking part'), ('left', 'Left the programme')], default='pending', max_length=8)),
-                ('paused_until', models.DateField(blank=True, null=True, verbose_name='paused until')),
-                ('skip_next_round', models.BooleanField(default=False, verbose_name='skip the next round')),
-                ('link_generation', models.PositiveIntegerField(default=0)),
-                ('external_id', models.CharField(blank=True, max_length=120)),
-                ('added_by_organiser', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('blocked', models.ManyToManyField(blank=True, related_name='blocked_by', to='participants.participant', verbose_name='never match me with')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='programmes.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="e-mail address"),
+                ),
+                (
+                    "department",
+                    models.CharField(blank=True, max_length=120, verbose_name="department"),
+                ),
+                (
+                    "organisation",
+                    models.CharField(blank=True, max_length=120, verbose_name="organisation"),
+                ),
+                ("level", models.CharField(blank=True, max_length=80, verbose_name="level")),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages")),
+                ("place", models.CharField(blank=True, max_length=120, verbose_name="place")),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("online", "Online"),
+                            ("either", "In person or online"),
+                        ],
+                        default="either",
+                        max_length=10,
+                        verbose_name="how I like to meet",
+                    ),
+                ),
+                ("interests", models.JSONField(blank=True, default=list, verbose_name="interests")),
+                (
+                    "availability",
+                    models.JSONField(blank=True, default=list, verbose_name="availability"),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")],
+                        default="de",
+                        max_length=5,
+                        verbose_name="language for e-mails",
+                    ),
+                ),
+                (
+                    "phone_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Only for people without e-mail: how the organiser tells them.",
+                        max_length=200,
+                        verbose_name="how to reach (without e-mail)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for confirmation"),
+                            ("active", "Taking part"),
+                            ("left", "Left the programme"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "paused_until",
+                    models.DateField(blank=True, null=True, verbose_name="paused until"),
+                ),
+                (
+                    "skip_next_round",
+                    models.BooleanField(default=False, verbose_name="skip the next round"),
+                ),
+                ("link_generation", models.PositiveIntegerField(default=0)),
+                ("external_id", models.CharField(blank=True, max_length=120)),
+                ("added_by_organiser", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "blocked",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="blocked_by",
+                        to="participants.participant",
+                        verbose_name="never match me with",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="programmes.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participant',
-                'verbose_name_plural': 'participants',
-                'ordering': ['name', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('email', ''), _negated=True), fields=('programme', 'email'), name='one_participant_per_email')],
+                "verbose_name": "participant",
+                "verbose_name_plural": "participants",
+                "ordering": ["name", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("email", ""), _negated=True),
+                        fields=("programme", "email"),
+                        name="one_participant_per_email",
+                    )
+                ],
             },
         ),
     ]

@@ -2,13 +2,13 @@
 
 import django.core.validators
 import django.db.models.deletion
-import kaffeeklatsch.programmes.models
 from django.conf import settings
 from django.db import migrations, models
 
+import kaffeeklatsch.programmes.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,56 +17,242 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organiser',
+            name="Organiser",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('co', 'Co-organiser')], default='co', max_length=8)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("co", "Co-organiser")],
+                        default="co",
+                        max_length=8,
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organiser',
-                'verbose_name_plural': 'organisers',
+                "verbose_name": "organiser",
+                "verbose_name_plural": "organisers",
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('language', models.CharField(choices=[('de', 'German'), ('en', 'English')], default='de', help_text='Language of the invitation page and of e-mails to people who chose none.', max_length=5, verbose_name='language')),
-                ('cadence', models.CharField(choices=[('weekly', 'Every week'), ('fortnightly', 'Every two weeks'), ('monthly', 'Every four weeks')], default='fortnightly', max_length=12, verbose_name='rounds')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=0, verbose_name='weekday of the round')),
-                ('automatic', models.BooleanField(default=False, help_text='The server starts and publishes each round on its weekday.', verbose_name='start rounds automatically')),
-                ('next_round_on', models.DateField(blank=True, null=True, verbose_name='next automatic round')),
-                ('group_size', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(6)], verbose_name='group size')),
-                ('repeat_window', models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='rounds before people may meet again')),
-                ('mode', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online'), ('either', 'In person or online')], default='either', max_length=10, verbose_name='how people meet')),
-                ('max_distance_km', models.FloatField(default=30.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(20000)], verbose_name='maximum distance for meeting in person (km)')),
-                ('weight_interests', models.FloatField(default=3.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: shared interests')),
-                ('weight_department', models.FloatField(default=2.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: different departments')),
-                ('weight_level', models.FloatField(default=1.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: different levels')),
-                ('weight_organisation', models.FloatField(default=1.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: different organisations')),
-                ('registration_open', models.BooleanField(default=True, help_text='Anyone with the invitation link may join.', verbose_name='open registration')),
-                ('allowed_domains', models.CharField(blank=True, help_text='Comma-separated, e.g. example.org. Empty: any address.', max_length=500, verbose_name='allowed e-mail domains')),
-                ('invite_token', models.CharField(default=kaffeeklatsch.programmes.models.new_invite_token, max_length=40, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organisers', models.ManyToManyField(related_name='programmes', through='programmes.Organiser', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("de", "German"), ("en", "English")],
+                        default="de",
+                        help_text=(
+                            "Language of the invitation page and of e-mails to people who "
+                            "chose none."
+                        ),
+                        max_length=5,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "cadence",
+                    models.CharField(
+                        choices=[
+                            ("weekly", "Every week"),
+                            ("fortnightly", "Every two weeks"),
+                            ("monthly", "Every four weeks"),
+                        ],
+                        default="fortnightly",
+                        max_length=12,
+                        verbose_name="rounds",
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        default=0,
+                        verbose_name="weekday of the round",
+                    ),
+                ),
+                (
+                    "automatic",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The server starts and publishes each round on its weekday.",
+                        verbose_name="start rounds automatically",
+                    ),
+                ),
+                (
+                    "next_round_on",
+                    models.DateField(blank=True, null=True, verbose_name="next automatic round"),
+                ),
+                (
+                    "group_size",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(2),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="group size",
+                    ),
+                ),
+                (
+                    "repeat_window",
+                    models.PositiveSmallIntegerField(
+                        default=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="rounds before people may meet again",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("online", "Online"),
+                            ("either", "In person or online"),
+                        ],
+                        default="either",
+                        max_length=10,
+                        verbose_name="how people meet",
+                    ),
+                ),
+                (
+                    "max_distance_km",
+                    models.FloatField(
+                        default=30.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(20000),
+                        ],
+                        verbose_name="maximum distance for meeting in person (km)",
+                    ),
+                ),
+                (
+                    "weight_interests",
+                    models.FloatField(
+                        default=3.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: shared interests",
+                    ),
+                ),
+                (
+                    "weight_department",
+                    models.FloatField(
+                        default=2.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: different departments",
+                    ),
+                ),
+                (
+                    "weight_level",
+                    models.FloatField(
+                        default=1.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: different levels",
+                    ),
+                ),
+                (
+                    "weight_organisation",
+                    models.FloatField(
+                        default=1.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: different organisations",
+                    ),
+                ),
+                (
+                    "registration_open",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Anyone with the invitation link may join.",
+                        verbose_name="open registration",
+                    ),
+                ),
+                (
+                    "allowed_domains",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated, e.g. example.org. Empty: any address.",
+                        max_length=500,
+                        verbose_name="allowed e-mail domains",
+                    ),
+                ),
+                (
+                    "invite_token",
+                    models.CharField(
+                        default=kaffeeklatsch.programmes.models.new_invite_token,
+                        max_length=40,
+                        unique=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organisers",
+                    models.ManyToManyField(
+                        related_name="programmes",
+                        through="programmes.Organiser",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'programme',
-                'verbose_name_plural': 'programmes',
-                'ordering': ['name'],
+                "verbose_name": "programme",
+                "verbose_name_plural": "programmes",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='organiser',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='programmes.programme'),
+            model_name="organiser",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="programmes.programme"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organiser',
-            constraint=models.UniqueConstraint(fields=('programme', 'user'), name='one_role_per_programme'),
+            model_name="organiser",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "user"), name="one_role_per_programme"
+            ),
         ),
     ]

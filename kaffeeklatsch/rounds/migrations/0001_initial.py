@@ -6,90 +6,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('participants', '0001_initial'),
-        ('programmes', '0001_initial'),
+        ("participants", "0001_initial"),
+        ("programmes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('status', models.CharField(choices=[('preview', 'Preview'), ('published', 'Published')], default='preview', max_length=10)),
-                ('meet_from', models.DateField(verbose_name='meet from')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('score', models.FloatField(default=0)),
-                ('bound', models.FloatField(default=0)),
-                ('exact', models.BooleanField(default=False)),
-                ('seconds', models.FloatField(default=0)),
-                ('edited', models.BooleanField(default=False)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rounds', to='programmes.programme')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("preview", "Preview"), ("published", "Published")],
+                        default="preview",
+                        max_length=10,
+                    ),
+                ),
+                ("meet_from", models.DateField(verbose_name="meet from")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("score", models.FloatField(default=0)),
+                ("bound", models.FloatField(default=0)),
+                ("exact", models.BooleanField(default=False)),
+                ("seconds", models.FloatField(default=0)),
+                ("edited", models.BooleanField(default=False)),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rounds",
+                        to="programmes.programme",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'round',
-                'verbose_name_plural': 'rounds',
-                'ordering': ['-number'],
+                "verbose_name": "round",
+                "verbose_name_plural": "rounds",
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='LeftOut',
+            name="LeftOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.JSONField(blank=True, default=dict)),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='participants.participant')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='left_out', to='rounds.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.JSONField(blank=True, default=dict)),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="participants.participant",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="left_out",
+                        to="rounds.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online'), ('either', 'In person or online')], max_length=10)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('reasons', models.JSONField(blank=True, default=list)),
-                ('suggested_start', models.DateTimeField(blank=True, null=True)),
-                ('video_url', models.URLField(blank=True, max_length=500)),
-                ('members', models.ManyToManyField(blank=True, related_name='groups', to='participants.participant')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='rounds.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("online", "Online"),
+                            ("either", "In person or online"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("reasons", models.JSONField(blank=True, default=list)),
+                ("suggested_start", models.DateTimeField(blank=True, null=True)),
+                ("video_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="groups", to="participants.participant"
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="groups",
+                        to="rounds.round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'group',
-                'verbose_name_plural': 'groups',
-                'ordering': ['id'],
+                "verbose_name": "group",
+                "verbose_name_plural": "groups",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('met', models.BooleanField(verbose_name='we met')),
-                ('answered_at', models.DateTimeField(auto_now=True)),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='participants.participant')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='rounds.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("met", models.BooleanField(verbose_name="we met")),
+                ("answered_at", models.DateTimeField(auto_now=True)),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="participants.participant",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="rounds.group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback',
-                'verbose_name_plural': 'feedback',
-                'constraints': [models.UniqueConstraint(fields=('group', 'participant'), name='one_answer_per_person')],
+                "verbose_name": "feedback",
+                "verbose_name_plural": "feedback",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("group", "participant"), name="one_answer_per_person"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('programme', 'number'), name='one_published_round_per_number'),
+            model_name="round",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("programme", "number"),
+                name="one_published_round_per_number",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'preview')), fields=('programme',), name='one_preview_per_programme'),
+            model_name="round",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "preview")),
+                fields=("programme",),
+                name="one_preview_per_programme",
+            ),
         ),
     ]

@@ -55,9 +55,24 @@ PEOPLE = [
     ("Renate Huber", "Personal", "Sachbearbeitung", "Leverkusen"),
 ]
 INTERESTS = [
-    "Gärtnern", "Fußball", "Radfahren", "Kochen", "Digitalisierung", "Lesen", "Wandern",
-    "Fotografie", "Musik", "Ehrenamt", "Yoga", "Nachhaltigkeit", "Reisen", "Brettspiele",
-    "Künstliche Intelligenz", "Chor", "Tanzen", "Hunde",
+    "Gärtnern",
+    "Fußball",
+    "Radfahren",
+    "Kochen",
+    "Digitalisierung",
+    "Lesen",
+    "Wandern",
+    "Fotografie",
+    "Musik",
+    "Ehrenamt",
+    "Yoga",
+    "Nachhaltigkeit",
+    "Reisen",
+    "Brettspiele",
+    "Künstliche Intelligenz",
+    "Chor",
+    "Tanzen",
+    "Hunde",
 ]
 LANGUAGES = [["de"], ["de", "en"], ["de", "tr"], ["de", "ru"], ["de", "ar"], ["de", "en", "fr"]]
 
@@ -108,7 +123,9 @@ class Command(BaseCommand):
                 programme=programme,
                 name=name,
                 email=f"{first.lower()}.{last.lower()}@example.org".replace("ı", "i")
-                .replace("ü", "ue").replace("ö", "oe").replace("ä", "ae"),
+                .replace("ü", "ue")
+                .replace("ö", "oe")
+                .replace("ä", "ae"),
                 department=department,
                 organisation="Caritas-Verbund",
                 level=level,
@@ -124,11 +141,11 @@ class Command(BaseCommand):
             participant.save()
         week_ago = timezone.localdate() - dt.timedelta(days=7)
         rnd = publish_round(preview_round(programme, user, week_ago), notify=False)
-        Round.objects.filter(pk=rnd.pk).update(
-            published_at=timezone.now() - dt.timedelta(days=7)
-        )
+        Round.objects.filter(pk=rnd.pk).update(published_at=timezone.now() - dt.timedelta(days=7))
         for group in rnd.groups.prefetch_related("members"):
             for member in group.members.all():
                 if rng.random() < 0.7:
-                    Feedback.objects.create(group=group, participant=member, met=rng.random() < 0.85)
+                    Feedback.objects.create(
+                        group=group, participant=member, met=rng.random() < 0.85
+                    )
         return programme

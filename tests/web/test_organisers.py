@@ -1,0 +1,61 @@
+"""Co-organisers: the owner adds them by e-mail; they set a password from the e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from kaffeeklatsch.programmes.models import Organiser
+from tests.web.conftest import links, login, send_outbox, text_part
+
+pytestmark = pytest.mark.django_db
+
+
+def test_owner_adds_a_new_co_organiser_who_sets_a_password(
+    client: Any, organiser: Any, programme: Any, smtp: Any, settings: Any
+) -> None:
+    login(client, organiser)
+    response = client.post(
+        reverse("programmes:organisers", args=[programme.pk]), {"email": "Carla@Example.org"}
+    )
+    assert response.status_code == 302
+    carla = get_user_model().objects.get(email="carla@example.org")
+    assert not carla.has_usable_password()
+    assert Organiser.objects.get(programme=programme, user=carla).role == Organiser.Role.CO
+    send_outbox()
+    [message] = smtp.to("carla@example.org")
+    assert programme.name in message["Subject"]
+    [url] = links(text_part(message), settings.BASE_URL + "/accounts/reset/")
+
+    other = type(client)(headers={"accept-language": "en"})
+    page = other.get(url.removeprefix(settings.BASE_URL), follow=True)
+    form_url = page.redirect_chain[-1][0] if page.redirect_chain else url
+    done = other.post(
+        form_url.removeprefix(settings.BASE_URL),
+        {"new_password1": "coffee-with-carla-42", "new_password2": "coffee-with-carla-42"},
+    )
+    assert done.status_code == 302
+    assert other.login(username="carla@example.org", password="coffee-with-carla-42")
+    assert other.get(reverse("programmes:detail", args=[programme.pk])).status_code == 200
+
+
+def test_existing_user_is_added_and_can_be_removed(
+    client: Any, organiser: Any, programme: Any, make_organiser: Any
+) -> None:
+    carla = make_organiser("carla")
+    login(client, organiser)
+    client.post(reverse("programmes:organisers", args=[programme.pk]), {"email": carla.email})
+    membership = Organiser.objects.get(programme=programme, user=carla)
+    client.post(reverse("programmes:remove_organiser", args=[programme.pk, membership.pk]))
+    assert not Organiser.objects.filter(pk=membership.pk).exists()
+
+
+def test_the_owner_cannot_be_removed(client: Any, organiser: Any, programme: Any) -> None:
+    login(client, organiser)
+    owner = Organiser.objects.get(programme=programme, user=organiser)
+    response = client.post(reverse("programmes:remove_organiser", args=[programme.pk, owner.pk]))
+    assert response.status_code == 404
+    assert Organiser.objects.filter(pk=owner.pk).exists()

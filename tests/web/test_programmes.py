@@ -1,0 +1,110 @@
+"""Organisers: logging in, creating and editing programmes, the invitation link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from kaffeeklatsch.programmes.models import Organiser, Programme
+from tests.web.conftest import PASSWORD, login
+
+pytestmark = pytest.mark.django_db
+
+PROGRAMME = {
+    "name": "Quer durchs Haus",
+    "description": "Kaffee über Abteilungsgrenzen",
+    "language": "de",
+    "cadence": "weekly",
+    "weekday": "2",
+    "group_size": "3",
+    "repeat_window": "4",
+    "mode": "in_person",
+    "max_distance_km": "15",
+    "weight_interests": "2",
+    "weight_department": "4",
+    "weight_level": "1.5",
+    "weight_organisation": "0",
+    "registration_open": "on",
+    "allowed_domains": "@Caritas.example, diakonie.example",
+}
+
+
+def test_login_and_logout(client: Any, organiser: Any) -> None:
+    page = client.get(reverse("accounts:login"))
+    assert 'for="id_username"' in page.content.decode()
+    wrong = client.post(reverse("accounts:login"), {"username": "olga", "password": "nope"})
+    assert wrong.status_code == 200
+    ok = client.post(reverse("accounts:login"), {"username": "olga", "password": PASSWORD})
+    assert ok.status_code == 302 and ok["Location"] == reverse("programmes:list")
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("programmes:list")).status_code == 302
+
+
+def test_create_programme(client: Any, organiser: Any) -> None:
+    login(client, organiser)
+    response = client.post(reverse("programmes:create"), PROGRAMME)
+    programme = Programme.objects.get()
+    assert response["Location"] == reverse("programmes:detail", args=[programme.pk])
+    assert programme.group_size == 3 and programme.mode == "in_person"
+    assert programme.allowed_domains == "caritas.example, diakonie.example"
+    assert programme.email_allowed("x@caritas.example")
+    assert not programme.email_allowed("x@example.org")
+    rules = programme.rules()
+    assert (rules.group_size, rules.repeat_window, rules.max_distance_km) == (3, 4, 15.0)
+    assert rules.weight_department == 4.0 and rules.weight_organisation == 0.0
+    assert Organiser.objects.get(programme=programme).role == Organiser.Role.OWNER
+    detail = client.get(response["Location"]).content.decode()
+    assert f"/join/{programme.invite_token}/" in detail
+
+
+def test_invalid_settings_are_rejected(client: Any, organiser: Any) -> None:
+    login(client, organiser)
+    response = client.post(
+        reverse("programmes:create"),
+        {
+            **PROGRAMME,
+            "group_size": "1",
+            "weight_interests": "-3",
+            "allowed_domains": "not a domain",
+        },
+    )
+    errors = response.context["form"].errors
+    assert {"group_size", "weight_interests", "allowed_domains"} <= errors.keys()
+    assert not Programme.objects.exists()
+
+
+def test_edit_and_automatic_schedule(client: Any, organiser: Any, programme: Any) -> None:
+    login(client, organiser)
+    client.post(reverse("programmes:edit", args=[programme.pk]), {**PROGRAMME, "automatic": "on"})
+    programme.refresh_from_db()
+    assert programme.name == "Quer durchs Haus" and programme.automatic
+    assert programme.next_round_on is not None and programme.next_round_on.weekday() == 2
+    client.post(reverse("programmes:edit", args=[programme.pk]), PROGRAMME)
+    programme.refresh_from_db()
+    assert not programme.automatic and programme.next_round_on is None
+
+
+def test_list_shows_only_my_programmes(
+    client: Any, organiser: Any, programme: Any, make_organiser: Any, make_programme: Any
+) -> None:
+    other = make_organiser("otto")
+    make_programme(other, name="Ottos geheimes Programm")
+    login(client, organiser)
+    html = client.get(reverse("programmes:list")).content.decode()
+    assert programme.name in html and "Ottos geheimes Programm" not in html
+
+
+def test_new_invitation_link_retires_the_old_one(
+    client: Any, organiser: Any, programme: Any
+) -> None:
+    old = programme.invite_token
+    login(client, organiser)
+    client.post(reverse("programmes:new_invitation", args=[programme.pk]))
+    programme.refresh_from_db()
+    assert programme.invite_token != old
+    assert client.get(reverse("participants:join", args=[old])).status_code == 404
+    assert (
+        client.get(reverse("participants:join", args=[programme.invite_token])).status_code == 200
+    )
