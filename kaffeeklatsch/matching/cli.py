@@ -40,6 +40,10 @@ __all__ = ["main", "message_language"]
 
 # People from which a run counts as long: progress is then shown even without a terminal.
 LONG_RUN_PEOPLE = 10_000
+# Shares of the progress bar for reading the files and writing the groups; the engine
+# reports its own progress in between.
+READ_SHARE = 0.05
+WRITE_SHARE = 0.05
 # How many problems of a file are printed before the rest are only counted.
 MAX_PROBLEMS = 50
 
@@ -102,12 +106,17 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "Die Runde kann nicht gebildet werden: {error}"),
     "interrupted": ("Interrupted.", "Abgebrochen."),
     "stage_read": ("Reading {file}", "Lese {file}"),
+    "stage_prepare": ("Preparing {count} people", "Bereite {count} Personen vor"),
     "stage_match": ("Matching {count} people", "Bilde Gruppen aus {count} Personen"),
+    "stage_groups": ("Forming the groups", "Stelle die Gruppen zusammen"),
+    "stage_explain": ("Explaining the groups", "Begründe die Gruppen"),
     "stage_write": ("Writing the groups", "Schreibe die Gruppen"),
+    "groups_one": ("1 group", "1 Gruppe"),
+    "groups_many": ("{count} groups", "{count} Gruppen"),
     "summary": (
-        "Round {round}: {groups} groups, {left} left out. Score {score}, upper bound {bound}, "
+        "Round {round}: {groups}, {left} left out. Score {score}, upper bound {bound}, "
         "gap {gap} % ({exact}); {seconds} s.",
-        "Runde {round}: {groups} Gruppen, {left} nicht eingeteilt. Punkte {score}, obere "
+        "Runde {round}: {groups}, {left} nicht eingeteilt. Punkte {score}, obere "
         "Schranke {bound}, Abstand {gap} % ({exact}); {seconds} s.",
     ),
     "exact": ("proven optimal", "nachweislich optimal"),
@@ -115,6 +124,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "left_out_person": ("Left out: {name}: {reason}", "Nicht eingeteilt: {name}: {reason}"),
     "written": ("Groups written to {file}.", "Gruppen geschrieben in {file}."),
 }
+
+
+# The engine's stages and the message for each.
+_ENGINE_STAGES = {"encode": "stage_prepare", "solve": "stage_match", "groups": "stage_groups",
+                  "explain": "stage_explain", "done": "stage_explain"}
 
 
 def _t(lang: str, key: str, **params: object) -> str:
@@ -204,12 +218,15 @@ def _language_of(argv: Sequence[str]) -> str:
 
 
 class _Progress:
-    """Stages of the run as a tqdm bar on a terminal, as plain lines for long runs
-    without one, or not at all. Elapsed time keeps ticking while the engine works."""
+    """The run as a tqdm bar on a terminal, as plain lines for long runs without one,
+    or not at all. Elapsed time keeps ticking while the engine works."""
 
-    def __init__(self, stream: TextIO, stages: int) -> None:
+    STEPS = 1000
+
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._bar: Any = None
+        self._text = ""
         #: Without a terminal, stages are printed as lines once the run is known to be long.
         self.long_run = False
         self._stop = threading.Event()
@@ -217,22 +234,24 @@ class _Progress:
         if _is_terminal(stream):
             from tqdm import tqdm
 
-            self._bar = tqdm(total=stages, file=stream, leave=False, dynamic_ncols=True,
-                             bar_format="{desc} {bar} {elapsed}")
+            self._bar = tqdm(total=self.STEPS, file=stream, leave=False, dynamic_ncols=True,
+                             bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}")
             self._ticker = threading.Thread(target=self._tick, daemon=True)
             self._ticker.start()
 
     def _tick(self) -> None:
         while not self._stop.wait(0.5):
-            if self._bar is not None:
-                self._bar.refresh()
+            self._bar.refresh()
 
-    def stage(self, text: str) -> None:
+    def stage(self, text: str, done: float) -> None:
+        """Now doing ``text``; ``done`` (0 to 1) of the whole run is behind us."""
+        changed = text != self._text
+        self._text = text
         if self._bar is not None:
-            if self._bar.desc:  # the previous stage is done
-                self._bar.update(1)
-            self._bar.set_description_str(text)
-        elif self.long_run:
+            self._bar.n = max(self._bar.n, min(self.STEPS, round(done * self.STEPS)))
+            self._bar.set_description_str(text, refresh=False)
+            self._bar.refresh()
+        elif self.long_run and changed:
             print(text + " …", file=self._stream, flush=True)
 
     def close(self) -> None:
@@ -251,8 +270,8 @@ def _is_terminal(stream: IO[str]) -> bool:
 
 
 @contextlib.contextmanager
-def _progress(stages: int) -> Iterator[_Progress]:
-    progress = _Progress(sys.stderr, stages)
+def _progress() -> Iterator[_Progress]:
+    progress = _Progress(sys.stderr)
     try:
         yield progress
     finally:
@@ -296,13 +315,14 @@ def _run(args: argparse.Namespace, lang: str) -> int:
         _say(_t(lang, "no_output_dir", file=out, folder=out.parent))
         raise _Failed(2)
 
-    with _progress(3 + len(args.history)) as progress:
-        progress.stage(_t(lang, "stage_read", file=args.people.name))
+    with _progress() as progress:
+        progress.stage(_t(lang, "stage_read", file=args.people.name), 0.0)
         people = _read_people(args.people, lang)
         progress.long_run = len(people) >= LONG_RUN_PEOPLE
         history: list[PastGroup] = []
-        for path in args.history:
-            progress.stage(_t(lang, "stage_read", file=path.name))
+        for index, path in enumerate(args.history):
+            progress.stage(_t(lang, "stage_read", file=path.name),
+                           READ_SHARE * (1 + index) / (1 + len(args.history)))
             history.extend(_read_history(path, lang))
 
         last_round = max((group.round for group in history), default=0)
@@ -314,24 +334,37 @@ def _run(args: argparse.Namespace, lang: str) -> int:
             max_distance_km=args.max_distance, seed=args.seed,
         )
 
-        progress.stage(_t(lang, "stage_match", count=_number(len(people), lang, 0)))
-        from kaffeeklatsch.matching.engine import match_round
+        count = _number(len(people), lang, 0)
 
-        try:
-            result = match_round(people, history=history, rules=rules,
-                                 round_number=round_number)
-        except ValueError as error:
-            _say(_t(lang, "engine_error", error=error))
-            raise _Failed(2) from None
+        def engine_progress(stage: str, share: float) -> None:
+            key = _ENGINE_STAGES.get(stage)
+            text = _t(lang, key, count=count) if key else stage
+            progress.stage(text, READ_SHARE + (1 - READ_SHARE - WRITE_SHARE) * share)
 
-        progress.stage(_t(lang, "stage_write"))
+        engine_progress("encode", 0.0)
+        result = _match(people, history, rules, round_number, engine_progress, lang)
+
+        progress.stage(_t(lang, "stage_write"), 1 - WRITE_SHARE)
         by_id = {person.id: person for person in people}
         if out is None:
             _write_stdout(result, by_id, lang)
         else:
             _write_atomically(out, result, by_id, lang)
+        progress.stage(_t(lang, "stage_write"), 1.0)
     _summary(result, by_id, lang, out)
     return 0
+
+
+def _match(people: list[Person], history: list[PastGroup], rules: Rules, round_number: int,
+           progress: Callable[[str, float], None], lang: str) -> RoundResult:
+    from kaffeeklatsch.matching.engine import match_round
+
+    try:
+        return match_round(people, history=history, rules=rules, round_number=round_number,
+                           progress=progress)
+    except ValueError as error:  # the engine's RulesError: rules it cannot work with
+        _say(_t(lang, "engine_error", error=error))
+        raise _Failed(2) from None
 
 
 def _say(text: str) -> None:
@@ -427,7 +460,9 @@ def _new_file_mode(path: Path) -> int:
 def _summary(result: RoundResult, people: Mapping[str, Person], lang: str,
              out: Path | None) -> None:
     _say(_t(
-        lang, "summary", round=result.round, groups=len(result.groups),
+        lang, "summary", round=result.round,
+        groups=_t(lang, "groups_one" if len(result.groups) == 1 else "groups_many",
+                  count=_number(len(result.groups), lang, 0)),
         left=len(result.left_out), score=_number(result.score, lang),
         bound=_number(result.bound, lang), gap=_number(100 * result.gap, lang),
         exact=_t(lang, "exact" if result.exact else "not_exact"),

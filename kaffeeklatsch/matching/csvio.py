@@ -404,7 +404,13 @@ _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
 def _split(cell: str, pattern: re.Pattern[str] = _LIST_SPLIT) -> list[str]:
-    return list(dict.fromkeys(part.strip() for part in pattern.split(cell) if part.strip()))
+    """The entries of a list cell, stripped, empty ones dropped, each once."""
+    if not cell:
+        return []
+    parts = [part for part in pattern.split(cell) if part]
+    if len(parts) > 1 and len(set(parts)) < len(parts):
+        parts = list(dict.fromkeys(parts))
+    return parts
 
 
 def _mode_key(text: str) -> str:
@@ -590,11 +596,12 @@ def parse_people(data: bytes, *, today: date | None = None) -> PeopleTable:
     if duplicates:
         raise CsvError(duplicates)
 
+    reader = _PeopleReader(table, first_line, emails, today)
     people: list[Person] = []
     lines: list[int] = []
     problems: list[CsvProblem] = []
     for line, cells in table.rows:
-        person, row_problems = _person(table, line, cells, first_line, emails, today)
+        person, row_problems = reader.person(line, cells)
         if row_problems:
             problems.extend(row_problems)
         elif person is not None:
@@ -603,92 +610,135 @@ def parse_people(data: bytes, *, today: date | None = None) -> PeopleTable:
     return PeopleTable(people, lines, problems)
 
 
-def _person(table: _Table, line: int, cells: list[str], ids: Mapping[str, int],
-            emails: Mapping[str, str], today: date | None
-            ) -> tuple[Person | None, list[CsvProblem]]:
-    problems: list[CsvProblem] = []
+class _PeopleReader:
+    """Turns rows into people. Cells that repeat (towns, languages, modes, interests) are
+    read once per file: a federation's file has a million rows but few distinct values."""
 
-    def problem(name: str | None, code: str, **params: Any) -> None:
-        column = table.column(name) if name else None
-        problems.append(CsvProblem(line, column, code, params))
+    def __init__(self, table: _Table, ids: Mapping[str, int], emails: Mapping[str, str],
+                 today: date | None) -> None:
+        self.table = table
+        self.ids = ids
+        self.emails = emails
+        self.today = today
+        self.fields = list(table.columns.items())
+        self.width = len(table.names)
+        self.languages: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.modes: dict[str, Mode | None] = {}
+        self.places: dict[str, Location | None] = {}
+        self.interests: dict[str, tuple[str, ...]] = {}
+        self.availability: dict[tuple[str, str], tuple[Slot, ...] | None] = {}
+        self.timezones: dict[str, bool] = {}
 
-    extra = cells[len(table.names):]
-    if any(extra):
-        problem(None, "extra_cells", cells=len(cells) - _trailing_empty(cells),
-                columns=len(table.names))
+    def person(self, line: int, cells: list[str]) -> tuple[Person | None, list[CsvProblem]]:
+        table = self.table
+        problems: list[CsvProblem] = []
+        size = len(cells)
+        values = {name: cells[i] if i < size else "" for name, i in self.fields}
 
-    def get(name: str) -> str:
-        return table.cell(cells, name)
+        def get(name: str) -> str:
+            return values.get(name, "")
 
-    person_id, email = get("id"), get("email")
-    name = get("name") or " ".join(part for part in (get("first_name"), get("last_name")) if part)
-    if not person_id:
-        problem("id", "missing_value")
-    if not name:
-        problem("name" if "name" in table.columns else "last_name", "missing_value")
-    if email and not _EMAIL.match(email):
-        problem("email", "bad_email", value=email)
+        def problem(name: str | None, code: str, **params: Any) -> None:
+            column = table.column(name) if name else None
+            problems.append(CsvProblem(line, column, code, params))
 
-    languages: list[str] = []
-    for text in _split(get("languages"), _LANGUAGE_SPLIT):
+        if size > self.width and any(cells[self.width:]):
+            problem(None, "extra_cells", cells=size - _trailing_empty(cells), columns=self.width)
+
+        person_id, email = get("id"), get("email")
+        name = get("name") or " ".join(p for p in (get("first_name"), get("last_name")) if p)
+        if not person_id:
+            problem("id", "missing_value")
+        if not name:
+            problem("name" if "name" in table.columns else "last_name", "missing_value")
+        if email and not _EMAIL.match(email):
+            problem("email", "bad_email", value=email)
+
+        cell = get("languages")
+        if cell not in self.languages:
+            self.languages[cell] = _languages(cell)
+        languages, unknown = self.languages[cell]
+        for text in unknown:
+            problem("languages", "unknown_language", value=text)
+
+        cell = get("mode")
+        if cell not in self.modes:
+            self.modes[cell] = parse_mode(cell)
+        mode = self.modes[cell]
+        if mode is None:
+            problem("mode", "unknown_mode", value=cell)
+
+        location = None
+        place = " ".join(part for part in (get("postcode"), get("location")) if part)
+        if place:
+            if place not in self.places:
+                self.places[place] = _resolve_location(place)
+            location = self.places[place]
+            if location is None:
+                column = "location" if get("location") else "postcode"
+                problem(column, "unknown_location", value=place)
+
+        blocked: list[str] = []
+        for entry in _blocked_entries(get("blocked"), self.ids, self.emails):
+            target = entry if entry in self.ids else self.emails.get(entry.casefold())
+            if target is None:
+                problem("blocked", "unknown_blocked", value=entry)
+            elif target != person_id and target not in blocked:
+                blocked.append(target)
+
+        timezone = get("timezone")
+        if timezone and timezone not in self.timezones:
+            self.timezones[timezone] = _valid_timezone(timezone)
+        if timezone and not self.timezones[timezone]:
+            problem("timezone", "unknown_timezone", value=timezone)
+            key = (get("availability"), "")
+        else:
+            key = (get("availability"), timezone)
+        if key not in self.availability:
+            self.availability[key] = parse_availability(key[0], key[1], self.today)
+        availability = self.availability[key]
+        if availability is None:
+            problem("availability", "bad_availability", value=key[0])
+
+        new_joiner = _flag(get("new_joiner"))
+        if new_joiner is None:
+            problem("new_joiner", "bad_flag", value=get("new_joiner"))
+
+        cell = get("interests")
+        if cell not in self.interests:
+            self.interests[cell] = tuple(_split(cell))
+
+        if problems:
+            return None, problems
+        return Person(
+            id=person_id,
+            name=name,
+            email=email,
+            department=get("department"),
+            organisation=get("organisation"),
+            level=get("level"),
+            languages=languages,
+            location=location,
+            mode=mode or Mode.EITHER,
+            interests=self.interests[cell],
+            blocked=tuple(blocked),
+            timezone=timezone,
+            availability=availability or (),
+            new_joiner=bool(new_joiner),
+        ), []
+
+
+def _languages(cell: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ISO codes of a languages cell, and the entries that are no language."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for text in _split(cell, _LANGUAGE_SPLIT):
         code = normalise_language(text)
         if code is None:
-            problem("languages", "unknown_language", value=text)
-        elif code not in languages:
-            languages.append(code)
-
-    mode = parse_mode(get("mode"))
-    if mode is None:
-        problem("mode", "unknown_mode", value=get("mode"))
-
-    location = None
-    place = " ".join(part for part in (get("postcode"), get("location")) if part)
-    if place:
-        location = _resolve_location(place)
-        if location is None:
-            column = "location" if get("location") else "postcode"
-            problem(column, "unknown_location", value=place)
-
-    blocked: list[str] = []
-    for entry in _blocked_entries(get("blocked"), ids, emails):
-        target = entry if entry in ids else emails.get(entry.casefold())
-        if target is None:
-            problem("blocked", "unknown_blocked", value=entry)
-        elif target != person_id and target not in blocked:
-            blocked.append(target)
-
-    timezone = get("timezone")
-    if timezone and not _valid_timezone(timezone):
-        problem("timezone", "unknown_timezone", value=timezone)
-        timezone_for_slots = ""
-    else:
-        timezone_for_slots = timezone
-    availability = parse_availability(get("availability"), timezone_for_slots, today)
-    if availability is None:
-        problem("availability", "bad_availability", value=get("availability"))
-
-    new_joiner = _flag(get("new_joiner"))
-    if new_joiner is None:
-        problem("new_joiner", "bad_flag", value=get("new_joiner"))
-
-    if problems:
-        return None, problems
-    return Person(
-        id=person_id,
-        name=name,
-        email=email,
-        department=get("department"),
-        organisation=get("organisation"),
-        level=get("level"),
-        languages=tuple(languages),
-        location=location,
-        mode=mode or Mode.EITHER,
-        interests=tuple(_split(get("interests"))),
-        blocked=tuple(blocked),
-        timezone=timezone,
-        availability=availability or (),
-        new_joiner=bool(new_joiner),
-    ), []
+            unknown.append(text)
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes), tuple(unknown)
 
 
 def _blocked_entries(cell: str, ids: Mapping[str, int], emails: Mapping[str, str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,7 @@ import pytest
 
 from kaffeeklatsch.cli import main as kaffeeklatsch
 from kaffeeklatsch.matching.cli import main, message_language
-
-DATA = Path(__file__).parent / "data"
+from kaffeeklatsch.matching.csvio import parse_history, read_history
 
 GOOD_ROWS = [
     "1;Anna Müller;anna@example.org;Pflege;Deutsch, Türkisch;vor Ort;Köln;Fotografie;",
@@ -260,3 +260,210 @@ def test_the_installed_command_exits_2_on_a_bad_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Line 2, column “Sprachen”: unknown language “xx”" in result.stderr
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------
+# Rounds with the real engine
+
+DEPARTMENTS = ["Pflege", "Verwaltung", "Küche", "Haustechnik", "Sozialdienst"]
+INTERESTS = ["Fotografie", "Podcasts", "Fußball", "Kochen", "Gärtnern", "Künstliche Intelligenz"]
+
+
+def organisation(count: int) -> list[str]:
+    """Rows of a small organisation in Köln and Bonn where many pairs are allowed."""
+    rows = []
+    for i in range(1, count + 1):
+        rows.append(";".join([
+            str(i),
+            f"Person {i}",
+            f"p{i}@example.org",
+            DEPARTMENTS[i % len(DEPARTMENTS)],
+            "Deutsch, Englisch" if i % 3 else "Deutsch, Türkisch",
+            ["vor Ort", "online", "egal"][i % 3],
+            "Köln" if i % 2 else "Bonn",
+            ", ".join({INTERESTS[i % 6], INTERESTS[(i * 7) % 6]}),
+            "",
+        ]))
+    return rows
+
+
+def pairs(groups_csv: Path | bytes) -> set[frozenset[str]]:
+    data = groups_csv if isinstance(groups_csv, bytes) else groups_csv.read_bytes()
+    met = set()
+    for group in parse_history(data):
+        if group.left_out:
+            continue
+        met.update(frozenset((a, b)) for a in group.members for b in group.members if a < b)
+    return met
+
+
+def test_a_round_goes_to_standard_output_with_a_summary_on_standard_error(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    people = people_file(tmp_path, *organisation(12))
+    status = main([str(people)])
+    captured = capsysbinary.readouterr()
+    assert status == 0, captured.err.decode()
+    history = parse_history(captured.out)
+    assert {g.round for g in history} == {1}
+    seen = [member for group in history for member in group.members]
+    assert sorted(seen, key=int) == [str(i) for i in range(1, 13)]
+    summary = captured.err.decode()
+    assert "Round 1:" in summary and "groups" in summary and "upper bound" in summary
+    assert "gap" in summary
+
+
+def test_the_groups_file_is_next_rounds_history_and_no_pair_repeats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = people_file(tmp_path, *organisation(15))
+    rounds = [tmp_path / f"round{n}.csv" for n in (1, 2, 3)]
+
+    status, _, err = run(capsys, people, "--out", rounds[0])
+    assert status == 0, err
+    status, _, err = run(capsys, people, "--history", rounds[0], "--out", rounds[1])
+    assert status == 0, err
+    assert "Round 2:" in err
+    status, _, err = run(
+        capsys, people, "--history", rounds[0], "--history", rounds[1], "--out", rounds[2]
+    )
+    assert status == 0, err
+    assert "Round 3:" in err
+
+    met = [pairs(path) for path in rounds]
+    assert all(met)
+    assert not met[0] & met[1]
+    assert not (met[0] | met[1]) & met[2]
+
+
+def test_german_output_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    people = people_file(tmp_path, *organisation(9))
+    out = tmp_path / "runde.csv"
+    status, _, err = run(capsys, people, "--out", out, "--lang", "de", "--round", "7")
+    assert status == 0, err
+    assert "Runde 7:" in err and "Gruppen" in err and "obere Schranke" in err
+    text = out.read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("round;group;id;name;email")
+    assert {g.round for g in read_history(out)} == {7}
+
+
+def test_the_same_seed_gives_the_same_round(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = people_file(tmp_path, *organisation(16))
+    outputs = []
+    for name in ("a.csv", "b.csv"):
+        status, _, err = run(capsys, people, "--seed", "42", "--out", tmp_path / name)
+        assert status == 0, err
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_rules_from_the_options_reach_the_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = people_file(tmp_path, *organisation(12))
+    out = tmp_path / "groups.csv"
+    status, _, err = run(capsys, people, "--group-size", "3", "--out", out)
+    assert status == 0, err
+    sizes = sorted(len(g.members) for g in read_history(out) if not g.left_out)
+    assert sizes == [3, 3, 3, 3]
+
+
+def test_a_round_number_already_in_the_history_is_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = people_file(tmp_path, *organisation(8))
+    first = tmp_path / "one.csv"
+    assert run(capsys, people, "--out", first)[0] == 0
+    status, _, err = run(capsys, people, "--history", first, "--round", "1")
+    assert status == 0
+    assert "Warning: round 1 is already in the history" in err
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("solver crashed"), KeyboardInterrupt()])
+def test_a_failed_round_leaves_the_old_output_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    failure: BaseException,
+) -> None:
+    import kaffeeklatsch.matching.engine as engine
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(engine, "match_round", fail)
+    people = people_file(tmp_path, *organisation(6))
+    out = tmp_path / "groups.csv"
+    out.write_text("the last round\n")
+    if isinstance(failure, KeyboardInterrupt):
+        status, _, err = run(capsys, people, "--out", out)
+        assert status == 130
+        assert "Interrupted. Nothing was written." in err
+    else:
+        with pytest.raises(RuntimeError):
+            main([str(people), "--out", str(out)])
+    assert out.read_text() == "the last round\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["groups.csv", "people.csv"]
+
+
+def test_a_new_output_file_gets_ordinary_permissions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = people_file(tmp_path, *organisation(6))
+    out = tmp_path / "groups.csv"
+    assert run(capsys, people, "--out", out)[0] == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+class _Terminal:
+    """Standard error as a terminal of 80 columns, so the progress bar shows."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_on_a_terminal_and_for_long_runs_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kaffeeklatsch.matching.cli as cli
+
+    people = people_file(tmp_path, *organisation(6))
+    # Not a terminal, a short run: only the summary.
+    status, _, err = run(capsys, people, "--out", tmp_path / "a.csv")
+    assert status == 0 and "Matching" not in err
+
+    # Not a terminal, a long run: stages as plain lines for a log.
+    monkeypatch.setattr(cli, "LONG_RUN_PEOPLE", 5)
+    status, _, err = run(capsys, people, "--out", tmp_path / "b.csv")
+    assert status == 0 and "Matching 6 people …\n" in err
+
+    # A terminal: a bar with the stage, redrawn in place.
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main([str(people), "--out", str(tmp_path / "c.csv")]) == 0
+    assert "\rMatching 6 people" in terminal.text
+    assert "Round 1:" in terminal.text
+
+
+def test_the_installed_command_runs_a_round(tmp_path: Path) -> None:
+    people = people_file(tmp_path, *organisation(10))
+    result = subprocess.run(
+        [sys.executable, "-m", "kaffeeklatsch", "match", str(people)],
+        capture_output=True, check=False, env={"LANG": "de_DE.UTF-8", "PATH": ""},
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode("utf-8").startswith("round;group;id")
+    assert "Runde 1:" in result.stderr.decode("utf-8")
