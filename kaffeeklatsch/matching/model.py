@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Mode(str, enum.Enum):
+class Mode(enum.StrEnum):
     """How a person wants to meet."""
 
     IN_PERSON = "in_person"

@@ -1,0 +1,186 @@
+"""Which pairs the solver considers.
+
+Small rounds consider every pair the hard rules allow. Large rounds cannot (a
+million people have half a trillion pairs), so each person gets candidates from
+several orderings in which good partners sit close together: people sharing an
+interest, sharing two interests, speaking the same languages, living nearby.
+Each ordering is shuffled with the round's seed and paired with its next few
+neighbours. Every candidate is checked against the hard rules and scored by
+:mod:`.features`; each person keeps their best ``keep`` candidates.
+
+Complexity: O(n * (windows + interests^2) log n) time and memory for the sparse
+generator, O(n^2) for the dense one.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from kaffeeklatsch.matching.features import Features, score, valid
+
+DENSE_LIMIT = 2500  # up to this many people every pair is considered
+
+
+def dense_edges(f: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every valid pair (a < b) with its score."""
+    parts_a, parts_b, parts_w = [], [], []
+    for start in range(0, f.n, 256):
+        rows = np.arange(start, min(start + 256, f.n))
+        a = np.repeat(rows, f.n)
+        b = np.tile(np.arange(f.n), len(rows))
+        keep = b > a
+        a, b = a[keep], b[keep]
+        ok = valid(f, a, b)
+        a, b = a[ok], b[ok]
+        parts_a.append(a)
+        parts_b.append(b)
+        parts_w.append(score(f, a, b))
+    return _concat(parts_a, parts_b, parts_w)
+
+
+def sparse_edges(
+    f: Features, members: np.ndarray, rng: np.random.Generator, keep: int = 12
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Valid, scored candidate pairs among ``members`` (global indices), best ``keep`` each.
+
+    Sources: people sharing one, two or three interests (each bucket ordered three
+    ways: at random, by place, and with departments, levels and organisations
+    interleaved so that neighbours differ), people speaking the same languages,
+    and people living close to each other.
+    """
+    m = len(members)
+    if m < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0)
+    sources_a: list[np.ndarray] = []
+    sources_b: list[np.ndarray] = []
+    cell = np.zeros(m, dtype=np.int64)
+    located = np.flatnonzero(~np.isnan(f.lat[members]))
+    if len(located):
+        cell[located] = _cells(f, members[located])
+    mix = (f.org[members].astype(np.int64) * 64 + f.level[members]) * 64 + f.dept[members]
+
+    def window(order: np.ndarray, group: np.ndarray, width: int) -> None:
+        for d in range(1, min(width, len(order) - 1) + 1):
+            same = group[:-d] == group[d:]
+            sources_a.append(order[:-d][same])
+            sources_b.append(order[d:][same])
+
+    def bucketed(keys: np.ndarray, who: np.ndarray, width: int) -> None:
+        noise = rng.random(len(who))
+        for order in (
+            np.lexsort((noise, keys)),
+            np.lexsort((noise, cell[who], keys)),
+            _interleaved(keys, mix[who], noise),
+        ):
+            window(who[order], keys[order], width)
+
+    interests = f.interests[members]
+    width_k = interests.shape[1]
+    has = interests >= 0
+    vocab = max(1, len(f.interest_vocab))
+    for size, width in ((1, 2), (2, 2), (3, 2)):
+        keys_parts, who_parts = [], []
+        for combo in itertools.combinations(range(width_k), size):
+            rows = has[:, list(combo)].all(axis=1)
+            if not rows.any():
+                continue
+            key = np.zeros(int(rows.sum()), dtype=np.int64)
+            for col in combo:
+                key = key * vocab + interests[rows, col]
+            keys_parts.append(key)
+            who_parts.append(np.flatnonzero(rows))
+        if keys_parts:
+            bucketed(np.concatenate(keys_parts), np.concatenate(who_parts), width)
+    lang_key = np.unique(f.lang[members], axis=0, return_inverse=True)[1].ravel()
+    bucketed(lang_key.astype(np.int64), np.arange(m), 2)
+    if len(located) > 1:
+        order = np.lexsort((rng.random(len(located)), cell[located]))
+        window(located[order], np.zeros(len(located), dtype=np.int64), 6)
+
+    a = members[np.concatenate(sources_a)]
+    b = members[np.concatenate(sources_b)]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = np.unique(lo.astype(np.int64) * f.n + hi)
+    a, b = key // f.n, key % f.n
+    ok = (a != b) & valid(f, a, b)
+    a, b = a[ok], b[ok]
+    w = score(f, a, b)
+    return best_per_person(a, b, w, keep)
+
+
+def _interleaved(keys: np.ndarray, cls: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """An order of each bucket in which the classes ``cls`` alternate evenly."""
+    order = np.lexsort((noise, cls, keys))
+    k, c = keys[order], cls[order]
+    start = np.r_[True, (k[1:] != k[:-1]) | (c[1:] != c[:-1])]
+    group = np.cumsum(start) - 1
+    first = np.flatnonzero(start)
+    size = np.diff(np.r_[first, len(order)])
+    rank = np.arange(len(order)) - first[group]
+    position = (rank + noise[order]) / size[group]
+    return order[np.lexsort((position, k))]
+
+
+def best_per_person(
+    a: np.ndarray, b: np.ndarray, w: np.ndarray, keep: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the edges that are among the ``keep`` best of at least one of their ends."""
+    chosen = best_edge_indices(a, b, w, keep)
+    return a[chosen], b[chosen], w[chosen]
+
+
+def best_edge_indices(a: np.ndarray, b: np.ndarray, w: np.ndarray, keep: int) -> np.ndarray:
+    """Indices of the edges among the ``keep`` best of at least one of their ends."""
+    if len(a) == 0:
+        return np.empty(0, dtype=np.int64)
+    ends = np.concatenate([a, b])
+    weights = np.concatenate([w, w])
+    edge = np.concatenate([np.arange(len(a)), np.arange(len(a))])
+    # Equal scores are common; a fixed pseudo-random tie-break spreads the kept
+    # candidates over everybody instead of always favouring the same people.
+    tie = _mix(
+        np.concatenate([a, b]).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        ^ np.concatenate([b, a]).astype(np.uint64)
+    )
+    order = np.lexsort((tie, -weights, ends))
+    ends, edge = ends[order], edge[order]
+    starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
+    rank = np.arange(len(ends)) - np.repeat(starts, np.diff(np.r_[starts, len(ends)]))
+    return np.unique(edge[rank < keep])
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """A fixed 64-bit mixing function (splitmix64's finaliser)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _cells(f: Features, who: np.ndarray) -> np.ndarray:
+    """A grid cell per person, half the maximum distance wide, in Z-order."""
+    size = max(f.rules.max_distance_km, 1.0) / 2 / 111.0  # degrees of latitude
+    y = np.floor(np.degrees(f.lat[who]) / size).astype(np.int64) + (1 << 20)
+    x = np.floor(np.degrees(f.lon[who]) * np.cos(f.lat[who]) / size).astype(np.int64) + (1 << 20)
+    return _interleave(x) | (_interleave(y) << 1)
+
+
+def _interleave(v: np.ndarray) -> np.ndarray:
+    v = v & 0x1FFFFF
+    v = (v | (v << 32)) & 0x1F00000000FFFF
+    v = (v | (v << 16)) & 0x1F0000FF0000FF
+    v = (v | (v << 8)) & 0x100F00F00F00F00F
+    v = (v | (v << 4)) & 0x10C30C30C30C30C3
+    v = (v | (v << 2)) & 0x1249249249249249
+    return v
+
+
+def _concat(pa: list, pb: list, pw: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not pa:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0)
+    return np.concatenate(pa), np.concatenate(pb), np.concatenate(pw)

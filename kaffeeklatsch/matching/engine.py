@@ -1,0 +1,395 @@
+"""A coffee round: people, history and rules in; groups, score, bound and reasons out.
+
+The problem: split the people into groups of ``rules.group_size`` (pairs by
+default) so that every pair inside a group keeps every hard rule (see
+:func:`.features.rule_masks`) and the total score is as large as possible. A
+group's score is the sum of its pairs' scores divided by ``size - 1``, that is half
+the sum of each member's average partner score, so pairs, groups of three and of
+four are measured on one scale and every grouping is a fractional matching.
+
+Guarantees:
+
+* Hard rules are never broken: every pair in every group is checked.
+* Nobody is left out while a compatible person is left out too, and a person who
+  would be alone joins a group they are compatible with where one exists.
+* ``bound`` is a proven upper bound on the best total: the optimum of the
+  fractional matching relaxation over *all* valid pairs where those can be listed
+  (up to :data:`.candidates.DENSE_LIMIT` people), otherwise half the sum of each
+  person's largest possible pair score (a feasible dual of that relaxation).
+* Rounds of pairs with at most :data:`EXACT_EDGES` valid pairs are solved exactly
+  (``exact=True``); larger ones near the optimum, measured by ``gap``.
+* Same input and seed, same result.
+
+Complexity: O(n^2) up to the dense limit; beyond it O(n log n) per candidate
+source plus the solver on chunks of :data:`CHUNK` people.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from kaffeeklatsch.matching import bound as bounds
+from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, sparse_edges
+from kaffeeklatsch.matching.features import Features, encode, score, valid
+from kaffeeklatsch.matching.model import Group, LeftOut, PastGroup, Person, RoundResult, Rules
+from kaffeeklatsch.matching.reasons import group_mode, group_reasons, left_out_reason
+from kaffeeklatsch.matching.solver import (
+    exact_matching,
+    pairs_of,
+    polished_matching,
+    relaxed_matching,
+)
+
+EXACT_EDGES = 60_000  # blossom on every valid pair up to this many pairs
+SPARSE_KEEP = 16  # candidates kept per person where not every pair is used
+CHUNK = 8_000  # people solved together in a large round
+
+Progress = Callable[[str, float], None]
+
+
+class RulesError(ValueError):
+    """The rules or people of a round are not usable; ``code`` names the problem."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def validate(people: Sequence[Person], rules: Rules) -> None:
+    """Reject what the engine cannot work with, before any work is done."""
+    if rules.group_size not in (2, 3, 4):
+        raise RulesError("group_size", "group size must be 2, 3 or 4")
+    if rules.repeat_window < 0:
+        raise RulesError("repeat_window", "the repeat window must not be negative")
+    if not rules.max_distance_km > 0:
+        raise RulesError("max_distance", "the maximum distance must be positive")
+    weights = (
+        rules.weight_interests,
+        rules.weight_department,
+        rules.weight_level,
+        rules.weight_organisation,
+    )
+    if any(not (w >= 0) for w in weights):
+        raise RulesError("weights", "weights must not be negative")
+    seen: set[str] = set()
+    for p in people:
+        if p.id in seen:
+            raise RulesError("duplicate_id", f"the id {p.id!r} appears twice")
+        seen.add(p.id)
+
+
+def match_round(
+    people: Sequence[Person],
+    history: Sequence[PastGroup] = (),
+    rules: Rules | None = None,
+    round_number: int = 1,
+    progress: Progress | None = None,
+) -> RoundResult:
+    """Form the groups of one round. See the module docstring for the guarantees."""
+    started = time.perf_counter()
+    rules = rules or Rules()
+    validate(people, rules)
+    report = progress or (lambda stage, share: None)
+    report("encode", 0.0)
+    f = encode(people, history, rules, round_number)
+    rng = np.random.default_rng(rules.seed)
+
+    exact = False
+    graph_bound: float | None = None
+    if f.n <= DENSE_LIMIT:
+        a, b, w = dense_edges(f)
+        report("solve", 0.3)
+        if rules.group_size == 2 and len(a) <= EXACT_EDGES:
+            mate = exact_matching(f.n, a, b, w).mate
+            exact = True
+        else:
+            polished = polished_matching(f.n, a, b, w)
+            mate, graph_bound = polished.mate, polished.graph_bound
+        row_max = bounds.base_row_max(f, a, b, w)
+        cand = (a, b, w)
+    else:
+        mate, cand = _chunked_pairs(f, rng, report)
+        row_max = None
+    report("groups", 0.8)
+    groups = _form_groups(f, mate, cand, rules.group_size)
+    groups = _place_the_lonely(f, groups)
+    member_of = np.full(f.n, -1, dtype=np.int64)
+    for gi, members in enumerate(groups):
+        member_of[members] = gi
+
+    report("explain", 0.9)
+    result_groups: list[Group] = []
+    total = 0.0
+    for members in groups:
+        s = group_score(f, members)
+        total += s
+        result_groups.append(
+            Group(
+                members=tuple(f.ids[i] for i in members),
+                score=round(s, 6),
+                mode=group_mode(f, members),
+                reasons=group_reasons(f, people, members),
+            )
+        )
+    lonely = np.flatnonzero(member_of < 0)
+    left_out = [LeftOut(person=f.ids[i], reason=left_out_reason(f, int(i))) for i in lonely]
+    if exact:
+        upper = total
+    else:
+        upper = bounds.upper_bound(f, row_max, lonely)
+        if graph_bound is not None:
+            upper = min(upper, graph_bound)
+        upper = max(upper, total)
+        exact = upper - total <= 1e-9 * max(1.0, upper)
+    report("done", 1.0)
+    return RoundResult(
+        round=round_number,
+        groups=result_groups,
+        left_out=left_out,
+        score=round(total, 6),
+        bound=round(upper, 6),
+        exact=exact,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def group_score(f: Features, members: Sequence[int]) -> float:
+    """Sum of the group's pair scores divided by ``size - 1``."""
+    idx = np.asarray(members)
+    if len(idx) < 2:
+        return 0.0
+    x, y = np.triu_indices(len(idx), k=1)
+    return float(score(f, idx[x], idx[y]).sum()) / (len(idx) - 1)
+
+
+def _chunked_pairs(
+    f: Features, rng: np.random.Generator, report: Progress
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Pairs for a large round: locality-preserving chunks, then the people left over."""
+    order = _chunk_order(f, rng)
+    mate = np.full(f.n, -1, dtype=np.int64)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    chunks = max(1, round(f.n / CHUNK))
+    bounds_ = np.linspace(0, f.n, chunks + 1).astype(np.int64)
+    for c in range(chunks):
+        members = order[bounds_[c] : bounds_[c + 1]]
+        _solve_subset(f, members, rng, mate, parts)
+        report("solve", 0.1 + 0.6 * (c + 1) / chunks)
+    leftover = np.flatnonzero(mate < 0)
+    if len(leftover) > 1:
+        _solve_subset(f, leftover, rng, mate, parts)
+    empty = np.empty(0, dtype=np.int64)
+    a = np.concatenate([empty, *(p[0] for p in parts)])
+    b = np.concatenate([empty, *(p[1] for p in parts)])
+    w = np.concatenate([empty.astype(float), *(p[2] for p in parts)])
+    return mate, (a, b, w)
+
+
+def _solve_subset(
+    f: Features,
+    members: np.ndarray,
+    rng: np.random.Generator,
+    mate: np.ndarray,
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> None:
+    a, b, w = sparse_edges(f, members, rng, keep=SPARSE_KEEP)
+    if len(a) == 0:
+        return
+    local = np.full(f.n, -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    m = relaxed_matching(len(members), local[a], local[b], w)
+    matched = np.flatnonzero(m.mate >= 0)
+    mate[members[matched]] = members[m.mate[matched]]
+    parts.append((a, b, w))
+
+
+def _chunk_order(f: Features, rng: np.random.Generator) -> np.ndarray:
+    """People ordered so that a chunk holds people who can meet: by language, then place."""
+    lang_groups, lang_key = np.unique(f.lang, axis=0, return_inverse=True)
+    lang_key = lang_key.ravel()
+    counts = np.bincount(lang_key)
+    # Everybody who speaks the most common language set's languages goes together;
+    # speakers of other languages are grouped by their language set.
+    common = lang_groups[int(np.argmax(counts))]
+    speaks_common = ((f.lang & common) != 0).any(axis=1) | ~f.lang.any(axis=1)
+    group = np.where(speaks_common, -1, lang_key)
+    from kaffeeklatsch.matching.candidates import _cells
+
+    cell = np.full(f.n, -1, dtype=np.int64)
+    located = ~np.isnan(f.lat)
+    if located.any():
+        cell[located] = _cells(f, np.flatnonzero(located))
+    return np.lexsort((rng.random(f.n), cell, group))
+
+
+def _form_groups(
+    f: Features,
+    mate: np.ndarray,
+    cand: tuple[np.ndarray, np.ndarray, np.ndarray],
+    size: int,
+) -> list[list[int]]:
+    pairs = pairs_of(mate)
+    if size == 2 or len(pairs) == 0:
+        return [list(map(int, p)) for p in pairs]
+    a, b, _ = cand
+    if size == 4:
+        return _pairs_into_fours(f, pairs, a, b)
+    return _pairs_into_threes(f, pairs, a, b)
+
+
+def _pair_links(
+    f: Features, pair_of: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (pair, pair) links where candidate edges join two different pairs."""
+    pa, pb = pair_of[a], pair_of[b]
+    keep = (pa >= 0) & (pb >= 0) & (pa != pb)
+    lo, hi = np.minimum(pa[keep], pb[keep]), np.maximum(pa[keep], pb[keep])
+    key = np.unique(lo.astype(np.int64) * (pair_of.max() + 1) + hi)
+    return key // (pair_of.max() + 1), key % (pair_of.max() + 1)
+
+
+def _pairs_into_fours(
+    f: Features, pairs: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> list[list[int]]:
+    """Join pairs into groups of four: a maximum weight matching of pairs."""
+    pair_of = np.full(f.n, -1, dtype=np.int64)
+    pair_of[pairs[:, 0]] = np.arange(len(pairs))
+    pair_of[pairs[:, 1]] = np.arange(len(pairs))
+    p, q = _pair_links(f, pair_of, a, b)
+    groups: list[list[int]] = []
+    joined = np.full(len(pairs), -1, dtype=np.int64)
+    if len(p):
+        x0, x1, y0, y1 = pairs[p, 0], pairs[p, 1], pairs[q, 0], pairs[q, 1]
+        ok = valid(f, x0, y0) & valid(f, x0, y1) & valid(f, x1, y0) & valid(f, x1, y1)
+        p, q = p[ok], q[ok]
+        cross = (
+            score(f, x0[ok], y0[ok])
+            + score(f, x0[ok], y1[ok])
+            + score(f, x1[ok], y0[ok])
+            + score(f, x1[ok], y1[ok])
+        )
+        if len(p):
+            joined = relaxed_matching(len(pairs), p, q, cross).mate
+    for i, pair in enumerate(pairs):
+        j = joined[i]
+        if j < 0:
+            groups.append(list(map(int, pair)))
+        elif i < j:
+            groups.append([int(pair[0]), int(pair[1]), int(pairs[j, 0]), int(pairs[j, 1])])
+    return groups
+
+
+def _pairs_into_threes(
+    f: Features, pairs: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> list[list[int]]:
+    """Groups of three: the best third of the pairs keep together, the others join them.
+
+    The assignment of joiners to pairs is a bipartite matching, solved optimally on
+    the candidate links; joiners left without a pair meet each other in pairs.
+    """
+    n_people = 2 * len(pairs)
+    cores = n_people // 3
+    weights = score(f, pairs[:, 0], pairs[:, 1])
+    order = np.argsort(-weights, kind="stable")
+    core_idx, spare_idx = order[:cores], order[cores:]
+    joiners = pairs[spare_idx].ravel()
+    core_pairs = pairs[core_idx]
+    core_of = np.full(f.n, -1, dtype=np.int64)
+    core_of[core_pairs[:, 0]] = np.arange(len(core_pairs))
+    core_of[core_pairs[:, 1]] = np.arange(len(core_pairs))
+    is_joiner = np.zeros(f.n, dtype=bool)
+    is_joiner[joiners] = True
+    # Links from a joiner to a core pair through candidate edges.
+    ja = np.concatenate([a, b])
+    jb = np.concatenate([b, a])
+    link = is_joiner[ja] & (core_of[jb] >= 0)
+    person, core = ja[link], core_of[jb[link]]
+    key = np.unique(person.astype(np.int64) * len(core_pairs) + core)
+    person, core = key // len(core_pairs), key % len(core_pairs)
+    x, y = core_pairs[core, 0], core_pairs[core, 1]
+    ok = valid(f, person, x) & valid(f, person, y)
+    person, core = person[ok], core[ok]
+    gain = score(f, person, core_pairs[core, 0]) + score(f, person, core_pairs[core, 1])
+    groups = [list(map(int, cp)) for cp in core_pairs]
+    placed = np.zeros(f.n, dtype=bool)
+    if len(person):
+        # Vertices: cores 0..C-1, joiners C..C+J-1 (bipartite, so the relaxation is exact).
+        jpos = np.full(f.n, -1, dtype=np.int64)
+        jpos[joiners] = np.arange(len(joiners))
+        nodes = len(core_pairs) + len(joiners)
+        m = relaxed_matching(nodes, core, len(core_pairs) + jpos[person], gain).mate
+        for c in range(len(core_pairs)):
+            if m[c] >= 0:
+                who = int(joiners[m[c] - len(core_pairs)])
+                groups[c].append(who)
+                placed[who] = True
+    rest = np.array([int(j) for j in joiners if not placed[j]], dtype=np.int64)
+    if len(rest) >= 2:
+        groups.extend(_regroup(f, rest, len(rest) < n_people))
+    return groups
+
+
+def _regroup(f: Features, people: np.ndarray, again: bool) -> list[list[int]]:
+    """Groups of three (else pairs) among people no group of three could take."""
+    if len(people) > 3000:  # too many to list every pair: leave them to the last pass
+        return []
+    x, y = np.triu_indices(len(people), k=1)
+    ok = valid(f, people[x], people[y])
+    x, y = x[ok], y[ok]
+    if len(x) == 0:
+        return []
+    w = score(f, people[x], people[y])
+    mate = relaxed_matching(len(people), x, y, w).mate
+    local_pairs = pairs_of(mate)
+    pairs = people[local_pairs] if len(local_pairs) else np.empty((0, 2), dtype=np.int64)
+    if again and len(pairs) >= 2:
+        return _pairs_into_threes(f, pairs, people[x], people[y])
+    return [list(map(int, p)) for p in pairs]
+
+
+def _place_the_lonely(f: Features, groups: list[list[int]]) -> list[list[int]]:
+    """Make the grouping maximal.
+
+    First, people without a group who are compatible with each other are paired
+    (checked over every pair of them). Then each person still alone joins the
+    group that gains most from them, among the groups every member of which they
+    are compatible with.
+    """
+    member_of = np.full(f.n, -1, dtype=np.int64)
+    for gi, members in enumerate(groups):
+        member_of[members] = gi
+    alone = np.flatnonzero(member_of < 0)
+    if len(alone) > 1:
+        x, y = np.triu_indices(len(alone), k=1)
+        a, b = alone[x], alone[y]
+        ok = valid(f, a, b)
+        a, b = a[ok], b[ok]
+        if len(a):
+            local = np.full(f.n, -1, dtype=np.int64)
+            local[alone] = np.arange(len(alone))
+            w = score(f, a, b)
+            m = exact_matching(len(alone), local[a], local[b], w).mate
+            for i, j in enumerate(m):
+                if i < j:
+                    groups.append([int(alone[i]), int(alone[j])])
+                    member_of[[alone[i], alone[j]]] = len(groups) - 1
+    everyone = np.arange(f.n)
+    for person in np.flatnonzero(member_of < 0):
+        others = everyone[member_of >= 0]
+        if len(others) == 0:
+            break
+        ok = valid(f, np.full(len(others), person), others)
+        gscore = score(f, np.full(len(others), person), others)
+        gid = member_of[others]
+        size = np.bincount(member_of[member_of >= 0], minlength=len(groups))
+        bad = np.bincount(gid[~ok], minlength=len(groups)) > 0
+        gain = np.bincount(gid, weights=gscore, minlength=len(groups)) / np.maximum(size, 1)
+        gain[bad] = -np.inf
+        best = int(np.argmax(gain))
+        if np.isfinite(gain[best]):
+            groups[best].append(int(person))
+            member_of[person] = best
+    return groups

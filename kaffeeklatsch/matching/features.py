@@ -1,0 +1,267 @@
+"""People turned into arrays, and the hard rules and scores of pairs, vectorised.
+
+Every rule and every score is computed here and only here, for any arrays of pairs
+``(a, b)`` of person indices, so candidate generation, the solver, the upper bound,
+the benchmark's exact peers and the explanations all see the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kaffeeklatsch.matching.interests import interest_keys
+from kaffeeklatsch.matching.model import Mode, PastGroup, Person, Rules
+
+IN_PERSON, ONLINE, EITHER = 0, 1, 2
+_MODE_CODE = {Mode.IN_PERSON: IN_PERSON, Mode.ONLINE: ONLINE, Mode.EITHER: EITHER}
+
+INTEREST_CAP = 3  # shared interests beyond three add nothing more to a pair's score
+MAX_INTERESTS = 8  # interests per person that are compared (the first ones given)
+NEW_JOINER_BONUS = 0.5  # a newcomer meets someone who knows the place
+LEFT_OUT_PRIORITY = 1.0  # fairness: added to every pair of a person left out last round
+POORLY_MATCHED_PRIORITY = 0.5  # ... and, scaled, of a person matched below par
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass
+class Features:
+    """The people of one round as arrays (index ``i`` is ``people[i]``)."""
+
+    n: int
+    ids: list[str]
+    dept: np.ndarray  # int32 category codes, -1 unknown
+    level: np.ndarray
+    org: np.ndarray
+    lang: np.ndarray  # (n, words) uint64 bitmask of spoken languages; all zero = not given
+    mode: np.ndarray  # int8
+    lat: np.ndarray  # radians, NaN unknown
+    lon: np.ndarray
+    avail: np.ndarray  # (n, 3) uint64 bitmask over the 168 hours of a week; all set = any time
+    interests: np.ndarray  # (n, k) int32 interest key ids, sorted, -1 padded
+    interest_vocab: list[str]
+    priority: np.ndarray  # float64 fairness bonus
+    new: np.ndarray  # bool
+    forbidden: np.ndarray  # sorted int64 keys a * n + b (a < b): blocked or met recently
+    rules: Rules
+
+    def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        lo = np.minimum(a, b).astype(np.int64)
+        hi = np.maximum(a, b).astype(np.int64)
+        return lo * self.n + hi
+
+
+def _codes(values: Sequence[str]) -> np.ndarray:
+    table: dict[str, int] = {}
+    out = np.empty(len(values), dtype=np.int32)
+    for i, value in enumerate(values):
+        key = value.strip().casefold()
+        out[i] = -1 if not key else table.setdefault(key, len(table))
+    return out
+
+
+def _hours_mask(person: Person) -> np.ndarray:
+    mask = np.zeros(3, dtype=np.uint64)
+    if not person.availability:
+        mask[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
+        return mask
+    bits = np.zeros(192, dtype=bool)
+    for slot in person.availability:
+        first = slot.weekday * 24 + slot.start // 60
+        last = slot.weekday * 24 + math.ceil(slot.end / 60)
+        bits[first : max(first + 1, last)] = True
+    return np.packbits(bits.reshape(3, 64), axis=1, bitorder="little").view(np.uint64).ravel()
+
+
+def encode(
+    people: Sequence[Person],
+    history: Sequence[PastGroup],
+    rules: Rules,
+    round_number: int,
+) -> Features:
+    """Encode people, their blocks and the recent history of a round.
+
+    Complexity: O(n + size of history), with Python work per person only for the
+    fields that are text (codes, languages, interests).
+    """
+    n = len(people)
+    ids = [p.id for p in people]
+    index = {pid: i for i, pid in enumerate(ids)}
+
+    lang_codes: dict[str, int] = {}
+    for p in people:
+        for code in p.languages:
+            lang_codes.setdefault(code, len(lang_codes))
+    words = max(1, math.ceil(len(lang_codes) / 64))
+    lang = np.zeros((n, words), dtype=np.uint64)
+
+    vocab: dict[str, int] = {}
+    interests = np.full((n, MAX_INTERESTS), -1, dtype=np.int32)
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    mode = np.empty(n, dtype=np.int8)
+    avail = np.empty((n, 3), dtype=np.uint64)
+    new = np.zeros(n, dtype=bool)
+    widest = 1
+    for i, p in enumerate(people):
+        for code in p.languages:
+            bit = lang_codes[code]
+            lang[i, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+        keys: set[int] = set()
+        for term in p.interests[:MAX_INTERESTS]:
+            # The most general key of a term (a compound's head, a synonym's
+            # canonical form) is what two people must share.
+            term_keys = interest_keys(term)
+            if term_keys:
+                keys.add(vocab.setdefault(term_keys[-1], len(vocab)))
+        if keys:
+            row = sorted(keys)[:MAX_INTERESTS]
+            interests[i, : len(row)] = row
+            widest = max(widest, len(row))
+        if p.location is not None:
+            lat[i] = math.radians(p.location.lat)
+            lon[i] = math.radians(p.location.lon)
+        mode[i] = _MODE_CODE[p.mode]
+        avail[i] = _hours_mask(p)
+        new[i] = p.new_joiner
+
+    forbidden: list[int] = []
+    for i, p in enumerate(people):
+        for other in p.blocked:
+            j = index.get(other)
+            if j is not None and j != i:
+                forbidden.append(min(i, j) * n + max(i, j))
+    priority = np.zeros(n)
+    last_round = max((g.round for g in history if g.round < round_number), default=None)
+    last_scores: list[tuple[int, float]] = []
+    for g in history:
+        if g.round >= round_number:
+            continue
+        if g.round == last_round:
+            for pid in g.members:
+                j = index.get(pid)
+                if j is None:
+                    continue
+                if g.left_out:
+                    priority[j] = LEFT_OUT_PRIORITY
+                elif g.score is not None:
+                    last_scores.append((j, g.score))
+        if round_number - g.round > rules.repeat_window or g.left_out:
+            continue
+        members = [index[m] for m in g.members if m in index]
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = members[x], members[y]
+                if a != b:
+                    forbidden.append(min(a, b) * n + max(a, b))
+    if last_scores:
+        js = np.array([j for j, _ in last_scores])
+        scores = np.array([s for _, s in last_scores])
+        median = float(np.median(scores))
+        if median > 0:
+            below = np.clip((median - scores) / median, 0.0, 1.0)
+            np.maximum.at(priority, js, POORLY_MATCHED_PRIORITY * below)
+
+    return Features(
+        n=n,
+        ids=ids,
+        dept=_codes([p.department for p in people]),
+        level=_codes([p.level for p in people]),
+        org=_codes([p.organisation for p in people]),
+        lang=lang,
+        mode=mode,
+        lat=lat,
+        lon=lon,
+        avail=avail,
+        interests=np.ascontiguousarray(interests[:, :widest]),
+        interest_vocab=list(vocab),
+        priority=priority,
+        new=new,
+        forbidden=np.unique(np.array(forbidden, dtype=np.int64)),
+        rules=rules,
+    )
+
+
+def distance_km(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Great-circle distance of pairs in km; NaN where a location is unknown."""
+    dlat = f.lat[b] - f.lat[a]
+    dlon = f.lon[b] - f.lon[a]
+    h = np.sin(dlat / 2) ** 2 + np.cos(f.lat[a]) * np.cos(f.lat[b]) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def rule_masks(f: Features, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Each hard rule separately: True where the pair keeps it.
+
+    ``language``: at least one shared language (a person who gave none is not
+    restricted). ``mode``: never in person only with online only. ``distance``: a
+    pair that must meet in person is at most ``max_distance_km`` apart (checked
+    where both locations are known). ``availability``: weekly hours overlap.
+    ``history``: not blocked by either side and not met within the repeat window.
+    """
+    la, lb = f.lang[a], f.lang[b]
+    shared = (la & lb).any(axis=1)
+    language = shared | ~la.any(axis=1) | ~lb.any(axis=1)
+    ma, mb = f.mode[a], f.mode[b]
+    mode = ~(((ma == IN_PERSON) & (mb == ONLINE)) | ((ma == ONLINE) & (mb == IN_PERSON)))
+    must_meet = (ma == IN_PERSON) | (mb == IN_PERSON)
+    dist = distance_km(f, a, b)
+    distance = ~must_meet | np.isnan(dist) | (dist <= f.rules.max_distance_km)
+    availability = (f.avail[a] & f.avail[b]).any(axis=1)
+    history = a != b
+    if f.forbidden.size:
+        keys = f.pair_keys(a, b)
+        pos = np.searchsorted(f.forbidden, keys)
+        pos[pos == f.forbidden.size] = 0
+        history &= f.forbidden[pos] != keys
+    return {
+        "language": language,
+        "mode": mode,
+        "distance": distance,
+        "availability": availability,
+        "history": history,
+    }
+
+
+def valid(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where the pair keeps every hard rule."""
+    masks = rule_masks(f, a, b)
+    out = masks["language"]
+    for key in ("mode", "distance", "availability", "history"):
+        out &= masks[key]
+    return out
+
+
+def shared_interests(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of interest keys the two people of each pair share."""
+    ia, ib = f.interests[a], f.interests[b]
+    count = np.zeros(len(a), dtype=np.int32)
+    for s in range(ia.shape[1]):
+        col = ia[:, s : s + 1]
+        count += ((ib == col) & (col >= 0)).any(axis=1)
+    return count
+
+
+def base_score(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """What a pair has to give each other, before fairness; at least 1 for any pair."""
+    r = f.rules
+    share = np.minimum(shared_interests(f, a, b), INTEREST_CAP) / INTEREST_CAP
+    score = 1.0 + r.weight_interests * share
+    score += r.weight_department * _differ(f.dept, a, b)
+    score += r.weight_level * _differ(f.level, a, b)
+    score += r.weight_organisation * _differ(f.org, a, b)
+    score += NEW_JOINER_BONUS * (f.new[a] ^ f.new[b])
+    return score
+
+
+def score(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The pair score the engine maximises: base score plus both people's priority."""
+    return base_score(f, a, b) + f.priority[a] + f.priority[b]
+
+
+def _differ(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ca, cb = codes[a], codes[b]
+    return (ca != cb) & (ca >= 0) & (cb >= 0)
