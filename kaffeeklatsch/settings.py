@@ -59,6 +59,10 @@ FEEDBACK_DELAY_DAYS = int(os.environ.get("KAFFEEKLATSCH_FEEDBACK_DAYS", "5"))
 # How long links in e-mails stay valid.
 MAGIC_LINK_MAX_AGE = int(os.environ.get("KAFFEEKLATSCH_LINK_HOURS", "72")) * 3600
 FEEDBACK_LINK_MAX_AGE = 60 * 24 * 3600
+# Retention: what is kept how long (days). The worker erases the rest.
+RETENTION_LEFT_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_LEFT_DAYS", "90"))
+RETENTION_UNCONFIRMED_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_UNCONFIRMED_DAYS", "14"))
+RETENTION_EMAIL_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_EMAIL_DAYS", "30"))
 CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or (

@@ -30,3 +30,53 @@ def start_due_rounds() -> int:
         if run_automatic_round(programme) is not None:
             started += 1
     return started
+
+
+def erase_expired() -> int:
+    """Erases what the retention settings no longer allow to keep; returns how many rows.
+
+    People who left the programme (after ``RETENTION_LEFT_DAYS``), sign-ups never
+    confirmed (after ``RETENTION_UNCONFIRMED_DAYS``), and sent or failed e-mails and
+    finished jobs (after ``RETENTION_EMAIL_DAYS``), since these hold personal data too.
+    """
+    import datetime as dt
+
+    from django.conf import settings
+
+    from kaffeeklatsch.jobs.models import Job
+    from kaffeeklatsch.notifications.models import OutboxMessage
+    from kaffeeklatsch.participants.models import Participant
+
+    now = timezone.now()
+
+    def before(days: int) -> dt.datetime:
+        return now - dt.timedelta(days=days)
+
+    erased = 0
+    erased += (
+        Participant.objects.filter(
+            status=Participant.Status.LEFT, left_at__lt=before(settings.RETENTION_LEFT_DAYS)
+        )
+        .delete()[1]
+        .get("participants.Participant", 0)
+    )
+    erased += (
+        Participant.objects.filter(
+            status=Participant.Status.PENDING,
+            added_by_organiser=False,
+            created_at__lt=before(settings.RETENTION_UNCONFIRMED_DAYS),
+        )
+        .delete()[1]
+        .get("participants.Participant", 0)
+    )
+    erased += (
+        OutboxMessage.objects.exclude(status=OutboxMessage.Status.PENDING)
+        .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))
+        .delete()[0]
+    )
+    erased += (
+        Job.objects.exclude(status=Job.Status.PENDING)
+        .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))
+        .delete()[0]
+    )
+    return erased

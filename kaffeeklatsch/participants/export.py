@@ -34,6 +34,7 @@ def export_data(participant: Participant) -> dict[str, Any]:
         "status": participant.status,
         "joined": when(participant.created_at),
         "confirmed": when(participant.confirmed_at),
+        "left": when(participant.left_at),
         "paused_until": when(participant.paused_until),
         "skip_next_round": participant.skip_next_round,
         "blocked": [p.name for p in participant.blocked.all()],

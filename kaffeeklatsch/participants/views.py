@@ -223,7 +223,8 @@ def unblock(request: HttpRequest, participant: Participant, other_id: int) -> Ht
 def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
         participant.status = Participant.Status.LEFT
-        participant.save(update_fields=["status"])
+        participant.left_at = timezone.now()
+        participant.save(update_fields=["status", "left_at"])
         messages.success(request, _("You have left the programme. You will get no more e-mails."))
         return redirect("participants:me")
     return render(request, "participants/leave.html", {"participant": participant})
@@ -233,7 +234,8 @@ def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
 def rejoin(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST" and participant.status == Participant.Status.LEFT:
         participant.status = Participant.Status.ACTIVE
-        participant.save(update_fields=["status"])
+        participant.left_at = None
+        participant.save(update_fields=["status", "left_at"])
         messages.success(request, _("Welcome back! You are taking part again."))
     return redirect("participants:me")
 

@@ -9,13 +9,18 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from kaffeeklatsch.jobs.queue import run_due
-from kaffeeklatsch.jobs.tasks import start_due_rounds
+from kaffeeklatsch.jobs.tasks import erase_expired, start_due_rounds
 from kaffeeklatsch.notifications.transport import send_due
 
 
 def work_once() -> dict[str, int]:
     """One pass over everything that is due."""
-    return {"rounds": start_due_rounds(), "jobs": run_due(), "emails": send_due()}
+    return {
+        "rounds": start_due_rounds(),
+        "jobs": run_due(),
+        "emails": send_due(),
+        "erased": erase_expired(),
+    }
 
 
 class Command(BaseCommand):
@@ -38,9 +43,8 @@ class Command(BaseCommand):
             done = work_once()
             if any(done.values()):
                 self.stdout.write(
-                    "rounds started: {rounds}, jobs run: {jobs}, e-mails sent: {emails}".format(
-                        **done
-                    )
+                    "rounds started: {rounds}, jobs run: {jobs}, e-mails sent: {emails}, "
+                    "expired rows erased: {erased}".format(**done)
                 )
             if options["once"] or stopping:
                 break
