@@ -53,6 +53,21 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Bildet eine Kaffeerunde aus einer CSV-Datei mit Personen und schreibt die Gruppen "
         "als CSV.",
     ),
+    "epilog": (
+        "Columns of PEOPLE.csv (English or German, any case): id (required), name "
+        "(required; or first name and last name), email, department, organisation, level, "
+        "languages, postcode, location (postcode, town or coordinates), mode (in person, "
+        "online, either), interests, blocked (ids or e-mail addresses), timezone, "
+        "availability (e.g. Mo-Fr 9-12), new (yes/no). Lists in a cell are separated by "
+        "commas. Exit status: 0 done, 2 bad file or option (nothing written).",
+        "Spalten von PEOPLE.csv (deutsch oder englisch, Groß-/Kleinschreibung egal): ID "
+        "(nötig), Name (nötig; oder Vorname und Nachname), E-Mail, Abteilung, Organisation, "
+        "Ebene, Sprachen, PLZ, Ort (Postleitzahl, Ort oder Koordinaten), Modus (vor Ort, "
+        "online, egal), Interessen, Blockiert (Kennungen oder E-Mail-Adressen), Zeitzone, "
+        "Verfügbarkeit (z. B. Mo-Fr 9-12), Neu (ja/nein). Listen in einer Zelle werden mit "
+        "Kommas getrennt. Rückgabewert: 0 fertig, 2 fehlerhafte Datei oder Option (nichts "
+        "geschrieben).",
+    ),
     "people": (
         "the people (CSV: comma or semicolon, UTF-8 or Windows-1252, English or German "
         "column names)",
@@ -182,7 +197,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         return value
 
     parser = argparse.ArgumentParser(prog="kaffeeklatsch match",
-                                     description=_t(lang, "description"))
+                                     description=_t(lang, "description"),
+                                     epilog=_t(lang, "epilog"))
     parser.add_argument("people", metavar="PEOPLE.csv", type=Path, help=_t(lang, "people"))
     parser.add_argument("--history", metavar="GROUPS.csv", type=Path, action="append",
                         default=[], help=_t(lang, "history"))

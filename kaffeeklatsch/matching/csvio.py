@@ -6,6 +6,19 @@ byte order mark, UTF-16 with a byte order mark, or Windows-1252 (German Excel's
 "CSV (Trennzeichen-getrennt)"), with English or German column names in any case.
 Writes GROUPS.csv so that one round's file is the next round's history.
 
+Columns of PEOPLE.csv, recognised in English or German in any case and spelling of
+spaces and hyphens (others are ignored): ``id``/``ID`` and ``name``/``Name`` (or
+``first name``/``Vorname`` and ``last name``/``Nachname``) are required; optional are
+``email``/``E-Mail``, ``department``/``Abteilung``, ``organisation``/``Organisation``
+(also ``organization``), ``level``/``Ebene``, ``languages``/``Sprachen`` (ISO codes or
+names, "Deutsch, Türkisch"), ``postcode``/``PLZ`` and ``location``/``Ort`` (a German
+postcode, a town or coordinates), ``mode``/``Modus`` (in person/vor Ort/Präsenz,
+online/video, either/egal or empty), ``interests``/``Interessen``, ``blocked``/
+``Blockiert`` (ids or e-mail addresses of people in the file), ``timezone``/``Zeitzone``
+(IANA names such as Europe/Berlin), ``availability``/``Verfügbarkeit`` ("Mo-Fr 9-12,
+Sa 10:30-12" in the person's time zone) and ``new``/``Neu`` (yes/no, ja/nein).
+Lists in a cell are separated by commas (in a comma-separated file the cell is quoted).
+
 Every problem is reported with the line (as a spreadsheet numbers its rows, the header
 being line 1) and the column as written in the file, in German or English. Problems in
 a row leave that row out and are collected; problems with the file as a whole (it is

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -344,6 +346,9 @@ def test_german_output_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "Runde 7:" in err and "Gruppen" in err and "obere Schranke" in err
     text = out.read_bytes().decode("utf-8-sig")
     assert text.splitlines()[0].startswith("round;group;id;name;email")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert len(rows) == 9
+    assert all(row["reasons"] for row in rows)  # every group and every left-out has words
     assert {g.round for g in read_history(out)} == {7}
 
 
