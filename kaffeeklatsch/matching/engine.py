@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -97,22 +98,14 @@ def match_round(
     f = encode(people, history, rules, round_number)
     rng = np.random.default_rng(rules.seed)
 
-    exact = False
-    graph_bound: float | None = None
-    if f.n <= DENSE_LIMIT:
-        a, b, w = dense_edges(f)
-        report("solve", 0.3)
-        if rules.group_size == 2 and len(a) <= EXACT_EDGES:
-            mate = exact_matching(f.n, a, b, w).mate
-            exact = True
-        else:
-            polished = polished_matching(f.n, a, b, w)
-            mate, graph_bound = polished.mate, polished.graph_bound
-        row_max = bounds.base_row_max(f, a, b, w)
-        cand = (a, b, w)
-    else:
-        mate, cand = _chunked_pairs(f, rng, report)
-        row_max = None
+    stage = _pairs(f, rng, report)
+    mate, cand, exact, graph_bound, row_max = (
+        stage.mate,
+        stage.candidates,
+        stage.exact,
+        stage.graph_bound,
+        stage.row_max,
+    )
     report("groups", 0.8)
     groups = _form_groups(f, mate, cand, rules.group_size)
     groups = _place_the_lonely(f, groups)
@@ -154,6 +147,60 @@ def match_round(
         exact=exact,
         seconds=time.perf_counter() - started,
     )
+
+
+@dataclass
+class PairStage:
+    """The pairs a round starts from, before groups are formed.
+
+    ``mate[i]`` is the partner of person ``i`` or -1; ``weight`` the total pair
+    score; ``exact`` whether the pairs are a proven maximum weight matching of all
+    valid pairs; ``graph_bound`` the relaxation's bound where every pair was listed.
+    """
+
+    mate: np.ndarray
+    weight: float
+    exact: bool
+    graph_bound: float | None
+    row_max: np.ndarray | None
+    candidates: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def match_pairs(
+    people: Sequence[Person],
+    history: Sequence[PastGroup] = (),
+    rules: Rules | None = None,
+    round_number: int = 1,
+) -> PairStage:
+    """Only the matching stage of :func:`match_round`: a maximum weight matching of
+    the valid pairs (exact or near-optimal as described there), for comparing the
+    solver with other matching algorithms on exactly the same pairs and scores."""
+    rules = rules or Rules()
+    validate(people, rules)
+    f = encode(people, history, rules, round_number)
+    return _pairs(f, np.random.default_rng(rules.seed), lambda stage, share: None)
+
+
+def _pairs(f: Features, rng: np.random.Generator, report: Progress) -> PairStage:
+    exact = False
+    graph_bound: float | None = None
+    row_max: np.ndarray | None = None
+    if f.n <= DENSE_LIMIT:
+        a, b, w = dense_edges(f)
+        report("solve", 0.3)
+        if f.rules.group_size == 2 and len(a) <= EXACT_EDGES:
+            mate = exact_matching(f.n, a, b, w).mate
+            exact = True
+        else:
+            polished = polished_matching(f.n, a, b, w)
+            mate, graph_bound = polished.mate, polished.graph_bound
+        row_max = bounds.base_row_max(f, a, b, w)
+        cand = (a, b, w)
+    else:
+        mate, cand = _chunked_pairs(f, rng, report)
+    pairs = pairs_of(mate)
+    weight = float(score(f, pairs[:, 0], pairs[:, 1]).sum()) if len(pairs) else 0.0
+    return PairStage(mate, weight, exact, graph_bound, row_max, cand)
 
 
 def group_score(f: Features, members: Sequence[int]) -> float:
