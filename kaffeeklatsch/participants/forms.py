@@ -137,6 +137,14 @@ class ProfileForm(forms.ModelForm):
 
 
 class SignupForm(ProfileForm):
+    """People signing up get e-mails in the language they read the page in."""
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, programme=programme, **kwargs)
+        current = (get_language() or "")[:2]
+        if current in {code for code, _name in settings.LANGUAGES}:
+            self.initial["language"] = current
+
     consent = forms.BooleanField(
         label=_(
             "I agree that my profile is stored for this programme and shown to the "

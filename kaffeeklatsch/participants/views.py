@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from kaffeeklatsch.notifications.emails import (
     queue_sign_in_link,
     queue_welcome,
 )
+from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants import importing
 from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.forms import (
@@ -33,6 +35,8 @@ from kaffeeklatsch.participants.tokens import LinkError, consume, participant_fo
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Group, Round
+
+LINK_THROTTLE = dt.timedelta(minutes=5)
 
 # ---------------------------------------------------------------------------
 # Joining through the invitation link
@@ -104,9 +108,16 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = SignInRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
+        recently = timezone.now() - LINK_THROTTLE
         for participant in Participant.objects.filter(email=email).exclude(
             status=Participant.Status.LEFT
         ):
+            # One link per person every few minutes, so nobody can flood a mailbox.
+            if participant.messages.filter(
+                kind__in=[OutboxMessage.Kind.LINK, OutboxMessage.Kind.CONFIRM],
+                created_at__gte=recently,
+            ).exists():
+                continue
             if participant.status == Participant.Status.PENDING:
                 queue_confirmation(participant)
             else:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
@@ -148,3 +150,20 @@ def test_closed_registration(client: Any, programme: Any) -> None:
 
 def test_an_unknown_invitation_is_404(client: Any, db: Any) -> None:
     assert client.get(reverse("participants:join", args=["nope"])).status_code == 404
+
+
+def test_the_form_defaults_to_the_language_of_the_page(
+    client: Any, german_client: Any, programme: Any
+) -> None:
+    assert client.get(join_url(programme)).context["form"].initial["language"] == "en"
+    assert german_client.get(join_url(programme)).context["form"].initial["language"] == "de"
+
+
+def test_asking_for_links_again_and_again_sends_one(client: Any, programme: Any) -> None:
+    client.post(join_url(programme), form_data())
+    for _ in range(3):
+        client.post(reverse("participants:request_link"), {"email": "lena.vogel@example.org"})
+    assert OutboxMessage.objects.count() == 1  # the confirmation of the sign-up
+    OutboxMessage.objects.update(created_at=timezone.now() - dt.timedelta(minutes=6))
+    client.post(reverse("participants:request_link"), {"email": "lena.vogel@example.org"})
+    assert OutboxMessage.objects.count() == 2

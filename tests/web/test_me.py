@@ -1,0 +1,179 @@
+"""A participant's own page: profile, break, blocks, meetings, leaving, export, erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.rounds.models import Feedback, Group
+from kaffeeklatsch.rounds.services import preview_round, publish_round
+from tests.web.conftest import sign_in_participant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def met(programme: Any, make_participant: Any) -> tuple[Participant, Participant]:
+    anna = make_participant(programme, "Anna", email="anna@example.org", interests=["Jazz"])
+    ben = make_participant(programme, "Ben", email="ben@example.org")
+    publish_round(preview_round(programme), notify=False)
+    return anna, ben
+
+
+def test_without_a_link_the_page_asks_for_one(client: Any, db: Any) -> None:
+    response = client.get(reverse("participants:me"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("participants:request_link")
+
+
+def test_sign_in_link_works_once(client: Any, met: Any, settings: Any) -> None:
+    from kaffeeklatsch.participants.tokens import sign_in_token
+
+    anna, _ben = met
+    token = sign_in_token(anna)
+    url = reverse("participants:sign_in", args=[token])
+    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 400
+
+
+def test_page_shows_own_profile_and_meetings(client: Any, met: Any) -> None:
+    anna, ben = met
+    sign_in_participant(client, anna)
+    html = client.get(reverse("participants:me")).content.decode()
+    assert "Hello Anna!" in html
+    assert "Round 1" in html and "Ben" in html
+
+
+def test_edit_profile(client: Any, met: Any) -> None:
+    anna, _ = met
+    sign_in_participant(client, anna)
+    response = client.post(
+        reverse("participants:edit_profile"),
+        {
+            "name": "Anna S.",
+            "email": "anna@example.org",
+            "department": "Beratung",
+            "organisation": "",
+            "level": "Leitung",
+            "languages_text": "English, Polish",
+            "place": "Köln",
+            "mode": "in_person",
+            "interests_text": "Chor",
+            "language": "de",
+            "availability_choices": ["4-midday"],
+        },
+    )
+    assert response.status_code == 302
+    anna.refresh_from_db()
+    assert anna.name == "Anna S." and anna.department == "Beratung"
+    assert anna.languages == ["en", "pl"] and anna.interests == ["Chor"]
+    assert anna.latitude is not None and anna.mode == "in_person"
+    assert anna.availability[0][0] == 4
+    # The page now speaks the chosen language.
+    assert "Mein Profil" in client.get(reverse("participants:me")).content.decode()
+
+
+def test_pause_and_skip(client: Any, met: Any) -> None:
+    anna, _ = met
+    sign_in_participant(client, anna)
+    until = timezone.localdate() + dt.timedelta(days=30)
+    client.post(reverse("participants:pause"), {"paused_until": until.isoformat()})
+    anna.refresh_from_db()
+    assert anna.paused_until == until and anna.is_paused
+    assert anna not in Participant.objects.available_on(timezone.localdate())
+    client.post(reverse("participants:pause"), {"paused_until": "", "skip_next_round": "on"})
+    anna.refresh_from_db()
+    assert anna.paused_until is None and anna.skip_next_round
+
+
+def test_block_someone_met_but_not_a_stranger(
+    client: Any, met: Any, programme: Any, make_participant: Any
+) -> None:
+    anna, ben = met
+    stranger = make_participant(programme, "Stranger")
+    sign_in_participant(client, anna)
+    client.post(reverse("participants:block"), {"person": stranger.pk})
+    assert not anna.blocked.exists()
+    client.post(reverse("participants:block"), {"person": ben.pk})
+    assert list(anna.blocked.all()) == [ben]
+    client.post(reverse("participants:unblock", args=[ben.pk]))
+    assert not anna.blocked.exists()
+
+
+def test_leave_and_come_back(client: Any, met: Any) -> None:
+    anna, _ = met
+    sign_in_participant(client, anna)
+    assert client.get(reverse("participants:leave")).status_code == 200
+    client.post(reverse("participants:leave"))
+    anna.refresh_from_db()
+    assert anna.status == Participant.Status.LEFT
+    client.post(reverse("participants:rejoin"))
+    anna.refresh_from_db()
+    assert anna.status == Participant.Status.ACTIVE
+
+
+def test_export_contains_everything_about_me_and_nothing_about_others(
+    client: Any, met: Any
+) -> None:
+    anna, ben = met
+    Feedback.objects.create(group=Group.objects.get(), participant=anna, met=True)
+    sign_in_participant(client, anna)
+    response = client.get(reverse("participants:export"))
+    assert response["Content-Type"] == "application/json"
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["profile"]["email"] == "anna@example.org"
+    assert data["profile"]["interests"] == ["Jazz"]
+    assert data["meetings"] == [
+        {
+            "round": 1,
+            "date": data["meetings"][0]["date"],
+            "with": ["Ben"],
+            "mode": data["meetings"][0]["mode"],
+            "we_met": True,
+        }
+    ]
+    assert "ben@example.org" not in response.content.decode()
+
+
+def test_erase_removes_me_and_signs_me_out(client: Any, met: Any) -> None:
+    anna, ben = met
+    sign_in_participant(client, anna)
+    assert client.get(reverse("participants:erase")).status_code == 200
+    response = client.post(reverse("participants:erase"))
+    assert response.status_code == 200
+    assert not Participant.objects.filter(pk=anna.pk).exists()
+    assert Participant.objects.filter(pk=ben.pk).exists()
+    assert list(Group.objects.get().members.all()) == [ben]
+    assert client.get(reverse("participants:me")).status_code == 302
+
+
+def test_request_link_answers_the_same_for_unknown_addresses(
+    client: Any, met: Any, smtp: Any
+) -> None:
+    from tests.web.conftest import send_outbox
+
+    known = client.post(reverse("participants:request_link"), {"email": "ANNA@example.org"})
+    unknown = client.post(reverse("participants:request_link"), {"email": "who@example.org"})
+    import re
+
+    def page(response: Any) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    assert page(known) == page(unknown)
+    send_outbox()
+    assert [str(m["To"]) for m in smtp.messages] == ["anna@example.org"]
+
+
+def test_sign_out(client: Any, met: Any) -> None:
+    anna, _ = met
+    sign_in_participant(client, anna)
+    client.post(reverse("participants:sign_out"))
+    assert client.get(reverse("participants:me")).status_code == 302

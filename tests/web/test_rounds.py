@@ -1,0 +1,194 @@
+"""Previewing, editing and publishing rounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from kaffeeklatsch.jobs.models import Job
+from kaffeeklatsch.notifications.models import OutboxMessage
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.rounds.models import Group, LeftOut, Round
+from kaffeeklatsch.rounds.services import history, preview_round, publish_round
+from tests.web.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(programme: Any, make_participant: Any) -> list[Participant]:
+    return [make_participant(programme) for _ in range(6)]
+
+
+def preview(client: Any, programme: Any) -> Round:
+    response = client.post(reverse("rounds:preview", args=[programme.pk]))
+    assert response.status_code == 302
+    return Round.objects.get(programme=programme, status=Round.Status.PREVIEW)
+
+
+def test_preview_stores_groups_with_reasons_and_sends_nothing(
+    client: Any, organiser: Any, programme: Any, people: list[Participant]
+) -> None:
+    login(client, organiser)
+    rnd = preview(client, programme)
+    groups = list(rnd.groups.all())
+    assert len(groups) == 3
+    members = [m.pk for g in groups for m in g.members.all()]
+    assert sorted(members) == sorted(p.pk for p in people)
+    assert all(g.reasons for g in groups)
+    assert rnd.bound >= rnd.score > 0
+    page = client.get(reverse("rounds:detail", args=[programme.pk, rnd.pk]))
+    html = page.content.decode()
+    assert "Quality" in html and "Publish" in html
+    assert groups[0].reason_texts("en")[0] in html
+    assert not OutboxMessage.objects.exists()
+    assert not Job.objects.exists()
+
+
+def test_paused_skipping_pending_and_left_people_are_not_matched(
+    programme: Any, people: list[Participant], make_participant: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    paused = make_participant(programme, paused_until=timezone.localdate() + dt.timedelta(days=3))
+    skipping = make_participant(programme, skip_next_round=True)
+    pending = make_participant(programme, status=Participant.Status.PENDING)
+    left = make_participant(programme, status=Participant.Status.LEFT)
+    rnd = preview_round(programme)
+    matched = {m.pk for g in rnd.groups.all() for m in g.members.all()}
+    assert matched == {p.pk for p in people}
+    assert not matched & {paused.pk, skipping.pk, pending.pk, left.pk}
+    publish_round(rnd)
+    skipping.refresh_from_db()
+    assert skipping.skip_next_round is False  # skipped exactly one round
+
+
+def test_publish_writes_one_introduction_per_person_and_a_feedback_job(
+    client: Any, organiser: Any, programme: Any, people: list[Participant], make_participant: Any
+) -> None:
+    offline = make_participant(programme, email="", phone_note="Tel. 0221 123")
+    login(client, organiser)
+    rnd = preview(client, programme)
+    response = client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    assert response.status_code == 302
+    rnd.refresh_from_db()
+    assert rnd.status == Round.Status.PUBLISHED and rnd.number == 1
+    intros = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.INTRODUCTION)
+    assert sorted(intros.values_list("to", flat=True)) == sorted(p.email for p in people)
+    assert not intros.filter(to="").exists()
+    [job] = Job.objects.all()
+    assert job.kind == "feedback_request" and job.payload == {"round": rnd.pk}
+    page = client.get(reverse("rounds:detail", args=[programme.pk, rnd.pk])).content.decode()
+    if offline.groups.exists():
+        assert "Tel. 0221 123" in page
+    # Publishing twice is refused and changes nothing.
+    again = client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    assert again.status_code == 404
+    assert intros.count() == len(people)
+
+
+def test_a_failing_publish_leaves_nothing_behind(
+    programme: Any, people: list[Participant], monkeypatch: Any
+) -> None:
+    rnd = preview_round(programme)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        OutboxMessage.objects.create(
+            kind="introduction",
+            to="x@example.org",
+            subject="s",
+            body_text="t",
+            next_attempt_at="2030-01-01T00:00Z",
+        )
+        raise RuntimeError("mail template broken")
+
+    monkeypatch.setattr("kaffeeklatsch.notifications.emails.queue_introductions", broken)
+    with pytest.raises(RuntimeError):
+        publish_round(rnd)
+    rnd.refresh_from_db()
+    assert rnd.status == Round.Status.PREVIEW
+    assert not OutboxMessage.objects.exists()
+    assert not Job.objects.exists()
+
+
+def test_history_keeps_recent_pairs_apart(programme: Any, people: list[Participant]) -> None:
+    first = publish_round(preview_round(programme), notify=False)
+    pairs_before = {frozenset(m.pk for m in g.members.all()) for g in first.groups.all()}
+    assert len(history(programme)) == 3
+    second = publish_round(preview_round(programme), notify=False)
+    assert second.number == 2
+    pairs_after = {frozenset(m.pk for m in g.members.all()) for g in second.groups.all()}
+    assert not pairs_before & pairs_after
+
+
+def test_blocked_people_are_never_grouped(programme: Any, make_participant: Any) -> None:
+    a, b, c, d = (make_participant(programme) for _ in range(4))
+    a.blocked.add(b)
+    for _ in range(3):
+        rnd = preview_round(programme)
+        for group in rnd.groups.all():
+            ids = {m.pk for m in group.members.all()}
+            assert not {a.pk, b.pk} <= ids
+        rnd.delete()
+
+
+def test_move_a_person_between_groups(
+    client: Any, organiser: Any, programme: Any, people: list[Participant]
+) -> None:
+    login(client, organiser)
+    rnd = preview(client, programme)
+    first, second, third = rnd.groups.all()
+    mover = first.members.first()
+    response = client.post(
+        reverse("rounds:move", args=[programme.pk, rnd.pk]),
+        {"participant": mover.pk, "target": second.pk},
+    )
+    assert response.status_code == 302
+    assert set(second.members.all()) >= {mover}
+    assert second.members.count() == 3
+    second.refresh_from_db()
+    assert second.score is None
+    assert {"code": "moved_by_organiser", "params": {}} in second.reasons
+    # The group left with one person cannot be published.
+    client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    rnd.refresh_from_db()
+    assert rnd.status == Round.Status.PREVIEW
+    # Out of the round, then into a new group with the remaining one.
+    alone = first.members.get()
+    client.post(
+        reverse("rounds:move", args=[programme.pk, rnd.pk]),
+        {"participant": alone.pk, "target": "out"},
+    )
+    assert not Group.objects.filter(pk=first.pk).exists()
+    assert LeftOut.objects.filter(round=rnd, participant=alone).exists()
+    client.post(
+        reverse("rounds:move", args=[programme.pk, rnd.pk]),
+        {"participant": alone.pk, "target": third.pk},
+    )
+    assert third.members.filter(pk=alone.pk).exists()
+    client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    rnd.refresh_from_db()
+    assert rnd.status == Round.Status.PUBLISHED and rnd.edited
+
+
+def test_a_new_preview_replaces_the_old_one_and_discard(
+    client: Any, organiser: Any, programme: Any, people: list[Participant]
+) -> None:
+    login(client, organiser)
+    first = preview(client, programme)
+    second = preview(client, programme)
+    assert not Round.objects.filter(pk=first.pk).exists()
+    client.post(reverse("rounds:discard", args=[programme.pk, second.pk]))
+    assert not Round.objects.exists()
+
+
+def test_round_list(client: Any, organiser: Any, programme: Any, people: list[Participant]) -> None:
+    login(client, organiser)
+    publish_round(preview_round(programme), notify=False)
+    html = client.get(reverse("rounds:list", args=[programme.pk])).content.decode()
+    assert "Round 1" in html
+    assert "6 people can be matched now" in html
