@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils import timezone
 
 from kaffeeklatsch.jobs.queue import handler
+
+log = logging.getLogger(__name__)
 
 
 @handler("feedback_request")
@@ -27,8 +30,11 @@ def start_due_rounds() -> int:
     started = 0
     due = Programme.objects.filter(automatic=True, next_round_on__lte=timezone.localdate())
     for programme in due:
-        if run_automatic_round(programme) is not None:
-            started += 1
+        try:
+            if run_automatic_round(programme) is not None:
+                started += 1
+        except Exception:  # noqa: BLE001 - one broken programme must not stop the others
+            log.exception("automatic round of programme %s failed", programme.pk)
     return started
 
 

@@ -77,7 +77,10 @@ class Programme(models.Model):
     )
     next_round_on = models.DateField(_("next automatic round"), null=True, blank=True)
     group_size = models.PositiveSmallIntegerField(
-        _("group size"), default=2, validators=[MinValueValidator(2), MaxValueValidator(6)]
+        _("group size"),
+        default=2,
+        validators=[MinValueValidator(2), MaxValueValidator(4)],
+        help_text=_("2 for pairs, 3 or 4 for small groups."),
     )
     repeat_window = models.PositiveSmallIntegerField(
         _("rounds before people may meet again"),
@@ -93,7 +96,7 @@ class Programme(models.Model):
     max_distance_km = models.FloatField(
         _("maximum distance for meeting in person (km)"),
         default=30.0,
-        validators=[MinValueValidator(0), MaxValueValidator(20000)],
+        validators=[MinValueValidator(0.1), MaxValueValidator(20000)],
     )
     weight_interests = models.FloatField(
         _("weight: shared interests"), default=3.0, validators=weight_validators

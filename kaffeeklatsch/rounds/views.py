@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaffeeklatsch.matching.engine import RulesError
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import LinkError, feedback_answer
 from kaffeeklatsch.programmes.access import organiser_view
@@ -34,7 +35,17 @@ def round_list(request: HttpRequest, programme: Programme) -> HttpResponse:
 @require_POST
 @organiser_view
 def round_preview(request: HttpRequest, programme: Programme) -> HttpResponse:
-    rnd = preview_round(programme, request.user)
+    try:
+        rnd = preview_round(programme, request.user)
+    except RulesError:
+        messages.error(
+            request,
+            _(
+                "The rules of this programme cannot be used for a round. "
+                "Please check the group size (2 to 4) and the maximum distance."
+            ),
+        )
+        return redirect("programmes:edit", programme_id=programme.pk)
     return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
 
 

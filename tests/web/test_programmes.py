@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -108,3 +109,40 @@ def test_new_invitation_link_retires_the_old_one(
     assert (
         client.get(reverse("participants:join", args=[programme.invite_token])).status_code == 200
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("group_size", "5"), ("group_size", "6"), ("max_distance_km", "0"), ("repeat_window", "-1")],
+)
+def test_rules_the_engine_cannot_use_are_refused(
+    client: Any, organiser: Any, field: str, value: str
+) -> None:
+    login(client, organiser)
+    response = client.post(reverse("programmes:create"), {**PROGRAMME, field: value})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Programme.objects.exists()
+
+
+def test_a_programme_with_unusable_rules_gets_a_message_not_an_error(
+    client: Any, organiser: Any, programme: Any, make_participant: Any
+) -> None:
+    from kaffeeklatsch.jobs.tasks import start_due_rounds
+    from kaffeeklatsch.rounds.models import Round
+
+    for _ in range(4):
+        make_participant(programme)
+    # Written past the form, as an older version or the database shell could have.
+    Programme.objects.filter(pk=programme.pk).update(group_size=6)
+    login(client, organiser)
+    response = client.post(reverse("rounds:preview", args=[programme.pk]), follow=True)
+    assert response.status_code == 200
+    assert "cannot be used for a round" in response.content.decode()
+    assert not Round.objects.exists()
+    # The worker logs the broken programme and goes on with the others.
+    Programme.objects.filter(pk=programme.pk).update(
+        automatic=True, next_round_on=dt.date(2020, 1, 6)
+    )
+    assert start_due_rounds() == 0
+    assert not Round.objects.exists()
