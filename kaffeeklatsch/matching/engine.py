@@ -36,7 +36,13 @@ from kaffeeklatsch.matching import bound as bounds
 from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, sparse_edges
 from kaffeeklatsch.matching.features import Features, encode, score, valid
 from kaffeeklatsch.matching.model import Group, LeftOut, PastGroup, Person, RoundResult, Rules
-from kaffeeklatsch.matching.reasons import group_mode, group_reasons, left_out_reason
+from kaffeeklatsch.matching.reasons import (
+    group_distances,
+    group_mode,
+    group_reasons,
+    left_out_reason,
+    padded,
+)
 from kaffeeklatsch.matching.solver import (
     exact_matching,
     pairs_of,
@@ -114,19 +120,19 @@ def match_round(
         member_of[members] = gi
 
     report("explain", 0.9)
-    result_groups: list[Group] = []
-    total = 0.0
-    for members in groups:
-        s = group_score(f, members)
-        total += s
-        result_groups.append(
-            Group(
-                members=tuple(f.ids[i] for i in members),
-                score=round(s, 6),
-                mode=group_mode(f, members),
-                reasons=group_reasons(f, people, members),
-            )
+    matrix = padded(groups)
+    scores = group_scores(f, matrix)
+    distances = group_distances(f, matrix)
+    result_groups = [
+        Group(
+            members=tuple(f.ids[i] for i in members),
+            score=round(float(scores[gi]), 6),
+            mode=group_mode(f, members, float(distances[gi])),
+            reasons=group_reasons(f, people, members, float(distances[gi])),
         )
+        for gi, members in enumerate(groups)
+    ]
+    total = float(scores.sum())
     lonely = np.flatnonzero(member_of < 0)
     left_out = [LeftOut(person=f.ids[i], reason=left_out_reason(f, int(i))) for i in lonely]
     if exact:
@@ -201,6 +207,17 @@ def _pairs(f: Features, rng: np.random.Generator, report: Progress) -> PairStage
     pairs = pairs_of(mate)
     weight = float(score(f, pairs[:, 0], pairs[:, 1]).sum()) if len(pairs) else 0.0
     return PairStage(mate, weight, exact, graph_bound, row_max, cand)
+
+
+def group_scores(f: Features, matrix: np.ndarray) -> np.ndarray:
+    """:func:`group_score` of every row of a padded group matrix (see :func:`.reasons.padded`)."""
+    total = np.zeros(len(matrix))
+    for x in range(matrix.shape[1]):
+        for y in range(x + 1, matrix.shape[1]):
+            both = (matrix[:, x] >= 0) & (matrix[:, y] >= 0)
+            total[both] += score(f, matrix[both, x], matrix[both, y])
+    size = (matrix >= 0).sum(axis=1)
+    return np.where(size >= 2, total / np.maximum(size - 1, 1), 0.0)
 
 
 def group_score(f: Features, members: Sequence[int]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,16 +28,52 @@ _LEFT_OUT_ORDER = (
 )
 
 
-def group_mode(f: Features, members: Sequence[int]) -> Mode:
+def group_mode(f: Features, members: Sequence[int], km: float | None = None) -> Mode:
+    """How a group meets: in person if anyone must or everybody lives near enough.
+
+    ``km`` is the group's largest distance if already known (NaN: a location is
+    unknown); otherwise it is computed.
+    """
     modes = set(int(m) for m in f.mode[list(members)])
     if IN_PERSON in modes:
         return Mode.IN_PERSON
     if ONLINE in modes:
         return Mode.ONLINE
-    km = _max_distance(f, members)
+    km = _known_distance(f, members, km)
     if km is not None and km <= f.rules.max_distance_km:
         return Mode.IN_PERSON
     return Mode.EITHER if km is None else Mode.ONLINE
+
+
+def padded(groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """Groups as a (groups, largest size) index matrix, padded with -1."""
+    width = max((len(g) for g in groups), default=2)
+    out = np.full((len(groups), max(width, 2)), -1, dtype=np.int64)
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    for size in np.unique(sizes):
+        rows = np.flatnonzero(sizes == size)
+        out[rows, :size] = np.array([groups[r] for r in rows], dtype=np.int64).reshape(
+            len(rows), size
+        )
+    return out
+
+
+def group_distances(f: Features, matrix: np.ndarray) -> np.ndarray:
+    """Each group's largest distance between two members in km (NaN if one is unknown)."""
+    out = np.zeros(len(matrix))
+    for x in range(matrix.shape[1]):
+        for y in range(x + 1, matrix.shape[1]):
+            both = (matrix[:, x] >= 0) & (matrix[:, y] >= 0)
+            d = np.zeros(len(matrix))
+            d[both] = distance_km(f, matrix[both, x], matrix[both, y])
+            out = np.where(np.isnan(out) | np.isnan(d), np.nan, np.maximum(out, d))
+    return out
+
+
+def _known_distance(f: Features, members: Sequence[int], km: float | None) -> float | None:
+    if km is None:
+        return _max_distance(f, members)
+    return None if math.isnan(km) else float(km)
 
 
 def _max_distance(f: Features, members: Sequence[int]) -> float | None:
@@ -82,8 +119,12 @@ def _shared_interests(people: Sequence[Person]) -> list[str]:
 
 
 def group_reasons(
-    f: Features, people: Sequence[Person], members: Sequence[int]
+    f: Features,
+    people: Sequence[Person],
+    members: Sequence[int],
+    km: float | None = None,
 ) -> tuple[Reason, ...]:
+    """The reasons of one group; ``km`` is its largest distance if already known."""
     group = [people[i] for i in members]
     size = len(group)
     reasons: list[Reason] = []
@@ -102,9 +143,9 @@ def group_reasons(
     common = [code for code in group[0].languages if all(code in p.languages for p in group[1:])]
     if common:
         reasons.append(Reason("language", {"language": common[0], "size": size}))
-    mode = group_mode(f, members)
+    km = _known_distance(f, members, km)
+    mode = group_mode(f, members, float("nan") if km is None else km)
     if mode == Mode.IN_PERSON:
-        km = _max_distance(f, members)
         reasons.append(Reason("in_person", {"km": None if km is None else max(1, round(km))}))
     elif mode == Mode.ONLINE:
         reasons.append(Reason("online"))
@@ -133,4 +174,11 @@ def left_out_reason(f: Features, i: int) -> Reason:
     return Reason("no_partner_left")
 
 
-__all__ = ["group_mode", "group_reasons", "left_out_reason", "EITHER"]
+__all__ = [
+    "group_distances",
+    "group_mode",
+    "group_reasons",
+    "left_out_reason",
+    "padded",
+    "EITHER",
+]

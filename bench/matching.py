@@ -1,0 +1,259 @@
+"""Benchmark of the matching engine against the exact matchers a Python user would pick.
+
+Usage::
+
+    python bench/matching.py           # full run (several minutes)
+    python bench/matching.py --quick   # under two minutes
+
+Every contender gets exactly the same people, pairs and scores: the valid pairs of
+a realistic synthetic organisation (:mod:`kaffeeklatsch.matching.synthetic`) and
+the engine's pair scores, scaled to integers for the blossom implementations.
+
+Rows:
+
+* 300 people, every valid pair an edge: our engine (encoding, pairs, solver),
+  ``rustworkx.max_weight_matching`` and ``networkx.max_weight_matching`` (both
+  exact), and a random valid matching as coffee bots make it.
+* 1,000 people likewise (rustworkx, random).
+* 10,000 people on one candidate graph (about 50 candidates each) given to both
+  our solver and rustworkx (full run only).
+* Scaling: the whole round (``match_round``: groups, reasons, bound) at 10,000,
+  100,000 and, in the full run, 1,000,000 people, each in its own process so
+  that its peak memory is its own; the gap is to the round's proven upper bound.
+
+Each row is printed as it finishes; the last line is one JSON object with the
+keys described in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from kaffeeklatsch.matching import engine, synthetic
+from kaffeeklatsch.matching.candidates import best_edge_indices, dense_edges, sparse_edges
+from kaffeeklatsch.matching.features import encode
+from kaffeeklatsch.matching.model import Rules
+from kaffeeklatsch.matching.solver import relaxed_matching
+
+SCALE = 1_000_000
+SEED = 7
+ORGANISATIONS = 6
+
+
+def log(*parts: Any) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def people_of(n: int) -> list:
+    return synthetic.organisation(n, seed=SEED, organisations=ORGANISATIONS)
+
+
+def integer_weights(w: np.ndarray) -> np.ndarray:
+    return np.rint(w * SCALE).astype(np.int64)
+
+
+def weight_of_pairs(pairs: Any, a: np.ndarray, b: np.ndarray, iw: np.ndarray) -> int:
+    """Total integer weight of a matching given as pairs, looked up in the edge list."""
+    lookup = {(int(x), int(y)): int(v) for x, y, v in zip(a, b, iw, strict=True)}
+    total = 0
+    for x, y in pairs:
+        x, y = int(x), int(y)
+        total += lookup[(min(x, y), max(x, y))]
+    return total
+
+
+def our_weight(mate: np.ndarray, a: np.ndarray, b: np.ndarray, iw: np.ndarray) -> int:
+    return int(iw[mate[a] == b].sum())
+
+
+def rustworkx_matching(n: int, a: np.ndarray, b: np.ndarray, iw: np.ndarray) -> tuple[int, float]:
+    import rustworkx as rx
+
+    started = time.perf_counter()
+    graph = rx.PyGraph(multigraph=False)
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(list(zip(a.tolist(), b.tolist(), iw.tolist(), strict=True)))
+    pairs = rx.max_weight_matching(graph, max_cardinality=False, weight_fn=int)
+    seconds = time.perf_counter() - started
+    return weight_of_pairs(pairs, a, b, iw), seconds
+
+
+def networkx_matching(n: int, a: np.ndarray, b: np.ndarray, iw: np.ndarray) -> tuple[int, float]:
+    import networkx as nx
+
+    started = time.perf_counter()
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_weighted_edges_from(zip(a.tolist(), b.tolist(), iw.tolist(), strict=True))
+    pairs = nx.max_weight_matching(graph, maxcardinality=False)
+    seconds = time.perf_counter() - started
+    return weight_of_pairs(pairs, a, b, iw), seconds
+
+
+def random_matching(n: int, a: np.ndarray, b: np.ndarray, iw: np.ndarray, seed: int) -> int:
+    """A coffee bot's round: people in random order, each paired with the first
+    valid partner still free (a random maximal matching of the valid pairs)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(a))
+    mate = np.full(n, -1, dtype=np.int64)
+    for k in order:
+        x, y = int(a[k]), int(b[k])
+        if mate[x] < 0 and mate[y] < 0:
+            mate[x], mate[y] = y, x
+    return our_weight(mate, a, b, iw)
+
+
+def dense_row(n: int, peers: list[str]) -> dict[str, Any]:
+    """Our engine and the exact peers on every valid pair of ``n`` people."""
+    people = people_of(n)
+    rules = Rules(seed=SEED)
+    f = encode(people, (), rules, 1)
+    a, b, w = dense_edges(f)
+    iw = integer_weights(w)
+    started = time.perf_counter()
+    stage = engine.match_pairs(people, rules=rules)
+    ours_seconds = time.perf_counter() - started
+    ours = our_weight(stage.mate, a, b, iw)
+    row: dict[str, Any] = {
+        "n": n,
+        "edges": int(len(a)),
+        "ours_seconds": round(ours_seconds, 4),
+        "ours_score": ours / SCALE,
+    }
+    optimum = None
+    if "rustworkx" in peers:
+        value, seconds = rustworkx_matching(n, a, b, iw)
+        row["rustworkx_seconds"] = round(seconds, 4)
+        row["rustworkx_score"] = value / SCALE
+        optimum = value
+    if "networkx" in peers:
+        value, seconds = networkx_matching(n, a, b, iw)
+        row["networkx_seconds"] = round(seconds, 4)
+        row["networkx_score"] = value / SCALE
+        if optimum is not None and value != optimum:
+            raise SystemExit(f"exact peers disagree at {n}: {value} != {optimum}")
+        optimum = value
+    row["optimum"] = None if optimum is None else optimum / SCALE
+    row["quality_ratio"] = None if not optimum else ours / optimum
+    row["random_score"] = random_matching(n, a, b, iw, SEED) / SCALE
+    return row
+
+
+def candidate_row(n: int, per_person: int) -> dict[str, Any]:
+    """One candidate graph of ``n`` people given to our solver and to rustworkx."""
+    people = people_of(n)
+    f = encode(people, (), Rules(seed=SEED), 1)
+    rng = np.random.default_rng(SEED)
+    a, b, w = sparse_edges(f, np.arange(f.n), rng, keep=10 * per_person)
+    keep = per_person // 2
+    while True:  # the fewest kept per person that gives about n * per_person / 2 edges
+        chosen = best_edge_indices(a, b, w, keep)
+        if len(chosen) >= n * per_person // 2 or keep >= 10 * per_person:
+            break
+        keep += 1
+    a, b, w = a[chosen], b[chosen], w[chosen]
+    iw = integer_weights(w)
+    started = time.perf_counter()
+    m = relaxed_matching(n, a, b, iw.astype(np.float64))
+    ours_seconds = time.perf_counter() - started
+    ours = our_weight(m.mate, a, b, iw)
+    optimum, rx_seconds = rustworkx_matching(n, a, b, iw)
+    return {
+        "n": n,
+        "edges": int(len(a)),
+        "ours_seconds": round(ours_seconds, 4),
+        "ours_score": ours / SCALE,
+        "rustworkx_seconds": round(rx_seconds, 4),
+        "optimum": optimum / SCALE,
+        "quality_ratio": ours / optimum,
+    }
+
+
+def scaling_child(n: int) -> None:
+    """Runs in its own process: one whole round of ``n`` people, printed as JSON."""
+    people = people_of(n)
+    started = time.perf_counter()
+    result = engine.match_round(people, rules=Rules(seed=SEED))
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    gap = (result.bound - result.score) / result.bound if result.bound else 0.0
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "seconds": round(seconds, 2),
+                "peak_memory_mb": round(peak_kb / 1024, 1),
+                "gap": round(gap, 5),
+                "score": result.score,
+                "bound": result.bound,
+                "groups": len(result.groups),
+                "left_out": len(result.left_out),
+            }
+        )
+    )
+
+
+def scaling_row(n: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the run under two minutes")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        scaling_child(args.child)
+        return
+
+    rows: dict[str, Any] = {}
+    rows["300"] = dense_row(300, ["rustworkx", "networkx"])
+    log("300", json.dumps(rows["300"]))
+    rows["1000"] = dense_row(1000, ["rustworkx"])
+    log("1000", json.dumps(rows["1000"]))
+    if not args.quick:
+        rows["10000"] = candidate_row(10_000, 50)
+        log("10000", json.dumps(rows["10000"]))
+    scaling = []
+    for n in (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000):
+        scaling.append(scaling_row(n))
+        log("scaling", json.dumps(scaling[-1]))
+
+    r300, r1000 = rows["300"], rows["1000"]
+    result = {
+        "quick": args.quick,
+        "quality_ratio": round(min(r300["quality_ratio"], r1000["quality_ratio"]), 6),
+        "quality_ratio_10k": round(rows["10000"]["quality_ratio"], 6) if "10000" in rows else None,
+        "speedup_vs_rustworkx": round(r1000["rustworkx_seconds"] / r1000["ours_seconds"], 2),
+        "speedup_vs_rustworkx_10k": (
+            round(rows["10000"]["rustworkx_seconds"] / rows["10000"]["ours_seconds"], 2)
+            if "10000" in rows
+            else None
+        ),
+        "speedup_vs_networkx": round(r300["networkx_seconds"] / r300["ours_seconds"], 2),
+        "vs_random": round(r1000["ours_score"] / r1000["random_score"], 4),
+        "scaling": [
+            {k: row[k] for k in ("n", "seconds", "peak_memory_mb", "gap")} for row in scaling
+        ],
+        "rows": rows,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
