@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.matching.model import PastGroup, Reason
+from kaffeeklatsch.matching.engine import group_score
+from kaffeeklatsch.matching.features import encode, rule_masks
+from kaffeeklatsch.matching.model import PastGroup, Person, Reason
+from kaffeeklatsch.matching.reasons import group_mode, group_reasons
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import to_person
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
@@ -27,6 +32,14 @@ from kaffeeklatsch.rounds.schedule import suggest_start
 
 class RoundError(Exception):
     """A round that cannot be previewed, edited or published as asked."""
+
+
+class RuleBroken(RoundError):
+    """A change by hand that would break a hard rule; ``problems`` say which, in words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 def _reason_json(reason: Reason) -> dict:
@@ -54,6 +67,74 @@ def history(programme: Programme) -> list[PastGroup]:
     return past
 
 
+def persons(programme: Programme, participants: list[Participant]) -> list[Person]:
+    """The engine's people for these participants, with blocks in both directions."""
+    ids = {p.pk for p in participants}
+    blocked: dict[int, set[int]] = {pk: set() for pk in ids}
+    through = Participant.blocked.through.objects.filter(
+        Q(from_participant_id__in=ids) | Q(to_participant_id__in=ids)
+    ).values_list("from_participant_id", "to_participant_id")
+    for a, b in through:
+        if a in ids and b in ids:
+            blocked[a].add(b)
+            blocked[b].add(a)
+    return [to_person(p, programme.mode, blocked[p.pk]) for p in participants]
+
+
+RULE_MESSAGES = {
+    "language": _("%(a)s and %(b)s have no language in common."),
+    "mode": _("%(a)s and %(b)s want to meet in different ways (one in person, one online)."),
+    "distance": _("%(a)s and %(b)s live more than %(km)s km apart to meet in person."),
+    "availability": _("The times %(a)s and %(b)s have do not overlap."),
+    "history": _(
+        "%(a)s and %(b)s met in the last %(window)s rounds, or one of them does not want "
+        "to meet the other."
+    ),
+}
+
+
+@dataclass
+class GroupCheck:
+    """A group as the engine sees it: the hard rules it breaks, its score and reasons."""
+
+    broken: list[str]
+    score: float | None
+    mode: str
+    reasons: list[dict]
+
+
+def check_group(rnd: Round, members: list[Participant]) -> GroupCheck:
+    """Checks every pair of a group against the engine's hard rules (the same code the
+    engine uses) and scores and explains the group as the engine would."""
+    programme = rnd.programme
+    people = persons(programme, members)
+    rules = programme.rules(seed=rnd.number)
+    f = encode(people, history(programme), rules, rnd.number)
+    if len(members) < 2:
+        return GroupCheck([], None, programme.mode, [])
+    a, b = np.triu_indices(len(members), k=1)
+    masks = rule_masks(f, a, b)
+    broken: list[str] = []
+    for rule, kept in masks.items():
+        for i in np.flatnonzero(~kept):
+            broken.append(
+                str(RULE_MESSAGES[rule])
+                % {
+                    "a": members[a[i]].name,
+                    "b": members[b[i]].name,
+                    "km": f"{rules.max_distance_km:g}",
+                    "window": rules.repeat_window,
+                }
+            )
+    idx = list(range(len(members)))
+    return GroupCheck(
+        broken=broken,
+        score=round(group_score(f, idx), 6),
+        mode=group_mode(f, idx).value,
+        reasons=[_reason_json(r) for r in group_reasons(f, people, idx)],
+    )
+
+
 def next_number(programme: Programme) -> int:
     last = programme.rounds.filter(status=Round.Status.PUBLISHED).aggregate(n=Max("number"))["n"]
     return (last or 0) + 1
@@ -67,14 +148,8 @@ def preview_round(
 
     day = on or timezone.localdate()
     number = next_number(programme)
-    participants = list(programme.participants.available_on(day).prefetch_related("blocked"))
-    blocked_by: dict[int, set[int]] = {p.pk: set() for p in participants}
-    for p in participants:
-        for other in p.blocked.all():
-            blocked_by[p.pk].add(other.pk)
-            if other.pk in blocked_by:
-                blocked_by[other.pk].add(p.pk)
-    people = [to_person(p, programme.mode, blocked_by[p.pk]) for p in participants]
+    participants = list(programme.participants.available_on(day))
+    people = persons(programme, participants)
     result = match_round(people, history(programme), programme.rules(seed=number), number)
     by_id = {str(p.pk): p for p in participants}
     with transaction.atomic():
@@ -106,14 +181,29 @@ def preview_round(
     return rnd
 
 
+MOVED = {"code": "moved_by_organiser", "params": {}}
+
+
+def _refresh_group(rnd: Round, group: Group) -> None:
+    """Score, mode, reasons and suggested time of a group after a change by hand."""
+    members = list(group.members.all())
+    check = check_group(rnd, members)
+    group.score = check.score
+    group.mode = check.mode
+    group.reasons = [*check.reasons, MOVED]
+    group.suggested_start = suggest_start([m.availability for m in members], rnd.meet_from)
+    group.save()
+
+
 @transaction.atomic
 def move_participant(rnd: Round, participant_id: int, target: str) -> None:
     """Moves a person of a preview into another group, a new group, or out of the round.
 
-    ``target`` is a group id, ``"new"`` or ``"out"``. Groups the organiser changed lose
-    their engine score, and say so.
+    ``target`` is a group id, ``"new"`` or ``"out"``. A move into a group that would
+    break a hard rule of the engine is refused with :class:`RuleBroken`. Changed groups
+    are scored and explained again, and the round's score is their new total.
     """
-    rnd = Round.objects.select_for_update().get(pk=rnd.pk)
+    rnd = Round.objects.select_for_update().select_related("programme").get(pk=rnd.pk)
     if rnd.status != Round.Status.PREVIEW:
         raise RoundError("published")
     source = rnd.groups.filter(members__pk=participant_id).first()
@@ -121,13 +211,12 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
     if source is None and left is None:
         raise RoundError("not in round")
     participant = Participant.objects.get(pk=participant_id)
-    moved = {"code": "moved_by_organiser", "params": {}}
 
     if target == "out":
         destination = None
     elif target == "new":
         destination = Group.objects.create(
-            round=rnd, mode=source.mode if source else MeetingMode.EITHER, reasons=[moved]
+            round=rnd, mode=source.mode if source else MeetingMode.EITHER, reasons=[MOVED]
         )
     else:
         try:
@@ -136,14 +225,14 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
             raise RoundError("no such group") from exc
         if destination == source:
             return
+        check = check_group(rnd, [*destination.members.all(), participant])
+        if check.broken:
+            raise RuleBroken(check.broken)
 
     if source is not None:
         source.members.remove(participant)
         if source.members.exists():
-            source.score = None
-            if moved not in source.reasons:
-                source.reasons = [*source.reasons, moved]
-            source.save()
+            _refresh_group(rnd, source)
         else:
             source.delete()
     if left is not None:
@@ -152,16 +241,11 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
         LeftOut.objects.create(round=rnd, participant=participant, reason={})
     else:
         destination.members.add(participant)
-        destination.score = None
-        if moved not in destination.reasons:
-            destination.reasons = [*destination.reasons, moved]
-        members = list(destination.members.all())
-        destination.suggested_start = suggest_start(
-            [m.availability for m in members], rnd.meet_from
-        )
-        destination.save()
+        _refresh_group(rnd, destination)
     rnd.edited = True
-    rnd.save(update_fields=["edited"])
+    rnd.exact = False
+    rnd.score = round(sum(g.score or 0.0 for g in rnd.groups.all()), 6)
+    rnd.save(update_fields=["edited", "exact", "score"])
 
 
 def _video_url(group: Group) -> str:

@@ -16,6 +16,7 @@ from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.services import (
     RoundError,
+    RuleBroken,
     move_participant,
     preview_round,
     publish_round,
@@ -76,7 +77,13 @@ def round_move(request: HttpRequest, programme: Programme, round_id: int) -> Htt
     try:
         participant_id = int(request.POST.get("participant", ""))
         move_participant(rnd, participant_id, request.POST.get("target", ""))
-    except (ValueError, RoundError):
+    except RuleBroken as exc:
+        messages.error(
+            request,
+            _("This move is not possible: it breaks a rule of the programme. %(problems)s")
+            % {"problems": " ".join(exc.problems)},
+        )
+    except (ValueError, Participant.DoesNotExist, RoundError):
         messages.error(request, _("This move is not possible."))
     else:
         messages.success(request, _("Moved."))

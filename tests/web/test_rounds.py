@@ -151,8 +151,13 @@ def test_move_a_person_between_groups(
     assert set(second.members.all()) >= {mover}
     assert second.members.count() == 3
     second.refresh_from_db()
-    assert second.score is None
+    # The changed group is scored and explained again for its new members.
+    assert second.score is not None and second.score > 0
     assert {"code": "moved_by_organiser", "params": {}} in second.reasons
+    assert any(r["code"] == "departments" for r in second.reasons)
+    rnd.refresh_from_db()
+    assert rnd.edited and not rnd.exact
+    assert rnd.score == pytest.approx(sum(g.score or 0 for g in rnd.groups.all()))
     # The group left with one person cannot be published.
     client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
     rnd.refresh_from_db()
@@ -192,3 +197,83 @@ def test_round_list(client: Any, organiser: Any, programme: Any, people: list[Pa
     html = client.get(reverse("rounds:list", args=[programme.pk])).content.decode()
     assert "Round 1" in html
     assert "6 people can be matched now" in html
+
+
+CAMPS = {
+    "language": ({"languages": ["de"]}, {"languages": ["tr"]}, "no language in common"),
+    "mode": ({"mode": "in_person"}, {"mode": "online"}, "different ways"),
+    "distance": (
+        {"mode": "in_person", "place": "Köln", "latitude": 50.94, "longitude": 6.96},
+        {"mode": "in_person", "place": "München", "latitude": 48.14, "longitude": 11.58},
+        "more than 30 km apart",
+    ),
+    "availability": (
+        {"availability": [[0, 8 * 60, 11 * 60]]},
+        {"availability": [[2, 8 * 60, 11 * 60]]},
+        "do not overlap",
+    ),
+}
+
+
+def _group_of(rnd: Round, person: Participant) -> Group:
+    return rnd.groups.get(members=person)
+
+
+def _members(rnd: Round) -> set[frozenset[int]]:
+    return {frozenset(m.pk for m in g.members.all()) for g in rnd.groups.all()}
+
+
+@pytest.mark.parametrize("rule", sorted(CAMPS))
+def test_a_move_that_breaks_a_hard_rule_is_refused_with_a_clear_message(
+    rule: str, client: Any, organiser: Any, programme: Any, make_participant: Any
+) -> None:
+    first_camp, second_camp, words = CAMPS[rule]
+    a1, a2 = (make_participant(programme, f"Anna {n}", **first_camp) for n in (1, 2))
+    b1, b2 = (make_participant(programme, f"Bert {n}", **second_camp) for n in (1, 2))
+    login(client, organiser)
+    rnd = preview(client, programme)
+    assert _members(rnd) == {frozenset({a1.pk, a2.pk}), frozenset({b1.pk, b2.pk})}
+    before = (_members(rnd), [g.reasons for g in rnd.groups.all()], rnd.score)
+    response = client.post(
+        reverse("rounds:move", args=[programme.pk, rnd.pk]),
+        {"participant": b1.pk, "target": _group_of(rnd, a1).pk},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "This move is not possible: it breaks a rule of the programme." in html
+    assert words in html and "Bert 1" in html and "Anna 1" in html
+    rnd.refresh_from_db()
+    assert (_members(rnd), [g.reasons for g in rnd.groups.all()], rnd.score) == before
+    assert not rnd.edited
+
+
+def test_a_move_that_brings_back_recent_partners_or_a_blocked_person_is_refused(
+    client: Any, organiser: Any, programme: Any, make_participant: Any
+) -> None:
+    people = [make_participant(programme, f"Person {n}") for n in range(4)]
+    first = publish_round(preview_round(programme), notify=False)
+    met = {m.pk: g for g in first.groups.all() for m in g.members.all()}
+    login(client, organiser)
+    rnd = preview(client, programme)
+    mover = people[0]
+    partner = next(m for m in met[mover.pk].members.all() if m.pk != mover.pk)
+    response = client.post(
+        reverse("rounds:move", args=[programme.pk, rnd.pk]),
+        {"participant": mover.pk, "target": _group_of(rnd, partner).pk},
+        follow=True,
+    )
+    assert "met in the last 6 rounds" in response.content.decode()
+    assert _group_of(rnd, mover) != _group_of(rnd, partner)
+
+    # A block counts in both directions and the organiser is not told who blocked whom.
+    other = next(p for p in people if p.pk not in (mover.pk, partner.pk))
+    if _group_of(rnd, other) == _group_of(rnd, mover):
+        other = next(p for p in people if p.pk not in (mover.pk, partner.pk, other.pk))
+    other.blocked.add(mover)
+    response = client.post(
+        reverse("rounds:move", args=[programme.pk, rnd.pk]),
+        {"participant": mover.pk, "target": _group_of(rnd, other).pk},
+        follow=True,
+    )
+    assert "does not want to meet the other" in response.content.decode()
+    assert _group_of(rnd, mover) != _group_of(rnd, other)
