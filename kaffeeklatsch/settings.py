@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "kaffeeklatsch.rounds",
     "kaffeeklatsch.notifications",
     "kaffeeklatsch.jobs",
+    "kaffeeklatsch.insights",
 ]
 
 MIDDLEWARE = [

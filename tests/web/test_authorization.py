@@ -92,7 +92,14 @@ def organiser_urls(w: World) -> list[tuple[str, str, dict[str, Any]]]:
         ),
         ("post", reverse("rounds:publish", args=[p, w.preview.pk]), {}),
         ("post", reverse("rounds:discard", args=[p, w.preview.pk]), {}),
-    ] + owner_urls(w)
+    ] + insights_urls(w) + owner_urls(w)
+
+
+def insights_urls(w: World) -> list[tuple[str, str, dict[str, Any]]]:
+    """The insights are for the programme's organisers (owner and co-organisers) only."""
+    p = w.programme.pk
+    names = ["dashboard", "rounds_csv", "rounds_xlsx", "groups_csv", "groups_xlsx", "report"]
+    return [("get", reverse(f"insights:{name}", args=[p]), {}) for name in names]
 
 
 def owner_urls(w: World) -> list[tuple[str, str, dict[str, Any]]]:
@@ -178,6 +185,8 @@ def test_a_co_organiser_runs_the_programme_but_does_not_manage_organisers(world:
     untouched(world)
     assert client.get(reverse("programmes:detail", args=[world.programme.pk])).status_code == 200
     assert client.get(reverse("rounds:list", args=[world.programme.pk])).status_code == 200
+    for _method, url, _data in insights_urls(world):
+        assert client.get(url).status_code == 200, url
 
 
 def test_the_owner_may_do_everything(world: World) -> None:

@@ -1,0 +1,261 @@
+"""Exports of the insights: rounds and groups as CSV and Excel, the report as PDF.
+
+No export contains a person's or a group's "Did you meet?" answers: nobody has agreed to
+share them, so only totals appear, and a round's meeting rate only when at least
+``MIN_GROUP`` people answered (see :mod:`kaffeeklatsch.insights.metrics`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from kaffeeklatsch.insights import present
+from kaffeeklatsch.insights.charts import to_drawing
+from kaffeeklatsch.insights.metrics import Insights
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Group, Round
+
+Cell = str | int | float | dt.date | None
+
+
+def rounds_table(insights: Insights) -> tuple[list[str], list[list[Cell]]]:
+    header = [
+        _("Round"),
+        _("Meeting from"),
+        _("Groups"),
+        _("People"),
+        _("Left out"),
+        _("Score"),
+        _("Best possible (bound)"),
+        _("Quality (%)"),
+        _("People who answered"),
+        _("Meeting rate (%)"),
+        _("New connections"),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            r.number,
+            r.meet_from,
+            r.groups,
+            r.people,
+            r.left_out,
+            round(r.score, 3),
+            round(r.bound, 3),
+            r.quality,
+            r.answers,
+            r.meeting_rate,
+            r.new_connections,
+        ]
+        for r in insights.rounds
+    ]
+    return header, rows
+
+
+def groups_table(
+    programme: Programme, start: dt.date | None, end: dt.date | None
+) -> tuple[list[str], list[list[Cell]]]:
+    """One row per group: who was in it and why, but not whether they met."""
+    header = [
+        _("Round"),
+        _("Meeting from"),
+        _("Group"),
+        _("How"),
+        _("Size"),
+        _("People"),
+        _("Departments"),
+        _("Score"),
+        _("Why these people"),
+    ]
+    groups = (
+        Group.objects.filter(round__programme=programme, round__status=Round.Status.PUBLISHED)
+        .select_related("round")
+        .prefetch_related("members")
+    )
+    if start:
+        groups = groups.filter(round__meet_from__gte=start)
+    if end:
+        groups = groups.filter(round__meet_from__lte=end)
+    rows: list[list[Cell]] = []
+    counter: dict[int, int] = {}
+    for group in groups.order_by("round__number", "id"):
+        counter[group.round_id] = counter.get(group.round_id, 0) + 1
+        members = list(group.members.all())
+        rows.append(
+            [
+                group.round.number,
+                group.round.meet_from,
+                counter[group.round_id],
+                group.get_mode_display(),
+                len(members),
+                "; ".join(m.name for m in members),
+                "; ".join(m.department for m in members),
+                None if group.score is None else round(group.score, 3),
+                " ".join(group.reason_texts()),
+            ]
+        )
+    return header, rows
+
+
+def _text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(text: str) -> str:
+    """Keeps spreadsheet programs from running a cell as a formula (CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe(v) if isinstance(v, str) else _text(v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_safe(v) if isinstance(v, str) else v for v in row])
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _period(insights: Insights) -> str:
+    def day(value: dt.date | None) -> str:
+        return date_format(value, "SHORT_DATE_FORMAT") if value else "…"
+
+    if insights.start is None and insights.end is None:
+        return _("All rounds")
+    return _("Rounds from %(start)s to %(end)s") % {
+        "start": day(insights.start),
+        "end": day(insights.end),
+    }
+
+
+def report_pdf(programme: Programme, insights: Insights) -> bytes:
+    """A printable A4 report with the key figures and every picture with its table."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        CondPageBreak,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
+    out = io.BytesIO()
+    title = _("Kaffeeklatsch report: %(programme)s") % {"programme": programme.name}
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author="Kaffeeklatsch",
+    )
+    width = doc.width
+
+    def para(text: str, style: object = styles["BodyText"]) -> Paragraph:
+        return Paragraph(escape(text), style)
+
+    story: list[object] = [para(title, styles["Title"]), para(_period(insights))]
+    story.append(para(_("Made on %(day)s.") % {"day": date_format(insights.data.today)}))
+    if not insights.enough_people:
+        story.append(Spacer(1, 6 * mm))
+        story.append(para(present.not_enough_people_text()))
+        story.append(para(present.privacy_rule()))
+        doc.build(story)
+        return out.getvalue()
+    figures = present.key_figures(insights)
+    story.append(Spacer(1, 4 * mm))
+    key_table = Table(
+        [[para(f.label, small) for f in figures], [f.value for f in figures]],
+        colWidths=[width / len(figures)] * len(figures),
+    )
+    key_table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 1), (-1, 1), 14),
+                ("FONTNAME", (0, 1), (-1, 1), "Helvetica-Bold"),
+                ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+            ]
+        )
+    )
+    story.append(key_table)
+    story.append(Spacer(1, 3 * mm))
+    story.append(para(present.silo_sentence(insights)))
+    for text in present.definitions():
+        story.append(para(text, small))
+    story.append(para(present.privacy_rule(), small))
+    for chart in present.charts(insights):
+        story.append(CondPageBreak(90 * mm))
+        story.append(para(chart.title, styles["Heading2"]))
+        drawing = to_drawing(chart, width=min(width, chart.width * 0.8))
+        story.append(drawing)
+        story.append(para(chart.description, small))
+        if chart.note:
+            story.append(para(chart.note, small))
+        table_rows = [[para(c, small) for c in chart.table.columns]]
+        table_rows += [[para(c, small) for c in row] for row in chart.table.rows]
+        columns = len(chart.table.columns)
+        first = min(width * 0.3, 45 * mm)
+        widths = [first] + [(width - first) / max(1, columns - 1)] * (columns - 1)
+        table = Table(table_rows, colWidths=widths, repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f4ebe1")),
+                    ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                    ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        story.append(Spacer(1, 2 * mm))
+        story.append(
+            KeepTogether([para(chart.table.caption, styles["Heading4"]), table])
+            if len(table_rows) < 20
+            else table
+        )
+    doc.build(story)
+    return out.getvalue()
