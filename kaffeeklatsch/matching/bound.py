@@ -36,6 +36,7 @@ from kaffeeklatsch.matching.features import (
     Features,
     base_score,
     valid,
+    value_counts,
 )
 
 SCAN_BUDGET = 20_000_000  # pairs evaluated to find exact caps of people left out
@@ -134,7 +135,6 @@ def max_shared(f: Features) -> np.ndarray:
             break
         keys = np.concatenate(keys_parts)
         who = np.concatenate(who_parts)
-        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        shared = who[counts[inverse.ravel()] >= 2]
+        shared = who[value_counts(keys) >= 2]
         out[shared] = size
     return out

@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from kaffeeklatsch.matching.features import Features, score, valid
+from kaffeeklatsch.matching.features import Features, score, sorted_unique, valid
 
 DENSE_LIMIT = 2500  # up to this many people every pair is considered
 
@@ -103,7 +103,7 @@ def sparse_edges(
     a = members[np.concatenate(sources_a)]
     b = members[np.concatenate(sources_b)]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    key = np.unique(lo.astype(np.int64) * f.n + hi)
+    key = sorted_unique(lo.astype(np.int64) * f.n + hi)
     a, b = key // f.n, key % f.n
     ok = (a != b) & valid(f, a, b)
     a, b = a[ok], b[ok]
@@ -145,11 +145,30 @@ def best_edge_indices(a: np.ndarray, b: np.ndarray, w: np.ndarray, keep: int) ->
         np.concatenate([a, b]).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         ^ np.concatenate([b, a]).astype(np.uint64)
     )
-    order = np.lexsort((tie, -weights, ends))
+    order = _order_by_end_weight_tie(ends, weights, tie)
     ends, edge = ends[order], edge[order]
     starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
     rank = np.arange(len(ends)) - np.repeat(starts, np.diff(np.r_[starts, len(ends)]))
-    return np.unique(edge[rank < keep])
+    return sorted_unique(edge[rank < keep])
+
+
+def _order_by_end_weight_tie(ends: np.ndarray, weights: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    """``np.lexsort((tie, -weights, ends))``, by one sort of a packed 64-bit key."""
+    by_weight = np.argsort(-weights)
+    ranked = weights[by_weight]
+    rank = np.empty(len(weights), dtype=np.uint64)
+    rank[by_weight] = np.cumsum(np.r_[0, ranked[1:] != ranked[:-1]])
+    end_bits = max(1, int(ends.max()).bit_length())
+    rank_bits = max(1, int(rank.max()).bit_length())
+    tie_bits = 64 - end_bits - rank_bits
+    if tie_bits < 16:
+        return np.lexsort((tie, -weights, ends))
+    key = (
+        (ends.astype(np.uint64) << np.uint64(64 - end_bits))
+        | (rank << np.uint64(tie_bits))
+        | (tie >> np.uint64(64 - tie_bits))
+    )
+    return np.argsort(key)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

@@ -34,12 +34,12 @@ import numpy as np
 
 from kaffeeklatsch.matching import bound as bounds
 from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, sparse_edges
-from kaffeeklatsch.matching.features import Features, encode, score, valid
+from kaffeeklatsch.matching.features import Features, encode, score, sorted_unique, valid
 from kaffeeklatsch.matching.model import Group, LeftOut, PastGroup, Person, RoundResult, Rules
 from kaffeeklatsch.matching.reasons import (
+    all_group_reasons,
     group_distances,
-    group_mode,
-    group_reasons,
+    group_modes,
     left_out_reason,
     padded,
 )
@@ -123,12 +123,15 @@ def match_round(
     matrix = padded(groups)
     scores = group_scores(f, matrix)
     distances = group_distances(f, matrix)
+    modes = group_modes(f, matrix, distances)
+    reasons = all_group_reasons(f, people, groups, matrix, distances, modes)
+    rounded = np.round(scores, 6).tolist()
     result_groups = [
         Group(
             members=tuple(f.ids[i] for i in members),
-            score=round(float(scores[gi]), 6),
-            mode=group_mode(f, members, float(distances[gi])),
-            reasons=group_reasons(f, people, members, float(distances[gi])),
+            score=rounded[gi],
+            mode=modes[gi],
+            reasons=reasons[gi],
         )
         for gi, members in enumerate(groups)
     ]
@@ -311,7 +314,7 @@ def _pair_links(
     pa, pb = pair_of[a], pair_of[b]
     keep = (pa >= 0) & (pb >= 0) & (pa != pb)
     lo, hi = np.minimum(pa[keep], pb[keep]), np.maximum(pa[keep], pb[keep])
-    key = np.unique(lo.astype(np.int64) * (pair_of.max() + 1) + hi)
+    key = sorted_unique(lo.astype(np.int64) * (pair_of.max() + 1) + hi)
     return key // (pair_of.max() + 1), key % (pair_of.max() + 1)
 
 
@@ -371,7 +374,7 @@ def _pairs_into_threes(
     jb = np.concatenate([b, a])
     link = is_joiner[ja] & (core_of[jb] >= 0)
     person, core = ja[link], core_of[jb[link]]
-    key = np.unique(person.astype(np.int64) * len(core_pairs) + core)
+    key = sorted_unique(person.astype(np.int64) * len(core_pairs) + core)
     person, core = key // len(core_pairs), key % len(core_pairs)
     x, y = core_pairs[core, 0], core_pairs[core, 1]
     ok = valid(f, person, x) & valid(f, person, y)

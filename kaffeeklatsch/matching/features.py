@@ -43,10 +43,13 @@ class Features:
     avail: np.ndarray  # (n, 3) uint64 bitmask over the 168 hours of a week; all set = any time
     interests: np.ndarray  # (n, k) int32 interest key ids, sorted, -1 padded
     interest_vocab: list[str]
+    interest_terms: np.ndarray  # (n, k) int32: the person's own word for each key (in terms)
+    terms: list[str]
     priority: np.ndarray  # float64 fairness bonus
     new: np.ndarray  # bool
     forbidden: np.ndarray  # sorted int64 keys a * n + b (a < b): blocked or met recently
     rules: Rules
+    names: dict[str, list[str]]  # "department", "level", "organisation": code -> name
 
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lo = np.minimum(a, b).astype(np.int64)
@@ -54,26 +57,74 @@ class Features:
         return lo * self.n + hi
 
 
-def _codes(values: Sequence[str]) -> np.ndarray:
-    table: dict[str, int] = {}
-    out = np.empty(len(values), dtype=np.int32)
-    for i, value in enumerate(values):
-        key = value.strip().casefold()
-        out[i] = -1 if not key else table.setdefault(key, len(table))
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (by sorting: much faster than hashing for large arrays)."""
+    out = np.sort(np.asarray(values).ravel())
+    if len(out) < 2:
+        return out
+    return out[np.r_[True, out[1:] != out[:-1]]]
+
+
+def value_counts(values: np.ndarray) -> np.ndarray:
+    """For each element, how often its value occurs in ``values``."""
+    values = np.asarray(values).ravel()
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(values)
+    ranked = values[order]
+    start = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    length = np.diff(np.r_[start, len(ranked)])
+    out = np.empty(len(values), dtype=np.int64)
+    out[order] = np.repeat(length, length)
     return out
 
 
-def _hours_mask(person: Person) -> np.ndarray:
-    mask = np.zeros(3, dtype=np.uint64)
+def _codes(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Category codes (equal up to case and spaces: equal code) and each code's name."""
+    table: dict[str, int] = {}
+    names: list[str] = []
+    raw: dict[str, int] = {}  # the same text is usually repeated verbatim
+    out = np.empty(len(values), dtype=np.int32)
+    for i, value in enumerate(values):
+        code = raw.get(value)
+        if code is None:
+            key = value.strip().casefold()
+            if not key:
+                code = -1
+            elif key in table:
+                code = table[key]
+            else:
+                code = table[key] = len(names)
+                names.append(value.strip())
+            raw[value] = code
+        out[i] = code
+    return out, names
+
+
+_ALL_HOURS = (1 << 192) - 1
+_WORD = (1 << 64) - 1
+
+
+def _hours_mask(person: Person) -> int:
+    """The weekly hours a person is available, as a 192-bit integer (all set: any time)."""
     if not person.availability:
-        mask[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
-        return mask
-    bits = np.zeros(192, dtype=bool)
+        return _ALL_HOURS
+    bits = 0
     for slot in person.availability:
         first = slot.weekday * 24 + slot.start // 60
-        last = slot.weekday * 24 + math.ceil(slot.end / 60)
-        bits[first : max(first + 1, last)] = True
-    return np.packbits(bits.reshape(3, 64), axis=1, bitorder="little").view(np.uint64).ravel()
+        last = max(first + 1, slot.weekday * 24 + math.ceil(slot.end / 60))
+        bits |= ((1 << (last - first)) - 1) << first
+    return bits & _ALL_HOURS
+
+
+def _words(masks: list[int], words: int) -> np.ndarray:
+    """Python integers split into ``words`` little-endian uint64 columns."""
+    out = np.empty((len(masks), words), dtype=np.uint64)
+    for w in range(words):
+        out[:, w] = np.fromiter(
+            ((m >> (64 * w)) & _WORD for m in masks), dtype=np.uint64, count=len(masks)
+        )
+    return out
 
 
 def encode(
@@ -92,41 +143,75 @@ def encode(
     index = {pid: i for i, pid in enumerate(ids)}
 
     lang_codes: dict[str, int] = {}
-    for p in people:
-        for code in p.languages:
-            lang_codes.setdefault(code, len(lang_codes))
-    words = max(1, math.ceil(len(lang_codes) / 64))
-    lang = np.zeros((n, words), dtype=np.uint64)
-
+    lang_masks: list[int] = []
     vocab: dict[str, int] = {}
-    interests = np.full((n, MAX_INTERESTS), -1, dtype=np.int32)
-    lat = np.full(n, np.nan)
-    lon = np.full(n, np.nan)
-    mode = np.empty(n, dtype=np.int8)
-    avail = np.empty((n, 3), dtype=np.uint64)
-    new = np.zeros(n, dtype=bool)
-    widest = 1
-    for i, p in enumerate(people):
+    term_index: dict[str, int] = {}  # a person's word -> index in terms
+    terms: list[str] = []
+    # word as written -> (vocabulary id or -1, its index, whether it *is* the general key)
+    term_ids: dict[str, tuple[int, int, bool]] = {}
+    interest_rows: list[list[int]] = []
+    term_rows: list[list[int]] = []
+    for p in people:
+        mask = 0
         for code in p.languages:
-            bit = lang_codes[code]
-            lang[i, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
-        keys: set[int] = set()
+            bit = lang_codes.get(code)
+            if bit is None:
+                bit = lang_codes[code] = len(lang_codes)
+            mask |= 1 << bit
+        lang_masks.append(mask)
+        own: dict[int, int] = {}  # key -> index of the person's word for it
         for term in p.interests[:MAX_INTERESTS]:
-            # The most general key of a term (a compound's head, a synonym's
-            # canonical form) is what two people must share.
-            term_keys = interest_keys(term)
-            if term_keys:
-                keys.add(vocab.setdefault(term_keys[-1], len(vocab)))
-        if keys:
-            row = sorted(keys)[:MAX_INTERESTS]
-            interests[i, : len(row)] = row
-            widest = max(widest, len(row))
-        if p.location is not None:
-            lat[i] = math.radians(p.location.lat)
-            lon[i] = math.radians(p.location.lon)
-        mode[i] = _MODE_CODE[p.mode]
-        avail[i] = _hours_mask(p)
-        new[i] = p.new_joiner
+            known = term_ids.get(term)
+            if known is None:
+                # The most general key of a term (a compound's head, a synonym's
+                # canonical form) is what two people must share.
+                term_keys = interest_keys(term)
+                word = term.strip()
+                index_ = term_index.setdefault(word, len(terms))
+                if index_ == len(terms):
+                    terms.append(word)
+                if term_keys:
+                    key_id = vocab.setdefault(term_keys[-1], len(vocab))
+                    known = (key_id, index_, term_keys[0] == term_keys[-1])
+                else:
+                    known = (-1, index_, False)
+                term_ids[term] = known
+            key_id, index_, general = known
+            # Prefer the person's word that *is* the shared general term.
+            if key_id >= 0 and (key_id not in own or general):
+                own[key_id] = index_
+        keys = sorted(own)
+        interest_rows.append(keys)
+        term_rows.append([own[k] for k in keys])
+    words = max(1, math.ceil(len(lang_codes) / 64))
+    lang = _words(lang_masks, words)
+    widest = max(1, max((len(r) for r in interest_rows), default=1))
+    widest = min(widest, MAX_INTERESTS)
+    interests = np.full((n, widest), -1, dtype=np.int32)
+    counts = np.fromiter((min(len(r), widest) for r in interest_rows), dtype=np.int64, count=n)
+    flat = np.fromiter(
+        (k for r in interest_rows for k in r[:widest]), dtype=np.int32, count=int(counts.sum())
+    )
+    rows = np.repeat(np.arange(n), counts)
+    cols = np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)
+    interests[rows, cols] = flat
+    interest_terms = np.full((n, widest), -1, dtype=np.int32)
+    interest_terms[rows, cols] = np.fromiter(
+        (t for r in term_rows for t in r[:widest]), dtype=np.int32, count=int(counts.sum())
+    )
+    lat = np.fromiter(
+        (math.radians(p.location.lat) if p.location is not None else math.nan for p in people),
+        dtype=np.float64,
+        count=n,
+    )
+    lon = np.fromiter(
+        (math.radians(p.location.lon) if p.location is not None else math.nan for p in people),
+        dtype=np.float64,
+        count=n,
+    )
+    mode = np.fromiter((_MODE_CODE[p.mode] for p in people), dtype=np.int8, count=n)
+    avail = _words([_hours_mask(p) for p in people], 3)
+    new = np.fromiter((bool(p.new_joiner) for p in people), dtype=bool, count=n)
 
     forbidden: list[int] = []
     for i, p in enumerate(people):
@@ -165,23 +250,29 @@ def encode(
             below = np.clip((median - scores) / median, 0.0, 1.0)
             np.maximum.at(priority, js, POORLY_MATCHED_PRIORITY * below)
 
+    dept, dept_names = _codes([p.department for p in people])
+    level, level_names = _codes([p.level for p in people])
+    org, org_names = _codes([p.organisation for p in people])
     return Features(
         n=n,
         ids=ids,
-        dept=_codes([p.department for p in people]),
-        level=_codes([p.level for p in people]),
-        org=_codes([p.organisation for p in people]),
+        dept=dept,
+        level=level,
+        org=org,
         lang=lang,
         mode=mode,
         lat=lat,
         lon=lon,
         avail=avail,
-        interests=np.ascontiguousarray(interests[:, :widest]),
+        interests=interests,
+        interest_terms=interest_terms,
+        terms=terms,
         interest_vocab=list(vocab),
         priority=priority,
         new=new,
-        forbidden=np.unique(np.array(forbidden, dtype=np.int64)),
+        forbidden=sorted_unique(np.array(forbidden, dtype=np.int64)),
         rules=rules,
+        names={"department": dept_names, "level": level_names, "organisation": org_names},
     )
 
 

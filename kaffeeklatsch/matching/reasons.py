@@ -16,7 +16,6 @@ from kaffeeklatsch.matching.features import (
     distance_km,
     rule_masks,
 )
-from kaffeeklatsch.matching.interests import interest_keys
 from kaffeeklatsch.matching.model import Mode, Person, Reason
 
 _LEFT_OUT_ORDER = (
@@ -58,6 +57,22 @@ def padded(groups: Sequence[Sequence[int]]) -> np.ndarray:
     return out
 
 
+def group_modes(f: Features, matrix: np.ndarray, distances: np.ndarray) -> list[Mode]:
+    """:func:`group_mode` of every row of a padded group matrix, given its distances."""
+    member = matrix >= 0
+    codes = f.mode[np.where(member, matrix, 0)]
+    in_person = ((codes == IN_PERSON) & member).any(axis=1)
+    online = ((codes == ONLINE) & member).any(axis=1)
+    near = ~np.isnan(distances) & (distances <= f.rules.max_distance_km)
+    code = np.where(
+        in_person | (~online & near),
+        0,
+        np.where(online | ~np.isnan(distances), 1, 2),
+    )
+    table = (Mode.IN_PERSON, Mode.ONLINE, Mode.EITHER)
+    return [table[c] for c in code.tolist()]
+
+
 def group_distances(f: Features, matrix: np.ndarray) -> np.ndarray:
     """Each group's largest distance between two members in km (NaN if one is unknown)."""
     out = np.zeros(len(matrix))
@@ -85,36 +100,82 @@ def _max_distance(f: Features, members: Sequence[int]) -> float | None:
     return float(d.max())
 
 
-def _distinct(values: Sequence[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for v in values:
-        key = v.strip().casefold()
-        if key and key not in seen:
-            seen[key] = v.strip()
-    return list(seen.values())
+def shared_interest_terms(f: Features, matrix: np.ndarray) -> list[list[str]]:
+    """For each group (row of a padded matrix), the interests every member shares,
+    each in the shortest of the members' own words for it, at most four."""
+    groups, width = matrix.shape
+    member = matrix >= 0
+    safe = np.where(member, matrix, 0)
+    first = f.interests[safe[:, 0]]  # (groups, k) the first member's keys
+    shared = first >= 0
+    chosen = f.interest_terms[safe[:, 0]]
+    lengths = np.array([len(t) for t in f.terms] + [1 << 30], dtype=np.int64)
+    for m in range(1, width):
+        keys = f.interests[safe[:, m]]
+        equal = (first[:, :, None] == keys[:, None, :]) & (first[:, :, None] >= 0)
+        has = equal.any(axis=2)
+        active = member[:, m][:, None]
+        shared &= has | ~active
+        their = f.interest_terms[safe[:, m]]
+        word = np.take_along_axis(their, equal.argmax(axis=2), axis=1)
+        shorter = active & has & (lengths[word] < lengths[chosen])
+        chosen = np.where(shorter, word, chosen)
+    chosen = np.where(shared, chosen, -1)
+    terms = f.terms
+    return [[terms[t] for t in row if t >= 0][:4] for row in chosen.tolist()]
 
 
-def _shared_interests(people: Sequence[Person]) -> list[str]:
-    per_person: list[dict[str, str]] = []
-    for p in people:
-        labels: dict[str, str] = {}
-        for term in p.interests:
-            keys = interest_keys(term)
-            if not keys:
-                continue
-            general = keys[-1]
-            # Prefer a person's word that *is* the shared general term.
-            if general not in labels or keys[0] == general:
-                labels[general] = term.strip()
-        per_person.append(labels)
-    common = set(per_person[0])
-    for labels in per_person[1:]:
-        common &= set(labels)
-    out = []
-    for key in per_person[0]:
-        if key in common:
-            exact = [lab for labels in per_person if (lab := labels[key])]
-            out.append(min(exact, key=len))
+def all_group_reasons(
+    f: Features,
+    people: Sequence[Person],
+    groups: Sequence[Sequence[int]],
+    matrix: np.ndarray,
+    distances: np.ndarray,
+    modes: Sequence[Mode],
+) -> list[tuple[Reason, ...]]:
+    """The reasons of every group, given the padded matrix, distances and modes."""
+    interests = shared_interest_terms(f, matrix)
+    safe = np.where(matrix >= 0, matrix, 0)
+    attributes = [
+        (code, f.names[field], np.where(matrix >= 0, codes[safe], -1).tolist())
+        for field, code, codes in (
+            ("department", "departments", f.dept),
+            ("level", "levels", f.level),
+            ("organisation", "organisations", f.org),
+        )
+    ]
+    km = distances.tolist()
+    flagged = np.flatnonzero(f.priority >= LEFT_OUT_PRIORITY)
+    new = f.new
+    out: list[tuple[Reason, ...]] = []
+    for gi, members in enumerate(groups):
+        size = len(members)
+        reasons: list[Reason] = []
+        if interests[gi]:
+            reasons.append(Reason("interests", {"interests": interests[gi], "size": size}))
+        for code, names, rows in attributes:
+            distinct = [c for c in dict.fromkeys(rows[gi]) if c >= 0]
+            if len(distinct) >= 2:
+                reasons.append(Reason(code, {code: [names[c] for c in distinct]}))
+        group = [people[i] for i in members]
+        spoken = group[0].languages
+        common = [c for c in spoken if all(c in p.languages for p in group[1:])]
+        if common:
+            reasons.append(Reason("language", {"language": common[0], "size": size}))
+        if modes[gi] == Mode.IN_PERSON:
+            d = km[gi]
+            reasons.append(Reason("in_person", {"km": None if math.isnan(d) else max(1, round(d))}))
+        elif modes[gi] == Mode.ONLINE:
+            reasons.append(Reason("online"))
+        newcomers = [p for i, p in zip(members, group, strict=True) if new[i]]
+        if newcomers and len(newcomers) < size:
+            reasons.append(Reason("new_joiner", {"name": newcomers[0].name or newcomers[0].id}))
+        if len(flagged):
+            for i in members:
+                if f.priority[i] >= LEFT_OUT_PRIORITY:
+                    p = people[i]
+                    reasons.append(Reason("priority", {"name": p.name or p.id}))
+        out.append(tuple(reasons))
     return out
 
 
@@ -122,41 +183,12 @@ def group_reasons(
     f: Features,
     people: Sequence[Person],
     members: Sequence[int],
-    km: float | None = None,
 ) -> tuple[Reason, ...]:
-    """The reasons of one group; ``km`` is its largest distance if already known."""
-    group = [people[i] for i in members]
-    size = len(group)
-    reasons: list[Reason] = []
-    interests = _shared_interests(group)
-    if interests:
-        reasons.append(Reason("interests", {"interests": interests[:4], "size": size}))
-    for field, code in (
-        ("department", "departments"),
-        ("level", "levels"),
-        ("organisation", "organisations"),
-    ):
-        names = _distinct([getattr(p, field) for p in group])
-        if len(names) >= 2:
-            key = "departments" if code == "departments" else code
-            reasons.append(Reason(code, {key: names}))
-    common = [code for code in group[0].languages if all(code in p.languages for p in group[1:])]
-    if common:
-        reasons.append(Reason("language", {"language": common[0], "size": size}))
-    km = _known_distance(f, members, km)
-    mode = group_mode(f, members, float("nan") if km is None else km)
-    if mode == Mode.IN_PERSON:
-        reasons.append(Reason("in_person", {"km": None if km is None else max(1, round(km))}))
-    elif mode == Mode.ONLINE:
-        reasons.append(Reason("online"))
-    newcomers = [p for p in group if p.new_joiner]
-    if newcomers and len(newcomers) < size:
-        reasons.append(Reason("new_joiner", {"name": newcomers[0].name or newcomers[0].id}))
-    for i in members:
-        if f.priority[i] >= LEFT_OUT_PRIORITY:
-            p = people[i]
-            reasons.append(Reason("priority", {"name": p.name or p.id}))
-    return tuple(reasons)
+    """The reasons of one group (see :func:`all_group_reasons`)."""
+    matrix = padded([members])
+    distances = group_distances(f, matrix)
+    modes = group_modes(f, matrix, distances)
+    return all_group_reasons(f, people, [members], matrix, distances, modes)[0]
 
 
 def left_out_reason(f: Features, i: int) -> Reason:
@@ -175,8 +207,10 @@ def left_out_reason(f: Features, i: int) -> Reason:
 
 
 __all__ = [
+    "all_group_reasons",
     "group_distances",
     "group_mode",
+    "group_modes",
     "group_reasons",
     "left_out_reason",
     "padded",

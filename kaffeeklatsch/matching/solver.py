@@ -119,7 +119,8 @@ def _edge_indices(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) ->
     order = np.argsort(keys, kind="stable")
     wanted = np.minimum(x, y).astype(np.int64) * n + np.maximum(x, y)
     pos = np.searchsorted(keys, wanted, sorter=order)
-    return np.unique(order[np.clip(pos, 0, len(order) - 1)])
+    found = np.sort(order[np.clip(pos, 0, len(order) - 1)])
+    return found[np.r_[True, found[1:] != found[:-1]]] if len(found) else found
 
 
 def _round_cycle(cycle: np.ndarray, ew: np.ndarray, mate: np.ndarray) -> None:

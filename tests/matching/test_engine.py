@@ -117,6 +117,18 @@ def rounds(draw, max_people: int = 24):
     return people, history, rules
 
 
+def expected_mode(members: list[Person], rules: Rules) -> Mode:
+    modes = {p.mode for p in members}
+    if Mode.IN_PERSON in modes:
+        return Mode.IN_PERSON
+    if Mode.ONLINE in modes:
+        return Mode.ONLINE
+    if any(p.location is None for p in members):
+        return Mode.EITHER
+    far = max(km(p.location, q.location) for p, q in itertools.combinations(members, 2))
+    return Mode.IN_PERSON if far <= rules.max_distance_km else Mode.ONLINE
+
+
 def check_round(people, history, rules, result, rnd=4):
     by_id = {p.id: p for p in people}
     seen = [m for g in result.groups for m in g.members] + [x.person for x in result.left_out]
@@ -134,6 +146,8 @@ def check_round(people, history, rules, result, rnd=4):
                 assert not all(compatible(p, by_id[m], rules, history, rnd) for m in g.members), (
                     "a valid group of three existed"
                 )
+    for g in result.groups:
+        assert g.mode == expected_mode([by_id[m] for m in g.members], rules), g
     assert result.bound >= result.score - 1e-6
     assert result.score == pytest.approx(sum(g.score for g in result.groups), abs=1e-4)
 
