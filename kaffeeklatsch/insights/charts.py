@@ -187,13 +187,16 @@ def to_drawing(chart: Chart, width: float | None = None) -> Any:
 
 
 def _nice_max(value: float) -> float:
+    """A round top for an axis of counts, divisible into four whole ticks."""
     if value <= 0:
-        return 1.0
+        return 4.0
     magnitude = 10 ** math.floor(math.log10(value))
+    top = 10 * magnitude
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+            top = step * magnitude
+            break
+    return float(max(4, 4 * math.ceil(top / 4)))
 
 
 def _axes(
@@ -303,7 +306,7 @@ def heatmap(
     cell = max(22.0, min(44.0, 480.0 / max(1, n)))
     left = 150.0
     top = 150.0
-    width = left + cell * n + 16
+    width = left + cell * n + 110  # room for the last column's label
     height = top + cell * n + 16
     chart = Chart(key, title, description, width, height, table)
     top_value = max((v for row in cells for v in row if v is not None), default=0)

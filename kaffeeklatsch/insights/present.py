@@ -237,7 +237,8 @@ def meeting_rate_chart(insights: Insights) -> ch.Chart:
         top_value=100,
         unit=" %",
     )
-    chart.note = _("“–”: fewer than %(n)s people answered in this round.") % {"n": MIN_GROUP}
+    if any(r.meeting_rate is None for r in rounds):
+        chart.note = _("“–”: fewer than %(n)s people answered in this round.") % {"n": MIN_GROUP}
     return chart
 
 

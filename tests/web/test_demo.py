@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from kaffeeklatsch.insights.metrics import insights, load
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Round
@@ -22,21 +25,47 @@ def run_demo() -> str:
     return out.getvalue()
 
 
-def test_demo_creates_a_programme_with_people_and_a_finished_round(client: Any) -> None:
+def test_demo_creates_a_programme_with_people_and_finished_rounds(client: Any) -> None:
     output = run_demo()
     password = re.search(r"password:\s+(\S+)", output).group(1)
     programme = Programme.objects.get()
-    assert programme.participants.filter(status="active").count() == 30
-    assert len({p.department for p in programme.participants.all()}) >= 10
-    rnd = Round.objects.get(programme=programme)
-    assert rnd.status == Round.Status.PUBLISHED
-    assert rnd.groups.count() >= 12
-    assert Feedback.objects.exists()
+    people = programme.participants
+    assert 60 <= people.filter(status="active").count() <= 120
+    assert len({p.department for p in people.all()}) >= 10
+    assert people.filter(name="Anna Schmidt", status="active").exists()
+    rounds = list(Round.objects.filter(programme=programme).order_by("number"))
+    assert [r.number for r in rounds] == [1, 2, 3, 4, 5, 6]
+    assert all(r.status == Round.Status.PUBLISHED for r in rounds)
+    # Three months of history, a round every two weeks, the last one a week ago.
+    assert (rounds[-1].meet_from - rounds[0].meet_from).days == 70
+    assert rounds[-1].meet_from == timezone.localdate() - dt.timedelta(days=7)
+    assert all(r.groups.count() >= 20 for r in rounds)
+    # A realistic mix of answers, people who left and people taking a break.
+    assert Feedback.objects.filter(met=True).count() > Feedback.objects.filter(met=False).count()
+    assert Feedback.objects.filter(met=False).exists()
+    assert people.filter(status="left", left_at__isnull=False).count() >= 3
+    assert people.filter(paused_until__gt=timezone.localdate()).exists()
     assert not OutboxMessage.objects.exists()  # demo people get no e-mail
 
     assert client.login(username="demo", password=password)
-    html = client.get(f"/programmes/{programme.pk}/rounds/{rnd.pk}/").content.decode()
-    assert "Round 1" in html and "Anna Schmidt" in html
+    last = rounds[-1]
+    member = last.groups.first().members.first()
+    html = client.get(f"/programmes/{programme.pk}/rounds/{last.pk}/").content.decode()
+    assert "Round 6" in html and member.name in html
+
+
+def test_every_picture_of_the_demo_insights_shows_something() -> None:
+    run_demo()
+    programme = Programme.objects.get()
+    found = insights(load(programme, timezone.localdate()))
+    assert found.enough_people and len(found.rounds) == 6
+    assert all(r.meeting_rate is not None for r in found.rounds)
+    assert all(r.new_connections > 0 for r in found.rounds)
+    assert len({p.joined for p in found.people}) > 3  # people joined over time
+    assert found.people[-1].left >= 3 and found.people[-1].paused >= 1
+    assert len(found.network.shown) >= 6 and found.network.pooled_departments >= 1
+    assert found.silo.index is not None
+    assert found.mixing.other_department > 0 and found.mixing.other_organisation > 0
 
 
 def test_demo_runs_again_with_a_new_password_and_no_duplicates(client: Any) -> None:
