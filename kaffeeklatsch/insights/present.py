@@ -137,16 +137,26 @@ def people_chart(insights: Insights) -> ch.Chart:
             for p in points
         ],
     )
-    last = points[-1]
+    description = _(
+        "Lines of the people who joined, were active, took a break and had left, on the "
+        "day of each round and today. On %(day)s: %(joined)s joined, %(active)s active, "
+        "%(paused)s taking a break, %(left)s left."
+    )
+    if points:
+        last = points[-1]
+        description %= {
+            "day": _day(last.day),
+            "joined": last.joined,
+            "active": last.active,
+            "paused": last.paused,
+            "left": last.left,
+        }
+    else:
+        description = _("No rounds in this period.")
     return ch.line_chart(
         "people",
         _("People over time"),
-        _(
-            "Lines of the people who joined, were active, took a break and had left, on the "
-            "day of each round and today. Today: %(joined)s joined, %(active)s active, "
-            "%(paused)s taking a break, %(left)s left."
-        )
-        % {"joined": last.joined, "active": last.active, "paused": last.paused, "left": last.left},
+        description,
         [(f"#{p.round_number}" if p.round_number else _("Today")) for p in points],
         [
             (names[0], [p.joined for p in points]),

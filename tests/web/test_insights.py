@@ -333,3 +333,71 @@ def test_the_pdf_report_of_a_period(small: Small, client: Any) -> None:
         reverse("insights:report", args=[small.programme.pk]), {"start": "2026-01-10"}
     )
     assert "Round 1 " not in " ".join(_pdf_text(only_round_two.content).split())
+
+
+def test_a_period_without_rounds_and_a_programme_without_rounds(
+    small: Small, make_programme: Any, make_participant: Any, client: Any
+) -> None:
+    login(client, small.owner)
+    url = reverse("insights:dashboard", args=[small.programme.pk])
+    response = client.get(url, {"start": "2020-01-01", "end": "2020-01-31"})
+    assert response.status_code == 200
+    assert "No rounds in this period." in response.content.decode()
+    pdf = client.get(
+        reverse("insights:report", args=[small.programme.pk]),
+        {"start": "2020-01-01", "end": "2020-01-31"},
+    )
+    assert pdf.content.startswith(b"%PDF")
+
+    fresh = make_programme(small.owner, name="Fresh", language="en")
+    for _ in range(6):
+        make_participant(fresh, confirmed_at=_at(dt.date(2026, 1, 1)))
+    html = client.get(reverse("insights:dashboard", args=[fresh.pk])).content.decode()
+    assert 'id="chart-people" role="img"' in html
+    assert "The silo index needs meetings of people from at least two departments." in html
+    rows = _csv(client.get(reverse("insights:rounds_csv", args=[fresh.pk])))
+    assert len(rows) == 1
+
+
+def test_the_network_stays_readable_at_a_thousand_people() -> None:
+    """1,000 people in 40 departments: the picture keeps its size and shows at most
+    MAX_DEPARTMENTS departments plus one pool, whatever the number of people."""
+    from kaffeeklatsch.insights import charts as ch
+    from kaffeeklatsch.insights.metrics import (
+        MAX_DEPARTMENTS,
+        Data,
+        GroupRecord,
+        PersonRecord,
+        RoundRecord,
+    )
+    from kaffeeklatsch.insights.present import network_chart
+
+    joined = dt.date(2026, 1, 1)
+    people = {
+        i: PersonRecord(i, f"Department {i % 40:02d}", "", "", "active", joined, None, False)
+        for i in range(1000)
+    }
+    rounds = tuple(
+        RoundRecord(
+            id=n,
+            number=n,
+            meet_from=joined + dt.timedelta(days=14 * n),
+            score=1,
+            bound=1,
+            groups=tuple(
+                GroupRecord(n * 1000 + k, (k, (k * 7 + n * 13 + 1) % 1000))
+                for k in range(0, 1000, 2)
+            ),
+        )
+        for n in range(1, 7)
+    )
+    found = insights(Data(people, rounds, dt.date(2026, 6, 1)))
+    assert len(found.network.labels) == MAX_DEPARTMENTS + 1
+    assert found.network.labels[-1] == POOL and not any(found.network.hidden)
+    assert sum(found.network.people) == 1000
+    chart = network_chart(found)
+    circles = [s for s in chart.shapes if isinstance(s, ch.Circle)]
+    assert len(circles) == MAX_DEPARTMENTS + 1
+    assert (chart.width, chart.height) == (640.0, 520.0)
+    assert all(0 <= c.cx - c.r and c.cx + c.r <= chart.width for c in circles)
+    assert all(0 <= c.cy - c.r and c.cy + c.r <= chart.height for c in circles)
