@@ -142,7 +142,7 @@ def to_svg(chart: Chart) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def to_drawing(chart: Chart, width: float | None = None) -> Any:
+def to_drawing(chart: Chart, width: float | None = None, font: str = "Helvetica") -> Any:
     """A ReportLab drawing of the chart, scaled to ``width`` points if given."""
     from reportlab.graphics.shapes import Circle as RCircle
     from reportlab.graphics.shapes import Drawing, String
@@ -173,7 +173,7 @@ def to_drawing(chart: Chart, width: float | None = None) -> Any:
                 s.x,
                 h - s.y,
                 s.text,
-                fontName="Helvetica",
+                fontName=font,
                 fontSize=s.size,
                 fillColor=HexColor(fill),
                 textAnchor={"start": "start", "middle": "middle", "end": "end"}[s.anchor],

@@ -162,6 +162,36 @@ def _period(insights: Insights) -> str:
     }
 
 
+# A font with the letters of every name (ı, ş, ł, Cyrillic ...): DejaVu where the system
+# has it (Debian: fonts-dejavu-core), else Bitstream Vera, which ships with ReportLab.
+_FONT_CANDIDATES = [
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
+]
+
+
+def pdf_fonts() -> tuple[str, str]:
+    """Registers (once) and returns the regular and bold font of the PDF report."""
+    from pathlib import Path
+
+    import reportlab
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "KKSans" not in pdfmetrics.getRegisteredFontNames():
+        vera = Path(reportlab.__file__).parent / "fonts"
+        regular, bold = str(vera / "Vera.ttf"), str(vera / "VeraBd.ttf")
+        for candidate, candidate_bold in _FONT_CANDIDATES:
+            if Path(candidate).exists() and Path(candidate_bold).exists():
+                regular, bold = candidate, candidate_bold
+                break
+        pdfmetrics.registerFont(TTFont("KKSans", regular))
+        pdfmetrics.registerFont(TTFont("KKSans-Bold", bold))
+    return "KKSans", "KKSans-Bold"
+
+
 def report_pdf(programme: Programme, insights: Insights) -> bytes:
     """A printable A4 report with the key figures and every picture with its table."""
     from reportlab.lib import colors
@@ -178,7 +208,10 @@ def report_pdf(programme: Programme, insights: Insights) -> bytes:
         TableStyle,
     )
 
+    regular, bold = pdf_fonts()
     styles = getSampleStyleSheet()
+    for name in ("BodyText", "Title", "Heading2", "Heading4"):
+        styles[name].fontName = bold if name != "BodyText" else regular
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
     out = io.BytesIO()
     title = _("Kaffeeklatsch report: %(programme)s") % {"programme": programme.name}
@@ -215,7 +248,7 @@ def report_pdf(programme: Programme, insights: Insights) -> bytes:
         TableStyle(
             [
                 ("FONTSIZE", (0, 1), (-1, 1), 14),
-                ("FONTNAME", (0, 1), (-1, 1), "Helvetica-Bold"),
+                ("FONTNAME", (0, 1), (-1, 1), bold),
                 ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
                 ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
             ]
@@ -230,7 +263,7 @@ def report_pdf(programme: Programme, insights: Insights) -> bytes:
     for chart in present.charts(insights):
         story.append(CondPageBreak(90 * mm))
         story.append(para(chart.title, styles["Heading2"]))
-        drawing = to_drawing(chart, width=min(width, chart.width * 0.8))
+        drawing = to_drawing(chart, width=min(width, chart.width * 0.8), font=regular)
         story.append(drawing)
         story.append(para(chart.description, small))
         if chart.note:

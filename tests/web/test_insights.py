@@ -401,3 +401,10 @@ def test_the_network_stays_readable_at_a_thousand_people() -> None:
     assert (chart.width, chart.height) == (640.0, 520.0)
     assert all(0 <= c.cx - c.r and c.cx + c.r <= chart.width for c in circles)
     assert all(0 <= c.cy - c.r and c.cy + c.r <= chart.height for c in circles)
+
+
+def test_the_pdf_report_writes_names_beyond_latin_1(small: Small, client: Any) -> None:
+    Participant.objects.filter(department="A").update(department="Açık Kapı")
+    login(client, small.owner)
+    content = client.get(reverse("insights:report", args=[small.programme.pk])).content
+    assert "Açık Kapı" in _pdf_text(content)
