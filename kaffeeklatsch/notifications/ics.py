@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
 import icalendar
 from django.conf import settings
@@ -21,7 +22,8 @@ def meeting_invitation(
     url: str = "",
 ) -> str:
     """A one-event VCALENDAR with METHOD:PUBLISH, which Outlook, Thunderbird and Apple
-    Calendar open as an event to add. Times are written in UTC."""
+    Calendar open as an event to add. Times are written in UTC; the organiser is the
+    sender of Kaffeeklatsch's e-mails (RFC 5546 asks for one in a PUBLISH)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Kaffeeklatsch//Kaffeeklatsch//EN")
     calendar.add("version", "2.0")
@@ -32,6 +34,10 @@ def meeting_invitation(
     event.add("dtstamp", timezone.now().astimezone(dt.UTC))
     event.add("dtstart", start.astimezone(dt.UTC))
     event.add("dtend", (start + dt.timedelta(minutes=minutes)).astimezone(dt.UTC))
+    sender_name, sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = icalendar.vCalAddress(f"mailto:{sender_address or 'kaffeeklatsch@localhost'}")
+    organizer.params["cn"] = icalendar.vText(sender_name or "Kaffeeklatsch")
+    event.add("organizer", organizer, encode=0)
     event.add("summary", summary)
     event.add("description", description)
     if location:

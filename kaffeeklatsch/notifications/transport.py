@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from email.mime.text import MIMEText
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
@@ -43,7 +44,12 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
     if message.ics:
-        mail.attach("invitation.ics", message.ics, "text/calendar; method=PUBLISH; charset=UTF-8")
+        # Built by hand: Django's attach() would repeat the charset parameter. Base64
+        # keeps the CRLF line endings RFC 5545 asks for, byte for byte.
+        calendar = MIMEText(message.ics, "calendar", "utf-8")
+        calendar.set_param("method", "PUBLISH")
+        calendar.add_header("Content-Disposition", "attachment", filename="invitation.ics")
+        mail.attach(calendar)
     return mail
 
 

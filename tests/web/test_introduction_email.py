@@ -118,3 +118,70 @@ def test_the_outbox_row_records_sending(programme: Any, pair: tuple[Any, Any], s
     for row in OutboxMessage.objects.all():
         assert row.status == OutboxMessage.Status.SENT and row.sent_at is not None
         assert row.attempts == 1
+
+
+def test_the_ics_is_rfc_5545_byte_for_byte(
+    programme: Any, pair: tuple[Any, Any], smtp: Any, settings: Any
+) -> None:
+    settings.DEFAULT_FROM_EMAIL = "Kaffeeklatsch im Haus <kaffee@haus.example.org>"
+    programme.name = "Kaffee im Haus – quer durch alle Abteilungen, Ebenen und Standorte"
+    programme.save()
+    rnd = publish_round(preview_round(programme))
+    group = rnd.groups.get()
+    send_outbox()
+    to_ben = smtp.to("ben@example.org")[0]
+    [part] = [p for p in to_ben.walk() if p.get_content_type() == "text/calendar"]
+    # One charset, the method, an attachment with a file name.
+    assert part.get_params() == [
+        ("text/calendar", ""),
+        ("charset", "utf-8"),
+        ("method", "PUBLISH"),
+    ]
+    assert part.get_filename() == "invitation.ics"
+    raw = part.get_payload(decode=True)
+    assert isinstance(raw, bytes)
+    row = OutboxMessage.objects.get(to="ben@example.org")
+    assert raw == row.ics.encode("utf-8")  # sent exactly as stored
+
+    # Content lines end in CRLF, never in a bare LF or CR.
+    assert raw.endswith(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert b"\r" not in raw.replace(b"\r\n", b"")
+    lines = raw.split(b"\r\n")[:-1]
+    # Lines are folded at 75 octets, continuation lines start with one space, and a
+    # fold never cuts a UTF-8 character in two.
+    assert all(len(line) <= 75 for line in lines), [ln for ln in lines if len(ln) > 75]
+    assert any(line.startswith(b" ") for line in lines), "the long description is folded"
+    for line in lines:
+        line.decode("utf-8")
+    unfolded = raw.replace(b"\r\n ", b"").decode("utf-8").split("\r\n")[:-1]
+    assert unfolded[0] == "BEGIN:VCALENDAR" and unfolded[-1] == "END:VCALENDAR"
+    names = [line.split(":", 1)[0].split(";", 1)[0] for line in unfolded]
+    for required in ("VERSION", "PRODID", "METHOD", "UID", "DTSTAMP", "DTSTART", "DTEND"):
+        assert required in names, required
+    assert "METHOD:PUBLISH" in unfolded and "VERSION:2.0" in unfolded
+    assert names.count("BEGIN") == names.count("END") == 2
+    stamp = next(line for line in unfolded if line.startswith("DTSTAMP:"))
+    start = next(line for line in unfolded if line.startswith("DTSTART"))
+    end = next(line for line in unfolded if line.startswith("DTEND"))
+    for line in (stamp, start, end):
+        value = line.split(":", 1)[1]
+        # UTC ("Z") or a named time zone, never a floating local time.
+        assert value.endswith("Z") or line.startswith(("DTSTART;TZID=", "DTEND;TZID=")), line
+        dt.datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
+    organizer = next(line for line in unfolded if line.startswith("ORGANIZER"))
+    assert organizer.endswith(":mailto:kaffee@haus.example.org")
+    assert 'CN="Kaffeeklatsch im Haus"' in organizer
+
+    # The icalendar library reads it back to the same event.
+    calendar = icalendar.Calendar.from_ical(raw)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"group-{group.pk}@localhost"
+    assert event.decoded("DTSTART") == group.suggested_start
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(minutes=30)
+    assert str(event["ORGANIZER"]) == "mailto:kaffee@haus.example.org"
+    assert programme.name in str(event["DESCRIPTION"])
+    assert sorted(str(a) for a in event.get("ATTENDEE")) == [
+        "mailto:anna@example.org",
+        "mailto:ben@example.org",
+    ]
