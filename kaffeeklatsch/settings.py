@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "kaffeeklatsch.notifications",
     "kaffeeklatsch.jobs",
     "kaffeeklatsch.insights",
+    "kaffeeklatsch.reach",
 ]
 
 MIDDLEWARE = [

@@ -121,6 +121,17 @@ def queue_organiser_invitation(
     )
 
 
+def conversation_starter(group: Group, members: list[Participant]) -> str:
+    """The question that opens a group's conversation, in the active language."""
+    return _starter(group, _shared_interests(members))
+
+
+def partner_contact(other: Participant) -> dict[str, str]:
+    """What a partner may learn about ``other`` besides the name: only what ``other``
+    agreed to share."""
+    return {"email": other.shared_email, "phone": other.shared_phone}
+
+
 def _starter(group: Group, shared: list[str]) -> str:
     if shared:
         return _("You both mentioned “%(interest)s”. What got you into it?") % {
@@ -145,7 +156,7 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
     with translation.override(lang):
         zone = timezone.get_default_timezone()
         start = group.suggested_start.astimezone(zone) if group.suggested_start else None
-        starter = _starter(group, _shared_interests(members))
+        starter = conversation_starter(group, members)
         mode_label = str(MeetingMode(group.mode).label)
         context = {
             "participant": member,
@@ -155,6 +166,7 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
                 {
                     "person": o,
                     "languages": ", ".join(language_name(c, lang) for c in o.languages),
+                    **partner_contact(o),
                 }
                 for o in others
             ],
@@ -168,6 +180,8 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
             "page_url": sign_in_url(member),
         }
         names = ", ".join(o.name for o in others)
+        reply_to = [o.shared_email for o in others if o.shared_email]
+        context["reply_to"] = reply_to
         subject = _("Kaffeeklatsch: you meet %(names)s") % {"names": names}
         ics = ""
         if start is not None:
@@ -186,7 +200,11 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
                 summary=_("Coffee with %(names)s") % {"names": names},
                 description=description,
                 location=group.video_url or mode_label,
-                attendees=[(m.name, m.email) for m in members if m.email],
+                attendees=[
+                    (m.name, m.email if m.pk == member.pk else m.shared_email)
+                    for m in members
+                    if (m.email if m.pk == member.pk else m.shared_email)
+                ],
                 url=group.video_url,
             )
     _write(
@@ -197,18 +215,19 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
         "introduction",
         context,
         subject,
-        reply_to=[o.email for o in others if o.email],
+        reply_to=reply_to,
         ics=ics,
     )
 
 
 def queue_introductions(rnd: Round) -> int:
-    """One introduction per person with an e-mail address in every group of the round."""
+    """One introduction per person reached by e-mail in every group of the round; the
+    organiser tells the others by letter or phone (see :mod:`kaffeeklatsch.reach`)."""
     count = 0
     for group in rnd.groups.select_related("round__programme").prefetch_related("members"):
         members = list(group.members.all())
         for member in members:
-            if member.email:
+            if member.reached_by_email:
                 _introduction(group, member, members)
                 count += 1
     return count
@@ -221,7 +240,7 @@ def queue_feedback_requests(rnd: Round) -> int:
         answered = {f.participant_id for f in group.feedback.all()}
         members = list(group.members.all())
         for member in members:
-            if not member.email or member.pk in answered:
+            if not member.reached_by_email or member.pk in answered:
                 continue
             if member.status != Participant.Status.ACTIVE:
                 continue

@@ -17,6 +17,7 @@ class OutboxMessage(models.Model):
         INTRODUCTION = "introduction", _("Introduction")
         FEEDBACK = "feedback", _("Did you meet?")
         ORGANISER = "organiser", _("Organiser invitation")
+        REMINDER = "reminder", _("Reminder")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")

@@ -30,6 +30,12 @@ def export_data(participant: Participant) -> dict[str, Any]:
             "availability_utc": participant.availability,
             "language": participant.language,
             "note_for_organiser": participant.phone_note,
+            "reached_by": participant.reached_by,
+            "phone": participant.phone,
+            "postal_address": participant.postal_address,
+            "partners_may_see": participant.shares,
+            "named_in_chat_announcements": participant.named_in_channels,
+            "reminders": participant.reminders,
         },
         "status": participant.status,
         "joined": when(participant.created_at),
@@ -48,6 +54,14 @@ def export_data(participant: Participant) -> dict[str, Any]:
             }
             for g in groups
             if g.round.status == "published"
+        ],
+        "chat_handles": [
+            {"channel": str(h.channel), "handle": h.handle}
+            for h in participant.chat_handles.select_related("channel")
+        ],
+        "meeting_updates": [
+            {"round": u.group.round.number, "update": u.status, "when": when(u.answered_at)}
+            for u in participant.meeting_updates.select_related("group__round")
         ],
         "emails": [
             {

@@ -56,6 +56,10 @@ class ProfileForm(forms.ModelForm):
             "place",
             "mode",
             "language",
+            "phone",
+            "shares",
+            "named_in_channels",
+            "reminders",
         ]
         help_texts = {
             "place": _("Postcode or town, for meeting in person. Leave empty if you meet online."),
@@ -70,6 +74,11 @@ class ProfileForm(forms.ModelForm):
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["place"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+        # Forms sent without these choices keep what is stored (or the safe default).
+        for name in ("shares", "reached_by"):
+            if name in self.fields:
+                self.fields[name].required = False
         if self.instance.pk:
             lang = (get_language() or settings.LANGUAGE_CODE)[:2]
             self.initial["languages_text"] = ", ".join(
@@ -117,6 +126,18 @@ class ProfileForm(forms.ModelForm):
                 )
         return place
 
+    def clean_shares(self) -> str:
+        return self.cleaned_data.get("shares") or self.instance.shares or Participant.Shares.EMAIL
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        shares = data.get("shares")
+        if shares in (Participant.Shares.PHONE, Participant.Shares.BOTH) and not data.get(
+            "phone", ""
+        ).strip():
+            self.add_error("phone", _("Please enter the phone number you want to share."))
+        return data
+
     def save(self, commit: bool = True) -> Participant:
         participant: Participant = super().save(commit=False)
         participant.programme = self.programme
@@ -160,7 +181,44 @@ class OrganiserParticipantForm(ProfileForm):
     email_required = False
 
     class Meta(ProfileForm.Meta):
-        fields = [*ProfileForm.Meta.fields, "phone_note", "status"]
+        fields = [
+            *ProfileForm.Meta.fields,
+            "reached_by",
+            "postal_address",
+            "phone_note",
+            "status",
+        ]
+        widgets = {"postal_address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_reached_by(self) -> str:
+        given = self.cleaned_data.get("reached_by")
+        if given:
+            return given
+        if self.instance.pk:
+            return self.instance.reached_by
+        # Added without saying how: by e-mail when there is an address, else by phone.
+        email = (self.data.get(self.add_prefix("email")) or "").strip()
+        return Participant.ReachedBy.EMAIL if email else Participant.ReachedBy.PHONE
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        reached_by = data.get("reached_by")
+        if reached_by == Participant.ReachedBy.EMAIL and not data.get("email") and (
+            "email" not in self.errors
+        ):
+            self.add_error(
+                "reached_by",
+                _("Without an e-mail address this person can only be reached by post or phone."),
+            )
+        if reached_by == Participant.ReachedBy.POST and not data.get("postal_address", "").strip():
+            self.add_error("postal_address", _("Please enter the postal address for the letter."))
+        if (
+            reached_by == Participant.ReachedBy.PHONE
+            and not data.get("phone", "").strip()
+            and not data.get("phone_note", "").strip()
+        ):
+            self.add_error("phone", _("Please enter the phone number the volunteers call."))
+        return data
 
 
 class SignInRequestForm(forms.Form):

@@ -107,6 +107,12 @@ def import_people(programme: Programme, data: bytes) -> list[Participant]:
                 language=programme.language,
                 external_id=person.id[:120],
                 added_by_organiser=True,
+                # Without an address the organiser reaches them: by phone until told otherwise.
+                reached_by=(
+                    Participant.ReachedBy.EMAIL
+                    if person.email.strip()
+                    else Participant.ReachedBy.PHONE
+                ),
             )
             participant.activate()
             participant.save()

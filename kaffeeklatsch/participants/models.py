@@ -26,6 +26,19 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
 
 
 class Participant(models.Model):
+    class ReachedBy(models.TextChoices):
+        EMAIL = "email", _("by e-mail")
+        POST = "post", _("by post")
+        PHONE = "phone", _("by phone")
+
+    class Shares(models.TextChoices):
+        """What a person's partners may see of them besides their name."""
+
+        EMAIL = "email", _("my e-mail address")
+        PHONE = "phone", _("my phone number")
+        BOTH = "both", _("my e-mail address and my phone number")
+        NAME = "name", _("nothing but my name")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for confirmation")
         ACTIVE = "active", _("Taking part")
@@ -58,6 +71,30 @@ class Participant(models.Model):
         max_length=200,
         blank=True,
         help_text=_("Only for people without e-mail: how the organiser tells them."),
+    )
+    reached_by = models.CharField(
+        _("how this person is reached"),
+        max_length=5,
+        choices=ReachedBy.choices,
+        default=ReachedBy.EMAIL,
+        help_text=_("People reached by post or by phone get a letter the organiser prints."),
+    )
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    postal_address = models.TextField(_("postal address"), max_length=400, blank=True)
+    shares = models.CharField(
+        _("what the people I meet may see besides my name"),
+        max_length=5,
+        choices=Shares.choices,
+        default=Shares.EMAIL,
+    )
+    named_in_channels = models.BooleanField(
+        _("my name may appear in the programme's chat announcements"),
+        default=False,
+        help_text=_("Otherwise the announcement says “a participant”."),
+    )
+    reminders = models.BooleanField(
+        _("remind me before a suggested meeting"),
+        default=True,
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     paused_until = models.DateField(_("paused until"), null=True, blank=True)
@@ -97,6 +134,25 @@ class Participant(models.Model):
     def activate(self) -> None:
         self.status = self.Status.ACTIVE
         self.confirmed_at = self.confirmed_at or timezone.now()
+
+    @property
+    def reached_by_email(self) -> bool:
+        """True when Kaffeeklatsch writes to this person itself (and not the organiser)."""
+        return bool(self.email) and self.reached_by == self.ReachedBy.EMAIL
+
+    @property
+    def shared_email(self) -> str:
+        """The e-mail address partners may see, or "" if this person keeps it private."""
+        if self.shares in (self.Shares.EMAIL, self.Shares.BOTH):
+            return self.email
+        return ""
+
+    @property
+    def shared_phone(self) -> str:
+        """The phone number partners may see, or "" if this person keeps it private."""
+        if self.shares in (self.Shares.PHONE, self.Shares.BOTH):
+            return self.phone
+        return ""
 
     @property
     def is_paused(self) -> bool:

@@ -261,6 +261,7 @@ def publish_round(rnd: Round, notify: bool = True) -> Round:
     introductions and the later "Did you meet?" job, all in one transaction."""
     from kaffeeklatsch.jobs.queue import enqueue
     from kaffeeklatsch.notifications.emails import queue_introductions
+    from kaffeeklatsch.reach.services import queue_round_messages
 
     with transaction.atomic():
         rnd = Round.objects.select_for_update().get(pk=rnd.pk)
@@ -283,6 +284,7 @@ def publish_round(rnd: Round, notify: bool = True) -> Round:
             group.save(update_fields=["video_url"])
         if notify:
             queue_introductions(rnd)
+            queue_round_messages(rnd)
             enqueue(
                 "feedback_request",
                 {"round": rnd.pk},

@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import feedback_url, sign_in_token
 from kaffeeklatsch.programmes.models import Organiser, Programme
+from kaffeeklatsch.reach.models import ChatChannel
 from kaffeeklatsch.rounds.models import Feedback, Round
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import login, path_of, sign_in_participant
@@ -73,7 +74,12 @@ def world(make_organiser: Any, make_programme: Any, make_participant: Any) -> Wo
     published = publish_round(preview_round(programme), notify=False)
     preview = preview_round(programme)
     other_participant = make_participant(other, "Outsider")
-    return World(
+    channel = ChatChannel.objects.create(
+        programme=programme,
+        kind="webhook",
+        config={"url": "https://hooks.example.org/in", "secret": "s3cret-s3cret-s3cret"},
+    )
+    world = World(
         programme,
         other,
         owner,
@@ -86,6 +92,8 @@ def world(make_organiser: Any, make_programme: Any, make_participant: Any) -> Wo
         preview,
         co_membership,
     )
+    world.extra["channel"] = channel
+    return world
 
 
 Args = Callable[[World], dict[str, Any]]
@@ -123,7 +131,15 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "organiser_id": lambda w: w.co_membership.pk,
     "other_id": lambda w: w.other_participant.pk,
     "group_id": lambda w: w.published.groups.filter(members=w.participant).get().pk,
+    "channel_id": lambda w: w.extra["channel"].pk,
 }
+
+EVIL_HOOK = {"url": "https://evil.example.org/h", "secret": "x" * 20}
+
+
+def _published_round(w: World) -> dict[str, Any]:
+    return {"programme_id": w.programme.pk, "round_id": w.published.pk}
+
 
 RULES: dict[str, Rule] = {
     # Public pages.
@@ -196,6 +212,22 @@ RULES: dict[str, Rule] = {
     "insights:groups_csv": Rule(ORGANISERS),
     "insights:groups_xlsx": Rule(ORGANISERS),
     "insights:report": Rule(ORGANISERS),
+    "reach:settings": Rule(ORGANISERS, (GET, ("post", {"enabled": "on", "hours_before": "5"}))),
+    "reach:channel_add": Rule(
+        ORGANISERS,
+        (GET, ("post", EVIL_HOOK)),
+        args=lambda w: {"programme_id": w.programme.pk, "kind": "webhook"},
+    ),
+    "reach:channel_edit": Rule(ORGANISERS, (GET, ("post", EVIL_HOOK))),
+    "reach:channel_remove": Rule(ORGANISERS, (POST,)),
+    "reach:letters": Rule(ORGANISERS, args=_published_round),
+    "reach:phone_list": Rule(ORGANISERS, args=_published_round),
+    "reach:phone_list_csv": Rule(ORGANISERS, args=_published_round),
+    "reach:answer": Rule(
+        ORGANISERS,
+        (("post", lambda w: {"participant": w.participant.pk, "met": "no"}),),
+        args=_published_round,
+    ),
     # The owner of the programme.
     "programmes:organisers": Rule(OWNER, (GET, ("post", {"email": "mole@example.org"}))),
     "programmes:remove_organiser": Rule(OWNER, (POST,)),
@@ -210,6 +242,11 @@ RULES: dict[str, Rule] = {
     "participants:rejoin": Rule(PARTICIPANTS, (POST,)),
     "participants:export": Rule(PARTICIPANTS),
     "participants:erase": Rule(PARTICIPANTS, (GET, POST)),
+    "reach:chat": Rule(PARTICIPANTS, (GET, ("post", {"handle_1": "@mole:example.org"}))),
+    "reach:meeting_update": Rule(PARTICIPANTS, (POST,)),
+    "reach:meeting_update_link": Rule(
+        ANYONE, (GET, POST), args=lambda w: {"token": "forged"}, by_link=True
+    ),
 }
 
 # The Django admin: for the server's administrator only (test_the_admin_is_for_staff_only).

@@ -1,0 +1,176 @@
+"""The small interface every chat channel implements, and the HTTP it shares.
+
+A transport gets its configuration as a plain dict (validated once by
+:meth:`Transport.validate`), and offers :meth:`Transport.announce` and, where the
+platform allows it, :meth:`Transport.direct_message`. Failures raise
+:class:`TransportError` with a message that never contains the configuration, so
+neither secrets nor webhook addresses reach a log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json as jsonlib
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    from kaffeeklatsch.rounds.models import Round
+
+TIMEOUT_SECONDS = 15
+USER_AGENT = "Kaffeeklatsch"
+
+
+class TransportError(Exception):
+    """Sending failed. ``permanent`` failures (bad token, unknown room) are not retried."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration value of a channel, as the organiser's form shows it."""
+
+    name: str
+    label: Promise | str
+    secret: bool = False
+    required: bool = True
+    url: bool = False
+    help: Promise | str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        try:
+            return jsonlib.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return None
+
+
+def http(
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    form: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    basic_auth: tuple[str, str] | None = None,
+) -> Response:
+    """One HTTP request; any status outside 2xx raises :class:`TransportError`."""
+    all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    if json is not None:
+        body = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
+        all_headers.setdefault("Content-Type", "application/json; charset=utf-8")
+    elif form is not None:
+        body = urllib.parse.urlencode(form).encode("ascii")
+        all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    if basic_auth is not None:
+        token = base64.b64encode(f"{basic_auth[0]}:{basic_auth[1]}".encode()).decode("ascii")
+        all_headers["Authorization"] = f"Basic {token}"
+    request = urllib.request.Request(url, data=body, headers=all_headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:  # noqa: S310
+            return Response(reply.status, reply.read())
+    except urllib.error.HTTPError as exc:
+        # 4xx other than rate limits means the configuration is wrong: retrying won't help.
+        permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
+        raise TransportError(f"HTTP {exc.code}", permanent=permanent) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise TransportError(f"connection failed: {type(reason).__name__}") from None
+
+
+def check_url(value: str) -> str:
+    value = value.strip()
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_("Please enter an address starting with https://."))
+    return value.rstrip("/") if parts.path in ("", "/") else value
+
+
+class Transport:
+    """A chat platform. Subclasses set ``kind``, ``label`` and ``settings``."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    settings: ClassVar[Sequence[Setting]]
+    #: Whether the platform can deliver a person's match to them directly.
+    direct_messages: ClassVar[bool] = False
+    handle_label: ClassVar[Promise | str] = ""
+    handle_help: ClassVar[Promise | str] = ""
+
+    def __init__(self, config: Mapping[str, str]) -> None:
+        self.config = dict(config)
+
+    @classmethod
+    def validate(cls, config: Mapping[str, str]) -> dict[str, str]:
+        """Checks and normalises a configuration; raises ``ValidationError`` per field."""
+        cleaned: dict[str, str] = {}
+        errors: dict[str, list[ValidationError]] = {}
+        for setting in cls.settings:
+            value = (config.get(setting.name) or "").strip()
+            try:
+                if not value:
+                    if setting.required:
+                        raise ValidationError(_("This field is required."))
+                elif setting.url:
+                    value = check_url(value)
+                cleaned[setting.name] = value
+            except ValidationError as exc:
+                errors[setting.name] = [exc]
+        if not errors:
+            try:
+                cls.check(cleaned)
+            except ValidationError as exc:
+                errors.update(exc.error_dict if hasattr(exc, "error_dict") else {"__all__": [exc]})
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+    @classmethod
+    def check(cls, config: dict[str, str]) -> None:
+        """Platform-specific checks beyond required fields and URLs."""
+
+    @classmethod
+    def validate_handle(cls, handle: str) -> str:
+        return handle.strip()
+
+    def can_send_direct(self) -> bool:
+        return self.direct_messages
+
+    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
+        """Posts a round's announcement; ``lines[0]`` is the headline."""
+        raise NotImplementedError
+
+    def direct_message(self, handle: str, text: str) -> None:
+        raise TransportError("direct messages are not possible on this platform", permanent=True)
+
+
+def plain(lines: Sequence[str]) -> str:
+    return "\n".join(lines)
+
+
+def markdown(lines: Sequence[str]) -> str:
+    """Headline in bold, the rest as a list: Markdown that Mattermost, Slack-alikes,
+    Rocket.Chat and Zulip all show well."""
+    if not lines:
+        return ""
+    head, *rest = lines
+    return "\n".join([f"**{head}**", *(f"- {line}" for line in rest)])

@@ -1,0 +1,77 @@
+"""A generic webhook: ``POST`` of a JSON body, signed so the receiver can trust it.
+
+Headers: ``X-Kaffeeklatsch-Timestamp`` (Unix seconds) and
+``X-Kaffeeklatsch-Signature: sha256=<hex>``, the HMAC-SHA256 with the shared secret
+over ``<timestamp>.<body>``. Receivers recompute it, compare in constant time and
+reject old timestamps, which stops forged and replayed requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.reach.channels.base import Setting, Transport, http
+
+if TYPE_CHECKING:
+    from kaffeeklatsch.rounds.models import Round
+
+SIGNATURE_HEADER = "X-Kaffeeklatsch-Signature"
+TIMESTAMP_HEADER = "X-Kaffeeklatsch-Timestamp"
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+class Webhook(Transport):
+    kind = "webhook"
+    label = _("Webhook (signed JSON)")
+    settings = (
+        Setting("url", _("Address that receives the POST"), url=True, secret=True),
+        Setting(
+            "secret",
+            _("Shared secret"),
+            secret=True,
+            help=_("At least 16 characters; the receiver checks the signature with it."),
+        ),
+    )
+
+    @classmethod
+    def check(cls, config: dict[str, str]) -> None:
+        if len(config["secret"]) < 16:
+            raise ValidationError({"secret": _("The secret needs at least 16 characters.")})
+
+    def post(self, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        timestamp = str(int(time.time()))
+        http(
+            "POST",
+            self.config["url"],
+            body=body,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: signature(self.config["secret"], timestamp, body),
+            },
+        )
+
+    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
+        head, *rest = lines or [""]
+        self.post(
+            {
+                "event": "round.published",
+                "programme": rnd.programme.name,
+                "round": rnd.number,
+                "title": head,
+                "lines": list(rest),
+            }
+        )

@@ -1,0 +1,281 @@
+"""Printed matter for people without e-mail: one large-print letter per person and a
+phone list for the volunteers who call people, each in the reader's language."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.reach.services import Meeting, meeting_for
+from kaffeeklatsch.rounds.models import Feedback, Group, Round
+
+#: Large print: letters are read by people who may not see well.
+LETTER_POINTS = 16
+OFFLINE = (Participant.ReachedBy.POST, Participant.ReachedBy.PHONE)
+
+# A font with the letters of every name (ş, ł, ő ...): DejaVu where the system has it,
+# else Bitstream Vera, which ships with ReportLab.
+_FONT_CANDIDATES = [
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
+]
+
+
+def _fonts() -> tuple[str, str]:
+    if "KKSans" not in pdfmetrics.getRegisteredFontNames():
+        import reportlab
+
+        vera = Path(reportlab.__file__).parent / "fonts"
+        regular, bold = str(vera / "Vera.ttf"), str(vera / "VeraBd.ttf")
+        for candidate, candidate_bold in _FONT_CANDIDATES:
+            if Path(candidate).exists() and Path(candidate_bold).exists():
+                regular, bold = candidate, candidate_bold
+                break
+        pdfmetrics.registerFont(TTFont("KKSans", regular))
+        pdfmetrics.registerFont(TTFont("KKSans-Bold", bold))
+    return "KKSans", "KKSans-Bold"
+
+
+def _styles(points: int) -> dict[str, ParagraphStyle]:
+    regular, bold = _fonts()
+    body = ParagraphStyle(
+        "body", fontName=regular, fontSize=points, leading=points * 1.35, spaceAfter=points * 0.5
+    )
+    return {
+        "body": body,
+        "title": ParagraphStyle(
+            "title",
+            parent=body,
+            fontName=bold,
+            fontSize=points + 6,
+            leading=(points + 6) * 1.3,
+            spaceAfter=points,
+        ),
+        "strong": ParagraphStyle("strong", parent=body, fontName=bold),
+        "small": ParagraphStyle(
+            "small", parent=body, fontSize=max(points - 5, 9), leading=max(points - 5, 9) * 1.3
+        ),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def offline_members(rnd: Round) -> Iterator[tuple[Group, Participant]]:
+    """Each person of the round reached by post or by phone, with their group."""
+    groups = rnd.groups.prefetch_related("members").select_related("round__programme")
+    for group in groups:
+        for member in group.members.all():
+            if member.reached_by in OFFLINE:
+                yield group, member
+
+
+def _letter(meeting: Meeting, styles: dict[str, ParagraphStyle]) -> list:
+    person, rnd = meeting.person, meeting.round
+    programme = rnd.programme
+    story: list = []
+    if person.reached_by == Participant.ReachedBy.POST and person.postal_address:
+        story.append(_p(f"{person.name}\n{person.postal_address}", styles["body"]))
+        story.append(Spacer(1, 10 * mm))
+    story.append(_p(date_format(timezone.localdate(), "j. F Y"), styles["body"]))
+    story.append(_p(programme.name, styles["title"]))
+    story.append(_p(_("Dear %(name)s,") % {"name": person.name}, styles["body"]))
+    story.append(
+        _p(
+            ngettext_partners(len(meeting.partners)) % {"number": rnd.number},
+            styles["body"],
+        )
+    )
+    for partner in meeting.partners:
+        lines = [partner.name]
+        if partner.details:
+            lines.append(partner.details)
+        lines += partner.contact or [
+            _("%(name)s has not shared contact details. The organisers will put you in touch.")
+            % {"name": partner.name}
+        ]
+        if partner.languages:
+            lines.append(_("Speaks: %(languages)s") % {"languages": partner.languages})
+        story.append(_p("\n".join(lines), styles["strong"]))
+    if meeting.when:
+        story.append(_p(_("Suggested time: %(when)s") % {"when": meeting.when}, styles["body"]))
+    else:
+        story.append(_p(_("Please agree on a time together."), styles["body"]))
+    story.append(_p(_("Where: %(how)s") % {"how": meeting.how}, styles["body"]))
+    story.append(
+        _p(
+            _("A question to start with: %(starter)s") % {"starter": meeting.starter},
+            styles["body"],
+        )
+    )
+    story.append(
+        _p(
+            _(
+                "Afterwards, please tell the organisers whether you met. We wish you a good "
+                "conversation!"
+            ),
+            styles["body"],
+        )
+    )
+    return story
+
+
+def ngettext_partners(count: int) -> str:
+    from django.utils.translation import ngettext
+
+    return ngettext(
+        "In round %(number)s you meet this person:",
+        "In round %(number)s you meet these people:",
+        count,
+    )
+
+
+def letters_pdf(rnd: Round) -> bytes:
+    """One letter per person reached by post or phone, each in their own language."""
+    styles = _styles(LETTER_POINTS)
+    story: list = []
+    for group, person in offline_members(rnd):
+        with translation.override(person.language):
+            if story:
+                story.append(PageBreak())
+            story += _letter(meeting_for(group, person), styles)
+    if not story:
+        story.append(_p(_("Nobody in this round is reached by post or by phone."), styles["body"]))
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=_("Letters"),
+        author="Kaffeeklatsch",
+    )
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _answer(feedback: dict[tuple[int, int], bool], group: Group, person: Participant) -> str:
+    met = feedback.get((group.pk, person.pk))
+    if met is None:
+        return ""
+    return _("we met") if met else _("we did not meet")
+
+
+def phone_rows(rnd: Round) -> list[list[str]]:
+    """The phone list for volunteers, in the organiser's language: people reached by
+    phone, their partners as far as the partners agreed, and what to tell them."""
+    feedback = {
+        (f.group_id, f.participant_id): f.met for f in Feedback.objects.filter(group__round=rnd)
+    }
+    rows = []
+    for group, person in offline_members(rnd):
+        if person.reached_by != Participant.ReachedBy.PHONE:
+            continue
+        meeting = meeting_for(group, person)
+        partners = "; ".join(
+            p.name + (f" ({', '.join(p.contact)})" if p.contact else "") for p in meeting.partners
+        )
+        rows.append(
+            [
+                person.name,
+                person.phone or person.phone_note,
+                person.get_language_display(),
+                partners,
+                meeting.when,
+                meeting.how,
+                meeting.starter,
+                _answer(feedback, group, person),
+            ]
+        )
+    return rows
+
+
+def phone_header() -> list[str]:
+    return [
+        _("Name"),
+        _("Phone"),
+        _("Language"),
+        _("Meets"),
+        _("Suggested time"),
+        _("Where"),
+        _("Question to start with"),
+        _("Did they meet?"),
+    ]
+
+
+def phone_list_csv(rnd: Round) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(phone_header())
+    for row in phone_rows(rnd):
+        # Cells starting with = + - @ would run as formulas in spreadsheet programmes.
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return out.getvalue()
+
+
+def phone_list_pdf(rnd: Round) -> bytes:
+    styles = _styles(10)
+    header = [_p(h, styles["strong"]) for h in phone_header()]
+    rows = [[_p(c, styles["body"]) for c in row] for row in phone_rows(rnd)]
+    title = _p(
+        _("Phone list, round %(number)s of “%(programme)s”")
+        % {"number": rnd.number, "programme": rnd.programme.name},
+        styles["title"],
+    )
+    story: list = [title]
+    if rows:
+        widths = [30, 28, 18, 50, 36, 36, 50, 18]
+        table = Table([header, *rows], colWidths=[w * mm for w in widths], repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#efe6dc")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        story.append(table)
+    else:
+        story.append(_p(_("Nobody in this round is reached by phone."), styles["body"]))
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=_("Phone list"),
+        author="Kaffeeklatsch",
+    )
+    doc.build([KeepTogether(story[:1]), *story[1:]])
+    return buffer.getvalue()

@@ -1,0 +1,202 @@
+"""What a round means for people who are not reached by e-mail: announcements in chat
+channels, direct messages, reminders, and the facts letters and phone lists print.
+
+Everything that talks to another server runs later in the job queue: publishing a
+round only writes jobs, in the round's own transaction, so a slow or broken chat
+server never holds up a round and a failed delivery is retried with back-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kaffeeklatsch.jobs.queue import enqueue
+from kaffeeklatsch.matching.languages import language_name
+from kaffeeklatsch.notifications.emails import conversation_starter
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.models import MeetingMode
+from kaffeeklatsch.reach.models import ChatHandle, ReminderSetting
+from kaffeeklatsch.rounds.models import Group, Round
+from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
+
+
+@dataclass
+class Partner:
+    name: str
+    details: str  # department, organisation, place
+    contact: list[str]  # only what the partner agreed to share
+    languages: str
+
+
+@dataclass
+class Meeting:
+    """One person's view of their group, in their language."""
+
+    person: Participant
+    round: Round
+    partners: list[Partner]
+    when: str  # empty when no time could be suggested
+    how: str
+    starter: str
+    extra: list[str] = field(default_factory=list)
+
+
+def _when(start: dt.datetime | None) -> str:
+    if start is None:
+        return ""
+    local = start.astimezone(timezone.get_default_timezone())
+    return _("%(date)s at %(time)s (%(minutes)s minutes)") % {
+        "date": date_format(local, "l, j. F Y"),
+        "time": date_format(local, "H:i"),
+        "minutes": MEETING_MINUTES,
+    }
+
+
+def partner_contact(other: Participant) -> list[str]:
+    contact = []
+    if other.shared_phone:
+        contact.append(_("Phone: %(phone)s") % {"phone": other.shared_phone})
+    if other.shared_email:
+        contact.append(_("E-mail: %(email)s") % {"email": other.shared_email})
+    return contact
+
+
+def meeting_for(group: Group, person: Participant) -> Meeting:
+    """The facts of ``person``'s meeting; call inside ``translation.override``."""
+    members = list(group.members.all())
+    lang = translation.get_language() or person.language
+    partners = []
+    for other in members:
+        if other.pk == person.pk:
+            continue
+        details = ", ".join(x for x in (other.department, other.organisation, other.place) if x)
+        partners.append(
+            Partner(
+                name=other.name,
+                details=details,
+                contact=partner_contact(other),
+                languages=", ".join(language_name(c, lang[:2]) for c in other.languages),
+            )
+        )
+    if group.mode == MeetingMode.IN_PERSON:
+        places = [m.place for m in members if m.place]
+        how = (
+            _("In person, e.g. in a café near %(place)s.") % {"place": places[0]}
+            if places
+            else _("In person, at a place you agree on.")
+        )
+    elif group.video_url:
+        how = _("Online: %(url)s") % {"url": group.video_url}
+    elif group.mode == MeetingMode.ONLINE:
+        how = _("By phone or video call.")
+    else:
+        how = _("In person or by phone, as you like.")
+    return Meeting(
+        person=person,
+        round=group.round,
+        partners=partners,
+        when=_when(group.suggested_start),
+        how=how,
+        starter=conversation_starter(group, members),
+    )
+
+
+def direct_message_text(group: Group, person: Participant) -> str:
+    """The match as a chat message, in the person's language."""
+    with translation.override(person.language):
+        meeting = meeting_for(group, person)
+        lines = [
+            _("Kaffeeklatsch, round %(number)s of “%(programme)s”: you meet")
+            % {"number": group.round.number, "programme": group.round.programme.name}
+        ]
+        for partner in meeting.partners:
+            contact = "; ".join(partner.contact) or _("contact details not shared")
+            lines.append(f"- {partner.name} ({contact})")
+        if meeting.when:
+            lines.append(_("Suggested time: %(when)s") % {"when": meeting.when})
+        lines.append(_("How: %(how)s") % {"how": meeting.how})
+        lines.append(_("A question to start with: %(starter)s") % {"starter": meeting.starter})
+        return "\n".join(lines)
+
+
+def announcement_lines(rnd: Round) -> list[str]:
+    """The round for a shared channel: names only of people who agreed to be named,
+    the others as "a participant"; groups with nobody named are only counted."""
+    programme = rnd.programme
+    groups = list(rnd.groups.prefetch_related("members"))
+    with translation.override(programme.language):
+        people = sum(len(g.members.all()) for g in groups)
+        lines = [
+            _(
+                "Kaffeeklatsch round %(number)s of “%(programme)s” is out: "
+                "%(people)s people meet in %(groups)s groups."
+            )
+            % {
+                "number": rnd.number,
+                "programme": programme.name,
+                "people": people,
+                "groups": len(groups),
+            }
+        ]
+        unnamed = 0
+        for group in groups:
+            members = list(group.members.all())
+            named = [m.name for m in members if m.named_in_channels]
+            if not named:
+                unnamed += 1
+                continue
+            others = len(members) - len(named)
+            if others == 1:
+                named.append(_("a participant"))
+            elif others > 1:
+                named.append(
+                    ngettext("%(count)s participant", "%(count)s participants", others)
+                    % {"count": others}
+                )
+            lines.append(" & ".join(named))
+        if unnamed and len(lines) > 1:
+            lines.append(
+                ngettext("and %(count)s more group", "and %(count)s more groups", unnamed)
+                % {"count": unnamed}
+            )
+        lines.append(_("Have a good conversation! ☕"))
+    return lines
+
+
+def reminder_time(group: Group, setting: ReminderSetting) -> dt.datetime | None:
+    if group.suggested_start is None:
+        return None
+    return group.suggested_start - dt.timedelta(hours=setting.hours_before)
+
+
+def queue_round_messages(rnd: Round) -> int:
+    """Writes the jobs that announce a published round, send direct messages and
+    reminders; called in the transaction that publishes the round."""
+    programme = rnd.programme
+    jobs = 0
+    for channel in programme.channels.all():
+        enqueue("reach_announce", {"channel": channel.pk, "round": rnd.pk})
+        jobs += 1
+    handles = ChatHandle.objects.filter(
+        channel__programme=programme,
+        participant__groups__round=rnd,
+        participant__status=Participant.Status.ACTIVE,
+    ).distinct()
+    for handle in handles:
+        enqueue("reach_direct", {"handle": handle.pk, "round": rnd.pk})
+        jobs += 1
+    setting = ReminderSetting.objects.filter(programme=programme, enabled=True).first()
+    if setting is not None:
+        now = timezone.now()
+        for group in rnd.groups.exclude(suggested_start__isnull=True):
+            when = reminder_time(group, setting)
+            if when is not None and group.suggested_start > now:
+                enqueue("reach_reminder", {"group": group.pk}, run_at=max(when, now))
+                jobs += 1
+    return jobs

@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaffeeklatsch.jobs.models import Job
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.tokens import LinkError
+from kaffeeklatsch.programmes.access import organiser_view, participant_view
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.reach import letters
+from kaffeeklatsch.reach.channels import TRANSPORTS
+from kaffeeklatsch.reach.forms import (
+    ChannelForm,
+    HandleForm,
+    MeetingUpdateForm,
+    OrganiserAnswerForm,
+    ReminderForm,
+)
+from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, MeetingUpdate, ReminderSetting
+from kaffeeklatsch.reach.tokens import update_answer
+from kaffeeklatsch.rounds.models import Feedback, Group, Round
+
+# ---------------------------------------------------------------------------
+# Organisers: channels and reminders of a programme
+
+
+def _reminder_setting(programme: Programme) -> ReminderSetting:
+    return ReminderSetting.objects.filter(programme=programme).first() or ReminderSetting(
+        programme=programme
+    )
+
+
+@organiser_view
+def reach_settings(request: HttpRequest, programme: Programme) -> HttpResponse:
+    setting = _reminder_setting(programme)
+    form = ReminderForm(request.POST or None, instance=setting)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The reminder setting is saved."))
+        return redirect("reach:settings", programme_id=programme.pk)
+    channels = list(programme.channels.all())
+    waiting = Job.objects.filter(
+        kind__in=["reach_announce", "reach_direct"], status=Job.Status.PENDING, attempts__gt=0
+    )
+    for channel in channels:
+        channel.retrying = waiting.filter(payload__channel=channel.pk).count()
+    return render(
+        request,
+        "reach/settings.html",
+        {
+            "programme": programme,
+            "form": form,
+            "channels": channels,
+            "kinds": [(kind, t.label) for kind, t in TRANSPORTS.items()],
+        },
+    )
+
+
+@organiser_view
+def channel_add(request: HttpRequest, programme: Programme, kind: str) -> HttpResponse:
+    transport = TRANSPORTS.get(kind)
+    if transport is None:
+        raise Http404
+    form = ChannelForm(request.POST or None, transport=transport)
+    if request.method == "POST" and form.is_valid():
+        ChatChannel.objects.create(
+            programme=programme, kind=kind, name=form.cleaned_data["name"], config=form.config
+        )
+        messages.success(request, _("%(platform)s is connected.") % {"platform": transport.label})
+        return redirect("reach:settings", programme_id=programme.pk)
+    return render(
+        request,
+        "reach/channel_form.html",
+        {"programme": programme, "form": form, "transport": transport},
+    )
+
+
+@organiser_view
+def channel_edit(request: HttpRequest, programme: Programme, channel_id: int) -> HttpResponse:
+    channel = get_object_or_404(programme.channels, pk=channel_id)
+    transport = TRANSPORTS[channel.kind]
+    form = ChannelForm(request.POST or None, transport=transport, instance=channel)
+    if request.method == "POST" and form.is_valid():
+        channel.name = form.cleaned_data["name"]
+        channel.config = form.config
+        channel.last_error = ""
+        channel.save()
+        messages.success(request, _("The channel is saved."))
+        return redirect("reach:settings", programme_id=programme.pk)
+    return render(
+        request,
+        "reach/channel_form.html",
+        {"programme": programme, "form": form, "transport": transport, "channel": channel},
+    )
+
+
+@require_POST
+@organiser_view
+def channel_remove(request: HttpRequest, programme: Programme, channel_id: int) -> HttpResponse:
+    channel = get_object_or_404(programme.channels, pk=channel_id)
+    channel.delete()
+    messages.success(request, _("The channel is disconnected and its settings are erased."))
+    return redirect("reach:settings", programme_id=programme.pk)
+
+
+# ---------------------------------------------------------------------------
+# Organisers: a round's letters, phone list and answers entered by hand
+
+
+def _published(programme: Programme, round_id: int) -> Round:
+    return get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PUBLISHED)
+
+
+def _download(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@organiser_view
+def letters_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = _published(programme, round_id)
+    return _download(
+        letters.letters_pdf(rnd), "application/pdf", f"kaffeeklatsch-letters-{rnd.number}.pdf"
+    )
+
+
+@organiser_view
+def phone_list_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = _published(programme, round_id)
+    return _download(
+        letters.phone_list_pdf(rnd), "application/pdf", f"kaffeeklatsch-phone-{rnd.number}.pdf"
+    )
+
+
+@organiser_view
+def phone_list_csv(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = _published(programme, round_id)
+    return _download(
+        letters.phone_list_csv(rnd).encode("utf-8-sig"),
+        "text/csv; charset=utf-8",
+        f"kaffeeklatsch-phone-{rnd.number}.csv",
+    )
+
+
+def round_people(rnd: Round) -> list[tuple[int, str]]:
+    return [(m.pk, m.name) for g in rnd.groups.prefetch_related("members") for m in g.members.all()]
+
+
+@require_POST
+@organiser_view
+def enter_answer(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+    rnd = _published(programme, round_id)
+    form = OrganiserAnswerForm(request.POST, people=round_people(rnd))
+    if form.is_valid():
+        participant = Participant.objects.get(pk=form.cleaned_data["participant"])
+        group = rnd.groups.get(members=participant)
+        with transaction.atomic():
+            Feedback.objects.update_or_create(
+                group=group, participant=participant, defaults={"met": form.cleaned_data["met"]}
+            )
+        messages.success(
+            request, _("The answer of %(name)s is saved.") % {"name": participant.name}
+        )
+    else:
+        messages.error(request, _("Please choose a person of this round and an answer."))
+    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+
+
+# ---------------------------------------------------------------------------
+# Participants: direct messages, and news about their meeting
+
+
+@participant_view
+def chat(request: HttpRequest, participant: Participant) -> HttpResponse:
+    channels = [c for c in participant.programme.channels.all() if c.sends_direct_messages]
+    current = {h.channel_id: h.handle for h in participant.chat_handles.all()}
+    form = HandleForm(request.POST or None, channels=channels, current=current)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            for channel in channels:
+                handle = form.handles.get(channel.pk)
+                if handle:
+                    ChatHandle.objects.update_or_create(
+                        participant=participant, channel=channel, defaults={"handle": handle}
+                    )
+                else:
+                    ChatHandle.objects.filter(participant=participant, channel=channel).delete()
+        messages.success(request, _("Your chat settings are saved."))
+        return redirect("participants:me")
+    return render(
+        request,
+        "reach/chat.html",
+        {"participant": participant, "form": form, "channels": channels},
+    )
+
+
+def _record_update(group: Group, participant: Participant, status: str) -> MeetingUpdate:
+    update, _created = MeetingUpdate.objects.update_or_create(
+        group=group, participant=participant, defaults={"status": status}
+    )
+    return update
+
+
+@require_POST
+@participant_view
+def meeting_update(request: HttpRequest, participant: Participant, group_id: int) -> HttpResponse:
+    group = get_object_or_404(
+        Group, pk=group_id, members=participant, round__status=Round.Status.PUBLISHED
+    )
+    form = MeetingUpdateForm(request.POST)
+    if form.is_valid():
+        _record_update(group, participant, form.cleaned_data["status"])
+        messages.success(request, _("Thank you, the organisers can see it."))
+    else:
+        messages.error(request, _("Please choose one of the answers."))
+    return redirect("participants:me")
+
+
+def meeting_update_link(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from the reminder e-mail, like the "Did you meet?" links."""
+    try:
+        answer = update_answer(token)
+    except LinkError as exc:
+        return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
+    group = get_object_or_404(
+        Group.objects.select_related("round__programme"),
+        pk=answer.group_id,
+        round__status=Round.Status.PUBLISHED,
+    )
+    participant = get_object_or_404(Participant, pk=answer.participant_id, groups=group)
+    update = _record_update(group, participant, answer.status)
+    return render(
+        request,
+        "reach/update_thanks.html",
+        {"participant": participant, "update": update, "now": timezone.now()},
+    )
