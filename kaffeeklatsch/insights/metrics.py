@@ -413,6 +413,8 @@ def silo_index(data: Data, rounds: Iterable[RoundRecord]) -> SiloIndex:
         }
         counts = Counter(data.people[m].department for m in who)
         n = len(who)
+        if n < 2:
+            continue
         same = sum(k * (k - 1) for k in counts.values()) / (n * (n - 1))
         total += len(pairs)
         across += sum(1 for da, db in pairs if da != db)
