@@ -56,6 +56,70 @@ class Recorder:
         return json.loads(self.requests[i]["body"])
 
 
+class FakeMatrix:
+    """A homeserver's direct-message endpoints: whoami, the bot's ``m.direct`` account
+    data (404 until first written), createRoom and sending into the new room."""
+
+    BOT = "@bot:example.org"
+
+    def __init__(self, server: HTTPServer, token: str) -> None:
+        import re
+
+        self.token = token
+        self.direct: dict[str, list[str]] | None = None
+        self.created: list[dict[str, Any]] = []
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.unauthorised = 0
+        account = "/_matrix/client/v3/user/@bot:example.org/account_data/m.direct"
+        server.expect_request(
+            "/_matrix/client/v3/account/whoami", method="GET"
+        ).respond_with_handler(self._guard(lambda r: {"user_id": self.BOT}))
+        server.expect_request(account, method="GET").respond_with_handler(self._get_direct)
+        server.expect_request(account, method="PUT").respond_with_handler(
+            self._guard(self._put_direct)
+        )
+        server.expect_request("/_matrix/client/v3/createRoom", method="POST").respond_with_handler(
+            self._guard(self._create)
+        )
+        server.expect_request(
+            re.compile(r"^/_matrix/client/v3/rooms/!dm\d+:example\.org/send/m\.room\.message/.+$"),
+            method="PUT",
+        ).respond_with_handler(self._guard(self._send))
+
+    def _authorised(self, request: Request) -> bool:
+        ok = request.headers.get("Authorization") == f"Bearer {self.token}"
+        self.unauthorised += not ok
+        return ok
+
+    def _guard(self, answer: Any) -> Any:
+        def handle(request: Request) -> Response:
+            if not self._authorised(request):
+                return Response("{}", 401, content_type="application/json")
+            return Response(json.dumps(answer(request)), 200, content_type="application/json")
+
+        return handle
+
+    def _get_direct(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return Response("{}", 401)
+        if self.direct is None:
+            return Response(json.dumps({"errcode": "M_NOT_FOUND"}), 404)
+        return Response(json.dumps(self.direct), 200, content_type="application/json")
+
+    def _put_direct(self, request: Request) -> dict[str, Any]:
+        self.direct = json.loads(request.get_data())
+        return {}
+
+    def _create(self, request: Request) -> dict[str, Any]:
+        self.created.append(json.loads(request.get_data()))
+        return {"room_id": f"!dm{len(self.created)}:example.org"}
+
+    def _send(self, request: Request) -> dict[str, Any]:
+        room = request.path.split("/")[5]
+        self.sent.append((request.method, room, json.loads(request.get_data())))
+        return {"event_id": "$x"}
+
+
 class FakeRound:
     pk = 41
     number = 3
@@ -86,25 +150,16 @@ def test_matrix_announce_and_direct_message(httpserver: HTTPServer) -> None:
     assert req["headers"]["Content-Type"].startswith("application/json")
     assert send.json() == {"msgtype": "m.text", "body": "\n".join(LINES)}
 
-    create = Recorder(httpserver, "/_matrix/client/v3/createRoom", {"room_id": "!dm:example.org"})
-    import re
-
-    dm_send = []
-
-    def handle(request: Request) -> Response:
-        dm_send.append((request.method, request.path, json.loads(request.get_data())))
-        return Response("{}", 200, content_type="application/json")
-
-    httpserver.expect_request(
-        re.compile(r"^/_matrix/client/v3/rooms/!dm:example.org/send/m\.room\.message/.+$")
-    ).respond_with_handler(handle)
+    fake = FakeMatrix(httpserver, "syt_secret")
     m.direct_message("@anna:example.org", "You meet Ben")
-    [c] = create.requests
-    assert c["method"] == "POST" and c["headers"]["Authorization"] == "Bearer syt_secret"
-    body = json.loads(c["body"])
-    assert body["is_direct"] is True and body["invite"] == ["@anna:example.org"]
-    [(method, _path, payload)] = dm_send
-    assert method == "PUT" and payload == {"msgtype": "m.text", "body": "You meet Ben"}
+    [created] = fake.created
+    assert created["is_direct"] is True and created["invite"] == ["@anna:example.org"]
+    assert fake.direct == {"@anna:example.org": ["!dm1:example.org"]}
+    assert fake.sent == [("PUT", "!dm1:example.org", {"msgtype": "m.text", "body": "You meet Ben"})]
+    # The next round reuses the room recorded in the bot's m.direct account data.
+    m.direct_message("@anna:example.org", "You meet Carla")
+    assert len(fake.created) == 1 and fake.sent[1][1] == "!dm1:example.org"
+    assert fake.unauthorised == 0
 
 
 def test_mattermost_webhook_and_api_v4_direct_message(httpserver: HTTPServer) -> None:
@@ -423,16 +478,75 @@ def test_people_opt_in_to_their_match_by_direct_message(
     assert ChatHandle.objects.get().handle == "@anna:example.org"
 
     Recorder(httpserver, re.compile(r"^/_matrix/client/v3/rooms/!c:example\.org/.*"))
-    create = Recorder(httpserver, "/_matrix/client/v3/createRoom", {"room_id": "!dm:example.org"})
-    dm = Recorder(httpserver, re.compile(r"^/_matrix/client/v3/rooms/!dm:example\.org/.*"))
+    fake = FakeMatrix(httpserver, "syt_secret_token")
     publish_round(preview_round(programme))
     run_due()
-    assert json.loads(create.requests[0]["body"])["invite"] == ["@anna:example.org"]
-    text = dm.json()["body"]
+    [created] = fake.created
+    assert created["invite"] == ["@anna:example.org"]
+    [(_method, _room, message)] = fake.sent
+    text = message["body"]
     assert "Ben" in text and "ben@example.org" in text  # Ben shares his address
     assert "Sie treffen" in text  # Anna reads German
     # Ben never opted in: one direct message only.
-    assert len(create.requests) == 1
+    assert len(fake.sent) == 1
     # Opting out again removes the handle.
     client.post(reverse("reach:chat"), {f"handle_{channel.pk}": ""})
     assert not ChatHandle.objects.exists()
+
+
+@pytest.mark.parametrize("kind", sorted(TRANSPORTS))
+def test_every_platform_has_a_settings_form_in_both_languages(
+    kind: str, client: Any, german_client: Any, organiser: Any, programme: Any
+) -> None:
+    url = reverse("reach:channel_add", args=[programme.pk, kind])
+    for browser, word in ((client, "Save"), (german_client, "Speichern")):
+        login(browser, organiser)
+        page = browser.get(url)
+        assert page.status_code == 200 and word in page.content.decode()
+    # Sending the empty form is refused and stores nothing.
+    assert client.post(url, {}).status_code == 200
+    assert not ChatChannel.objects.exists()
+
+
+def test_direct_messages_are_offered_only_where_the_platform_allows_them(
+    client: Any, programme: Any, make_participant: Any
+) -> None:
+    ChatChannel.objects.create(
+        programme=programme, kind="teams", name="Teams", config={"webhook_url": "https://t.example"}
+    )
+    ChatChannel.objects.create(
+        programme=programme,
+        kind="mattermost",
+        name="MM without bot",
+        config={"webhook_url": "https://mm.example/hooks/1"},
+    )
+    with_bot = ChatChannel.objects.create(
+        programme=programme,
+        kind="mattermost",
+        name="MM with bot",
+        config={
+            "webhook_url": "https://mm.example/hooks/1",
+            "server_url": "https://mm.example",
+            "bot_token": "tok",
+        },
+    )
+    anna = make_participant(programme, "Anna")
+    sign_in_participant(client, anna)
+    page = client.get(reverse("reach:chat")).content.decode()
+    assert "MM with bot" in page and "MM without bot" not in page and "Teams" not in page
+    client.post(reverse("reach:chat"), {f"handle_{with_bot.pk}": "@anna.s"})
+    assert ChatHandle.objects.get().handle == "anna.s"
+
+
+def test_a_round_where_nobody_agreed_to_be_named_is_only_counted(
+    programme: Any, make_participant: Any
+) -> None:
+    from kaffeeklatsch.reach.services import announcement_lines
+
+    for n in range(4):
+        make_participant(programme, f"Private {n}")
+    rnd = publish_round(preview_round(programme), notify=False)
+    lines = announcement_lines(rnd)
+    text = "\n".join(lines)
+    assert "4 people meet in 2 groups" in lines[0]
+    assert "Private" not in text and len(lines) == 2

@@ -3,8 +3,8 @@
 Announcements are ``m.room.message`` events sent with
 ``PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}``; the transaction
 id is derived from the round, so a retried announcement is not posted twice. Direct
-messages open a private room with ``POST /_matrix/client/v3/createRoom`` (``is_direct``)
-and send the match there.
+messages go to the bot's direct room with the person, found in the bot's ``m.direct``
+account data or opened with ``POST /_matrix/client/v3/createRoom`` (``is_direct``).
 """
 
 from __future__ import annotations
@@ -63,16 +63,40 @@ class Matrix(Transport):
     def announce(self, rnd: Round, lines: Sequence[str]) -> None:
         self._send(self.config["room_id"], f"kaffeeklatsch-round-{rnd.pk}", plain(lines))
 
-    def direct_message(self, handle: str, text: str) -> None:
-        reply = http(
+    def _direct_room(self, handle: str) -> str:
+        """The bot's direct room with ``handle``: the one recorded in the bot's ``m.direct``
+        account data, or a new one (``createRoom`` with ``is_direct``), recorded there so
+        that later rounds use the same room."""
+        base = f"{self.config['homeserver']}/_matrix/client/v3"
+        whoami = http("GET", f"{base}/account/whoami", headers=self._headers()).json() or {}
+        bot = whoami.get("user_id") if isinstance(whoami, dict) else None
+        if not isinstance(bot, str):
+            raise TransportError("whoami returned no user_id")
+        direct_url = f"{base}/user/{quote(bot, safe='')}/account_data/m.direct"
+        try:
+            direct = http("GET", direct_url, headers=self._headers()).json()
+        except TransportError as exc:
+            if exc.message != "HTTP 404":  # no direct rooms recorded yet
+                raise
+            direct = {}
+        direct = direct if isinstance(direct, dict) else {}
+        rooms = direct.get(handle)
+        if isinstance(rooms, list) and rooms and isinstance(rooms[-1], str):
+            return rooms[-1]
+        created = http(
             "POST",
-            f"{self.config['homeserver']}/_matrix/client/v3/createRoom",
+            f"{base}/createRoom",
             json={"is_direct": True, "invite": [handle], "preset": "trusted_private_chat"},
             headers=self._headers(),
-        )
-        data = reply.json() or {}
-        room_id = data.get("room_id") if isinstance(data, dict) else None
+        ).json()
+        room_id = created.get("room_id") if isinstance(created, dict) else None
         if not isinstance(room_id, str):
             raise TransportError("createRoom returned no room_id")
+        direct[handle] = [room_id]
+        http("PUT", direct_url, json=direct, headers=self._headers())
+        return room_id
+
+    def direct_message(self, handle: str, text: str) -> None:
+        room_id = self._direct_room(handle)
         digest = hashlib.sha256(f"{handle}\n{text}".encode()).hexdigest()[:24]
         self._send(room_id, f"kaffeeklatsch-dm-{digest}", text)
