@@ -75,6 +75,8 @@ if BASE_URL.startswith("https://"):
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
+# Messages live in the session: no cookie but the session and the CSRF token.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -94,7 +96,6 @@ INSTALLED_APPS = [
     "kaffeeklatsch.notifications",
     "kaffeeklatsch.jobs",
     "kaffeeklatsch.insights",
-    "kaffeeklatsch.reach",
 ]
 
 MIDDLEWARE = [

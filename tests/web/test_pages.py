@@ -142,8 +142,30 @@ def test_no_cookies_but_session_and_csrf(client: Any, pages: dict[str, Any]) -> 
     seen |= set(response.cookies.keys())
     for url in organiser_pages(programme, pages["person"]):
         seen |= set(client.get(url).cookies.keys())
+    preview = client.post(reverse("rounds:preview", args=[programme.pk]))
+    seen |= set(preview.cookies.keys())
+    seen |= set(client.get(preview["Location"]).cookies.keys())
+    # A participant, from the link in an e-mail through every page of their own.
+    from kaffeeklatsch.participants.tokens import sign_in_token
+
+    participant = Client(headers={"accept-language": "de"})
+    link = reverse("participants:sign_in", args=[sign_in_token(pages["person"])])
+    for response in (participant.get(link), participant.post(link)):
+        seen |= set(response.cookies.keys())
+    for url in [
+        reverse("participants:me"),
+        reverse("participants:edit_profile"),
+        reverse("participants:leave"),
+        reverse("participants:erase"),
+        reverse("participants:export"),
+    ]:
+        response = participant.get(url)
+        assert response.status_code == 200, url
+        seen |= set(response.cookies.keys())
+    seen |= set(participant.post(reverse("participants:pause"), {}).cookies.keys())
+    seen |= set(participant.post(reverse("participants:sign_out")).cookies.keys())
     assert seen <= {"sessionid", "csrftoken"}, seen
-    assert "sessionid" in seen
+    assert seen == {"sessionid", "csrftoken"}
 
 
 def test_no_external_resources(client: Any, pages: dict[str, Any]) -> None:
