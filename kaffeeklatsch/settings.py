@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "kaffeeklatsch.notifications",
     "kaffeeklatsch.jobs",
     "kaffeeklatsch.insights",
+    "kaffeeklatsch.reach",
 ]
 
 MIDDLEWARE = [
