@@ -18,9 +18,11 @@ import itertools
 
 import numpy as np
 
-from kaffeeklatsch.matching.features import Features, score, sorted_unique, valid
+from kaffeeklatsch.matching.features import INTEREST_CAP, Features, score, sorted_unique, valid
 
 DENSE_LIMIT = 2500  # up to this many people every pair is considered
+INTEREST_WINDOWS = (3, 3, 3)  # neighbours paired in buckets of 1, 2 and 3 shared interests
+SIGNATURE_WINDOW = 3  # ... and among people with exactly the same few interests
 
 
 def dense_edges(f: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,7 +83,7 @@ def sparse_edges(
     width_k = interests.shape[1]
     has = interests >= 0
     vocab = max(1, len(f.interest_vocab))
-    for size, width in ((1, 2), (2, 2), (3, 2)):
+    for size, width in zip((1, 2, 3), INTEREST_WINDOWS, strict=True):
         keys_parts, who_parts = [], []
         for combo in itertools.combinations(range(width_k), size):
             rows = has[:, list(combo)].all(axis=1)
@@ -94,6 +96,15 @@ def sparse_edges(
             who_parts.append(np.flatnonzero(rows))
         if keys_parts:
             bucketed(np.concatenate(keys_parts), np.concatenate(who_parts), width)
+    # People with at most INTEREST_CAP interests score best with someone who has
+    # exactly the same ones: bucket them by their whole set of interests.
+    count = has.sum(axis=1)
+    few = np.flatnonzero((count >= 1) & (count <= INTEREST_CAP))
+    if len(few) > 1:
+        signature = np.zeros(len(few), dtype=np.int64)
+        for col in range(min(INTEREST_CAP, width_k)):
+            signature = signature * (vocab + 1) + interests[few, col] + 1
+        bucketed(signature, few, SIGNATURE_WINDOW)
     lang_key = np.unique(f.lang[members], axis=0, return_inverse=True)[1].ravel()
     bucketed(lang_key.astype(np.int64), np.arange(m), 2)
     if len(located) > 1:

@@ -252,7 +252,51 @@ def _chunked_pairs(
     a = np.concatenate([empty, *(p[0] for p in parts)])
     b = np.concatenate([empty, *(p[1] for p in parts)])
     w = np.concatenate([empty.astype(float), *(p[2] for p in parts)])
+    report("improve", 0.75)
+    improve_by_swaps(f, mate, a, b, w)
     return mate, (a, b, w)
+
+
+def improve_by_swaps(
+    f: Features, mate: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray, rounds: int = 6
+) -> None:
+    """Local search on a matching: exchange partners where that gains.
+
+    For a candidate pair ``(u, v)`` whose people are matched to ``x`` and ``y``, the
+    pairs ``(u, x), (v, y)`` become ``(u, v), (x, y)`` when ``(x, y)`` keeps every
+    hard rule and the total grows; a person without a partner takes a candidate
+    partner whose old partner then joins another person without one, where that
+    gains. Disjoint improving exchanges are applied together, best first, for a
+    few rounds. Every step keeps the matching valid and never lowers its score.
+    """
+    for _ in range(rounds):
+        pair_w = np.zeros(f.n)
+        x_all = np.flatnonzero(mate >= 0)
+        pair_w[x_all] = score(f, x_all, mate[x_all])
+        u, v, wuv = a, b, w
+        x, y = mate[u], mate[v]
+        # Both matched to others, and at least one of them would be better off.
+        keep = (x >= 0) & (y >= 0) & (x != v) & ((wuv > pair_w[u]) | (wuv > pair_w[v]))
+        u, v, wuv, x, y = u[keep], v[keep], wuv[keep], x[keep], y[keep]
+        ok = valid(f, x, y)
+        u, v, wuv, x, y = u[ok], v[ok], wuv[ok], x[ok], y[ok]
+        gain = wuv + score(f, x, y) - pair_w[u] - pair_w[v]
+        better = gain > 1e-9
+        if not better.any():
+            break
+        u, v, x, y, gain = u[better], v[better], x[better], y[better], gain[better]
+        order = np.argsort(-gain, kind="stable")
+        busy = np.zeros(f.n, dtype=bool)
+        changed = 0
+        for k in order.tolist():
+            p, q, r, s = int(u[k]), int(v[k]), int(x[k]), int(y[k])
+            if busy[p] or busy[q] or busy[r] or busy[s]:
+                continue
+            busy[[p, q, r, s]] = True
+            mate[p], mate[q], mate[r], mate[s] = q, p, s, r
+            changed += 1
+        if changed == 0:
+            break
 
 
 def _solve_subset(

@@ -21,6 +21,7 @@ _MODE_CODE = {Mode.IN_PERSON: IN_PERSON, Mode.ONLINE: ONLINE, Mode.EITHER: EITHE
 
 INTEREST_CAP = 3  # shared interests beyond three add nothing more to a pair's score
 MAX_INTERESTS = 8  # interests per person that are compared (the first ones given)
+BITMASK_VOCABULARY = 512  # up to this many distinct interests they are compared as bits
 NEW_JOINER_BONUS = 0.5  # a newcomer meets someone who knows the place
 LEFT_OUT_PRIORITY = 1.0  # fairness: added to every pair of a person left out last round
 POORLY_MATCHED_PRIORITY = 0.5  # ... and, scaled, of a person matched below par
@@ -44,6 +45,8 @@ class Features:
     interests: np.ndarray  # (n, k) int32 interest key ids, sorted, -1 padded
     interest_vocab: list[str]
     interest_terms: np.ndarray  # (n, k) int32: the person's own word for each key (in terms)
+    interest_bits: np.ndarray | None  # (n, words) uint64 bitmask of the keys, if few enough
+    xyz: np.ndarray  # (n, 3) unit vectors of the locations (NaN unknown)
     terms: list[str]
     priority: np.ndarray  # float64 fairness bonus
     new: np.ndarray  # bool
@@ -250,6 +253,17 @@ def encode(
             below = np.clip((median - scores) / median, 0.0, 1.0)
             np.maximum.at(priority, js, POORLY_MATCHED_PRIORITY * below)
 
+    bits: np.ndarray | None = None
+    if len(vocab) <= BITMASK_VOCABULARY:
+        width = max(1, math.ceil(len(vocab) / 64))
+        bits = np.zeros((n, width), dtype=np.uint64)
+        for col in range(interests.shape[1]):
+            key = interests[:, col]
+            has = np.flatnonzero(key >= 0)
+            word = key[has] // 64
+            bit = np.left_shift(np.uint64(1), (key[has] % 64).astype(np.uint64))
+            np.bitwise_or.at(bits, (has, word), bit)
+    xyz = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
     dept, dept_names = _codes([p.department for p in people])
     level, level_names = _codes([p.level for p in people])
     org, org_names = _codes([p.organisation for p in people])
@@ -265,6 +279,8 @@ def encode(
         lon=lon,
         avail=avail,
         interests=interests,
+        interest_bits=bits,
+        xyz=xyz,
         interest_terms=interest_terms,
         terms=terms,
         interest_vocab=list(vocab),
@@ -284,6 +300,23 @@ def distance_km(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
+def within_distance(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where the pair is at most the maximum distance apart or a location is unknown.
+
+    Compared by the chord between the unit vectors (no trigonometry per pair); pairs
+    within a hair of the limit are decided by the great-circle distance itself.
+    """
+    limit = f.rules.max_distance_km
+    chord_limit = (2 * math.sin(min(limit / EARTH_RADIUS_KM, math.pi) / 2)) ** 2
+    d = f.xyz[a] - f.xyz[b]
+    chord = np.einsum("ij,ij->i", d, d)
+    out = ~(chord > chord_limit)  # NaN (unknown location) counts as near
+    close = np.flatnonzero(np.abs(chord - chord_limit) <= 1e-9 * max(chord_limit, 1e-12))
+    if len(close):
+        out[close] = distance_km(f, a[close], b[close]) <= limit
+    return out
+
+
 def rule_masks(f: Features, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     """Each hard rule separately: True where the pair keeps it.
 
@@ -299,8 +332,9 @@ def rule_masks(f: Features, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarra
     ma, mb = f.mode[a], f.mode[b]
     mode = ~(((ma == IN_PERSON) & (mb == ONLINE)) | ((ma == ONLINE) & (mb == IN_PERSON)))
     must_meet = (ma == IN_PERSON) | (mb == IN_PERSON)
-    dist = distance_km(f, a, b)
-    distance = ~must_meet | np.isnan(dist) | (dist <= f.rules.max_distance_km)
+    distance = ~must_meet
+    check = np.flatnonzero(must_meet)
+    distance[check] = within_distance(f, a[check], b[check])
     availability = (f.avail[a] & f.avail[b]).any(axis=1)
     history = a != b
     if f.forbidden.size:
@@ -328,6 +362,9 @@ def valid(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def shared_interests(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Number of interest keys the two people of each pair share."""
+    if f.interest_bits is not None:
+        both = f.interest_bits[a] & f.interest_bits[b]
+        return np.bitwise_count(both).sum(axis=1, dtype=np.int32)
     ia, ib = f.interests[a], f.interests[b]
     count = np.zeros(len(a), dtype=np.int32)
     for s in range(ia.shape[1]):
