@@ -61,6 +61,10 @@ class ProfileForm(forms.ModelForm):
             "named_in_channels",
             "reminders",
         ]
+        labels = {
+            "shares": _("What the people I meet may see of me"),
+            "named_in_channels": _("The programme's chat announcements may mention me"),
+        }
         help_texts = {
             "place": _("Postcode or town, for meeting in person. Leave empty if you meet online."),
             "level": _("E.g. trainee, staff, team lead, management, volunteer."),
@@ -189,6 +193,17 @@ class OrganiserParticipantForm(ProfileForm):
             "status",
         ]
         widgets = {"postal_address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, programme=programme, **kwargs)
+        if not self.instance.pk:
+            # A new person: how they are reached follows from the address unless chosen.
+            field = self.fields["reached_by"]
+            field.choices = [
+                ("", _("by e-mail if an address is given, otherwise by phone")),
+                *Participant.ReachedBy.choices,
+            ]
+            self.initial["reached_by"] = ""
 
     def clean_reached_by(self) -> str:
         given = self.cleaned_data.get("reached_by")

@@ -114,6 +114,11 @@ def test_organisers_record_how_a_person_is_reached(
     hilde = Participant.objects.get()
     assert hilde.reached_by == "post" and hilde.postal_address.startswith("Lindenweg 3")
     assert hilde.shared_phone == "0228 5" and hilde.shared_email == ""
+    # Not chosen: by e-mail with an address, else by phone.
+    client.post(url, {**BASE, "name": "Otto", "reached_by": "", "phone": "0228 6"})
+    client.post(url, {**BASE, "name": "Emma", "reached_by": "", "email": "emma@example.org"})
+    assert Participant.objects.get(name="Otto").reached_by == "phone"
+    assert Participant.objects.get(name="Emma").reached_by == "email"
     edit = client.get(reverse("participants:edit", args=[programme.pk, hilde.pk])).content.decode()
     assert "by post" in edit and "Lindenweg 3" in edit
 
