@@ -550,3 +550,20 @@ def test_a_round_where_nobody_agreed_to_be_named_is_only_counted(
     text = "\n".join(lines)
     assert "4 people meet in 2 groups" in lines[0]
     assert "Private" not in text and len(lines) == 2
+
+
+def test_the_admin_does_not_show_channel_secrets(client: Any, programme: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-root-12345")
+    channel = ChatChannel.objects.create(
+        programme=programme,
+        kind="webhook",
+        config={"url": "https://hooks.example.org/secret-path", "secret": "s3cret-s3cret-s3cret"},
+    )
+    client.force_login(admin)
+    for url in ("/admin/reach/chatchannel/", f"/admin/reach/chatchannel/{channel.pk}/change/"):
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "s3cret" not in html and "secret-path" not in html
