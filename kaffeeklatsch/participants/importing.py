@@ -6,6 +6,7 @@ with its reason); on confirmation all accepted people are added in one transacti
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -33,6 +34,18 @@ class ImportPreview:
     @property
     def ok(self) -> bool:
         return not self.error and bool(self.accepted)
+
+    @property
+    def fingerprint(self) -> str:
+        """Names what this preview would add, so a confirmation adds exactly that."""
+        digest = hashlib.sha256()
+        for line, person in self.accepted:
+            digest.update(f"{line}\0{person.id}\0{person.email}\0{person.name}\n".encode())
+        return digest.hexdigest()[:32]
+
+
+class PreviewChanged(ValueError):
+    """The file would now add other people than the preview the organiser confirmed."""
 
 
 def preview(programme: Programme, data: bytes) -> ImportPreview:
@@ -79,15 +92,26 @@ def preview(programme: Programme, data: bytes) -> ImportPreview:
     return result
 
 
-def import_people(programme: Programme, data: bytes) -> list[Participant]:
-    """Adds every accepted person of the file, all or none, and welcomes them by e-mail."""
+def import_people(
+    programme: Programme, data: bytes, fingerprint: str | None = None
+) -> list[Participant]:
+    """Adds every accepted person of the file, all or none, and welcomes them by e-mail.
+
+    With ``fingerprint`` (of the preview the organiser saw), nothing is added unless the
+    file would add exactly those people now: someone may have joined in between with an
+    address of the file. The check and the import hold the programme's row lock, so two
+    confirmations of the same file cannot both add it.
+    """
     from kaffeeklatsch.notifications.emails import queue_welcome
 
-    result = preview(programme, data)
-    if not result.ok:
-        raise ValueError("nothing to import")
     created: dict[str, Participant] = {}
     with transaction.atomic():
+        Programme.objects.select_for_update().filter(pk=programme.pk).first()
+        result = preview(programme, data)
+        if not result.ok:
+            raise ValueError("nothing to import")
+        if fingerprint is not None and fingerprint != result.fingerprint:
+            raise PreviewChanged("the preview changed")
         for _line, person in result.accepted:
             location = person.location
             participant = Participant(

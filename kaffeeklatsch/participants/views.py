@@ -390,7 +390,18 @@ def participant_import_preview(request: HttpRequest, programme: Programme) -> Ht
             messages.info(request, _("Nothing was imported."))
             return redirect("participants:list", programme_id=programme.pk)
         try:
-            created = importing.import_people(programme, data)
+            created = importing.import_people(
+                programme, data, fingerprint=request.POST.get("fingerprint", "")
+            )
+        except importing.PreviewChanged:
+            messages.error(
+                request,
+                _(
+                    "Nothing was imported: the people of the programme changed since this "
+                    "preview. Please check the preview again."
+                ),
+            )
+            return redirect("participants:import_preview", programme_id=programme.pk)
         except ValueError:
             messages.error(request, _("Nothing was imported."))
             return redirect("participants:import", programme_id=programme.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -22,6 +23,14 @@ GOOD_AND_BAD = (
     "4;Dora Ohnemail;;Verwaltung;Ehrenamt;Deutsch;;egal;;\n"
     "5;Emil Doppelt;already@example.org;Pflege;Fachkraft;Deutsch;;egal;;\n"
 ).encode("cp1252")
+
+
+def fingerprint(client: Any, programme: Any) -> str:
+    """The preview's fingerprint, as the confirm button of the page sends it."""
+    html = client.get(reverse("participants:import_preview", args=[programme.pk])).content
+    found = re.search(r'name="fingerprint" value="([0-9a-f]+)"', html.decode())
+    assert found is not None
+    return found.group(1)
 
 
 def upload(client: Any, programme: Any, data: bytes, name: str = "people.csv") -> Any:
@@ -48,7 +57,7 @@ def test_preview_shows_people_and_every_rejected_row_then_imports_all(
     assert "3 people will be added" in html
     assert Participant.objects.count() == 1  # nothing yet
 
-    done = client.post(preview_url, {"confirm": "1"})
+    done = client.post(preview_url, {"confirm": "1", "fingerprint": fingerprint(client, programme)})
     assert done.status_code == 302
     imported = {p.name: p for p in Participant.objects.exclude(email="already@example.org")}
     assert set(imported) == {"Anna Schmidt", "Ben Okafor", "Dora Ohnemail"}
@@ -93,7 +102,8 @@ def test_a_failure_during_import_leaves_nothing(
     monkeypatch.setattr("kaffeeklatsch.notifications.emails.queue_welcome", broken)
     client.raise_request_exception = False
     response = client.post(
-        reverse("participants:import_preview", args=[programme.pk]), {"confirm": "1"}
+        reverse("participants:import_preview", args=[programme.pk]),
+        {"confirm": "1", "fingerprint": fingerprint(client, programme)},
     )
     assert response.status_code == 500
     assert not Participant.objects.exists()
@@ -109,3 +119,28 @@ def test_preview_of_another_programme_is_not_shown(
     response = client.get(reverse("participants:import_preview", args=[second.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("participants:import", args=[second.pk])
+
+
+def test_nothing_is_imported_when_the_programme_changed_since_the_preview(
+    client: Any, organiser: Any, programme: Any, make_participant: Any
+) -> None:
+    login(client, organiser)
+    upload(client, programme, GOOD_AND_BAD)
+    seen = fingerprint(client, programme)
+    # Anna signs up herself while the organiser looks at the preview.
+    make_participant(programme, "Anna", email="anna@example.org")
+    preview_url = reverse("participants:import_preview", args=[programme.pk])
+    response = client.post(preview_url, {"confirm": "1", "fingerprint": seen}, follow=True)
+    html = response.content.decode()
+    assert "Nothing was imported: the people of the programme changed" in html
+    assert "anna@example.org is already taking part" in html  # the new preview
+    assert set(Participant.objects.values_list("name", flat=True)) == {"Anna"}
+    assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.WELCOME).exists()
+    # A forged or missing fingerprint imports nothing either.
+    client.post(preview_url, {"confirm": "1", "fingerprint": "0" * 32})
+    client.post(preview_url, {"confirm": "1"})
+    assert Participant.objects.count() == 1
+    # Confirming the new preview adds the others.
+    client.post(preview_url, {"confirm": "1", "fingerprint": fingerprint(client, programme)})
+    names = set(Participant.objects.values_list("name", flat=True))
+    assert names == {"Anna", "Ben Okafor", "Dora Ohnemail", "Emil Doppelt"}
