@@ -26,8 +26,10 @@ source plus the solver on chunks of :data:`CHUNK` people.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,6 +90,20 @@ def validate(people: Sequence[Person], rules: Rules) -> None:
         seen.add(p.id)
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector: a large round allocates millions of small
+    objects without cycles, and repeated full collections over them cost more
+    than the round itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def match_round(
     people: Sequence[Person],
     history: Sequence[PastGroup] = (),
@@ -96,6 +112,17 @@ def match_round(
     progress: Progress | None = None,
 ) -> RoundResult:
     """Form the groups of one round. See the module docstring for the guarantees."""
+    with _no_cycle_collection():
+        return _match_round(people, history, rules, round_number, progress)
+
+
+def _match_round(
+    people: Sequence[Person],
+    history: Sequence[PastGroup],
+    rules: Rules | None,
+    round_number: int,
+    progress: Progress | None,
+) -> RoundResult:
     started = time.perf_counter()
     rules = rules or Rules()
     validate(people, rules)

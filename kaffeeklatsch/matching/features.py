@@ -38,6 +38,7 @@ class Features:
     level: np.ndarray
     org: np.ndarray
     lang: np.ndarray  # (n, words) uint64 bitmask of spoken languages; all zero = not given
+    languages: list[str]  # language code of each bit
     mode: np.ndarray  # int8
     lat: np.ndarray  # radians, NaN unknown
     lon: np.ndarray
@@ -274,6 +275,7 @@ def encode(
         level=level,
         org=org,
         lang=lang,
+        languages=list(lang_codes),
         mode=mode,
         lat=lat,
         lon=lon,

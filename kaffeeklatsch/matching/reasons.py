@@ -125,6 +125,33 @@ def shared_interest_terms(f: Features, matrix: np.ndarray) -> list[list[str]]:
     return [[terms[t] for t in row if t >= 0][:4] for row in chosen.tolist()]
 
 
+def _first_common_language(f: Features, matrix: np.ndarray) -> np.ndarray:
+    """Bit index of a language every member of the group speaks (-1: none)."""
+    member = matrix >= 0
+    safe = np.where(member, matrix, 0)
+    common = f.lang[safe[:, 0]].copy()
+    for m in range(1, matrix.shape[1]):
+        common &= np.where(member[:, m, None], f.lang[safe[:, m]], ~np.uint64(0))
+    out = np.full(len(matrix), -1, dtype=np.int64)
+    for word in range(common.shape[1] - 1, -1, -1):
+        x = common[:, word]
+        lowest = x & (~x + np.uint64(1))
+        has = x != 0
+        out[has] = 64 * word + np.bitwise_count(lowest[has] - np.uint64(1)).astype(np.int64)
+    return out
+
+
+def _distinct_codes(codes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Each member's code where it is the first of its value in the group, else -1."""
+    member = matrix >= 0
+    values = np.where(member, codes[np.where(member, matrix, 0)], -1)
+    first = values.copy()
+    for m in range(1, values.shape[1]):
+        seen = (values[:, :m] == values[:, m, None]).any(axis=1)
+        first[seen, m] = -1
+    return first
+
+
 def all_group_reasons(
     f: Features,
     people: Sequence[Person],
@@ -134,49 +161,45 @@ def all_group_reasons(
     modes: Sequence[Mode],
 ) -> list[tuple[Reason, ...]]:
     """The reasons of every group, given the padded matrix, distances and modes."""
+    count = len(groups)
+    sizes = (matrix >= 0).sum(axis=1).tolist()
     interests = shared_interest_terms(f, matrix)
-    safe = np.where(matrix >= 0, matrix, 0)
-    attributes = [
-        (code, f.names[field], np.where(matrix >= 0, codes[safe], -1).tolist())
-        for field, code, codes in (
-            ("department", "departments", f.dept),
-            ("level", "levels", f.level),
-            ("organisation", "organisations", f.org),
+    per_group: list[list[Reason]] = [[] for _ in range(count)]
+    for gi in np.flatnonzero([bool(x) for x in interests]).tolist():
+        per_group[gi].append(Reason("interests", {"interests": interests[gi], "size": sizes[gi]}))
+    for field, code, codes in (
+        ("department", "departments", f.dept),
+        ("level", "levels", f.level),
+        ("organisation", "organisations", f.org),
+    ):
+        names = f.names[field]
+        first = _distinct_codes(codes, matrix)
+        several = np.flatnonzero((first >= 0).sum(axis=1) >= 2)
+        for gi, row in zip(several.tolist(), first[several].tolist(), strict=True):
+            per_group[gi].append(Reason(code, {code: [names[c] for c in row if c >= 0]}))
+    language = _first_common_language(f, matrix)
+    spoken = np.flatnonzero(language >= 0)
+    for gi, bit in zip(spoken.tolist(), language[spoken].tolist(), strict=True):
+        per_group[gi].append(
+            Reason("language", {"language": f.languages[bit], "size": sizes[gi]})
         )
-    ]
-    km = distances.tolist()
-    flagged = np.flatnonzero(f.priority >= LEFT_OUT_PRIORITY)
-    new = f.new
-    out: list[tuple[Reason, ...]] = []
-    for gi, members in enumerate(groups):
-        size = len(members)
-        reasons: list[Reason] = []
-        if interests[gi]:
-            reasons.append(Reason("interests", {"interests": interests[gi], "size": size}))
-        for code, names, rows in attributes:
-            distinct = [c for c in dict.fromkeys(rows[gi]) if c >= 0]
-            if len(distinct) >= 2:
-                reasons.append(Reason(code, {code: [names[c] for c in distinct]}))
-        group = [people[i] for i in members]
-        spoken = group[0].languages
-        common = [c for c in spoken if all(c in p.languages for p in group[1:])]
-        if common:
-            reasons.append(Reason("language", {"language": common[0], "size": size}))
-        if modes[gi] == Mode.IN_PERSON:
-            d = km[gi]
-            reasons.append(Reason("in_person", {"km": None if math.isnan(d) else max(1, round(d))}))
-        elif modes[gi] == Mode.ONLINE:
-            reasons.append(Reason("online"))
-        newcomers = [p for i, p in zip(members, group, strict=True) if new[i]]
-        if newcomers and len(newcomers) < size:
-            reasons.append(Reason("new_joiner", {"name": newcomers[0].name or newcomers[0].id}))
-        if len(flagged):
-            for i in members:
-                if f.priority[i] >= LEFT_OUT_PRIORITY:
-                    p = people[i]
-                    reasons.append(Reason("priority", {"name": p.name or p.id}))
-        out.append(tuple(reasons))
-    return out
+    km = np.where(np.isnan(distances), -1, np.maximum(1, np.round(distances))).astype(np.int64)
+    for gi, (mode, d) in enumerate(zip(modes, km.tolist(), strict=True)):
+        if mode == Mode.IN_PERSON:
+            per_group[gi].append(Reason("in_person", {"km": None if d < 0 else d}))
+        elif mode == Mode.ONLINE:
+            per_group[gi].append(Reason("online"))
+    member = matrix >= 0
+    newcomer = f.new[np.where(member, matrix, 0)] & member
+    mixed = np.flatnonzero(newcomer.any(axis=1) & (newcomer.sum(axis=1) < member.sum(axis=1)))
+    for gi in mixed.tolist():
+        p = people[int(matrix[gi, int(np.argmax(newcomer[gi]))])]
+        per_group[gi].append(Reason("new_joiner", {"name": p.name or p.id}))
+    flagged = f.priority[np.where(member, matrix, 0)] >= LEFT_OUT_PRIORITY
+    for gi, m in zip(*np.nonzero(flagged & member), strict=True):
+        p = people[int(matrix[gi, m])]
+        per_group[int(gi)].append(Reason("priority", {"name": p.name or p.id}))
+    return [tuple(reasons) for reasons in per_group]
 
 
 def group_reasons(
