@@ -23,6 +23,7 @@ from kaffeeklatsch.matching.features import INTEREST_CAP, Features, score, sorte
 DENSE_LIMIT = 2500  # up to this many people every pair is considered
 INTEREST_WINDOWS = (3, 3, 3)  # neighbours paired in buckets of 1, 2 and 3 shared interests
 SIGNATURE_WINDOW = 3  # ... and among people with exactly the same few interests
+NOISE = 1 << 16  # random tie-breaks within a bucket
 
 
 def dense_edges(f: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,7 +63,14 @@ def sparse_edges(
     located = np.flatnonzero(~np.isnan(f.lat[members]))
     if len(located):
         cell[located] = _cells(f, members[located])
-    mix = (f.org[members].astype(np.int64) * 64 + f.level[members]) * 64 + f.dept[members]
+    cell_rank = np.searchsorted(sorted_unique(cell), cell).astype(np.int64)
+    mix = np.searchsorted(
+        sorted_unique(
+            mix_all := (f.org[members].astype(np.int64) * 64 + f.level[members]) * 64
+            + f.dept[members]
+        ),
+        mix_all,
+    ).astype(np.int64)
 
     def window(order: np.ndarray, group: np.ndarray, width: int) -> None:
         for d in range(1, min(width, len(order) - 1) + 1):
@@ -71,10 +79,10 @@ def sparse_edges(
             sources_b.append(order[d:][same])
 
     def bucketed(keys: np.ndarray, who: np.ndarray, width: int) -> None:
-        noise = rng.random(len(who))
+        noise = rng.integers(0, NOISE, len(who))
         for order in (
-            np.lexsort((noise, keys)),
-            np.lexsort((noise, cell[who], keys)),
+            packed_order(noise, keys),
+            packed_order(noise, cell_rank[who], keys),
             _interleaved(keys, mix[who], noise),
         ):
             window(who[order], keys[order], width)
@@ -108,7 +116,7 @@ def sparse_edges(
     lang_key = np.unique(f.lang[members], axis=0, return_inverse=True)[1].ravel()
     bucketed(lang_key.astype(np.int64), np.arange(m), 2)
     if len(located) > 1:
-        order = np.lexsort((rng.random(len(located)), cell[located]))
+        order = packed_order(rng.integers(0, NOISE, len(located)), cell_rank[located])
         window(located[order], np.zeros(len(located), dtype=np.int64), 6)
 
     a = members[np.concatenate(sources_a)]
@@ -124,15 +132,27 @@ def sparse_edges(
 
 def _interleaved(keys: np.ndarray, cls: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """An order of each bucket in which the classes ``cls`` alternate evenly."""
-    order = np.lexsort((noise, cls, keys))
+    order = packed_order(noise, cls, keys)
     k, c = keys[order], cls[order]
     start = np.r_[True, (k[1:] != k[:-1]) | (c[1:] != c[:-1])]
     group = np.cumsum(start) - 1
     first = np.flatnonzero(start)
     size = np.diff(np.r_[first, len(order)])
     rank = np.arange(len(order)) - first[group]
-    position = (rank + noise[order]) / size[group]
-    return order[np.lexsort((position, k))]
+    position = (rank * NOISE + noise[order]) * (1 << 20) // (size[group] * NOISE)
+    return order[packed_order(position, k)]
+
+
+def packed_order(*columns: np.ndarray) -> np.ndarray:
+    """``np.lexsort(columns)`` for non-negative integer columns (last = primary key),
+    by one sort of the columns packed into 64 bits where they fit."""
+    bits = [max(1, int(c.max(initial=0)).bit_length()) for c in columns]
+    if sum(bits) > 63:
+        return np.lexsort(columns)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column, width in zip(reversed(columns), reversed(bits), strict=True):
+        key = (key << width) | column.astype(np.int64)
+    return np.argsort(key)
 
 
 def best_per_person(
