@@ -118,6 +118,17 @@ def _pages(story: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
+# Elements that stick out to the right of the screen (the page would scroll sideways).
+WIDER_THAN_THE_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width + 1) return [];
+  return [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1)
+    .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > width + 1))
+    .map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.name ? '[' + e.name + ']' : '') + ' '
+      + (e.innerText || '').slice(0, 30));
+}"""
+
 FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex='0']"
 
 # What the keyboard reaches, and how its focus is drawn, measured in the page.
@@ -140,9 +151,8 @@ def _audit_page(page: Any, url: str) -> None:
     viewport = page.locator("meta[name=viewport]").get_attribute("content")
     assert viewport is not None and "width=device-width" in viewport, url
     # No sideways scrolling on a phone.
-    assert page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
-    ), url
+    wide = page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert not wide, (url, wide)
     # Nothing is loaded from another host.
     hosts = page.evaluate("performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
     assert set(hosts) <= {page.evaluate("location.host")}, (url, hosts)
