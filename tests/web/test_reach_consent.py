@@ -144,7 +144,7 @@ def test_participants_choose_what_partners_see_on_their_own_page(
     anna.refresh_from_db()
     assert anna.shares == "name" and anna.named_in_channels and not anna.reminders
     page = client.get(reverse("participants:me")).content.decode()
-    assert "<dt>The people I meet see</dt><dd>my name</dd>" in page
+    assert "<dt>Visible to partners</dt><dd>my name</dd>" in page
     exported = json.loads(client.get(reverse("participants:export")).content)
 
     assert exported["profile"]["partners_may_see"] == "name"
