@@ -114,6 +114,9 @@ def _pages(story: dict[str, Any]) -> dict[str, list[str]]:
             reverse("participants:import", args=[p]),
             reverse("rounds:list", args=[p]),
             reverse("rounds:detail", args=[p, story["round"].pk]),
+            reverse("programmes:organisers", args=[p]),
+            reverse("insights:dashboard", args=[p]),
+            reverse("reach:settings", args=[p]),
         ],
     }
 
