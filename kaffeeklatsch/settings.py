@@ -169,6 +169,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The first retry of an e-mail the mail server did not take comes after about this many
+# seconds, then twice as long each time (with jitter), at most six hours.
+EMAIL_RETRY_SECONDS = float(os.environ.get("KAFFEEKLATSCH_EMAIL_RETRY_SECONDS", "60"))
+# A worker owns the e-mails it took this long; after a crash another worker takes them.
+EMAIL_SEND_LEASE_SECONDS = float(os.environ.get("KAFFEEKLATSCH_EMAIL_LEASE_SECONDS", "600"))
+EMAIL_BATCH_SIZE = int(os.environ.get("KAFFEEKLATSCH_EMAIL_BATCH", "200"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kaffeeklatsch <kaffeeklatsch@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

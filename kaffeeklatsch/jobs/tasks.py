@@ -76,7 +76,9 @@ def erase_expired() -> int:
         .get("participants.Participant", 0)
     )
     erased += (
-        OutboxMessage.objects.exclude(status=OutboxMessage.Status.PENDING)
+        OutboxMessage.objects.filter(
+            status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED]
+        )
         .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))
         .delete()[0]
     )

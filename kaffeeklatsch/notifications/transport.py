@@ -1,33 +1,60 @@
 """Sends the outbox.
 
-Each message is taken with ``SELECT ... FOR UPDATE SKIP LOCKED`` inside a transaction
-and marked sent in that same transaction, so several workers (on several machines,
-through PostgreSQL) never send one message twice at the same time. If a worker dies
-after the mail server accepted a message but before the commit, the row is still
-pending and is sent again with the same Message-ID, which lets mail systems recognise
-the duplicate; a message is never lost.
+Sending is at least once, with the duplicate window made as small as it can be:
+
+1. *Claim*: a short transaction takes a batch of due messages with ``SELECT ... FOR
+   UPDATE SKIP LOCKED``, marks them ``sending`` and gives them a lease
+   (``EMAIL_SEND_LEASE_SECONDS``), so several workers on several machines never take
+   the same message.
+2. *Send* the batch over one SMTP connection; each message the server accepts is
+   marked ``sent`` at once, in its own small transaction.
+3. A failure (refused, timed out, connection dropped, server away) puts the message
+   back to ``pending`` with a later ``next_attempt_at`` (exponential back-off with
+   jitter); after ``MAX_ATTEMPTS`` it is ``failed`` and shown in the admin.
+
+If a worker dies, the messages it held in ``sending`` are taken again when their lease
+has run out. A message is therefore never lost. It reaches its recipient twice only if
+the worker dies in the moment between the mail server's "250 accepted" and the commit
+of ``sent`` (microseconds on a healthy database); the second copy carries the same
+``Message-ID`` (``outbox-<id>@<domain>``), which lets mail systems recognise it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
+import smtplib
+from collections.abc import Sequence
 from email.mime.text import MIMEText
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from kaffeeklatsch.jobs.faults import pause_point
 from kaffeeklatsch.notifications.ics import uid_domain
 from kaffeeklatsch.notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+MAX_DELAY = dt.timedelta(hours=6)
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    """1, 2, 4 ... minutes after each failure, at most six hours."""
-    return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
+    """The wait after the ``attempts``-th failure: ``EMAIL_RETRY_SECONDS`` doubled after
+    each failure, at most six hours, of which the second half is random ("equal
+    jitter"), so messages that failed together do not all come back together."""
+    base = settings.EMAIL_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+    full = min(base, MAX_DELAY.total_seconds())
+    return dt.timedelta(seconds=full / 2 + (rng or random).uniform(0, full / 2))
+
+
+def message_id(message: OutboxMessage) -> str:
+    """The same for every attempt, so a repeated delivery can be recognised."""
+    return f"<outbox-{message.pk}@{uid_domain()}>"
 
 
 def build(message: OutboxMessage) -> EmailMultiAlternatives:
@@ -36,10 +63,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body_text,
         to=[message.to],
         reply_to=message.reply_to or None,
-        headers={
-            "Message-ID": f"<outbox-{message.pk}@{uid_domain()}>",
-            "Auto-Submitted": "auto-generated",
-        },
+        headers={"Message-ID": message_id(message), "Auto-Submitted": "auto-generated"},
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
@@ -53,37 +77,141 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
     return mail
 
 
+def claim(limit: int) -> list[OutboxMessage]:
+    """Takes up to ``limit`` due messages for this worker (see the module's docstring)."""
+    now = timezone.now()
+    lease = now + dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    due = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxMessage.Status.SENDING, claimed_until__lt=now
+    )
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        if rows:
+            OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+                status=OutboxMessage.Status.SENDING,
+                claimed_until=lease,
+                attempts=F("attempts") + 1,
+            )
+    for row in rows:
+        row.status = OutboxMessage.Status.SENDING
+        row.claimed_until = lease
+        row.attempts += 1
+    return rows
+
+
+def _describe(exc: BaseException) -> str:
+    """The failure without the addresses smtplib puts into some of its messages."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        return f"SMTPRecipientsRefused: {', '.join(str(c) for c in codes)}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        return f"{type(exc).__name__}: {exc.smtp_code} {text}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _mark_sent(message: OutboxMessage) -> None:
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+        status=OutboxMessage.Status.SENT,
+        sent_at=timezone.now(),
+        claimed_until=None,
+        last_error="",
+    )
+
+
+def _mark_failed(messages: Sequence[OutboxMessage], exc: BaseException) -> None:
+    error = _describe(exc)
+    now = timezone.now()
+    for message in messages:
+        gave_up = message.attempts >= MAX_ATTEMPTS
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+            status=OutboxMessage.Status.FAILED if gave_up else OutboxMessage.Status.PENDING,
+            next_attempt_at=now + backoff(message.attempts),
+            claimed_until=None,
+            last_error=error,
+        )
+        log.warning(
+            "outbox %s: attempt %s failed (%s)%s",
+            message.pk,
+            message.attempts,
+            error,
+            ", giving up" if gave_up else "",
+        )
+
+
+def _release(messages: Sequence[OutboxMessage]) -> None:
+    """Gives back messages this worker took but did not try, uncounted."""
+    OutboxMessage.objects.filter(
+        pk__in=[m.pk for m in messages], status=OutboxMessage.Status.SENDING
+    ).update(status=OutboxMessage.Status.PENDING, claimed_until=None, attempts=F("attempts") - 1)
+
+
+# Failures after which the connection is of no more use for the rest of the batch.
+BROKEN = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+
+
+def deliver(batch: Sequence[OutboxMessage]) -> None:
+    """Sends claimed messages over one SMTP connection, marking each as it goes."""
+    if not batch:
+        return
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:  # noqa: BLE001 - a server away is a failed attempt for all
+        _mark_failed(batch, exc)
+        return
+    # Stop well before the lease runs out, or another worker could take the rest.
+    stop_at = timezone.now() + dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS / 2)
+    try:
+        for index, message in enumerate(batch):
+            if timezone.now() >= stop_at:
+                _release(batch[index:])
+                return
+            try:
+                connection.send_messages([build(message)])
+            except BROKEN as exc:
+                _mark_failed([message], exc)
+                _release(batch[index + 1 :])
+                return
+            except Exception as exc:  # noqa: BLE001 - refused: retried later
+                if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
+                    _mark_failed([message], exc)
+                    _release(batch[index + 1 :])
+                    return
+                _mark_failed([message], exc)
+            else:
+                pause_point("send.accepted")
+                _mark_sent(message)
+                pause_point("send.marked")
+    finally:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001, S110 - closing a dead connection may fail too
+            pass
+
+
+def send_due(limit: int = 1000) -> int:
+    """Sends due messages in batches; returns how many were tried (sent or failed)."""
+    tried = 0
+    while tried < limit:
+        batch = claim(min(settings.EMAIL_BATCH_SIZE, limit - tried))
+        if not batch:
+            break
+        deliver(batch)
+        tried += len(batch)
+    return tried
+
+
 def send_one() -> bool:
     """Sends the oldest due message; false when there is none."""
-    with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=timezone.now())
-            .order_by("next_attempt_at", "id")
-            .first()
-        )
-        if message is None:
-            return False
-        message.attempts += 1
-        try:
-            with get_connection(fail_silently=False) as connection:
-                connection.send_messages([build(message)])
-        except Exception as exc:  # noqa: BLE001 - any failure of the mail server is retried
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboxMessage.Status.FAILED
-            message.next_attempt_at = timezone.now() + backoff(message.attempts)
-            log.warning("outbox %s: attempt %s failed: %s", message.pk, message.attempts, exc)
-        else:
-            message.status = OutboxMessage.Status.SENT
-            message.sent_at = timezone.now()
-            message.last_error = ""
-        message.save()
-    return True
-
-
-def send_due(limit: int = 100) -> int:
-    sent = 0
-    while sent < limit and send_one():
-        sent += 1
-    return sent
+    batch = claim(1)
+    deliver(batch)
+    return bool(batch)

@@ -19,6 +19,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.jobs.faults import pause_point
 from kaffeeklatsch.matching.engine import group_score
 from kaffeeklatsch.matching.features import encode, rule_masks
 from kaffeeklatsch.matching.model import PastGroup, Person, Reason
@@ -290,6 +291,7 @@ def publish_round(rnd: Round, notify: bool = True) -> Round:
                 {"round": rnd.pk},
                 run_at=timezone.now() + dt.timedelta(days=settings.FEEDBACK_DELAY_DAYS),
             )
+        pause_point("publish.outbox_written")
     return rnd
 
 
