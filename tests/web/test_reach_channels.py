@@ -567,3 +567,26 @@ def test_the_admin_does_not_show_channel_secrets(client: Any, programme: Any) ->
         assert page.status_code == 200
         html = page.content.decode()
         assert "s3cret" not in html and "secret-path" not in html
+
+
+def test_redirects_are_not_followed_with_the_token(httpserver: HTTPServer) -> None:
+    base = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request("/hooks/moved").respond_with_data(
+        "", status=302, headers={"Location": f"{base}/elsewhere"}
+    )
+    elsewhere = Recorder(httpserver, "/elsewhere")
+    with pytest.raises(TransportError) as caught:
+        transport("teams", webhook_url=f"{base}/hooks/moved").announce(FakeRound, LINES)
+    assert caught.value.message == "HTTP 302" and caught.value.permanent
+    assert elsewhere.requests == []
+
+
+def test_the_people_list_shows_how_people_are_reached(
+    client: Any, organiser: Any, programme: Any, make_participant: Any
+) -> None:
+    make_participant(programme, "Hilde", email="", reached_by="post", postal_address="Weg 1")
+    make_participant(programme, "Emil", email="", reached_by="phone", phone="0228")
+    login(client, organiser)
+    page = client.get(reverse("participants:list", args=[programme.pk])).content.decode()
+    assert 'Hilde</a> <span class="badge">by post</span>' in page
+    assert 'Emil</a> <span class="badge">by phone</span>' in page

@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 
 TIMEOUT_SECONDS = 15
 USER_AGENT = "Kaffeeklatsch"
+MAX_REPLY_BYTES = 1_000_000
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are answered as errors: a token must only go to the configured server."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class TransportError(Exception):
@@ -86,11 +97,12 @@ def http(
         all_headers["Authorization"] = f"Basic {token}"
     request = urllib.request.Request(url, data=body, headers=all_headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:  # noqa: S310
-            return Response(reply.status, reply.read())
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as reply:
+            return Response(reply.status, reply.read(MAX_REPLY_BYTES))
     except urllib.error.HTTPError as exc:
-        # 4xx other than rate limits means the configuration is wrong: retrying won't help.
-        permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
+        # Redirects and 4xx other than rate limits mean the configuration is wrong:
+        # retrying won't help.
+        permanent = 300 <= exc.code < 500 and exc.code not in (408, 429)
         raise TransportError(f"HTTP {exc.code}", permanent=permanent) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
