@@ -37,6 +37,8 @@ def export_data(participant: Participant) -> dict[str, Any]:
             "named_in_chat_announcements": participant.named_in_channels,
             "reminders": participant.reminders,
         },
+        "id_in_the_organisers_file": participant.external_id,
+        "added_by_organiser": participant.added_by_organiser,
         "status": participant.status,
         "joined": when(participant.created_at),
         "confirmed": when(participant.confirmed_at),

@@ -177,3 +177,63 @@ def test_sign_out(client: Any, met: Any) -> None:
     sign_in_participant(client, anna)
     client.post(reverse("participants:sign_out"))
     assert client.get(reverse("participants:me")).status_code == 302
+
+
+# Fields that say nothing about the person: the row's id, the programme (exported by
+# name) and the counter that makes sign-in links single-use.
+NOT_ABOUT_THE_PERSON = {"id", "programme", "link_generation"}
+
+
+def test_export_holds_every_field_stored_about_me(client: Any, met: Any) -> None:
+    """Every text field of a participant, also ones added later, is in the download."""
+    from django.db import models
+
+    from kaffeeklatsch.participants.models import Participant
+
+    anna, _ben = met
+    markers: dict[str, str] = {}
+    for f in Participant._meta.concrete_fields:
+        if f.name in NOT_ABOUT_THE_PERSON or not isinstance(
+            f, (models.CharField, models.TextField)
+        ):
+            continue
+        if isinstance(f, models.EmailField):
+            value = f"marker-{f.name}@example.org"
+        elif f.choices:
+            value = str(f.choices[-1][0])
+        else:
+            value = f"marker-{f.name}"[: f.max_length]
+        setattr(anna, f.name, value)
+        markers[f.name] = value
+    anna.save()
+    sign_in_participant(client, anna)
+    text = client.get(reverse("participants:export")).content.decode()
+    data = json.loads(text)
+    for name, value in markers.items():
+        assert json.dumps(value) in text, f"the export lacks the participant's {name}"
+    others = {
+        f.name
+        for f in Participant._meta.concrete_fields
+        if f.name not in NOT_ABOUT_THE_PERSON
+        and not isinstance(f, (models.CharField, models.TextField))
+    }
+    flat = json.dumps(data)
+    exported_as = {
+        "languages": "languages",
+        "latitude": "latitude",
+        "longitude": "longitude",
+        "interests": "interests",
+        "availability": "availability_utc",
+        "named_in_channels": "named_in_chat_announcements",
+        "reminders": "reminders",
+        "paused_until": "paused_until",
+        "skip_next_round": "skip_next_round",
+        "added_by_organiser": "added_by_organiser",
+        "created_at": "joined",
+        "confirmed_at": "confirmed",
+        "left_at": "left",
+    }
+    missing = others - set(exported_as)
+    assert not missing, f"new fields {sorted(missing)}: export them and name them here"
+    for key in exported_as.values():
+        assert f'"{key}":' in flat, key
