@@ -476,6 +476,8 @@ def test_people_opt_in_to_their_match_by_direct_message(
     assert bad.status_code == 200 and not ChatHandle.objects.exists()
     client.post(reverse("reach:chat"), {f"handle_{channel.pk}": "@anna:example.org"})
     assert ChatHandle.objects.get().handle == "@anna:example.org"
+    exported = json.loads(client.get(reverse("participants:export")).content)
+    assert exported["chat_handles"] == [{"channel": "Matrix", "handle": "@anna:example.org"}]
 
     Recorder(httpserver, re.compile(r"^/_matrix/client/v3/rooms/!c:example\.org/.*"))
     fake = FakeMatrix(httpserver, "syt_secret_token")
