@@ -16,6 +16,7 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import sign_in_token
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import PASSWORD
+from tests.web.test_authorization import world  # noqa: F401 - the roles' shared world
 from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 STYLESHEET = Path(__file__).parents[2] / "kaffeeklatsch/front/static/kaffeeklatsch/style.css"
@@ -239,3 +240,32 @@ def test_pages_on_a_phone_with_the_keyboard(
     cookies = {c["name"] for c in context.cookies()}
     assert cookies <= {"sessionid", "csrftoken"}, cookies
     context.close()
+
+
+# ---------------------------------------------------------------------------
+# Every page of the URLconf, as each role that may open it
+
+
+@pytest.mark.django_db
+def test_every_page_has_labels_a_language_and_a_viewport(world: Any) -> None:  # noqa: F811
+    """Walks every URL of the authorization matrix as every role allowed to open it."""
+    from tests.web.test_authorization import GET, RULES, checked_urls, client_for, url_for
+    from tests.web.test_pages import audit
+
+    opened = 0
+    for role in ("anonymous", "participant", "owner", "staff"):
+        client = client_for(role, world)
+        for named in checked_urls():
+            rule = RULES[named.name]
+            if role not in rule.allowed or GET not in rule.requests or rule.by_link:
+                continue
+            response = client.get(url_for(named, world))
+            if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+                continue
+            html = response.content.decode()
+            page = audit(html)
+            assert page.html_lang in ("de", "en"), named.name
+            assert not page.unlabelled(), (role, named.name, page.unlabelled())
+            assert 'name="viewport" content="width=device-width' in html, named.name
+            opened += 1
+    assert opened >= 30

@@ -279,7 +279,7 @@ def named_urls() -> Iterator[NamedUrl]:
     yield from walk(get_resolver().url_patterns, "", "", ())
 
 
-def _url(url: NamedUrl, w: World) -> str:
+def url_for(url: NamedUrl, w: World) -> str:
     rule = RULES[url.name]
     if rule.args is not None:
         return reverse(url.name, kwargs=rule.args(w))
@@ -355,7 +355,7 @@ def test_every_role_is_refused_everywhere_it_does_not_belong(role: str, world: W
         rule, name = RULES[named.name], named.name
         if role in rule.allowed:
             continue
-        url = _url(named, world)
+        url = url_for(named, world)
         for method, data in rule.requests:
             response = getattr(client, method)(url, _data(data, world))
             tried += 1
@@ -374,7 +374,7 @@ def test_every_role_reaches_its_own_pages(role: str, world: World) -> None:
         rule, name = RULES[named.name], named.name
         if role not in rule.allowed or GET not in rule.requests or rule.by_link:
             continue
-        url = _url(named, world)
+        url = url_for(named, world)
         response = client.get(url)
         assert response.status_code in (200, 302), (role, name, url, response.status_code)
         assert not refused(response, "get"), (role, name, url)
