@@ -64,6 +64,14 @@ RETENTION_LEFT_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_LEFT_DAYS", "9
 RETENTION_UNCONFIRMED_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_UNCONFIRMED_DAYS", "14"))
 RETENTION_EMAIL_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_EMAIL_DAYS", "30"))
 CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+# Uploads and forms: nothing larger is read into memory; a bigger CSV file is refused.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Sign-ups, sign-in links and invitations one client may ask for per hour.
+RATE_LIMIT_PER_HOUR = int(os.environ.get("KAFFEEKLATSCH_RATE_LIMIT_PER_HOUR", "30"))
+# Behind a reverse proxy the client's address is the last one in X-Forwarded-For.
+BEHIND_PROXY = env_bool("KAFFEEKLATSCH_BEHIND_PROXY", BASE_URL.startswith("https://"))
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or (
     [BASE_URL] if BASE_URL.startswith("https://") else []
@@ -72,6 +80,20 @@ if BASE_URL.startswith("https://"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Whether HSTS also binds every other site under the same domain is the
+    # organisation's decision, so it is off unless asked for.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [
+        check
+        for check, chosen in (
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+        )
+        if not chosen
+    ]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
@@ -101,6 +123,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaffeeklatsch.front.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaffeeklatsch.front.middleware.LanguageMiddleware",

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
 
 PY=.venv/bin/python
+echo "== dependency audit"
+"$PY" scripts/audit.py
 echo "== tests on SQLite"
 "$PY" -m pytest -q -m "not postgres_only" "$@"
 

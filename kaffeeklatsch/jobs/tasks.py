@@ -49,6 +49,7 @@ def erase_expired() -> int:
 
     from django.conf import settings
 
+    from kaffeeklatsch.front.ratelimit import forget_expired
     from kaffeeklatsch.jobs.models import Job
     from kaffeeklatsch.notifications.models import OutboxMessage
     from kaffeeklatsch.participants.models import Participant
@@ -82,6 +83,7 @@ def erase_expired() -> int:
         .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))
         .delete()[0]
     )
+    erased += forget_expired()
     erased += (
         Job.objects.exclude(status=Job.Status.PENDING)
         .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))

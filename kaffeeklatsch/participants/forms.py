@@ -93,6 +93,11 @@ class ProfileForm(forms.ModelForm):
         elif "language" not in self.initial:
             self.initial["language"] = programme.language
 
+    # Whether an address that already takes part is an error (an organiser or the
+    # person editing their own profile may learn that; the public sign-up may not).
+    reveal_taken = True
+    existing: Participant | None = None
+
     def clean_email(self) -> str:
         email = self.cleaned_data.get("email", "").strip().lower()
         if not email:
@@ -105,7 +110,9 @@ class ProfileForm(forms.ModelForm):
         taken = Participant.objects.filter(programme=self.programme, email=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
+        if not self.reveal_taken:
+            self.existing = taken.first()
+        elif taken.exists():
             raise forms.ValidationError(
                 _("Someone with this e-mail address is already taking part.")
             )
@@ -162,7 +169,13 @@ class ProfileForm(forms.ModelForm):
 
 
 class SignupForm(ProfileForm):
-    """People signing up get e-mails in the language they read the page in."""
+    """People signing up get e-mails in the language they read the page in.
+
+    The public sign-up never says whether an address already takes part: such an
+    address is accepted, and ``existing`` names its participant, who is sent their
+    link instead of a new sign-up being stored."""
+
+    reveal_taken = False
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, programme=programme, **kwargs)

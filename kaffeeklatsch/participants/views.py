@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
     queue_sign_in_link,
@@ -42,6 +43,7 @@ LINK_THROTTLE = dt.timedelta(minutes=5)
 # Joining through the invitation link
 
 
+@limited("join")
 def join(request: HttpRequest, token: str) -> HttpResponse:
     programme = get_object_or_404(Programme, invite_token=token)
     if not programme.registration_open:
@@ -49,8 +51,13 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     form = SignupForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            participant = form.save()
-            queue_confirmation(participant)
+            if form.existing is not None:
+                # Someone with this address already takes part: they get their link by
+                # e-mail, and the page answers exactly as for a new address.
+                _send_link(form.existing)
+            else:
+                participant = form.save()
+                queue_confirmation(participant)
         return redirect("participants:joined", token=token)
     return render(request, "participants/join.html", {"programme": programme, "form": form})
 
@@ -104,24 +111,30 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     return _link_page(request, token, confirm=False)
 
 
+def _send_link(participant: Participant) -> None:
+    """A confirmation or sign-in link, at most one per person every few minutes, so
+    nobody can flood a mailbox."""
+    recently = timezone.now() - LINK_THROTTLE
+    if participant.messages.filter(
+        kind__in=[OutboxMessage.Kind.LINK, OutboxMessage.Kind.CONFIRM],
+        created_at__gte=recently,
+    ).exists():
+        return
+    if participant.status == Participant.Status.PENDING:
+        queue_confirmation(participant)
+    else:
+        queue_sign_in_link(participant)
+
+
+@limited("request_link")
 def request_link(request: HttpRequest) -> HttpResponse:
     form = SignInRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        recently = timezone.now() - LINK_THROTTLE
         for participant in Participant.objects.filter(email=email).exclude(
             status=Participant.Status.LEFT
         ):
-            # One link per person every few minutes, so nobody can flood a mailbox.
-            if participant.messages.filter(
-                kind__in=[OutboxMessage.Kind.LINK, OutboxMessage.Kind.CONFIRM],
-                created_at__gte=recently,
-            ).exists():
-                continue
-            if participant.status == Participant.Status.PENDING:
-                queue_confirmation(participant)
-            else:
-                queue_sign_in_link(participant)
+            _send_link(participant)
         # The same answer whether or not the address is known.
         return render(request, "participants/link_sent.html")
     return render(request, "participants/request_link.html", {"form": form})

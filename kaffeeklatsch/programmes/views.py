@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import queue_organiser_invitation
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import absolute
@@ -118,6 +119,7 @@ def new_invitation_link(request: HttpRequest, programme: Programme) -> HttpRespo
 
 
 @owner_view
+@limited("invite", by_user=True)
 def organisers(request: HttpRequest, programme: Programme) -> HttpResponse:
     form = CoOrganiserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
