@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kaffeeklatsch.jobs.queue import handler
 from kaffeeklatsch.participants.models import Participant
@@ -87,3 +88,17 @@ def reminder(payload: dict[str, Any]) -> None:
     if setting is None or group.suggested_start is None or group.suggested_start < timezone.now():
         return
     queue_reminders(group)
+
+
+@handler("reach_test")
+def test_message(payload: dict[str, Any]) -> None:
+    channel = ChatChannel.objects.select_related("programme").filter(pk=payload["channel"]).first()
+    if channel is None:
+        return
+    with translation.override(channel.programme.language):
+        lines = [
+            _("Kaffeeklatsch: a test message for “%(programme)s”.")
+            % {"programme": channel.programme.name},
+            _("If you can read this, the rounds will be announced here."),
+        ]
+    _deliver(channel, lambda: channel.transport().test_message(lines, f"test-{payload['key']}"))

@@ -14,6 +14,11 @@ urlpatterns = [
         views.channel_remove,
         name="channel_remove",
     ),
+    path(
+        programme + "reach/channels/<int:channel_id>/test/",
+        views.channel_test,
+        name="channel_test",
+    ),
     path(rnd + "letters.pdf", views.letters_pdf, name="letters"),
     path(rnd + "phone-list.pdf", views.phone_list_pdf, name="phone_list"),
     path(rnd + "phone-list.csv", views.phone_list_csv, name="phone_list_csv"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.jobs.models import Job
+from kaffeeklatsch.jobs.queue import enqueue
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import LinkError
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
@@ -46,7 +49,9 @@ def reach_settings(request: HttpRequest, programme: Programme) -> HttpResponse:
         return redirect("reach:settings", programme_id=programme.pk)
     channels = list(programme.channels.all())
     waiting = Job.objects.filter(
-        kind__in=["reach_announce", "reach_direct"], status=Job.Status.PENDING, attempts__gt=0
+        kind__in=["reach_announce", "reach_direct", "reach_test"],
+        status=Job.Status.PENDING,
+        attempts__gt=0,
     )
     for channel in channels:
         channel.retrying = waiting.filter(payload__channel=channel.pk).count()
@@ -106,6 +111,17 @@ def channel_remove(request: HttpRequest, programme: Programme, channel_id: int) 
     channel = get_object_or_404(programme.channels, pk=channel_id)
     channel.delete()
     messages.success(request, _("The channel is disconnected and its settings are erased."))
+    return redirect("reach:settings", programme_id=programme.pk)
+
+
+@require_POST
+@organiser_view
+def channel_test(request: HttpRequest, programme: Programme, channel_id: int) -> HttpResponse:
+    channel = get_object_or_404(programme.channels, pk=channel_id)
+    enqueue("reach_test", {"channel": channel.pk, "key": secrets.token_hex(8)})
+    messages.success(
+        request, _("A test message is on its way; reload this page in a minute to see the result.")
+    )
     return redirect("reach:settings", programme_id=programme.pk)
 
 

@@ -219,6 +219,7 @@ RULES: dict[str, Rule] = {
         args=lambda w: {"programme_id": w.programme.pk, "kind": "webhook"},
     ),
     "reach:channel_edit": Rule(ORGANISERS, (GET, ("post", EVIL_HOOK))),
+    "reach:channel_test": Rule(ORGANISERS, (POST,)),
     "reach:channel_remove": Rule(ORGANISERS, (POST,)),
     "reach:letters": Rule(ORGANISERS, args=_published_round),
     "reach:phone_list": Rule(ORGANISERS, args=_published_round),

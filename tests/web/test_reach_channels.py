@@ -592,3 +592,23 @@ def test_the_people_list_shows_how_people_are_reached(
     page = client.get(reverse("participants:list", args=[programme.pk])).content.decode()
     assert 'Hilde</a> <span class="badge">by post</span>' in page
     assert 'Emil</a> <span class="badge">by phone</span>' in page
+
+
+def test_organisers_send_a_test_message_through_the_queue(
+    client: Any, organiser: Any, programme: Any, httpserver: HTTPServer
+) -> None:
+    base = httpserver.url_for("").rstrip("/")
+    hook = Recorder(httpserver, "/receive")
+    channel = ChatChannel.objects.create(
+        programme=programme,
+        kind="webhook",
+        config={"url": f"{base}/receive", "secret": "a-shared-secret-of-some-length"},
+    )
+    login(client, organiser)
+    client.post(reverse("reach:channel_test", args=[programme.pk, channel.pk]))
+    assert hook.requests == []  # the page does not wait for the chat server
+    run_due()
+    payload = hook.json()
+    assert payload["event"] == "test" and "Kaffee im Haus" in payload["title"]
+    channel.refresh_from_db()
+    assert channel.last_sent_at is not None

@@ -117,6 +117,17 @@ def check_url(value: str) -> str:
     return value.rstrip("/") if parts.path in ("", "/") else value
 
 
+@dataclass(frozen=True)
+class _TestRound:
+    """Stands in for a round in a test message: announcements only read these."""
+
+    pk: str
+    number: int = 0
+
+    class programme:  # noqa: N801 - the attribute announcements read
+        name = ""
+
+
 class Transport:
     """A chat platform. Subclasses set ``kind``, ``label`` and ``settings``."""
 
@@ -170,6 +181,11 @@ class Transport:
     def announce(self, rnd: Round, lines: Sequence[str]) -> None:
         """Posts a round's announcement; ``lines[0]`` is the headline."""
         raise NotImplementedError
+
+    def test_message(self, lines: Sequence[str], key: str) -> None:
+        """Posts a test message so an organiser sees the connection works; ``key`` makes
+        it unique where the platform deduplicates (Matrix transaction ids)."""
+        self.announce(_TestRound(key), lines)  # type: ignore[arg-type]
 
     def direct_message(self, handle: str, text: str) -> None:
         raise TransportError("direct messages are not possible on this platform", permanent=True)

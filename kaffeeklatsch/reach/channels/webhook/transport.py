@@ -75,3 +75,7 @@ class Webhook(Transport):
                 "lines": list(rest),
             }
         )
+
+    def test_message(self, lines: Sequence[str], key: str) -> None:
+        head, *rest = lines or [""]
+        self.post({"event": "test", "title": head, "lines": list(rest)})
