@@ -241,6 +241,7 @@ def test_a_move_that_breaks_a_hard_rule_is_refused_with_a_clear_message(
     )
     html = response.content.decode()
     assert "This move is not possible: it breaks a rule of the programme." in html
+    assert '<p class="msg error" role="alert">This move is not possible' in html
     assert words in html and "Bert 1" in html and "Anna 1" in html
     rnd.refresh_from_db()
     assert (_members(rnd), [g.reasons for g in rnd.groups.all()], rnd.score) == before
