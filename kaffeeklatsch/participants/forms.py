@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -261,6 +263,12 @@ class PauseForm(forms.Form):
         help_text=_("Leave empty to take part again."),
     )
     skip_next_round = forms.BooleanField(label=_("Skip the next round"), required=False)
+
+    def clean_paused_until(self) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get("paused_until")
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError(_("Please choose today or a later date."))
+        return day
 
 
 class BlockForm(forms.Form):

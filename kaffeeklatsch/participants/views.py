@@ -220,7 +220,7 @@ def pause(request: HttpRequest, participant: Participant) -> HttpResponse:
         participant.save(update_fields=["paused_until", "skip_next_round"])
         messages.success(request, _("Your break is saved."))
     else:
-        messages.error(request, _("Please enter a valid date."))
+        messages.error(request, " ".join(form.errors.get("paused_until", [])))
     return redirect("participants:me")
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -91,6 +92,18 @@ def test_pause_and_skip(client: Any, met: Any) -> None:
     client.post(reverse("participants:pause"), {"paused_until": "", "skip_next_round": "on"})
     anna.refresh_from_db()
     assert anna.paused_until is None and anna.skip_next_round
+    # A day in the past or no date at all is refused with a message and changes nothing.
+    for bad in [(timezone.localdate() - dt.timedelta(days=1)).isoformat(), "31.02.2026"]:
+        response = client.post(reverse("participants:pause"), {"paused_until": bad}, follow=True)
+        assert 'role="alert"' in response.content.decode()
+        anna.refresh_from_db()
+        assert anna.paused_until is None and anna.skip_next_round
+    Participant.objects.filter(pk=anna.pk).update(language="de")
+    german = Client()
+    sign_in_participant(german, anna)
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    page = german.post(reverse("participants:pause"), {"paused_until": yesterday}, follow=True)
+    assert "Bitte wählen Sie heute oder einen späteren Tag." in page.content.decode()
 
 
 def test_block_someone_met_but_not_a_stranger(
