@@ -244,7 +244,7 @@ RULES: dict[str, Rule] = {
     "participants:export": Rule(PARTICIPANTS),
     "participants:erase": Rule(PARTICIPANTS, (GET, POST)),
     "reach:chat": Rule(PARTICIPANTS, (GET, ("post", {"handle_1": "@mole:example.org"}))),
-    "reach:meeting_update": Rule(PARTICIPANTS, (POST,)),
+    "reach:meeting_update": Rule(PARTICIPANTS, (("post", {"status": "cannot_meet"}),)),
     "reach:meeting_update_link": Rule(
         ANYONE, (GET, POST), args=lambda w: {"token": "forged"}, by_link=True
     ),
@@ -398,6 +398,25 @@ def test_objects_of_another_programme_cannot_be_reached_through_ones_own(world: 
         for method, data in rule.requests:
             response = getattr(client, method)(url, _data(data, world))
             assert response.status_code in (404, 405), (name, url, response.status_code)
+    assert snapshot() == before
+
+
+def test_a_participant_cannot_act_on_another_participants_objects(world: World) -> None:
+    """Pages of one's own with an id in the URL (a group, a person): the participant of
+    another programme puts in the ids of the first participant's objects."""
+    client = client_for("other_participant", world)
+    before = snapshot()
+    tried = 0
+    for named in checked_urls():
+        rule = RULES[named.name]
+        if rule.allowed != PARTICIPANTS or not named.params:
+            continue
+        url = url_for(named, world)
+        for method, data in rule.requests:
+            response = getattr(client, method)(url, _data(data, world))
+            assert response.status_code in (302, 400, 403, 404, 405), (named.name, url)
+            tried += 1
+    assert tried > 0
     assert snapshot() == before
 
 
