@@ -90,6 +90,12 @@ def validate(people: Sequence[Person], rules: Rules) -> None:
         seen.add(p.id)
 
 
+def round_random(seed: int) -> np.random.Generator:
+    """The round's random stream: the seed mixed with a constant of the engine, so
+    that data drawn from a generator with the same seed is not correlated with it."""
+    return np.random.default_rng([seed, 0x4B61_6666_6565])
+
+
 @contextlib.contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """Pause Python's cycle collector: a large round allocates millions of small
@@ -129,7 +135,7 @@ def _match_round(
     report = progress or (lambda stage, share: None)
     report("encode", 0.0)
     f = encode(people, history, rules, round_number)
-    rng = np.random.default_rng(rules.seed)
+    rng = round_random(rules.seed)
 
     stage = _pairs(f, rng, report)
     mate, cand, exact, graph_bound, row_max = (
@@ -214,7 +220,7 @@ def match_pairs(
     rules = rules or Rules()
     validate(people, rules)
     f = encode(people, history, rules, round_number)
-    return _pairs(f, np.random.default_rng(rules.seed), lambda stage, share: None)
+    return _pairs(f, round_random(rules.seed), lambda stage, share: None)
 
 
 def _pairs(f: Features, rng: np.random.Generator, report: Progress) -> PairStage:

@@ -31,7 +31,7 @@ def test_shared_interests_by_bits_and_by_keys_agree() -> None:
     by_keys = shared_interests(dataclasses.replace(f, interest_bits=None), a, b)
     assert (by_bits == by_keys).all()
     rows = [set(r[r >= 0].tolist()) for r in f.interests]
-    assert [len(rows[x] & rows[y]) for x, y in zip(a, b)] == by_bits.tolist()
+    assert [len(rows[x] & rows[y]) for x, y in zip(a, b, strict=True)] == by_bits.tolist()
     assert by_bits.max() >= 3
 
 
