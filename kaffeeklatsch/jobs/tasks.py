@@ -52,6 +52,7 @@ def erase_expired() -> int:
     from kaffeeklatsch.front.ratelimit import forget_expired
     from kaffeeklatsch.jobs.models import Job
     from kaffeeklatsch.notifications.models import OutboxMessage
+    from kaffeeklatsch.participants.erasure import erase_people
     from kaffeeklatsch.participants.models import Participant
 
     now = timezone.now()
@@ -60,21 +61,17 @@ def erase_expired() -> int:
         return now - dt.timedelta(days=days)
 
     erased = 0
-    erased += (
+    erased += erase_people(
         Participant.objects.filter(
             status=Participant.Status.LEFT, left_at__lt=before(settings.RETENTION_LEFT_DAYS)
         )
-        .delete()[1]
-        .get("participants.Participant", 0)
     )
-    erased += (
+    erased += erase_people(
         Participant.objects.filter(
             status=Participant.Status.PENDING,
             added_by_organiser=False,
             created_at__lt=before(settings.RETENTION_UNCONFIRMED_DAYS),
         )
-        .delete()[1]
-        .get("participants.Participant", 0)
     )
     erased += (
         OutboxMessage.objects.filter(

@@ -11,6 +11,8 @@ def export_data(participant: Participant) -> dict[str, Any]:
     def when(value: Any) -> str | None:
         return value.isoformat() if value else None
 
+    from kaffeeklatsch.rounds.models import LeftOut
+
     groups = participant.groups.select_related("round").prefetch_related("members")
     feedback = {f.group_id: f.met for f in participant.feedback.all()}
     return {
@@ -56,6 +58,12 @@ def export_data(participant: Participant) -> dict[str, Any]:
             }
             for g in groups
             if g.round.status == "published"
+        ],
+        "left_out_of_rounds": [
+            {"round": item.round.number, "why": item.reason_text(participant.language)}
+            for item in LeftOut.objects.filter(
+                participant=participant, round__status="published"
+            ).select_related("round")
         ],
         "chat_handles": [
             {"channel": str(h.channel), "handle": h.handle}

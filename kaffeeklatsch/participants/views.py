@@ -21,6 +21,7 @@ from kaffeeklatsch.notifications.emails import (
 )
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants import importing
+from kaffeeklatsch.participants.erasure import erase_participant
 from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.forms import (
     BlockForm,
@@ -277,7 +278,7 @@ def export(request: HttpRequest, participant: Participant) -> HttpResponse:
 @participant_view
 def erase(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
-        participant.delete()
+        erase_participant(participant)
         request.session.flush()
         return render(request, "participants/erased.html")
     return render(request, "participants/erase.html", {"participant": participant})
@@ -358,7 +359,7 @@ def participant_remove(
 ) -> HttpResponse:
     participant = get_object_or_404(programme.participants, pk=participant_id)
     if request.method == "POST":
-        participant.delete()
+        erase_participant(participant)
         messages.success(
             request, _("%(name)s and all their data were removed.") % {"name": participant.name}
         )

@@ -84,6 +84,9 @@ class Group(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     suggested_start = models.DateTimeField(null=True, blank=True)
     video_url = models.URLField(blank=True, max_length=500)
+    # Members who erased themselves or were removed: the group keeps their place as
+    # "a former participant", with nothing else about them.
+    former_members = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]

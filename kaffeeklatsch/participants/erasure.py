@@ -1,0 +1,75 @@
+"""Erasing people: everything stored about them goes, their groups stay.
+
+A group they were in keeps their place as "a former participant" (so the others'
+history and the round's figures stay true) and nothing else: the rows about them
+(feedback, blocks, chat handles, e-mails to them, being left out of a round) are
+deleted with them, and the e-mails to the people they met no longer name them.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
+
+from kaffeeklatsch.notifications.models import OutboxMessage
+from kaffeeklatsch.participants.models import Participant
+
+
+def erase_people(people: QuerySet[Participant]) -> int:
+    """Erases these participants; returns how many."""
+    from kaffeeklatsch.rounds.models import Group
+
+    with transaction.atomic():
+        chosen = list(people.select_for_update())
+        if not chosen:
+            return 0
+        ids = [p.pk for p in chosen]
+        through = Group.members.through
+        per_group = (
+            through.objects.filter(participant_id__in=ids)
+            .values("group_id")
+            .annotate(n=Count("id"))
+        )
+        for row in per_group:
+            Group.objects.filter(pk=row["group_id"]).update(
+                former_members=F("former_members") + row["n"]
+            )
+        partners = set(
+            through.objects.filter(group_id__in=[r["group_id"] for r in per_group])
+            .exclude(participant_id__in=ids)
+            .values_list("participant_id", flat=True)
+        )
+        _redact_messages(chosen, partners)
+        Participant.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
+def erase_participant(participant: Participant) -> None:
+    erase_people(Participant.objects.filter(pk=participant.pk))
+
+
+def _redact_messages(erased: list[Participant], partners: set[int]) -> None:
+    """The introductions and questions to the people they met name them (and show
+    their profile). Such an e-mail still waiting to go out is dropped; the kept copy
+    of one already sent loses its text, keeping only when and to whom it went."""
+    names = [value for p in erased for value in (p.name, p.email) if value]
+    if not names:
+        return
+    mention = Q()
+    for value in names:
+        mention |= Q(subject__contains=value) | Q(body_text__contains=value)
+    found = OutboxMessage.objects.filter(participant_id__in=partners).filter(mention)
+    found.filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]).delete()
+    for message in found.select_related("participant"):
+        lang = message.participant.language if message.participant else None
+        with translation.override(lang):
+            message.subject = gettext("(text removed)")
+            message.body_text = gettext(
+                "The text of this e-mail was removed because it named a participant who "
+                "has since erased their data."
+            )
+        message.body_html = message.ics = ""
+        message.reply_to = []
+        message.save(update_fields=["subject", "body_text", "body_html", "ics", "reply_to"])
