@@ -54,6 +54,7 @@ class Features:
     forbidden: np.ndarray  # sorted int64 keys a * n + b (a < b): blocked or met recently
     rules: Rules
     names: dict[str, list[str]]  # "department", "level", "organisation": code -> name
+    restricted_hours: bool  # whether anybody gave their availability
 
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lo = np.minimum(a, b).astype(np.int64)
@@ -291,6 +292,7 @@ def encode(
         forbidden=sorted_unique(np.array(forbidden, dtype=np.int64)),
         rules=rules,
         names={"department": dept_names, "level": level_names, "organisation": org_names},
+        restricted_hours=bool((avail != np.uint64(0xFFFFFFFFFFFFFFFF)).any()),
     )
 
 
@@ -354,11 +356,36 @@ def rule_masks(f: Features, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarra
 
 
 def valid(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """True where the pair keeps every hard rule."""
-    masks = rule_masks(f, a, b)
-    out = masks["language"]
-    for key in ("mode", "distance", "availability", "history"):
-        out &= masks[key]
+    """True where the pair keeps every hard rule (the rules of :func:`rule_masks`).
+
+    The cheap rules are checked first on every pair and the others only on the
+    pairs still standing.
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    ma, mb = f.mode[a], f.mode[b]
+    out = ~(((ma == IN_PERSON) & (mb == ONLINE)) | ((ma == ONLINE) & (mb == IN_PERSON)))
+    out &= a != b
+    if f.lang.shape[1] == 1:
+        la, lb = f.lang[a, 0], f.lang[b, 0]
+        out &= ((la & lb) != 0) | (la == 0) | (lb == 0)
+    else:
+        la, lb = f.lang[a], f.lang[b]
+        out &= (la & lb).any(axis=1) | ~la.any(axis=1) | ~lb.any(axis=1)
+    alive = np.flatnonzero(out)
+    x, y = a[alive], b[alive]
+    must_meet = (ma[alive] == IN_PERSON) | (mb[alive] == IN_PERSON)
+    near = np.ones(len(alive), dtype=bool)
+    check = np.flatnonzero(must_meet)
+    near[check] = within_distance(f, x[check], y[check])
+    if f.restricted_hours:
+        near &= (f.avail[x] & f.avail[y]).any(axis=1)
+    if f.forbidden.size:
+        keys = f.pair_keys(x, y)
+        pos = np.searchsorted(f.forbidden, keys)
+        pos[pos == f.forbidden.size] = 0
+        near &= f.forbidden[pos] != keys
+    out[alive] = near
     return out
 
 

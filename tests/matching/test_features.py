@@ -53,3 +53,32 @@ def test_unknown_places_are_never_too_far() -> None:
     assert within_distance(f, a, b).all()
     assert np.isnan(distance_km(f, a, b)).all()
     assert not math.isnan(float(distance_km(f, a[:1], a[1:2])[0]))
+
+
+def test_valid_is_every_rule_together() -> None:
+    from kaffeeklatsch.matching.features import rule_masks, valid
+    from kaffeeklatsch.matching.model import PastGroup, Slot
+
+    people = synthetic.organisation(300, seed=5, organisations=2)
+    rng = np.random.default_rng(2)
+    languages = ["de", "en", "tr", "ar", "ru", "uk", "pl", "fr", "es", "it"]
+    languages += [f"x{k}" for k in range(70)]  # more than 64 languages: two mask words
+    changed = []
+    for i, p in enumerate(people):
+        slots = ()
+        if i % 3 == 0:
+            day = int(rng.integers(0, 7))
+            slots = (Slot(day, 9 * 60, 12 * 60),)
+        langs = tuple(rng.choice(languages, size=int(rng.integers(0, 3)), replace=False))
+        blocked = (f"p{(i * 7) % 300}",) if i % 11 == 0 else ()
+        changed.append(dataclasses.replace(p, availability=slots, languages=langs, blocked=blocked))
+    history = [PastGroup(round=3, members=("p1", "p2")), PastGroup(round=3, members=("p4", "p9"))]
+    f = encode(changed, history, Rules(), 4)
+    assert f.lang.shape[1] == 2 and f.restricted_hours
+    a, b = rng.integers(0, f.n, 30000), rng.integers(0, f.n, 30000)
+    masks = rule_masks(f, a, b)
+    expected = np.logical_and.reduce([masks[k] for k in masks])
+    assert (valid(f, a, b) == expected).all()
+    assert 0 < expected.mean() < 1
+    for rule in masks:
+        assert not masks[rule].all() or rule == "history", rule
