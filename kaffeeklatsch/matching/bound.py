@@ -108,6 +108,13 @@ def _someone_differs(codes: np.ndarray) -> np.ndarray:
 
 
 def max_shared(f: Features) -> np.ndarray:
+    """See :func:`_max_shared`; computed once per round."""
+    if "max_shared" not in f.cache:
+        f.cache["max_shared"] = _max_shared(f)
+    return f.cache["max_shared"]
+
+
+def _max_shared(f: Features) -> np.ndarray:
     """For each person, the most interests (up to the cap) they share with anybody else.
 
     Exact: interests, pairs of interests and triples of interests are counted over

@@ -148,9 +148,7 @@ def _match_round(
     report("groups", 0.8)
     groups = _form_groups(f, mate, cand, rules.group_size)
     groups = _place_the_lonely(f, groups)
-    member_of = np.full(f.n, -1, dtype=np.int64)
-    for gi, members in enumerate(groups):
-        member_of[members] = gi
+    member_of = _membership(f.n, groups)
 
     report("explain", 0.9)
     matrix = padded(groups)
@@ -494,6 +492,17 @@ def _regroup(f: Features, people: np.ndarray, again: bool) -> list[list[int]]:
     return [list(map(int, p)) for p in pairs]
 
 
+def _membership(n: int, groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """``member_of[i]``: the index of the group of person ``i``, or -1."""
+    member_of = np.full(n, -1, dtype=np.int64)
+    if groups:
+        matrix = padded(groups)
+        rows = np.repeat(np.arange(len(groups)), matrix.shape[1])
+        flat = matrix.ravel()
+        member_of[flat[flat >= 0]] = rows[flat >= 0]
+    return member_of
+
+
 def _place_the_lonely(f: Features, groups: list[list[int]]) -> list[list[int]]:
     """Make the grouping maximal.
 
@@ -502,9 +511,7 @@ def _place_the_lonely(f: Features, groups: list[list[int]]) -> list[list[int]]:
     group that gains most from them, among the groups every member of which they
     are compatible with.
     """
-    member_of = np.full(f.n, -1, dtype=np.int64)
-    for gi, members in enumerate(groups):
-        member_of[members] = gi
+    member_of = _membership(f.n, groups)
     alone = np.flatnonzero(member_of < 0)
     if len(alone) > 1:
         x, y = np.triu_indices(len(alone), k=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -55,6 +55,7 @@ class Features:
     rules: Rules
     names: dict[str, list[str]]  # "department", "level", "organisation": code -> name
     restricted_hours: bool  # whether anybody gave their availability
+    cache: dict[str, np.ndarray] = field(default_factory=dict)  # derived arrays, per round
 
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lo = np.minimum(a, b).astype(np.int64)
