@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.jobs.faults import pause_point
 from kaffeeklatsch.matching.engine import group_score
-from kaffeeklatsch.matching.features import encode, rule_masks
+from kaffeeklatsch.matching.features import Features, encode, rule_masks
 from kaffeeklatsch.matching.model import PastGroup, Person, Reason
 from kaffeeklatsch.matching.reasons import group_mode, group_reasons
 from kaffeeklatsch.participants.models import Participant
@@ -82,6 +82,8 @@ def persons(programme: Programme, participants: list[Participant]) -> list[Perso
     return [to_person(p, programme.mode, blocked[p.pk]) for p in participants]
 
 
+UNAVAILABLE = _("%(name)s no longer takes part in this round (left, paused or skipping it).")
+
 RULE_MESSAGES = {
     "language": _("%(a)s and %(b)s have no language in common."),
     "mode": _("%(a)s and %(b)s want to meet in different ways (one in person, one online)."),
@@ -104,29 +106,49 @@ class GroupCheck:
     reasons: list[dict]
 
 
-def check_group(rnd: Round, members: list[Participant]) -> GroupCheck:
-    """Checks every pair of a group against the engine's hard rules (the same code the
-    engine uses) and scores and explains the group as the engine would."""
+def _pair_problems(
+    rnd: Round, groups: list[list[Participant]]
+) -> tuple[list[str], Features, list[Person]]:
+    """Every pair inside the given groups checked against the engine's hard rules (the
+    engine's own code, on one encoding of all their members): the broken ones in words,
+    and the encoding for scoring and explaining the groups."""
     programme = rnd.programme
-    people = persons(programme, members)
+    everyone = [m for members in groups for m in members]
+    people = persons(programme, everyone)
     rules = programme.rules(seed=rnd.number)
     f = encode(people, history(programme), rules, rnd.number)
-    if len(members) < 2:
-        return GroupCheck([], None, programme.mode, [])
-    a, b = np.triu_indices(len(members), k=1)
-    masks = rule_masks(f, a, b)
+    first: list[np.ndarray] = []
+    second: list[np.ndarray] = []
+    offset = 0
+    for members in groups:
+        x, y = np.triu_indices(len(members), k=1)
+        first.append(x + offset)
+        second.append(y + offset)
+        offset += len(members)
+    if not offset:
+        return [], f, people
+    a, b = np.concatenate(first), np.concatenate(second)
     broken: list[str] = []
-    for rule, kept in masks.items():
+    for rule, kept in rule_masks(f, a, b).items():
         for i in np.flatnonzero(~kept):
             broken.append(
                 str(RULE_MESSAGES[rule])
                 % {
-                    "a": members[a[i]].name,
-                    "b": members[b[i]].name,
+                    "a": everyone[a[i]].name,
+                    "b": everyone[b[i]].name,
                     "km": f"{rules.max_distance_km:g}",
                     "window": rules.repeat_window,
                 }
             )
+    return broken, f, people
+
+
+def check_group(rnd: Round, members: list[Participant]) -> GroupCheck:
+    """Checks every pair of a group against the engine's hard rules and scores and
+    explains the group as the engine would."""
+    if len(members) < 2:
+        return GroupCheck([], None, rnd.programme.mode, [])
+    broken, f, people = _pair_problems(rnd, [members])
     idx = list(range(len(members)))
     return GroupCheck(
         broken=broken,
@@ -134,6 +156,27 @@ def check_group(rnd: Round, members: list[Participant]) -> GroupCheck:
         mode=group_mode(f, idx).value,
         reasons=[_reason_json(r) for r in group_reasons(f, people, idx)],
     )
+
+
+def round_problems(rnd: Round, groups: list[Group]) -> list[str]:
+    """What keeps a preview from being published as it is now: people who left, paused
+    or asked to skip since it was calculated, and pairs that broke a hard rule since
+    (someone blocked a partner, or a round published meanwhile brought them together)."""
+    members = [list(g.members.all()) for g in groups]
+    ids = [m.pk for group in members for m in group]
+    available = set(
+        rnd.programme.participants.available_on(timezone.localdate())
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    problems = [
+        str(UNAVAILABLE) % {"name": m.name}
+        for group in members
+        for m in group
+        if m.pk not in available
+    ]
+    broken, _f, _people = _pair_problems(rnd, [g for g in members if len(g) >= 2])
+    return problems + broken
 
 
 def next_number(programme: Programme) -> int:
@@ -271,6 +314,9 @@ def publish_round(rnd: Round, notify: bool = True) -> Round:
         groups = list(rnd.groups.prefetch_related("members"))
         if any(g.members.count() < 2 for g in groups):
             raise RoundError("group too small")
+        problems = round_problems(rnd, groups)
+        if problems:
+            raise RuleBroken(problems)
         rnd.status = Round.Status.PUBLISHED
         rnd.number = next_number(rnd.programme)
         rnd.published_at = timezone.now()

@@ -96,6 +96,15 @@ def round_publish(request: HttpRequest, programme: Programme, round_id: int) -> 
     rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
     try:
         rnd = publish_round(rnd)
+    except RuleBroken as exc:
+        messages.error(
+            request,
+            _(
+                "The round cannot be published as it is: %(problems)s Move these people "
+                "or calculate the round again."
+            )
+            % {"problems": " ".join(exc.problems)},
+        )
     except RoundError:
         messages.error(
             request, _("The round cannot be published: every group needs at least two people.")

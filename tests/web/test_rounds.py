@@ -278,3 +278,39 @@ def test_a_move_that_brings_back_recent_partners_or_a_blocked_person_is_refused(
     )
     assert "does not want to meet the other" in response.content.decode()
     assert _group_of(rnd, mover) != _group_of(rnd, other)
+
+
+def test_publishing_checks_the_preview_again(
+    client: Any, organiser: Any, programme: Any, make_participant: Any
+) -> None:
+    """A preview may be hours old: whoever left, paused or blocked a partner since then
+    stops the publication, with a message, and nothing is sent."""
+    anna, ben, cleo, dora = (
+        make_participant(programme, name) for name in ("Anna", "Ben", "Cleo", "Dora")
+    )
+    login(client, organiser)
+    rnd = preview(client, programme)
+    partner = {
+        m.pk: next(o for o in g.members.all() if o.pk != m.pk)
+        for g in rnd.groups.all()
+        for m in g.members.all()
+    }
+    partner[anna.pk].blocked.add(anna)
+    leaver = next(p for p in (ben, cleo, dora) if p.pk not in (anna.pk, partner[anna.pk].pk))
+    Participant.objects.filter(pk=leaver.pk).update(status=Participant.Status.LEFT)
+    response = client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]), follow=True)
+    html = response.content.decode()
+    assert "The round cannot be published as it is:" in html
+    assert f"{leaver.name} no longer takes part in this round" in html
+    assert "does not want to meet the other" in html
+    rnd.refresh_from_db()
+    assert rnd.status == Round.Status.PREVIEW
+    assert not OutboxMessage.objects.exists() and not Job.objects.exists()
+    # Calculated again, the round keeps the new wishes and can be published.
+    rnd = preview(client, programme)
+    client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    rnd.refresh_from_db()
+    assert rnd.status == Round.Status.PUBLISHED
+    grouped = {m.pk for g in rnd.groups.all() for m in g.members.all()}
+    assert leaver.pk not in grouped
+    assert not rnd.groups.filter(members=anna).filter(members=partner[anna.pk]).exists()
