@@ -1,0 +1,479 @@
+"""Load benchmark of the web application as it runs in production.
+
+Usage::
+
+    python bench/load.py           # 100 concurrent clients; rounds of 10,000 and 100,000
+    python bench/load.py --quick   # under a minute: 20 clients, a round of 10,000
+
+What it does, all on loopback:
+
+1. starts a throwaway PostgreSQL server (as ``scripts/postgres.sh`` does; or uses
+   ``--database-url``), migrates it and seeds one organiser with a programme of people;
+2. starts gunicorn (``kaffeeklatsch.wsgi``) against it, as in production;
+3. from this process, concurrent clients (threads, keep-alive HTTP connections) sign
+   up through the invitation link, open their own participant page after signing in
+   with their e-mail link, and the organiser opens the programme's dashboard and the
+   list of people; every answer other than the expected one counts as an error;
+4. in a separate process, publishes a round of 10,000 (and 100,000) people: the
+   stored round, the introduction of every person written into the outbox, and every
+   e-mail handed over one SMTP connection per batch to a local SMTP sink (aiosmtpd).
+   The groups are given (the matching engine has its own benchmark,
+   ``bench/matching.py``); the time runs from ``publish_round`` until the sink has
+   received the last message.
+
+Each phase is reported on standard error; the last line of standard output is one
+JSON object: ``requests``, ``errors``, ``pages`` ({page: {p50_ms, p99_ms}}),
+``clients``, ``publish_seconds`` ({people: seconds}) and ``publish_detail``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- PostgreSQL ------------------------------------------------------------
+
+
+class Postgres:
+    """A throwaway PostgreSQL server in a temporary directory."""
+
+    def __init__(self) -> None:
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
+        if not bins:
+            raise SystemExit("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+        self.bin = Path(bins[-1])
+        self.dir = Path(tempfile.mkdtemp(prefix="kaffeeklatsch-bench-pg."))
+        self.port = free_port()
+        self.run_as: list[str] = []
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+
+    def start(self) -> str:
+        quiet = {"stdout": subprocess.DEVNULL, "check": True}
+        subprocess.run(
+            [*self.run_as, str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-A", "trust",
+             "-U", "kaffeeklatsch", "-E", "UTF8", "--locale=C.UTF-8"],
+            **quiet,
+        )  # fmt: skip
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=300 -c shared_buffers=256MB"
+        )
+        subprocess.run(
+            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
+             str(self.dir / "log"), "-w", "-o", options, "start"],
+            **quiet,
+        )  # fmt: skip
+        return f"postgres://kaffeeklatsch@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m",
+             "immediate", "stop"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- Work inside Django (run in child processes) ----------------------------
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaffeeklatsch.settings")
+    import django
+
+    django.setup()
+
+
+def _make_people(programme: Any, count: int, prefix: str) -> list[Any]:
+    from kaffeeklatsch.participants.models import Participant
+
+    rng = random.Random(7)
+    departments = ["Pflege", "IT", "Verwaltung", "Kita", "Beratung", "Jugend"]
+    people = [
+        Participant(
+            programme=programme,
+            name=f"{prefix} Person {n}",
+            email=f"{prefix.lower()}{n}@example.org",
+            department=rng.choice(departments),
+            level=rng.choice(["trainee", "staff", "team lead"]),
+            languages=["de", "en"],
+            language=rng.choice(["de", "en"]),
+            interests=rng.sample(["Jazz", "Garten", "Fußball", "Kochen", "Lesen"], 2),
+            status=Participant.Status.ACTIVE,
+        )
+        for n in range(count)
+    ]
+    return Participant.objects.bulk_create(people, batch_size=2000)
+
+
+def seed(clients: int) -> dict[str, Any]:
+    """An organiser, a programme of 300 people, and sign-in links for the clients."""
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from kaffeeklatsch.participants.tokens import sign_in_token
+    from kaffeeklatsch.programmes.models import Organiser, Programme
+
+    user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-9")
+    programme = Programme.objects.create(name="Last", language="de")
+    Organiser.objects.create(programme=programme, user=user, role=Organiser.Role.OWNER)
+    people = _make_people(programme, 300, "Seed")
+    return {
+        "programme": programme.pk,
+        "invite": programme.invite_token,
+        "links": [sign_in_token(p) for p in people[: clients * 2]],
+    }
+
+
+def publish(people: int, smtp_port: int) -> dict[str, float]:
+    """Times publishing a round of ``people`` (groups given) and sending its e-mails."""
+    _django()
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from kaffeeklatsch.notifications.models import OutboxMessage
+    from kaffeeklatsch.notifications.transport import send_due
+    from kaffeeklatsch.programmes.models import Programme
+    from kaffeeklatsch.rounds.models import Group, Round
+    from kaffeeklatsch.rounds.services import publish_round
+
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_port
+    programme = Programme.objects.create(name=f"Runde {people}", language="de")
+    members = _make_people(programme, people, f"P{people}")
+    rnd = Round.objects.create(programme=programme, number=1, meet_from=timezone.localdate())
+    sizes = [3 if i < people % 2 else 2 for i in range(people // 2)]
+    groups = Group.objects.bulk_create(
+        [Group(round=rnd, mode="either", score=1.0, reasons=[]) for _ in sizes], batch_size=5000
+    )
+    through, at = [], 0
+    for group, size in zip(groups, sizes, strict=True):
+        for person in members[at : at + size]:
+            through.append(Group.members.through(group_id=group.pk, participant_id=person.pk))
+        at += size
+    Group.members.through.objects.bulk_create(through, batch_size=5000)
+    connection.close()
+
+    started = time.perf_counter()
+    publish_round(rnd)
+    stored = time.perf_counter()
+    while send_due(limit=10**9):
+        pass
+    sent = time.perf_counter()
+    assert OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT).count() >= people
+    return {
+        "people": people,
+        "store_seconds": round(stored - started, 2),
+        "send_seconds": round(sent - stored, 2),
+        "seconds": round(sent - started, 2),
+    }
+
+
+# --- The sink ---------------------------------------------------------------
+
+
+class Sink:
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.count = 0
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+
+# --- Clients ----------------------------------------------------------------
+
+
+class Browser:
+    """One client: a keep-alive connection and its cookies."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Any:
+        headers = {"Accept-Language": "de", "Host": "127.0.0.1"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if attempt:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, data
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = {}
+        self.errors = 0
+        self.requests = 0
+        self.examples: list[str] = []
+
+    def timed(self, page: str, browser: Browser, method: str, path: str, expect: int,
+              form: dict[str, str] | None = None) -> None:  # fmt: skip
+        start = time.perf_counter()
+        try:
+            status, _ = browser.request(method, path, form)
+        except (http.client.HTTPException, OSError) as exc:
+            status = f"{type(exc).__name__}"
+        elapsed = (time.perf_counter() - start) * 1000
+        with self.lock:
+            self.requests += 1
+            self.times.setdefault(page, []).append(elapsed)
+            if status != expect:
+                self.errors += 1
+                if len(self.examples) < 5:
+                    self.examples.append(f"{method} {path}: {status} (expected {expect})")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return round(ordered[index], 1)
+
+
+def drive(port: int, info: dict[str, Any], clients: int, seconds: float) -> Recorder:
+    recorder = Recorder()
+    deadline = time.monotonic() + seconds
+    join = f"/join/{info['invite']}/"
+    programme = info["programme"]
+    counter = iter(range(10**9))
+    counter_lock = threading.Lock()
+
+    def participant(n: int) -> None:
+        browser = Browser(port)
+        link = info["links"][n]
+        browser.request("GET", f"/sign-in/{link}/")
+        recorder.timed("sign_in", browser, "POST", f"/sign-in/{link}/", 302, {})
+        while time.monotonic() < deadline:
+            recorder.timed("participant_page", browser, "GET", "/me/", 200)
+
+    def newcomer() -> None:
+        browser = Browser(port)
+        while time.monotonic() < deadline:
+            recorder.timed("sign_up_form", browser, "GET", join, 200)
+            with counter_lock:
+                k = next(counter)
+            form = {
+                "name": f"Neu {k}",
+                "email": f"neu{k}-{os.getpid()}@example.org",
+                "department": "Pflege",
+                "level": "staff",
+                "languages_text": "Deutsch",
+                "mode": "either",
+                "language": "de",
+                "shares": "email",
+                "consent": "on",
+            }
+            recorder.timed("sign_up", browser, "POST", join, 302, form)
+
+    def organiser() -> None:
+        browser = Browser(port)
+        browser.request("GET", "/accounts/login/")
+        recorder.timed(
+            "login", browser, "POST", "/accounts/login/", 302,
+            {"username": "bench", "password": "bench-password-9"},
+        )  # fmt: skip
+        while time.monotonic() < deadline:
+            recorder.timed("organiser_dashboard", browser, "GET", f"/programmes/{programme}/", 200)
+            recorder.timed(
+                "organiser_people", browser, "GET", f"/programmes/{programme}/people/", 200
+            )
+
+    roles = []
+    for n in range(clients):
+        kind = n % 10
+        if kind < 7:
+            roles.append(threading.Thread(target=participant, args=(n,)))
+        elif kind < 9:
+            roles.append(threading.Thread(target=newcomer))
+        else:
+            roles.append(threading.Thread(target=organiser))
+    for thread in roles:
+        thread.start()
+    for thread in roles:
+        thread.join()
+    return recorder
+
+
+# --- Main -------------------------------------------------------------------
+
+
+def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    run = subprocess.run(
+        [sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=False
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="under a minute")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead")
+    parser.add_argument("--clients", type=int, help="concurrent clients (default 100; quick 20)")
+    parser.add_argument("--seconds", type=float, help="how long the clients run")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--_seed", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--_publish", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--_smtp", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._seed is not None:
+        print(json.dumps(seed(args._seed)))
+        return 0
+    if args._publish is not None:
+        print(json.dumps(publish(args._publish, args._smtp)))
+        return 0
+
+    clients = args.clients or (20 if args.quick else 100)
+    seconds = args.seconds or (10.0 if args.quick else 60.0)
+    sizes = [10_000] if args.quick else [10_000, 100_000]
+    postgres = None if args.database_url else Postgres()
+    data_dir = Path(tempfile.mkdtemp(prefix="kaffeeklatsch-bench."))
+    server = None
+    try:
+        url = args.database_url or postgres.start()  # type: ignore[union-attr]
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "KAFFEEKLATSCH_DATA_DIR": str(data_dir),
+            "SECRET_KEY": "bench-" + "k" * 50,
+            "DEBUG": "",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "KAFFEEKLATSCH_BASE_URL": f"http://127.0.0.1:{port}",
+            "KAFFEEKLATSCH_RATE_LIMIT_PER_HOUR": str(10**9),
+            "CONN_MAX_AGE": "60",
+            "LOG_LEVEL": "WARNING",
+        }
+        log("bench: migrating")
+        subprocess.run(
+            [str(BIN / "kaffeeklatsch"), "migrate", "--no-input"],
+            env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        info = child(["--_seed", str(clients)], env)
+        log(f"bench: gunicorn with {args.workers} workers on 127.0.0.1:{port}")
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "kaffeeklatsch.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "8",
+             "--log-level", "warning"],
+            env=env, cwd=ROOT,
+        )  # fmt: skip
+        _wait_for(port)
+        log(f"bench: {clients} clients for {seconds:.0f} s")
+        recorder = drive(port, info, clients, seconds)
+        if recorder.examples:
+            log("bench: errors, e.g. " + "; ".join(recorder.examples))
+        server.terminate()
+        server.wait(30)
+        server = None
+
+        publish_seconds: dict[str, float] = {}
+        detail = {}
+        for size in sizes:
+            sink = Sink()
+            sink.controller.start()
+            try:
+                log(f"bench: publishing a round of {size} people")
+                result = child(["--_publish", str(size), "--_smtp", str(sink.controller.port)], env)
+            finally:
+                sink.controller.stop()
+            if sink.count < size:
+                raise SystemExit(f"the sink received {sink.count} of {size} e-mails")
+            publish_seconds[str(size)] = result["seconds"]
+            detail[str(size)] = {**result, "received": sink.count}
+            log(f"bench: {result}")
+        report = {
+            "requests": recorder.requests,
+            "errors": recorder.errors,
+            "clients": clients,
+            "seconds": seconds,
+            "pages": {
+                page: {"p50_ms": percentile(t, 0.5), "p99_ms": percentile(t, 0.99), "n": len(t)}
+                for page, t in sorted(recorder.times.items())
+            },
+            "publish_seconds": publish_seconds,
+            "publish_detail": detail,
+        }
+        print(json.dumps(report))
+        return 0
+    finally:
+        if server is not None:
+            server.kill()
+        if postgres is not None:
+            postgres.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _wait_for(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/")
+            if conn.getresponse().status < 500:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
