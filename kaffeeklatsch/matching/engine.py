@@ -36,7 +36,15 @@ import numpy as np
 
 from kaffeeklatsch.matching import bound as bounds
 from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, sparse_edges
-from kaffeeklatsch.matching.features import Features, encode, score, sorted_unique, valid
+from kaffeeklatsch.matching.features import (
+    IN_PERSON,
+    INTEREST_CAP,
+    Features,
+    encode,
+    score,
+    sorted_unique,
+    valid,
+)
 from kaffeeklatsch.matching.model import Group, LeftOut, PastGroup, Person, RoundResult, Rules
 from kaffeeklatsch.matching.reasons import (
     all_group_reasons,
@@ -349,7 +357,8 @@ def _solve_subset(
 
 
 def _chunk_order(f: Features, rng: np.random.Generator) -> np.ndarray:
-    """People ordered so that a chunk holds people who can meet: by language, then place."""
+    """People ordered so that a chunk holds people who can meet well: by language,
+    then those who meet only in person by place, then by interests."""
     lang_groups, lang_key = np.unique(f.lang, axis=0, return_inverse=True)
     lang_key = lang_key.ravel()
     counts = np.bincount(lang_key)
@@ -362,9 +371,14 @@ def _chunk_order(f: Features, rng: np.random.Generator) -> np.ndarray:
 
     cell = np.full(f.n, -1, dtype=np.int64)
     located = ~np.isnan(f.lat)
+    # Only people who meet in person only need partners nearby; everybody else
+    # goes with people of similar interests (sorted by their first interests).
+    located &= f.mode == IN_PERSON
     if located.any():
         cell[located] = _cells(f, np.flatnonzero(located))
-    return np.lexsort((rng.random(f.n), cell, group))
+    interests = np.where(f.interests >= 0, f.interests + 1, 0).astype(np.int64)
+    columns = [interests[:, c] for c in range(min(INTEREST_CAP, interests.shape[1]))][::-1]
+    return np.lexsort((rng.random(f.n), *columns, cell, group))
 
 
 def _form_groups(
