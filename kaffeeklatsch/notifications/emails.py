@@ -25,6 +25,9 @@ from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
 
+# Rows written to the outbox in one statement when a round is published.
+BATCH = 1000
+
 STARTERS = [
     gettext_lazy("What did you want to become as a child — and what do you do today?"),
     gettext_lazy("Which part of your work would you like others to know more about?"),
@@ -45,12 +48,15 @@ def _write(
     subject: str,
     reply_to: list[str] | None = None,
     ics: str = "",
+    save: bool = True,
 ) -> OutboxMessage:
+    """Renders an e-mail into the outbox (or, with ``save=False``, into an unsaved row
+    for the caller to store with many others at once)."""
     with translation.override(lang):
         context = {**context, "base_url": settings.BASE_URL, "LANGUAGE_CODE": lang}
         text = render_to_string(f"notifications/email/{template}.txt", context)
         html = render_to_string(f"notifications/email/{template}.html", context)
-        return OutboxMessage.objects.create(
+        message = OutboxMessage(
             kind=kind,
             participant=participant,
             to=to,
@@ -61,6 +67,9 @@ def _write(
             ics=ics,
             next_attempt_at=timezone.now(),
         )
+    if save:
+        message.save()
+    return message
 
 
 def queue_confirmation(participant: Participant) -> OutboxMessage:
@@ -149,7 +158,9 @@ def _shared_interests(members: list[Participant]) -> list[str]:
     return [i for i in members[0].interests if i.lower() in common]
 
 
-def _introduction(group: Group, member: Participant, members: list[Participant]) -> None:
+def _introduction(
+    group: Group, member: Participant, members: list[Participant], save: bool = True
+) -> OutboxMessage:
     programme = group.round.programme
     lang = member.language
     others = [m for m in members if m.pk != member.pk]
@@ -207,7 +218,7 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
                 ],
                 url=group.video_url,
             )
-    _write(
+    return _write(
         OutboxMessage.Kind.INTRODUCTION,
         member,
         member.email,
@@ -217,6 +228,7 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
         subject,
         reply_to=reply_to,
         ics=ics,
+        save=save,
     )
 
 
@@ -224,12 +236,17 @@ def queue_introductions(rnd: Round) -> int:
     """One introduction per person reached by e-mail in every group of the round; the
     organiser tells the others by letter or phone (see :mod:`kaffeeklatsch.reach`)."""
     count = 0
+    batch: list[OutboxMessage] = []
     for group in rnd.groups.select_related("round__programme").prefetch_related("members"):
         members = list(group.members.all())
         for member in members:
             if member.reached_by_email:
-                _introduction(group, member, members)
+                batch.append(_introduction(group, member, members, save=False))
                 count += 1
+        if len(batch) >= BATCH:
+            OutboxMessage.objects.bulk_create(batch)
+            batch = []
+    OutboxMessage.objects.bulk_create(batch)
     return count
 
 

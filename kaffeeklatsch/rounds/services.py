@@ -326,9 +326,10 @@ def publish_round(rnd: Round, notify: bool = True) -> Round:
         rnd.programme.participants.filter(skip_next_round=True).exclude(
             pk__in=member_ids + left_ids
         ).update(skip_next_round=False)
-        for group in groups:
-            group.video_url = _video_url(group)
-            group.save(update_fields=["video_url"])
+        if settings.VIDEO_URL_TEMPLATE:
+            for group in groups:
+                group.video_url = _video_url(group)
+            Group.objects.bulk_update(groups, ["video_url"], batch_size=1000)
         if notify:
             queue_introductions(rnd)
             queue_round_messages(rnd)
