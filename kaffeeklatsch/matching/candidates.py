@@ -24,6 +24,7 @@ DENSE_LIMIT = 2500  # up to this many people every pair is considered
 INTEREST_WINDOWS = (3, 3, 3)  # neighbours paired in buckets of 1, 2 and 3 shared interests
 SIGNATURE_WINDOW = 3  # ... and among people with exactly the same few interests
 NOISE = 1 << 16  # random tie-breaks within a bucket
+SPREAD = 4  # candidates kept per person besides the best, pseudo-randomly
 
 
 def dense_edges(f: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -127,7 +128,7 @@ def sparse_edges(
     ok = (a != b) & valid(f, a, b)
     a, b = a[ok], b[ok]
     w = score(f, a, b)
-    return best_per_person(a, b, w, keep)
+    return best_per_person(a, b, w, keep, SPREAD)
 
 
 def _interleaved(keys: np.ndarray, cls: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -156,19 +157,30 @@ def packed_order(*columns: np.ndarray) -> np.ndarray:
 
 
 def best_per_person(
-    a: np.ndarray, b: np.ndarray, w: np.ndarray, keep: int
+    a: np.ndarray, b: np.ndarray, w: np.ndarray, keep: int, spread: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keep the edges that are among the ``keep`` best of at least one of their ends."""
+    """Keep the edges that are among the ``keep`` best of at least one of their ends,
+    and ``spread`` more per person chosen pseudo-randomly.
+
+    The pseudo-random ones matter where people are alike: if everybody's best
+    partners are the same few people, the best edges alone form a star that leaves
+    most people without a partner the solver can use.
+    """
     chosen = best_edge_indices(a, b, w, keep)
+    if spread:
+        chosen = sorted_unique(np.concatenate([chosen, best_edge_indices(a, b, None, spread)]))
     return a[chosen], b[chosen], w[chosen]
 
 
-def best_edge_indices(a: np.ndarray, b: np.ndarray, w: np.ndarray, keep: int) -> np.ndarray:
-    """Indices of the edges among the ``keep`` best of at least one of their ends."""
+def best_edge_indices(
+    a: np.ndarray, b: np.ndarray, w: np.ndarray | None, keep: int
+) -> np.ndarray:
+    """Indices of the edges among the ``keep`` best of at least one of their ends
+    (``w`` None: ``keep`` per end in a fixed pseudo-random order)."""
     if len(a) == 0:
         return np.empty(0, dtype=np.int64)
     ends = np.concatenate([a, b])
-    weights = np.concatenate([w, w])
+    weights = np.zeros(2 * len(a)) if w is None else np.concatenate([w, w])
     edge = np.concatenate([np.arange(len(a)), np.arange(len(a))])
     # Equal scores are common; a fixed pseudo-random tie-break spreads the kept
     # candidates over everybody instead of always favouring the same people.
