@@ -15,7 +15,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,8 +72,10 @@ def persons(programme: Programme, participants: list[Participant]) -> list[Perso
     """The engine's people for these participants, with blocks in both directions."""
     ids = {p.pk for p in participants}
     blocked: dict[int, set[int]] = {pk: set() for pk in ids}
+    # By programme, not by a list of ids: a round of 100,000 people would pass the
+    # databases' limits on query parameters.
     through = Participant.blocked.through.objects.filter(
-        Q(from_participant_id__in=ids) | Q(to_participant_id__in=ids)
+        from_participant__programme=programme
     ).values_list("from_participant_id", "to_participant_id")
     for a, b in through:
         if a in ids and b in ids:
@@ -163,11 +165,8 @@ def round_problems(rnd: Round, groups: list[Group]) -> list[str]:
     or asked to skip since it was calculated, and pairs that broke a hard rule since
     (someone blocked a partner, or a round published meanwhile brought them together)."""
     members = [list(g.members.all()) for g in groups]
-    ids = [m.pk for group in members for m in group]
     available = set(
-        rnd.programme.participants.available_on(timezone.localdate())
-        .filter(pk__in=ids)
-        .values_list("pk", flat=True)
+        rnd.programme.participants.available_on(timezone.localdate()).values_list("pk", flat=True)
     )
     problems = [
         str(UNAVAILABLE) % {"name": m.name}
