@@ -63,6 +63,7 @@ from kaffeeklatsch.matching.solver import (
 EXACT_EDGES = 60_000  # blossom on every valid pair up to this many pairs
 SPARSE_KEEP = 16  # candidates kept per person where not every pair is used
 CHUNK = 8_000  # people solved together in a large round
+LEFTOVER_PASSES = 3  # chunked passes over the people the chunks left without a partner
 
 Progress = Callable[[str, float], None]
 
@@ -284,9 +285,21 @@ def _chunked_pairs(
         members = order[bounds_[c] : bounds_[c + 1]]
         _solve_subset(f, members, rng, mate, parts)
         report("solve", 0.1 + 0.6 * (c + 1) / chunks)
-    leftover = np.flatnonzero(mate < 0)
-    if len(leftover) > 1:
-        _solve_subset(f, leftover, rng, mate, parts)
+    # The people left over meet each other: in chunks again while they are many
+    # (first in the same order, then shuffled), and all together once they are few.
+    left = order[mate[order] < 0]
+    for attempt in range(LEFTOVER_PASSES):
+        if len(left) <= CHUNK:
+            break
+        if attempt:
+            left = left[rng.permutation(len(left))]
+        pieces = max(1, round(len(left) / CHUNK))
+        cuts = np.linspace(0, len(left), pieces + 1).astype(np.int64)
+        for c in range(pieces):
+            _solve_subset(f, left[cuts[c] : cuts[c + 1]], rng, mate, parts)
+        left = left[mate[left] < 0]
+    if 1 < len(left) <= 2 * CHUNK:
+        _solve_subset(f, np.sort(left), rng, mate, parts)
     empty = np.empty(0, dtype=np.int64)
     a = np.concatenate([empty, *(p[0] for p in parts)])
     b = np.concatenate([empty, *(p[1] for p in parts)])
