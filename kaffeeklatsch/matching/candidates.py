@@ -166,21 +166,19 @@ def best_per_person(
     partners are the same few people, the best edges alone form a star that leaves
     most people without a partner the solver can use.
     """
-    chosen = best_edge_indices(a, b, w, keep)
-    if spread:
-        chosen = sorted_unique(np.concatenate([chosen, best_edge_indices(a, b, None, spread)]))
+    chosen = best_edge_indices(a, b, w, keep, spread)
     return a[chosen], b[chosen], w[chosen]
 
 
 def best_edge_indices(
-    a: np.ndarray, b: np.ndarray, w: np.ndarray | None, keep: int
+    a: np.ndarray, b: np.ndarray, w: np.ndarray, keep: int, spread: int = 0
 ) -> np.ndarray:
-    """Indices of the edges among the ``keep`` best of at least one of their ends
-    (``w`` None: ``keep`` per end in a fixed pseudo-random order)."""
+    """Indices of the edges among the ``keep`` best of at least one of their ends,
+    and of ``spread`` more per end taken at even steps through the rest of its list."""
     if len(a) == 0:
         return np.empty(0, dtype=np.int64)
     ends = np.concatenate([a, b])
-    weights = np.zeros(2 * len(a)) if w is None else np.concatenate([w, w])
+    weights = np.concatenate([w, w])
     edge = np.concatenate([np.arange(len(a)), np.arange(len(a))])
     # Equal scores are common; a fixed pseudo-random tie-break spreads the kept
     # candidates over everybody instead of always favouring the same people.
@@ -191,8 +189,14 @@ def best_edge_indices(
     order = _order_by_end_weight_tie(ends, weights, tie)
     ends, edge = ends[order], edge[order]
     starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
-    rank = np.arange(len(ends)) - np.repeat(starts, np.diff(np.r_[starts, len(ends)]))
-    return sorted_unique(edge[rank < keep])
+    lengths = np.diff(np.r_[starts, len(ends)])
+    rank = np.arange(len(ends)) - np.repeat(starts, lengths)
+    chosen = rank < keep
+    if spread:
+        step = np.repeat(np.maximum(1, (lengths - keep) // spread), lengths)
+        beyond = rank - keep
+        chosen |= (beyond >= 0) & (beyond % step == 0) & (beyond // step < spread)
+    return sorted_unique(edge[chosen])
 
 
 def _order_by_end_weight_tie(ends: np.ndarray, weights: np.ndarray, tie: np.ndarray) -> np.ndarray:
