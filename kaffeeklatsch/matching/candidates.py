@@ -200,11 +200,10 @@ def best_edge_indices(
 
 
 def _order_by_end_weight_tie(ends: np.ndarray, weights: np.ndarray, tie: np.ndarray) -> np.ndarray:
-    """``np.lexsort((tie, -weights, ends))``, by one sort of a packed 64-bit key."""
-    by_weight = np.argsort(-weights)
-    ranked = weights[by_weight]
-    rank = np.empty(len(weights), dtype=np.uint64)
-    rank[by_weight] = np.cumsum(np.r_[0, ranked[1:] != ranked[:-1]])
+    """The order of ``np.lexsort((tie, -weights, ends))``, with scores closer than a
+    thousandth counted as equal, by one sort of a packed 64-bit key."""
+    quantised = np.rint((weights.max() - weights) * 1000.0).astype(np.uint64)
+    rank = quantised if int(quantised.max()) < (1 << 24) else _dense_rank(weights)
     end_bits = max(1, int(ends.max()).bit_length())
     rank_bits = max(1, int(rank.max()).bit_length())
     tie_bits = 64 - end_bits - rank_bits
@@ -216,6 +215,15 @@ def _order_by_end_weight_tie(ends: np.ndarray, weights: np.ndarray, tie: np.ndar
         | (tie >> np.uint64(64 - tie_bits))
     )
     return np.argsort(key)
+
+
+def _dense_rank(weights: np.ndarray) -> np.ndarray:
+    """0 for the largest weight, 1 for the next distinct one, and so on."""
+    by_weight = np.argsort(-weights)
+    ranked = weights[by_weight]
+    rank = np.empty(len(weights), dtype=np.uint64)
+    rank[by_weight] = np.cumsum(np.r_[0, ranked[1:] != ranked[:-1]])
+    return rank
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

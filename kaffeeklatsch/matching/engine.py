@@ -61,7 +61,7 @@ from kaffeeklatsch.matching.solver import (
 )
 
 EXACT_EDGES = 60_000  # blossom on every valid pair up to this many pairs
-SPARSE_KEEP = 16  # candidates kept per person where not every pair is used
+SPARSE_KEEP = 10  # candidates kept per person where not every pair is used
 CHUNK = 8_000  # people solved together in a large round
 LEFTOVER_PASSES = 3  # chunked passes over the people the chunks left without a partner
 
