@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kaffeeklatsch.matching.csvio import (
@@ -440,6 +440,14 @@ _cell_text = st.text(
 ).map(str.strip).filter(bool)
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     names=st.lists(_cell_text, min_size=1, max_size=6),
@@ -457,7 +465,12 @@ def test_names_and_departments_survive_any_dialect(
     writer.writerow(header)
     for number, (name, department) in enumerate(zip(names, departments, strict=False)):
         writer.writerow([f"p{number}", name, department])
-    table = parse_people(buffer.getvalue().encode(encoding))
+    data = buffer.getvalue().encode(encoding)
+    if encoding == "cp1252":
+        # Windows-1252 text whose bytes also form valid UTF-8 ("Â¡" is C2 A1, which is
+        # UTF-8 for "¡") cannot be told apart; files are read as UTF-8 when they can be.
+        assume(not _is_utf8(data) or data.decode("utf-8") == buffer.getvalue())
+    table = parse_people(data)
     assert table.problems == []
     assert [(p.name, p.department) for p in table.people] == list(
         zip(names, departments[: len(names)], strict=True)
