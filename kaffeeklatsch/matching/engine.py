@@ -26,8 +26,12 @@ source plus the solver on chunks of :data:`CHUNK` people.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
+import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -64,6 +68,8 @@ EXACT_EDGES = 60_000  # blossom on every valid pair up to this many pairs
 SPARSE_KEEP = 10  # candidates kept per person where not every pair is used
 CHUNK = 8_000  # people solved together in a large round
 LEFTOVER_PASSES = 3  # chunked passes over the people the chunks left without a partner
+PARALLEL_FROM = 200_000  # people from which chunks are solved by several processes
+MAX_PROCESSES = 4
 
 Progress = Callable[[str, float], None]
 
@@ -275,31 +281,37 @@ def group_score(f: Features, members: Sequence[int]) -> float:
 def _chunked_pairs(
     f: Features, rng: np.random.Generator, report: Progress
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Pairs for a large round: locality-preserving chunks, then the people left over."""
+    """Pairs for a large round: chunks of people who can meet well, then the people
+    left over. Chunks are independent; each has its own seed drawn from the round's
+    stream, so the result is the same however many processes solve them."""
     order = _chunk_order(f, rng)
     mate = np.full(f.n, -1, dtype=np.int64)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    chunks = max(1, round(f.n / CHUNK))
-    bounds_ = np.linspace(0, f.n, chunks + 1).astype(np.int64)
-    for c in range(chunks):
-        members = order[bounds_[c] : bounds_[c + 1]]
-        _solve_subset(f, members, rng, mate, parts)
-        report("solve", 0.1 + 0.6 * (c + 1) / chunks)
-    # The people left over meet each other: in chunks again while they are many
-    # (first in the same order, then shuffled), and all together once they are few.
-    left = order[mate[order] < 0]
-    for attempt in range(LEFTOVER_PASSES):
-        if len(left) <= CHUNK:
-            break
-        if attempt:
-            left = left[rng.permutation(len(left))]
-        pieces = max(1, round(len(left) / CHUNK))
-        cuts = np.linspace(0, len(left), pieces + 1).astype(np.int64)
-        for c in range(pieces):
-            _solve_subset(f, left[cuts[c] : cuts[c + 1]], rng, mate, parts)
-        left = left[mate[left] < 0]
-    if 1 < len(left) <= 2 * CHUNK:
-        _solve_subset(f, np.sort(left), rng, mate, parts)
+    with _Solver(f) as solver:
+        chunks = max(1, round(f.n / CHUNK))
+        cuts = np.linspace(0, f.n, chunks + 1).astype(np.int64)
+        pieces = [order[cuts[c] : cuts[c + 1]] for c in range(chunks)]
+        seeds = rng.integers(0, 2**63, len(pieces))
+
+        def progress(done: int) -> None:
+            report("solve", 0.1 + 0.6 * done / chunks)
+
+        solver.solve(pieces, seeds, mate, parts, progress)
+        # The people left over meet each other: in chunks again while they are many
+        # (first in the same order, then shuffled), and all together once they are few.
+        left = order[mate[order] < 0]
+        for attempt in range(LEFTOVER_PASSES):
+            if len(left) <= CHUNK:
+                break
+            if attempt:
+                left = left[rng.permutation(len(left))]
+            count = max(1, round(len(left) / CHUNK))
+            cuts = np.linspace(0, len(left), count + 1).astype(np.int64)
+            pieces = [left[cuts[c] : cuts[c + 1]] for c in range(count)]
+            solver.solve(pieces, rng.integers(0, 2**63, count), mate, parts)
+            left = left[mate[left] < 0]
+        if 1 < len(left) <= 2 * CHUNK:
+            solver.solve([np.sort(left)], rng.integers(0, 2**63, 1), mate, parts)
     empty = np.empty(0, dtype=np.int64)
     a = np.concatenate([empty, *(p[0] for p in parts)])
     b = np.concatenate([empty, *(p[1] for p in parts)])
@@ -307,6 +319,81 @@ def _chunked_pairs(
     report("improve", 0.75)
     improve_by_swaps(f, mate, a, b, w)
     return mate, (a, b, w)
+
+
+_WORKER_FEATURES: Features | None = None  # the round a forked solver process works on
+
+
+def _solve_piece(
+    members: np.ndarray, seed: int, f: Features | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs among ``members``: (x, y) matched, and the candidate edges (a, b, w)."""
+    f = f if f is not None else _WORKER_FEATURES
+    assert f is not None
+    a, b, w = sparse_edges(f, members, np.random.default_rng(seed), keep=SPARSE_KEEP)
+    if len(a) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, a, b, w
+    local = np.full(f.n, -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    m = relaxed_matching(len(members), local[a], local[b], w)
+    matched = np.flatnonzero(m.mate >= 0)
+    return members[matched], members[m.mate[matched]], a, b, w
+
+
+def _start_worker(f: Features) -> None:
+    global _WORKER_FEATURES
+    _WORKER_FEATURES = f
+
+
+class _Solver:
+    """Solves chunks in this process, or in forked processes on a machine with
+    several cores when the round is large and this process runs no other thread
+    (forking a process with threads is not safe)."""
+
+    def __init__(self, f: Features) -> None:
+        self.f = f
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        if (
+            f.n >= PARALLEL_FROM
+            and cores > 1
+            and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=min(cores, MAX_PROCESSES),
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(f,),
+            )
+
+    def __enter__(self) -> _Solver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def solve(
+        self,
+        pieces: list[np.ndarray],
+        seeds: np.ndarray,
+        mate: np.ndarray,
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        if self.pool is None:
+            results = (
+                _solve_piece(p, int(s), self.f) for p, s in zip(pieces, seeds, strict=True)
+            )
+        else:
+            results = self.pool.map(_solve_piece, pieces, [int(s) for s in seeds])
+        for done, (x, y, a, b, w) in enumerate(results, start=1):
+            mate[x] = y
+            parts.append((a, b, w))
+            if progress is not None:
+                progress(done)
 
 
 def improve_by_swaps(
@@ -349,24 +436,6 @@ def improve_by_swaps(
             changed += 1
         if changed == 0:
             break
-
-
-def _solve_subset(
-    f: Features,
-    members: np.ndarray,
-    rng: np.random.Generator,
-    mate: np.ndarray,
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-) -> None:
-    a, b, w = sparse_edges(f, members, rng, keep=SPARSE_KEEP)
-    if len(a) == 0:
-        return
-    local = np.full(f.n, -1, dtype=np.int64)
-    local[members] = np.arange(len(members))
-    m = relaxed_matching(len(members), local[a], local[b], w)
-    matched = np.flatnonzero(m.mate >= 0)
-    mate[members[matched]] = members[m.mate[matched]]
-    parts.append((a, b, w))
 
 
 def _chunk_order(f: Features, rng: np.random.Generator) -> np.ndarray:

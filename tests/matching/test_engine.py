@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import os
 
 import numpy as np
 import pytest
@@ -352,3 +353,17 @@ def test_bound_is_close_on_a_realistic_organisation():
     assert result.bound >= result.score
     assert result.gap < 0.01
     check_round(people, [], Rules(), result, rnd=1)
+
+
+def test_chunks_solved_by_several_processes_give_the_same_round(monkeypatch):
+    people = organisation(5000, seed=2, organisations=3)
+    monkeypatch.setattr(engine, "CHUNK", 1200)
+    alone = match_round(people)
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 0)
+    f = encode(people, (), Rules(), 1)
+    with engine._Solver(f) as solver:
+        several_cores = len(os.sched_getaffinity(0)) > 1
+        assert (solver.pool is not None) == several_cores
+    together = match_round(people)
+    assert [g.members for g in together.groups] == [g.members for g in alone.groups]
+    assert together.score == alone.score and together.bound == alone.bound
