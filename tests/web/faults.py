@@ -179,13 +179,18 @@ class Worker:
         with self.changed:
             return "\n".join(self.lines)
 
-    def wait_for(self, text: str, timeout: float = WAIT) -> None:
+    def wait_for(self, text: str, timeout: float = WAIT, times: int = 1) -> None:
+        """Waits until the worker wrote a line containing ``text`` ``times`` times."""
+
+        def seen() -> int:
+            return sum(text in line for line in self.lines)
+
         with self.changed:
-            found = self.changed.wait_for(
-                lambda: any(text in line for line in self.lines) or self.process.poll() is not None,
-                timeout=timeout,
+            self.changed.wait_for(
+                lambda: seen() >= times or self.process.poll() is not None, timeout=timeout
             )
-        if not found or not any(text in line for line in self.lines):
+            found = seen() >= times
+        if not found:
             raise AssertionError(f"the worker never wrote {text!r}; it wrote:\n{self.output()}")
 
     def alive(self) -> bool:

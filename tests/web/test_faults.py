@@ -262,6 +262,38 @@ def test_worker_survives_its_database_connection_being_terminated(
     assert_one_each(sink, people)
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_worker_waits_while_the_database_is_unreachable_then_goes_on(
+    programme: Any, people: list[Any], tmp_path: Path
+) -> None:
+    """The database server away for a while: the worker's connection is cut and new
+    ones are refused (a proxy in front of PostgreSQL drops them) until it is back."""
+    s = connection.settings_dict
+    proxy = DroppingProxy(int(s["PORT"]))
+    via_proxy = f"postgres://{s['USER']}@127.0.0.1:{proxy.port}/{s['NAME']}"
+    with FaultySink() as sink:
+        worker = Worker(worker_env(via_proxy, sink.port, tmp_path))
+        try:
+            eventually(lambda: _backends() > 0, "the worker connected to the database")
+            proxy.dropping.set()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            worker.wait_for("database unavailable", times=3)
+            assert proxy.dropped >= 2 and worker.alive()
+            published_round(programme)  # written while the worker cannot reach it
+            proxy.dropping.clear()
+            eventually(all_sent, "sent once the database is back")
+            assert worker.alive()
+        finally:
+            worker.stop()
+            proxy.close()
+    assert_one_each(sink, people)
+
+
 def _backends() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
