@@ -185,6 +185,8 @@ def scaling_child(n: int) -> None:
     result = engine.match_round(people, rules=Rules(seed=SEED))
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Chunks of large rounds are solved by forked processes; their peak counts too.
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     gap = (result.bound - result.score) / result.bound if result.bound else 0.0
     print(
         json.dumps(
@@ -192,6 +194,7 @@ def scaling_child(n: int) -> None:
                 "n": n,
                 "seconds": round(seconds, 2),
                 "peak_memory_mb": round(peak_kb / 1024, 1),
+                "peak_worker_memory_mb": round(children_kb / 1024, 1),
                 "gap": round(gap, 5),
                 "score": result.score,
                 "bound": result.bound,
@@ -202,14 +205,52 @@ def scaling_child(n: int) -> None:
     )
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux /proc)."""
+    found = [pid]
+    for current in found:
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                found.extend(int(c) for c in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages count once across the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def scaling_row(n: int) -> dict[str, Any]:
-    done = subprocess.run(
+    """One round in a child process; its memory is the largest sum of the
+    proportional set sizes of the child and the processes it forks, sampled."""
+    child = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--child", str(n)],
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    peak_kb = 0
+    while child.poll() is None:
+        peak_kb = max(peak_kb, sum(_pss_kb(pid) for pid in _tree(child.pid)))
+        time.sleep(0.2)
+    out = child.stdout.read() if child.stdout else ""
+    if child.returncode != 0:
+        raise SystemExit(f"the round of {n} people failed")
+    row = json.loads(out.strip().splitlines()[-1])
+    # peak_memory_mb: the larger of the main process's peak resident set and the
+    # sampled peak of the whole process tree's proportional set size.
+    row["peak_rss_mb"] = row["peak_memory_mb"]
+    row["peak_pss_tree_mb"] = round(peak_kb / 1024, 1)
+    row["peak_memory_mb"] = max(row["peak_rss_mb"], row["peak_pss_tree_mb"])
+    return row
 
 
 def main() -> None:
