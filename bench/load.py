@@ -318,8 +318,21 @@ def percentile(values: list[float], q: float) -> float:
     return round(ordered[index], 1)
 
 
-def drive(port: int, info: dict[str, Any], clients: int, seconds: float) -> Recorder:
+def drive(
+    port: int, info: dict[str, Any], clients: int, seconds: float, think: float = 0.0
+) -> Recorder:
+    """Runs the clients; each waits a random 0..2×``think`` seconds between requests
+    (0: as fast as the server answers, the harshest case)."""
     recorder = Recorder()
+    rng = random.Random(11)
+    rng_lock = threading.Lock()
+
+    def pause() -> None:
+        if think > 0:
+            with rng_lock:
+                wait = rng.uniform(0, 2 * think)
+            time.sleep(wait)
+
     deadline = time.monotonic() + seconds
     join = f"/join/{info['invite']}/"
     programme = info["programme"]
@@ -332,11 +345,13 @@ def drive(port: int, info: dict[str, Any], clients: int, seconds: float) -> Reco
         browser.request("GET", f"/sign-in/{link}/")
         recorder.timed("sign_in", browser, "POST", f"/sign-in/{link}/", 302, {})
         while time.monotonic() < deadline:
+            pause()
             recorder.timed("participant_page", browser, "GET", "/me/", 200)
 
     def newcomer() -> None:
         browser = Browser(port)
         while time.monotonic() < deadline:
+            pause()
             recorder.timed("sign_up_form", browser, "GET", join, 200)
             with counter_lock:
                 k = next(counter)
@@ -351,6 +366,7 @@ def drive(port: int, info: dict[str, Any], clients: int, seconds: float) -> Reco
                 "shares": "email",
                 "consent": "on",
             }
+            pause()
             recorder.timed("sign_up", browser, "POST", join, 302, form)
 
     def organiser() -> None:
@@ -361,6 +377,7 @@ def drive(port: int, info: dict[str, Any], clients: int, seconds: float) -> Reco
             {"username": "bench", "password": "bench-password-9"},
         )  # fmt: skip
         while time.monotonic() < deadline:
+            pause()
             recorder.timed("organiser_dashboard", browser, "GET", f"/programmes/{programme}/", 200)
             recorder.timed(
                 "organiser_people", browser, "GET", f"/programmes/{programme}/people/", 200
@@ -401,6 +418,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, help="concurrent clients (default 100; quick 20)")
     parser.add_argument("--seconds", type=float, help="how long the clients run")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a client waits between requests (default 0: no pause)",
+    )
+    parser.add_argument("--sizes", help="round sizes to publish, comma-separated; empty for none")
     parser.add_argument("--_seed", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_publish", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_send", type=int, help=argparse.SUPPRESS)
@@ -422,6 +446,8 @@ def main() -> int:
     clients = args.clients or (20 if args.quick else 100)
     seconds = args.seconds or (8.0 if args.quick else 60.0)
     sizes = [10_000] if args.quick else [10_000, 100_000]
+    if args.sizes is not None:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     postgres = None if args.database_url else Postgres()
     data_dir = Path(tempfile.mkdtemp(prefix="kaffeeklatsch-bench."))
     server = None
@@ -455,7 +481,7 @@ def main() -> int:
         )  # fmt: skip
         _wait_for(port)
         log(f"bench: {clients} clients for {seconds:.0f} s")
-        recorder = drive(port, info, clients, seconds)
+        recorder = drive(port, info, clients, seconds, args.think)
         if recorder.examples:
             log("bench: errors, e.g. " + "; ".join(recorder.examples))
         server.terminate()
@@ -475,6 +501,7 @@ def main() -> int:
             "errors": recorder.errors,
             "clients": clients,
             "seconds": seconds,
+            "think_seconds": args.think,
             "pages": {
                 page: {"p50_ms": percentile(t, 0.5), "p99_ms": percentile(t, 0.99), "n": len(t)}
                 for page, t in sorted(recorder.times.items())
