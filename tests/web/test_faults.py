@@ -226,7 +226,17 @@ def test_timeouts_and_dropped_connections_are_retried(
         try:
             eventually(lambda: proxy.dropped >= 3, "the worker kept trying the absent server")
             assert introductions().filter(status=OutboxMessage.Status.SENT).count() == 0
-            row = introductions().filter(attempts__gt=0).first()
+            eventually(
+                lambda: (
+                    introductions()
+                    .filter(status=OutboxMessage.Status.PENDING, attempts__gt=0)
+                    .exists()
+                ),
+                "a failed attempt recorded",
+            )
+            row = (
+                introductions().filter(status=OutboxMessage.Status.PENDING, attempts__gt=0).first()
+            )
             assert row is not None and row.next_attempt_at > row.created_at
             assert "SMTPServerDisconnected" in row.last_error or "Connection" in row.last_error
             proxy.dropping.clear()
