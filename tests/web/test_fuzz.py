@@ -89,6 +89,12 @@ def no_server_error(response: Any) -> None:
     assert response.status_code < 500, response.content[:2000]
 
 
+def refused_with_a_message(response: Any) -> None:
+    """A form sent back is sent back with the reason, announced to screen readers."""
+    assert response.status_code == 200, response.status_code
+    assert 'role="alert"' in response.content.decode(), "a refused form without a message"
+
+
 @pytest.fixture
 def fuzz_settings(settings: Any) -> Any:
     settings.RATE_LIMIT_PER_HOUR = 10**9
@@ -105,6 +111,7 @@ def test_sign_up_form(programme: Any, fuzz_settings: Any) -> None:
         response = Client(headers={"accept-language": "en"}).post(url, data)
         no_server_error(response)
         if response.status_code != 302:
+            refused_with_a_message(response)
             assert counts() == before
         else:
             assert counts()[0] <= before[0] + 1
@@ -126,6 +133,7 @@ def test_profile_form(programme: Any, make_participant: Any, fuzz_settings: Any)
         response = client.post(url, data)
         no_server_error(response)
         if response.status_code != 302:
+            refused_with_a_message(response)
             assert Participant.objects.filter(pk=participant.pk).values().get() == stored
             assert counts() == before
 
@@ -144,6 +152,7 @@ def test_programme_form(organiser: Any, fuzz_settings: Any) -> None:
         response = client.post(url, data)
         no_server_error(response)
         if response.status_code != 302:
+            refused_with_a_message(response)
             assert counts() == before
 
     run()
@@ -171,6 +180,7 @@ def test_add_person_form(organiser: Any, programme: Any, fuzz_settings: Any) -> 
         response = client.post(url, data)
         no_server_error(response)
         if response.status_code != 302:
+            refused_with_a_message(response)
             assert counts() == before
 
     run()
@@ -187,6 +197,8 @@ def _csv_round_trip(client: Any, programme: Any, payload: bytes, name: str) -> A
         {"file": SimpleUploadedFile(name, payload, content_type="text/csv")},
     )
     no_server_error(upload)
+    if upload.status_code != 302:
+        refused_with_a_message(upload)
     preview_url = reverse("participants:import_preview", args=[programme.pk])
     preview = client.get(preview_url)
     no_server_error(preview)
