@@ -185,8 +185,6 @@ def scaling_child(n: int) -> None:
     result = engine.match_round(people, rules=Rules(seed=SEED))
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Chunks of large rounds are solved by forked processes; their peak counts too.
-    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     gap = (result.bound - result.score) / result.bound if result.bound else 0.0
     print(
         json.dumps(
@@ -194,7 +192,6 @@ def scaling_child(n: int) -> None:
                 "n": n,
                 "seconds": round(seconds, 2),
                 "peak_memory_mb": round(peak_kb / 1024, 1),
-                "peak_worker_memory_mb": round(children_kb / 1024, 1),
                 "gap": round(gap, 5),
                 "score": result.score,
                 "bound": result.bound,
@@ -231,7 +228,7 @@ def _pss_kb(pid: int) -> int:
 
 def scaling_row(n: int) -> dict[str, Any]:
     """One round in a child process; its memory is the largest sum of the
-    proportional set sizes of the child and the processes it forks, sampled."""
+    proportional set sizes of the child and the processes it starts, sampled."""
     child = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--child", str(n)],
         stdout=subprocess.PIPE,

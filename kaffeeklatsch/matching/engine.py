@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import gc
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -321,7 +321,7 @@ def _chunked_pairs(
     return mate, (a, b, w)
 
 
-_WORKER_FEATURES: Features | None = None  # the round a forked solver process works on
+_WORKER_FEATURES: Features | None = None  # the round a solver process works on
 
 
 def _solve_piece(
@@ -347,9 +347,10 @@ def _start_worker(f: Features) -> None:
 
 
 class _Solver:
-    """Solves chunks in this process, or in forked processes on a machine with
-    several cores when the round is large and this process runs no other thread
-    (forking a process with threads is not safe)."""
+    """Solves chunks in this process, or, for a large round on a machine with several
+    cores, in worker processes started from a clean server process (``forkserver``:
+    safe in a process that runs threads, unlike a plain fork). Each worker receives
+    the round's arrays once."""
 
     def __init__(self, f: Features) -> None:
         self.f = f
@@ -358,14 +359,14 @@ class _Solver:
         if (
             f.n >= PARALLEL_FROM
             and cores > 1
-            and threading.active_count() == 1
-            and "fork" in multiprocessing.get_all_start_methods()
+            and "forkserver" in multiprocessing.get_all_start_methods()
         ):
+            slim = dataclasses.replace(f, ids=[], terms=[], names={}, cache={})
             self.pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=min(cores, MAX_PROCESSES),
-                mp_context=multiprocessing.get_context("fork"),
+                mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_start_worker,
-                initargs=(f,),
+                initargs=(slim,),
             )
 
     def __enter__(self) -> _Solver:

@@ -89,6 +89,7 @@ def relaxed_matching(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> Mat
             nxt = int(perm[nxt])
         _round_cycle(np.array(cycle), edge_w[cycle], mate)
     _augment_greedily(mate, a, b, w)
+    improve_on_graph(n, a, b, w, mate)
     return Matching(mate=mate, weight=_weight(mate, a, b, w), graph_bound=lp, support=support)
 
 
@@ -139,6 +140,105 @@ def _round_cycle(cycle: np.ndarray, ew: np.ndarray, mate: np.ndarray) -> None:
         x, y = cycle[k], cycle[(k + 1) % length]
         mate[x] = y
         mate[y] = x
+
+
+def improve_on_graph(
+    n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, mate: np.ndarray, rounds: int = 8
+) -> None:
+    """Local search on a matching, using only the listed edges; never lowers its weight.
+
+    Two moves, applied disjointly and best first, for a few rounds:
+
+    * exchange: matched pairs (u, x) and (v, y) with edges (u, v) and (x, y) become
+      (u, v) and (x, y) where that weighs more;
+    * augmenting path of three edges: a person v without a partner takes u from its
+      partner x, who takes a person z without a partner (or stays alone), where the
+      total grows.
+    """
+    if len(a) == 0:
+        return
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    w = np.asarray(w, dtype=np.float64)
+    keys = np.minimum(a, b) * n + np.maximum(a, b)
+    order = np.argsort(keys)
+    sorted_keys = keys[order]
+
+    def weight_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Weight of the edges (x, y); NaN where there is none."""
+        wanted = np.minimum(x, y) * n + np.maximum(x, y)
+        pos = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
+        found = sorted_keys[pos] == wanted
+        return np.where(found, w[order[pos]], np.nan)
+
+    both_a = np.concatenate([a, b])
+    both_b = np.concatenate([b, a])
+    both_w = np.concatenate([w, w])
+    for _ in range(rounds):
+        own = np.zeros(n)
+        matched = np.flatnonzero(mate >= 0)
+        own[matched] = weight_of(matched, mate[matched])
+        moves: list[tuple[float, tuple[int, ...], tuple[tuple[int, int], ...]]] = []
+        # Exchanges.
+        u, v, wuv = a, b, w
+        x, y = mate[u], mate[v]
+        pick = (x >= 0) & (y >= 0) & (x != v) & ((wuv > own[u]) | (wuv > own[v]))
+        u, v, wuv, x, y = u[pick], v[pick], wuv[pick], x[pick], y[pick]
+        wxy = weight_of(x, y)
+        gain = wuv + wxy - own[u] - own[v]
+        good = np.flatnonzero(gain > 1e-9)
+        for k in good.tolist():
+            moves.append(
+                (
+                    float(gain[k]),
+                    (int(u[k]), int(v[k]), int(x[k]), int(y[k])),
+                    ((int(u[k]), int(v[k])), (int(x[k]), int(y[k]))),
+                )
+            )
+        # Augmenting paths: v free, u matched to x, x to a free z (or nobody).
+        free = mate < 0
+        if free.any():
+            best_free = np.full(n, 0.0)
+            best_to = np.full(n, -1, dtype=np.int64)
+            edge_to_free = free[both_b] & ~free[both_a]
+            xs, zs, ws = both_a[edge_to_free], both_b[edge_to_free], both_w[edge_to_free]
+            if len(xs):
+                by = np.lexsort((-ws, xs))
+                first = np.r_[True, xs[by][1:] != xs[by][:-1]]
+                best_free[xs[by][first]] = ws[by][first]
+                best_to[xs[by][first]] = zs[by][first]
+            vv, uu, wvu = both_a, both_b, both_w
+            pick = free[vv] & (mate[uu] >= 0)
+            vv, uu, wvu = vv[pick], uu[pick], wvu[pick]
+            xx = mate[uu]
+            zz = best_to[xx]
+            gain_z = np.where(zz != vv, best_free[xx], 0.0)
+            zz = np.where(zz != vv, zz, -1)
+            gain = wvu - own[uu] + np.where(zz >= 0, gain_z, 0.0)
+            good = np.flatnonzero(gain > 1e-9)
+            for k in good.tolist():
+                tail = (int(zz[k]),) if zz[k] >= 0 else ()
+                people = (int(vv[k]), int(uu[k]), int(xx[k]), *tail)
+                pairs = ((int(vv[k]), int(uu[k])),) + (
+                    ((int(xx[k]), int(zz[k])),) if zz[k] >= 0 else ()
+                )
+                moves.append((float(gain[k]), people, pairs))
+        if not moves:
+            return
+        moves.sort(key=lambda move: -move[0])
+        busy = np.zeros(n, dtype=bool)
+        applied = 0
+        for _, people, pairs in moves:
+            if busy[list(people)].any():
+                continue
+            busy[list(people)] = True
+            for p in people:
+                mate[p] = -1
+            for p, q in pairs:
+                mate[p], mate[q] = q, p
+            applied += 1
+        if applied == 0:
+            return
 
 
 def _augment_greedily(mate: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:
