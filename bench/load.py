@@ -418,6 +418,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, help="concurrent clients (default 100; quick 20)")
     parser.add_argument("--seconds", type=float, help="how long the clients run")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument(
         "--think",
         type=float,
@@ -472,10 +473,14 @@ def main() -> int:
             env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         info = child(["--_seed", str(clients)], env)
-        log(f"bench: gunicorn with {args.workers} workers on 127.0.0.1:{port}")
+        log(
+            f"bench: gunicorn with {args.workers} workers × {args.threads} threads"
+            f" on 127.0.0.1:{port}"
+        )
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "kaffeeklatsch.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "8",
+             "--workers", str(args.workers), "--worker-class", "gthread",
+             "--threads", str(args.threads),
              "--log-level", "warning"],
             env=env, cwd=ROOT,
         )  # fmt: skip

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -147,36 +148,39 @@ def request_link(request: HttpRequest) -> HttpResponse:
 
 @participant_view
 def me(request: HttpRequest, participant: Participant) -> HttpResponse:
-    groups = (
+    groups = list(
         Group.objects.filter(members=participant, round__status=Round.Status.PUBLISHED)
         .select_related("round")
         .prefetch_related("members", "feedback")
         .order_by("-round__number")
     )
+    blocked = list(participant.blocked.all())
     meetings = []
+    met: dict[int, Participant] = {}
     for group in groups:
         answer = next((f for f in group.feedback.all() if f.participant_id == participant.pk), None)
-        meetings.append(
-            {
-                "group": group,
-                "others": [m for m in group.members.all() if m.pk != participant.pk],
-                "answer": answer,
-            }
-        )
+        others = [m for m in group.members.all() if m.pk != participant.pk]
+        met.update((m.pk, m) for m in others)
+        meetings.append({"group": group, "others": others, "answer": answer})
+    for person in blocked:
+        met.pop(person.pk, None)
+    # The same people, in the same order, as _met_people() finds with a query.
+    people = [(p.pk, p.name) for p in sorted(met.values(), key=lambda p: (p.name, p.pk))]
     return render(
         request,
         "participants/me.html",
         {
             "participant": participant,
             "meetings": meetings,
-            "blocked": participant.blocked.all(),
+            "groups": groups,
+            "blocked": blocked,
             "pause_form": PauseForm(
                 initial={
                     "paused_until": participant.paused_until,
                     "skip_next_round": participant.skip_next_round,
                 }
             ),
-            "block_form": _block_form(participant),
+            "block_form": BlockForm(None, people=people),
         },
     )
 
@@ -298,9 +302,23 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @organiser_view
 def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse:
     status = request.GET.get("status", "")
-    people = programme.participants.all()
+    # What the list shows and nothing more: no JSON fields to decode, one link reversed
+    # for all rows and the choice labels looked up once.
+    people = programme.participants.only(
+        "pk", "programme", "name", "email", "reached_by", "department", "level", "place",
+        "status", "paused_until",
+    )  # fmt: skip
     if status in Participant.Status.values:
         people = people.filter(status=status)
+    people = list(people)
+    marker = "2147483647"
+    edit_url = reverse("participants:edit", args=[programme.pk, int(marker)])
+    reached_by = dict(Participant._meta.get_field("reached_by").flatchoices)
+    statuses = dict(Participant.Status.choices)
+    for person in people:
+        person.edit_url = edit_url.replace(marker, str(person.pk))
+        person.reached_by_label = reached_by.get(person.reached_by, person.reached_by)
+        person.status_label = statuses.get(person.status, person.status)
     return render(
         request,
         "participants/list.html",

@@ -63,23 +63,20 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 @organiser_view
 def programme_detail(request: HttpRequest, programme: Programme) -> HttpResponse:
-    people = programme.participants
+    active = Q(status=Participant.Status.ACTIVE)
+    figures = programme.participants.aggregate(
+        active=Count("pk", filter=active),
+        pending=Count("pk", filter=Q(status=Participant.Status.PENDING)),
+        departments=Count("department", filter=active & ~Q(department=""), distinct=True),
+    )
     published = programme.rounds.filter(status=Round.Status.PUBLISHED)
-    groups = Group.objects.filter(round__in=published)
-    answered = Feedback.objects.filter(group__in=groups)
-    figures = {
-        "active": people.filter(status=Participant.Status.ACTIVE).count(),
-        "pending": people.filter(status=Participant.Status.PENDING).count(),
-        "rounds": published.count(),
-        "groups": groups.count(),
-        "answers": answered.count(),
-        "met": answered.filter(met=True).count(),
-        "departments": people.filter(status=Participant.Status.ACTIVE)
-        .exclude(department="")
-        .values("department")
-        .distinct()
-        .count(),
-    }
+    figures["rounds"] = published.count()
+    figures["groups"] = Group.objects.filter(round__in=published).count()
+    figures.update(
+        Feedback.objects.filter(group__round__in=published).aggregate(
+            answers=Count("pk"), met=Count("pk", filter=Q(met=True))
+        )
+    )
     return render(
         request,
         "programmes/detail.html",

@@ -250,3 +250,37 @@ def test_export_holds_every_field_stored_about_me(client: Any, met: Any) -> None
     assert not missing, f"new fields {sorted(missing)}: export them and name them here"
     for key in exported_as.values():
         assert f'"{key}":' in flat, key
+
+
+def test_block_choices_are_the_people_met_and_not_yet_blocked(
+    client: Any, programme: Any, make_participant: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kaffeeklatsch.participants.views import _met_people
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    others = [make_participant(programme, name) for name in ("Dora", "Ben", "Cleo")]
+    stranger = make_participant(programme, "Zoe", email="zoe@example.org")
+    sign_in_participant(client, anna)
+    counts = []
+    for number, partner in enumerate(others, start=1):
+        rnd = preview_round(programme)
+        rnd.groups.all().delete()
+        group = Group.objects.create(round=rnd, mode="either", score=1.0, reasons=[])
+        group.members.set([anna, partner])
+        publish_round(rnd, notify=False)
+        assert rnd.number == number
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("participants:me"))
+        counts.append(len(queries))
+        assert response.context["block_form"].fields["person"].choices == _met_people(anna)
+    # One more round on the page costs no more queries.
+    assert counts[1] == counts[2]
+    anna.blocked.add(others[1])
+    response = client.get(reverse("participants:me"))
+    people = response.context["block_form"].fields["person"].choices
+    assert [name for _pk, name in people] == ["Cleo", "Dora"]
+    assert people == _met_people(anna)
+    assert f'value="{stranger.pk}"' not in response.content.decode()

@@ -36,14 +36,20 @@ def reach_round_panel(context: dict[str, Any], programme: Any, rnd: Round) -> di
 
 
 @register.inclusion_tag("reach/me_panel.html", takes_context=True)
-def reach_participant_panel(context: dict[str, Any], participant: Participant) -> dict[str, Any]:
-    upcoming = (
-        Group.objects.filter(members=participant, round__status=Round.Status.PUBLISHED)
-        .select_related("round")
-        .prefetch_related("members")
-        .order_by("-round__number")[:1]
-    )
-    mine = {u.group_id: u for u in participant.meeting_updates.all()}
+def reach_participant_panel(
+    context: dict[str, Any], participant: Participant, groups: Any = None
+) -> dict[str, Any]:
+    """``groups``: the participant's groups of published rounds, newest round first, with
+    their members, when the page has them already (saves the query)."""
+    if groups is None:
+        groups = (
+            Group.objects.filter(members=participant, round__status=Round.Status.PUBLISHED)
+            .select_related("round")
+            .prefetch_related("members")
+            .order_by("-round__number")[:1]
+        )
+    upcoming = list(groups[:1])
+    mine = {u.group_id: u for u in participant.meeting_updates.all()} if upcoming else {}
     meetings = [
         {
             "group": g,
@@ -60,5 +66,5 @@ def reach_participant_panel(context: dict[str, Any], participant: Participant) -
         "meetings": meetings,
         "statuses": MeetingUpdate.Status.choices,
         "dm_channels": channels,
-        "handles": list(participant.chat_handles.select_related("channel")),
+        "handles": list(participant.chat_handles.select_related("channel")) if channels else [],
     }
