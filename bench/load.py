@@ -24,7 +24,8 @@ What it does, all on loopback:
 
 Each phase is reported on standard error; the last line of standard output is one
 JSON object: ``requests``, ``errors``, ``pages`` ({page: {p50_ms, p99_ms}}),
-``clients``, ``publish_seconds`` ({people: seconds}) and ``publish_detail``.
+``clients``, ``cpu_seconds`` (CPU used by the clients, gunicorn and PostgreSQL while the
+clients ran), ``publish_seconds`` ({people: seconds}) and ``publish_detail``.
 """
 
 from __future__ import annotations
@@ -399,6 +400,34 @@ def drive(
     return recorder
 
 
+# --- CPU used while the clients run -----------------------------------------
+
+
+def _cpu_of_trees(roots: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of every process in the trees under ``roots``
+    (Linux /proc; empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    table: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    result = {}
+    for pid, (_parent, cpu) in table.items():
+        walk = pid
+        while walk in table and walk not in roots and walk > 1:
+            walk = table[walk][0]
+        if walk in roots:
+            result[pid] = cpu
+    return result
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return round(sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()), 1)
+
+
 # --- Main -------------------------------------------------------------------
 
 
@@ -417,8 +446,11 @@ def main() -> int:
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead")
     parser.add_argument("--clients", type=int, help="concurrent clients (default 100; quick 20)")
     parser.add_argument("--seconds", type=float, help="how long the clients run")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn worker class (gthread or sync)"
+    )
     parser.add_argument(
         "--think",
         type=float,
@@ -474,19 +506,30 @@ def main() -> int:
         )  # fmt: skip
         info = child(["--_seed", str(clients)], env)
         log(
-            f"bench: gunicorn with {args.workers} workers × {args.threads} threads"
+            f"bench: gunicorn ({args.worker_class}) with {args.workers} workers"
+            f" × {args.threads} threads"
             f" on 127.0.0.1:{port}"
         )
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "kaffeeklatsch.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--worker-class", "gthread",
+             "--workers", str(args.workers), "--worker-class", args.worker_class,
              "--threads", str(args.threads),
              "--log-level", "warning"],
             env=env, cwd=ROOT,
         )  # fmt: skip
         _wait_for(port)
         log(f"bench: {clients} clients for {seconds:.0f} s")
+        postmaster = _postmaster(postgres)
+        server_before = _cpu_of_trees([server.pid])
+        database_before = _cpu_of_trees(postmaster)
+        client_before = time.process_time()
         recorder = drive(port, info, clients, seconds, args.think)
+        cpu_seconds = {
+            "client": round(time.process_time() - client_before, 1),
+            "gunicorn": _cpu_used(server_before, _cpu_of_trees([server.pid])),
+            "postgresql": _cpu_used(database_before, _cpu_of_trees(postmaster)),
+        }
+        log(f"bench: CPU seconds while the clients ran: {cpu_seconds}")
         if recorder.examples:
             log("bench: errors, e.g. " + "; ".join(recorder.examples))
         server.terminate()
@@ -507,6 +550,7 @@ def main() -> int:
             "clients": clients,
             "seconds": seconds,
             "think_seconds": args.think,
+            "cpu_seconds": cpu_seconds,
             "pages": {
                 page: {"p50_ms": percentile(t, 0.5), "p99_ms": percentile(t, 0.99), "n": len(t)}
                 for page, t in sorted(recorder.times.items())
@@ -522,6 +566,16 @@ def main() -> int:
         if postgres is not None:
             postgres.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _postmaster(postgres: Postgres | None) -> list[int]:
+    """The throwaway server's main process (none with --database-url)."""
+    if postgres is None:
+        return []
+    try:
+        return [int((postgres.dir / "data" / "postmaster.pid").read_text().split()[0])]
+    except (OSError, ValueError, IndexError):
+        return []
 
 
 def _wait_for(port: int, timeout: float = 60.0) -> None:
