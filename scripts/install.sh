@@ -15,6 +15,8 @@ as_root() {
 
 apt_packages=()
 if ! python3 -m venv --help >/dev/null 2>&1; then apt_packages+=(python3-venv); fi
+# A font with the letters of every name for the printed letters and reports.
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || apt_packages+=(fonts-dejavu-core)
 if [[ $WITH_TEST -eq 1 ]]; then
     command -v chromium >/dev/null || apt_packages+=(chromium)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from kaffeeklatsch.front.pdf import pdf_fonts
 from kaffeeklatsch.insights import present
 from kaffeeklatsch.insights.charts import to_drawing
 from kaffeeklatsch.insights.metrics import Insights
@@ -160,36 +161,6 @@ def _period(insights: Insights) -> str:
         "start": day(insights.start),
         "end": day(insights.end),
     }
-
-
-# A font with the letters of every name (ı, ş, ł, Cyrillic ...): DejaVu where the system
-# has it (Debian: fonts-dejavu-core), else Bitstream Vera, which ships with ReportLab.
-_FONT_CANDIDATES = [
-    (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    ),
-]
-
-
-def pdf_fonts() -> tuple[str, str]:
-    """Registers (once) and returns the regular and bold font of the PDF report."""
-    from pathlib import Path
-
-    import reportlab
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "KKSans" not in pdfmetrics.getRegisteredFontNames():
-        vera = Path(reportlab.__file__).parent / "fonts"
-        regular, bold = str(vera / "Vera.ttf"), str(vera / "VeraBd.ttf")
-        for candidate, candidate_bold in _FONT_CANDIDATES:
-            if Path(candidate).exists() and Path(candidate_bold).exists():
-                regular, bold = candidate, candidate_bold
-                break
-        pdfmetrics.registerFont(TTFont("KKSans", regular))
-        pdfmetrics.registerFont(TTFont("KKSans-Bold", bold))
-    return "KKSans", "KKSans-Bold"
 
 
 def report_pdf(programme: Programme, insights: Insights) -> bytes:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
@@ -16,8 +15,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -28,6 +25,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kaffeeklatsch.front.pdf import pdf_fonts
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.reach.services import Meeting, meeting_for
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
@@ -36,33 +34,8 @@ from kaffeeklatsch.rounds.models import Feedback, Group, Round
 LETTER_POINTS = 16
 OFFLINE = (Participant.ReachedBy.POST, Participant.ReachedBy.PHONE)
 
-# A font with the letters of every name (ş, ł, ő ...): DejaVu where the system has it,
-# else Bitstream Vera, which ships with ReportLab.
-_FONT_CANDIDATES = [
-    (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    ),
-]
-
-
-def _fonts() -> tuple[str, str]:
-    if "KKSans" not in pdfmetrics.getRegisteredFontNames():
-        import reportlab
-
-        vera = Path(reportlab.__file__).parent / "fonts"
-        regular, bold = str(vera / "Vera.ttf"), str(vera / "VeraBd.ttf")
-        for candidate, candidate_bold in _FONT_CANDIDATES:
-            if Path(candidate).exists() and Path(candidate_bold).exists():
-                regular, bold = candidate, candidate_bold
-                break
-        pdfmetrics.registerFont(TTFont("KKSans", regular))
-        pdfmetrics.registerFont(TTFont("KKSans-Bold", bold))
-    return "KKSans", "KKSans-Bold"
-
-
 def _styles(points: int) -> dict[str, ParagraphStyle]:
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     body = ParagraphStyle(
         "body", fontName=regular, fontSize=points, leading=points * 1.35, spaceAfter=points * 0.5
     )
