@@ -55,6 +55,7 @@ from kaffeeklatsch.matching.reasons import (
     group_distances,
     group_modes,
     left_out_reason,
+    member_pairs,
     padded,
 )
 from kaffeeklatsch.matching.solver import (
@@ -261,21 +262,15 @@ def _pairs(f: Features, rng: np.random.Generator, report: Progress) -> PairStage
 def group_scores(f: Features, matrix: np.ndarray) -> np.ndarray:
     """:func:`group_score` of every row of a padded group matrix (see :func:`.reasons.padded`)."""
     total = np.zeros(len(matrix))
-    for x in range(matrix.shape[1]):
-        for y in range(x + 1, matrix.shape[1]):
-            both = (matrix[:, x] >= 0) & (matrix[:, y] >= 0)
-            total[both] += score(f, matrix[both, x], matrix[both, y])
+    for rows, a, b in member_pairs(matrix):
+        total[rows] += score(f, a, b)
     size = (matrix >= 0).sum(axis=1)
     return np.where(size >= 2, total / np.maximum(size - 1, 1), 0.0)
 
 
 def group_score(f: Features, members: Sequence[int]) -> float:
     """Sum of the group's pair scores divided by ``size - 1``."""
-    idx = np.asarray(members)
-    if len(idx) < 2:
-        return 0.0
-    x, y = np.triu_indices(len(idx), k=1)
-    return float(score(f, idx[x], idx[y]).sum()) / (len(idx) - 1)
+    return float(group_scores(f, padded([members]))[0])
 
 
 def _chunked_pairs(

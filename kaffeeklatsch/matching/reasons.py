@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -27,21 +26,11 @@ _LEFT_OUT_ORDER = (
 )
 
 
-def group_mode(f: Features, members: Sequence[int], km: float | None = None) -> Mode:
-    """How a group meets: in person if anyone must or everybody lives near enough.
-
-    ``km`` is the group's largest distance if already known (NaN: a location is
-    unknown); otherwise it is computed.
-    """
-    modes = set(int(m) for m in f.mode[list(members)])
-    if IN_PERSON in modes:
-        return Mode.IN_PERSON
-    if ONLINE in modes:
-        return Mode.ONLINE
-    km = _known_distance(f, members, km)
-    if km is not None and km <= f.rules.max_distance_km:
-        return Mode.IN_PERSON
-    return Mode.EITHER if km is None else Mode.ONLINE
+def group_mode(f: Features, members: Sequence[int]) -> Mode:
+    """How a group meets: in person if anyone must or everybody lives near enough
+    (see :func:`group_modes`)."""
+    matrix = padded([members])
+    return group_modes(f, matrix, group_distances(f, matrix))[0]
 
 
 def padded(groups: Sequence[Sequence[int]]) -> np.ndarray:
@@ -73,31 +62,23 @@ def group_modes(f: Features, matrix: np.ndarray, distances: np.ndarray) -> list[
     return [table[c] for c in code.tolist()]
 
 
+def member_pairs(matrix: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Every two member columns of a padded group matrix: the rows where both hold a
+    member, and those members."""
+    for x in range(matrix.shape[1]):
+        for y in range(x + 1, matrix.shape[1]):
+            rows = np.flatnonzero((matrix[:, x] >= 0) & (matrix[:, y] >= 0))
+            yield rows, matrix[rows, x], matrix[rows, y]
+
+
 def group_distances(f: Features, matrix: np.ndarray) -> np.ndarray:
     """Each group's largest distance between two members in km (NaN if one is unknown)."""
     out = np.zeros(len(matrix))
-    for x in range(matrix.shape[1]):
-        for y in range(x + 1, matrix.shape[1]):
-            both = (matrix[:, x] >= 0) & (matrix[:, y] >= 0)
-            d = np.zeros(len(matrix))
-            d[both] = distance_km(f, matrix[both, x], matrix[both, y])
-            out = np.where(np.isnan(out) | np.isnan(d), np.nan, np.maximum(out, d))
+    for rows, a, b in member_pairs(matrix):
+        d = np.zeros(len(matrix))
+        d[rows] = distance_km(f, a, b)
+        out = np.where(np.isnan(out) | np.isnan(d), np.nan, np.maximum(out, d))
     return out
-
-
-def _known_distance(f: Features, members: Sequence[int], km: float | None) -> float | None:
-    if km is None:
-        return _max_distance(f, members)
-    return None if math.isnan(km) else float(km)
-
-
-def _max_distance(f: Features, members: Sequence[int]) -> float | None:
-    idx = np.asarray(members)
-    x, y = np.triu_indices(len(idx), k=1)
-    d = distance_km(f, idx[x], idx[y])
-    if np.isnan(d).any():
-        return None
-    return float(d.max())
 
 
 def shared_interest_terms(f: Features, matrix: np.ndarray) -> list[list[str]]:
@@ -235,6 +216,7 @@ __all__ = [
     "group_mode",
     "group_modes",
     "group_reasons",
+    "member_pairs",
     "left_out_reason",
     "padded",
     "EITHER",
