@@ -26,8 +26,6 @@ it. The smaller of the two bounds is reported.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from kaffeeklatsch.matching.features import (
@@ -35,6 +33,7 @@ from kaffeeklatsch.matching.features import (
     NEW_JOINER_BONUS,
     Features,
     base_score,
+    interest_subsets,
     valid,
     value_counts,
 )
@@ -121,27 +120,14 @@ def _max_shared(f: Features) -> np.ndarray:
     everybody; a person shares ``s`` interests with someone exactly when one of
     their ``s``-subsets occurs twice.
     """
-    interests = f.interests
-    n, width = interests.shape
+    n, width = f.interests.shape
     vocab = max(1, len(f.interest_vocab))
     out = np.zeros(n, dtype=np.int64)
-    has = interests >= 0
     for size in range(1, min(INTEREST_CAP, width) + 1):
-        keys_parts, who_parts = [], []
-        for combo in itertools.combinations(range(width), size):
-            cols = list(combo)
-            rows = has[:, cols].all(axis=1)
-            if not rows.any():
-                continue
-            key = np.zeros(int(rows.sum()), dtype=np.int64)
-            for c in cols:
-                key = key * vocab + interests[rows, c]
-            keys_parts.append(key)
-            who_parts.append(np.flatnonzero(rows))
-        if not keys_parts:
+        subsets = interest_subsets(f.interests, size, vocab)
+        if subsets is None:
             break
-        keys = np.concatenate(keys_parts)
-        who = np.concatenate(who_parts)
+        keys, who = subsets
         shared = who[value_counts(keys) >= 2]
         out[shared] = size
     return out

@@ -14,11 +14,16 @@ generator, O(n^2) for the dense one.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-from kaffeeklatsch.matching.features import INTEREST_CAP, Features, score, sorted_unique, valid
+from kaffeeklatsch.matching.features import (
+    INTEREST_CAP,
+    Features,
+    interest_subsets,
+    score,
+    sorted_unique,
+    valid,
+)
 
 DENSE_LIMIT = 2500  # up to this many people every pair is considered
 INTEREST_WINDOWS = (3, 3, 3)  # neighbours paired in buckets of 1, 2 and 3 shared interests
@@ -93,18 +98,9 @@ def sparse_edges(
     has = interests >= 0
     vocab = max(1, len(f.interest_vocab))
     for size, width in zip((1, 2, 3), INTEREST_WINDOWS, strict=True):
-        keys_parts, who_parts = [], []
-        for combo in itertools.combinations(range(width_k), size):
-            rows = has[:, list(combo)].all(axis=1)
-            if not rows.any():
-                continue
-            key = np.zeros(int(rows.sum()), dtype=np.int64)
-            for col in combo:
-                key = key * vocab + interests[rows, col]
-            keys_parts.append(key)
-            who_parts.append(np.flatnonzero(rows))
-        if keys_parts:
-            bucketed(np.concatenate(keys_parts), np.concatenate(who_parts), width)
+        subsets = interest_subsets(interests, size, vocab)
+        if subsets is not None:
+            bucketed(*subsets, width)
     # People with at most INTEREST_CAP interests score best with someone who has
     # exactly the same ones: bucket them by their whole set of interests.
     count = has.sum(axis=1)

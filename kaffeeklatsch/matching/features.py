@@ -7,6 +7,7 @@ the benchmark's exact peers and the explanations all see the same numbers.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,28 @@ class Features:
         lo = np.minimum(a, b).astype(np.int64)
         hi = np.maximum(a, b).astype(np.int64)
         return lo * self.n + hi
+
+
+def interest_subsets(
+    interests: np.ndarray, size: int, vocabulary: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every person's subsets of ``size`` interest keys: one integer key per subset
+    (equal subsets, equal keys; the rows hold sorted keys) and the row it belongs
+    to; None if nobody has that many interests."""
+    has = interests >= 0
+    keys_parts, who_parts = [], []
+    for combo in itertools.combinations(range(interests.shape[1]), size):
+        rows = has[:, list(combo)].all(axis=1)
+        if not rows.any():
+            continue
+        key = np.zeros(int(rows.sum()), dtype=np.int64)
+        for col in combo:
+            key = key * vocabulary + interests[rows, col]
+        keys_parts.append(key)
+        who_parts.append(np.flatnonzero(rows))
+    if not keys_parts:
+        return None
+    return np.concatenate(keys_parts), np.concatenate(who_parts)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
