@@ -144,11 +144,11 @@ def packed_order(*columns: np.ndarray) -> np.ndarray:
     """``np.lexsort(columns)`` for non-negative integer columns (last = primary key),
     by one sort of the columns packed into 64 bits where they fit."""
     bits = [max(1, int(c.max(initial=0)).bit_length()) for c in columns]
-    if sum(bits) > 63:
+    if sum(bits) > 64:
         return np.lexsort(columns)
-    key = np.zeros(len(columns[0]), dtype=np.int64)
+    key = np.zeros(len(columns[0]), dtype=np.uint64)
     for column, width in zip(reversed(columns), reversed(bits), strict=True):
-        key = (key << width) | column.astype(np.int64)
+        key = (key << np.uint64(width)) | column.astype(np.uint64)
     return np.argsort(key)
 
 
@@ -205,12 +205,7 @@ def _order_by_end_weight_tie(ends: np.ndarray, weights: np.ndarray, tie: np.ndar
     tie_bits = 64 - end_bits - rank_bits
     if tie_bits < 16:
         return np.lexsort((tie, -weights, ends))
-    key = (
-        (ends.astype(np.uint64) << np.uint64(64 - end_bits))
-        | (rank << np.uint64(tie_bits))
-        | (tie >> np.uint64(64 - tie_bits))
-    )
-    return np.argsort(key)
+    return packed_order(tie >> np.uint64(64 - tie_bits), rank, ends)
 
 
 def _dense_rank(weights: np.ndarray) -> np.ndarray:
