@@ -399,10 +399,10 @@ def improve_by_swaps(
 
     For a candidate pair ``(u, v)`` whose people are matched to ``x`` and ``y``, the
     pairs ``(u, x), (v, y)`` become ``(u, v), (x, y)`` when ``(x, y)`` keeps every
-    hard rule and the total grows; a person without a partner takes a candidate
-    partner whose old partner then joins another person without one, where that
-    gains. Disjoint improving exchanges are applied together, best first, for a
-    few rounds. Every step keeps the matching valid and never lowers its score.
+    hard rule and the total grows. Unlike :func:`.solver.improve_on_graph`, the new
+    pair ``(x, y)`` need not be a candidate: it is checked and scored directly.
+    Disjoint improving exchanges are applied together, best first, for a few
+    rounds. Every step keeps the matching valid and never lowers its score.
     """
     for _ in range(rounds):
         pair_w = np.zeros(f.n)
