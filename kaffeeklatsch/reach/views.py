@@ -28,6 +28,7 @@ from kaffeeklatsch.reach.forms import (
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, MeetingUpdate, ReminderSetting
 from kaffeeklatsch.reach.tokens import update_answer
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.rounds.views import linked_member
 
 # ---------------------------------------------------------------------------
 # Organisers: channels and reminders of a programme
@@ -246,12 +247,7 @@ def meeting_update_link(request: HttpRequest, token: str) -> HttpResponse:
         answer = update_answer(token)
     except LinkError as exc:
         return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
-    group = get_object_or_404(
-        Group.objects.select_related("round__programme"),
-        pk=answer.group_id,
-        round__status=Round.Status.PUBLISHED,
-    )
-    participant = get_object_or_404(Participant, pk=answer.participant_id, groups=group)
+    group, participant = linked_member(answer.group_id, answer.participant_id)
     update = _record_update(group, participant, answer.status)
     return render(
         request,

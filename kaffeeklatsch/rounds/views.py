@@ -127,18 +127,24 @@ def round_discard(request: HttpRequest, programme: Programme, round_id: int) -> 
     return redirect("rounds:list", programme_id=programme.pk)
 
 
+def linked_member(group_id: int, participant_id: int) -> tuple[Group, Participant]:
+    """The group of a published round and one of its members, as named by a signed
+    e-mail link; 404 if the round is not published or the person is not in it."""
+    group = get_object_or_404(
+        Group.objects.select_related("round__programme"),
+        pk=group_id,
+        round__status=Round.Status.PUBLISHED,
+    )
+    return group, get_object_or_404(Participant, pk=participant_id, groups=group)
+
+
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     """One-click answer to "Did you meet?" from the e-mail; the page lets people change it."""
     try:
         answer = feedback_answer(token)
     except LinkError as exc:
         return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
-    group = get_object_or_404(
-        Group.objects.select_related("round__programme"),
-        pk=answer.group_id,
-        round__status=Round.Status.PUBLISHED,
-    )
-    participant = get_object_or_404(Participant, pk=answer.participant_id, groups=group)
+    group, participant = linked_member(answer.group_id, answer.participant_id)
     with transaction.atomic():
         Feedback.objects.update_or_create(
             group=group, participant=participant, defaults={"met": answer.met}
