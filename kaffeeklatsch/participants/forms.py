@@ -279,6 +279,27 @@ class BlockForm(forms.Form):
         self.fields["person"].choices = people
 
 
+# Longer than any name, address, department or place a person can have.
+SEARCH_MAX_LENGTH = 200
+
+
+class PeopleSearchForm(forms.Form):
+    """What the organiser's list of people shows: a search term and a status."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.SearchInput,
+        help_text=_("Part of a name, e-mail address, department or place."),
+    )
+    status = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("everyone")), *Participant.Status.choices],
+    )
+
+
 class CsvUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),

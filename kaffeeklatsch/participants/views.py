@@ -3,10 +3,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import sys
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +33,7 @@ from kaffeeklatsch.participants.forms import (
     CsvUploadForm,
     OrganiserParticipantForm,
     PauseForm,
+    PeopleSearchForm,
     ProfileForm,
     SignInRequestForm,
     SignupForm,
@@ -299,34 +304,79 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 # Organisers: people of a programme
 
 
+PEOPLE_PER_PAGE = 100
+
+
+def _page_number(raw: str) -> int:
+    """The page asked for: anything that is not a number asks for the first page, a
+    number past the end (even one too long for int()) for the last one."""
+    try:
+        return max(int(raw), 1)
+    except ValueError:
+        return sys.maxsize if raw.strip().isdecimal() else 1
+
+
 @organiser_view
 def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse:
-    status = request.GET.get("status", "")
+    form = PeopleSearchForm(request.GET)
+    # A field that does not validate shows its error and is left out of the search.
+    form.is_valid()
+    status = form.cleaned_data.get("status", "")
+    query = form.cleaned_data.get("q", "")
     # What the list shows and nothing more: no JSON fields to decode, one link reversed
     # for all rows and the choice labels looked up once.
     people = programme.participants.only(
         "pk", "programme", "name", "email", "reached_by", "department", "level", "place",
         "status", "paused_until",
     )  # fmt: skip
-    if status in Participant.Status.values:
+    if status:
         people = people.filter(status=status)
-    people = list(people)
+    if query:
+        people = people.filter(
+            Q(name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(department__icontains=query)
+            | Q(place__icontains=query)
+        )
+    # One COUNT for the paginator and one query for the rows of the page.
+    paginator = Paginator(people.order_by("name", "pk"), PEOPLE_PER_PAGE)
+    page = paginator.get_page(_page_number(request.GET.get("page", "")))
+    rows = list(page.object_list)
     marker = "2147483647"
     edit_url = reverse("participants:edit", args=[programme.pk, int(marker)])
     reached_by = dict(Participant._meta.get_field("reached_by").flatchoices)
     statuses = dict(Participant.Status.choices)
-    for person in people:
+    for person in rows:
         person.edit_url = edit_url.replace(marker, str(person.pk))
         person.reached_by_label = reached_by.get(person.reached_by, person.reached_by)
         person.status_label = statuses.get(person.status, person.status)
+    # Links to other pages keep the search and the filter.
+    kept = {key: value for key, value in (("status", status), ("q", query)) if value}
+
+    def page_url(number: int) -> str:
+        return "?" + urlencode({**kept, "page": number})
+
+    # Nearby page numbers; an ellipsis (None) where numbers are left out.
+    pages = [
+        {"number": number, "url": page_url(number), "current": number == page.number}
+        if isinstance(number, int)
+        else None
+        for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=0)
+    ]
     return render(
         request,
         "participants/list.html",
         {
             "programme": programme,
-            "people": people,
-            "status": status,
-            "statuses": Participant.Status.choices,
+            "form": form,
+            "people": rows,
+            "page": page,
+            "pages": pages,
+            "first_url": page_url(1) if page.has_previous() else "",
+            "previous_url": page_url(page.number - 1) if page.has_previous() else "",
+            "next_url": page_url(page.number + 1) if page.has_next() else "",
+            "last_url": page_url(paginator.num_pages) if page.has_next() else "",
+            "searched": bool(kept),
         },
     )
 
