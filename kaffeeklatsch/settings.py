@@ -94,6 +94,7 @@ if BASE_URL.startswith("https://"):
         )
         if not chosen
     ]
+SESSION_ENGINE = "kaffeeklatsch.front.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
@@ -154,12 +155,25 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "kaffeeklatsch.front.forms.WidgetRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'kaffeeklatsch.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # Parameters bound on the server and statements run more than twice on a
+    # connection prepared there: PostgreSQL parses and plans them once. Off behind a
+    # connection pooler in transaction mode (e.g. PgBouncer without prepared statements).
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": 2,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,150 @@
+"""What every request goes through: the session store, the widget renderer and the
+database connection's prepared statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.forms.renderers import DjangoTemplates
+from django.urls import reverse
+from django.utils import timezone
+
+from kaffeeklatsch.front.forms import WidgetRenderer
+from kaffeeklatsch.front.sessions import SessionStore
+from kaffeeklatsch.participants import forms as participant_forms
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.models import Programme
+from tests.web.conftest import sign_in_participant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_site_uses_these_sessions_and_widgets() -> None:
+    assert settings.SESSION_ENGINE == "kaffeeklatsch.front.sessions"
+    assert settings.FORM_RENDERER == "kaffeeklatsch.front.forms.WidgetRenderer"
+
+
+def test_a_session_reads_back_what_was_saved() -> None:
+    store = SessionStore()
+    store["participant_id"] = 41
+    store["language"] = "en"
+    store.save()
+    again = SessionStore(store.session_key)
+    assert again.load() == {"participant_id": 41, "language": "en"}
+    assert again.session_key == store.session_key
+
+
+def test_an_expired_or_unknown_session_is_empty_and_loses_its_key() -> None:
+    store = SessionStore()
+    store["participant_id"] = 41
+    store.save()
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
+    unknown = SessionStore("x" * 32)
+    assert unknown.load() == {}
+    assert unknown.session_key is None
+
+
+def test_a_tampered_session_is_empty() -> None:
+    store = SessionStore()
+    store["participant_id"] = 41
+    store.save()
+    Session.objects.filter(session_key=store.session_key).update(session_data="not-signed:1")
+    assert SessionStore(store.session_key).load() == {}
+
+
+def test_an_expired_session_signs_the_participant_out(
+    client: Any, programme: Programme, make_participant: Any
+) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    sign_in_participant(client, anna)
+    page = client.get(reverse("participants:me"))
+    assert page.status_code == 200
+    assert "Anna" in page.content.decode()
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    page = client.get(reverse("participants:me"))
+    assert page.status_code == 302
+    assert page["Location"] == reverse("participants:request_link")
+
+
+def test_signing_out_is_seen_by_the_next_request(
+    client: Any, programme: Programme, make_participant: Any
+) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    sign_in_participant(client, anna)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert SessionStore(key).load()["participant_id"] == anna.pk
+    assert client.post(reverse("participants:sign_out")).status_code == 302
+    assert "participant_id" not in SessionStore(key).load()
+    assert client.get(reverse("participants:me")).status_code == 302
+
+
+def _forms(programme: Programme, anna: Participant) -> list[forms.BaseForm]:
+    kwargs: dict[str, Any] = {"programme": programme}
+    return [
+        participant_forms.SignupForm(**kwargs),
+        participant_forms.ProfileForm(instance=anna, **kwargs),
+        participant_forms.OrganiserParticipantForm(**kwargs),
+        participant_forms.OrganiserParticipantForm(instance=anna, **kwargs),
+        participant_forms.PauseForm(initial={"paused_until": dt.date(2030, 1, 2)}),
+        participant_forms.BlockForm(None, people=[(1, "Ben"), (2, "Cem <b>")]),
+        participant_forms.SignupForm({"name": "", "email": "nope"}, **kwargs),
+    ]
+
+
+def _normalised(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+
+def test_widgets_look_as_django_draws_them(programme: Programme, make_participant: Any) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org", interests=["Jazz"])
+    compared = 0
+    for form in _forms(programme, anna):
+        for name in form.fields:
+            form.renderer = DjangoTemplates()
+            django_html = str(form[name])
+            form.renderer = WidgetRenderer()
+            ours = str(form[name])
+            assert _normalised(ours) == _normalised(django_html), (type(form).__name__, name)
+            assert ours.strip(), (type(form).__name__, name)
+            compared += 1
+    assert compared > 30
+
+
+def test_the_renderer_falls_back_to_django_for_the_admins_widgets() -> None:
+    template = WidgetRenderer().get_template("admin/widgets/related_widget_wrapper.html")
+    assert "django" in type(template).__module__
+    template = WidgetRenderer().get_template("django/forms/widgets/input.html")
+    assert "jinja2" in type(template).__module__
+
+
+def test_the_admin_draws_its_forms(admin_client: Any) -> None:
+    page = admin_client.get("/admin/auth/group/add/")
+    assert page.status_code == 200
+    assert 'name="name"' in page.content.decode()
+
+
+@pytest.mark.postgres_only
+def test_postgresql_prepares_what_runs_again() -> None:
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 2
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+        for n in range(4):
+            Participant.objects.filter(pk=n).exists()
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("participants_participant" in text for text in prepared), prepared
