@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -153,13 +153,15 @@ def request_link(request: HttpRequest) -> HttpResponse:
 
 @participant_view
 def me(request: HttpRequest, participant: Participant) -> HttpResponse:
+    # The page shows names only: the people met and blocked are loaded with nothing else.
+    names = Participant.objects.only("pk", "name")
     groups = list(
         Group.objects.filter(members=participant, round__status=Round.Status.PUBLISHED)
         .select_related("round")
-        .prefetch_related("members", "feedback")
+        .prefetch_related(Prefetch("members", queryset=names), "feedback")
         .order_by("-round__number")
     )
-    blocked = list(participant.blocked.all())
+    blocked = list(participant.blocked.only("pk", "name"))
     meetings = []
     met: dict[int, Participant] = {}
     for group in groups:

@@ -55,7 +55,11 @@ def participant_view(view: View) -> View:
         from kaffeeklatsch.participants.models import Participant
 
         pk = request.session.get("participant_id")
-        participant = Participant.objects.filter(pk=pk).select_related("programme").first()
+        if pk is None:
+            return redirect("participants:request_link")
+        # A slice rather than .first(): no ORDER BY needed for a primary key.
+        found = list(Participant.objects.filter(pk=pk).select_related("programme")[:1])
+        participant = found[0] if found else None
         if participant is None:
             request.session.pop("participant_id", None)
             return redirect("participants:request_link")
