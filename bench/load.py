@@ -9,11 +9,15 @@ What it does, all on loopback:
 
 1. starts a throwaway PostgreSQL server (as ``scripts/postgres.sh`` does; or uses
    ``--database-url``), migrates it and seeds one organiser with a programme of people;
-2. starts gunicorn (``kaffeeklatsch.wsgi``) against it, as in production;
-3. from this process, concurrent clients (threads, keep-alive HTTP connections) sign
-   up through the invitation link, open their own participant page after signing in
-   with their e-mail link, and the organiser opens the programme's dashboard and the
-   list of people; every answer other than the expected one counts as an error;
+2. starts gunicorn (``kaffeeklatsch.wsgi``) against it, as in production: by default
+   two synchronous worker processes (one per core of the 2-core reference machine),
+   which take each request from one shared queue;
+3. from this process, concurrent clients (threads with their own cookies) sign up
+   through the invitation link, open their own participant page after signing in
+   with their e-mail link, and the organisers open the programme's dashboard and the
+   list of people; every answer other than the expected one counts as an error. The
+   clients arrive during the first half of a warm-up (``--warmup``, default 5 s);
+   latencies are kept for the requests that start after it;
 4. in a separate process, publishes a round of 10,000 (and 100,000) people: the
    stored round, the introduction of every person written into the outbox, and every
    e-mail handed over one SMTP connection per batch to a local SMTP sink (aiosmtpd).
@@ -23,9 +27,11 @@ What it does, all on loopback:
    ``kaffeeklatsch worker`` sends them (batches over one SMTP connection each).
 
 Each phase is reported on standard error; the last line of standard output is one
-JSON object: ``requests``, ``errors``, ``pages`` ({page: {p50_ms, p99_ms}}),
-``clients``, ``cpu_seconds`` (CPU used by the clients, gunicorn and PostgreSQL while the
-clients ran), ``publish_seconds`` ({people: seconds}) and ``publish_detail``.
+JSON object: ``requests`` and ``errors`` (all of them, warm-up included), ``pages``
+({page: {p50_ms, p99_ms, n}} after the warm-up), ``warmup_pages`` (the same for the
+warm-up), ``clients``, ``server``, ``cpu_seconds`` (CPU used by the clients, gunicorn
+and PostgreSQL while the clients ran), ``publish_seconds`` ({people: seconds}) and
+``publish_detail``.
 """
 
 from __future__ import annotations
@@ -289,15 +295,21 @@ class Browser:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    """Counts every request and error; keeps the latencies of the requests that start
+    after the warm-up in ``times`` and those before it in ``warmup_times``."""
+
+    def __init__(self, measure_from: float = 0.0) -> None:
         self.lock = threading.Lock()
+        self.measure_from = measure_from
         self.times: dict[str, list[float]] = {}
+        self.warmup_times: dict[str, list[float]] = {}
         self.errors = 0
         self.requests = 0
         self.examples: list[str] = []
 
     def timed(self, page: str, browser: Browser, method: str, path: str, expect: int,
               form: dict[str, str] | None = None) -> None:  # fmt: skip
+        measured = time.monotonic() >= self.measure_from
         start = time.perf_counter()
         try:
             status, _ = browser.request(method, path, form)
@@ -306,7 +318,7 @@ class Recorder:
         elapsed = (time.perf_counter() - start) * 1000
         with self.lock:
             self.requests += 1
-            self.times.setdefault(page, []).append(elapsed)
+            (self.times if measured else self.warmup_times).setdefault(page, []).append(elapsed)
             if status != expect:
                 self.errors += 1
                 if len(self.examples) < 5:
@@ -320,11 +332,21 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def drive(
-    port: int, info: dict[str, Any], clients: int, seconds: float, think: float = 0.0
+    port: int,
+    info: dict[str, Any],
+    clients: int,
+    seconds: float,
+    think: float = 0.0,
+    warmup: float = 0.0,
 ) -> Recorder:
     """Runs the clients; each waits a random 0..2×``think`` seconds between requests
-    (0: as fast as the server answers, the harshest case)."""
-    recorder = Recorder()
+    (0: as fast as the server answers, the harshest case).
+
+    The clients arrive one after another during the first half of the ``warmup``
+    seconds (each signs in first: organisers with their password); latencies are
+    kept from the end of the warm-up for ``seconds`` more."""
+    started = time.monotonic()
+    recorder = Recorder(measure_from=started + warmup)
     rng = random.Random(11)
     rng_lock = threading.Lock()
 
@@ -334,7 +356,7 @@ def drive(
                 wait = rng.uniform(0, 2 * think)
             time.sleep(wait)
 
-    deadline = time.monotonic() + seconds
+    deadline = started + warmup + seconds
     join = f"/join/{info['invite']}/"
     programme = info["programme"]
     counter = iter(range(10**9))
@@ -393,7 +415,9 @@ def drive(
             roles.append(threading.Thread(target=newcomer))
         else:
             roles.append(threading.Thread(target=organiser))
-    for thread in roles:
+    for n, thread in enumerate(roles):
+        arrival = started + n * (warmup / 2) / clients
+        time.sleep(max(0.0, arrival - time.monotonic()))
         thread.start()
     for thread in roles:
         thread.join()
@@ -446,16 +470,25 @@ def main() -> int:
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead")
     parser.add_argument("--clients", type=int, help="concurrent clients (default 100; quick 20)")
     parser.add_argument("--seconds", type=float, help="how long the clients run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument(
-        "--worker-class", default="gthread", help="gunicorn worker class (gthread or sync)"
+        "--workers", type=int, default=2, help="gunicorn worker processes (default 2)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (default 1)"
+    )
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (default sync; gthread)"
     )
     parser.add_argument(
         "--think",
         type=float,
         default=0.0,
         help="mean seconds a client waits between requests (default 0: no pause)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        help="seconds in which the clients arrive and sign in, not timed (default 5; quick 2)",
     )
     parser.add_argument("--sizes", help="round sizes to publish, comma-separated; empty for none")
     parser.add_argument("--_seed", type=int, help=argparse.SUPPRESS)
@@ -478,6 +511,7 @@ def main() -> int:
 
     clients = args.clients or (20 if args.quick else 100)
     seconds = args.seconds or (8.0 if args.quick else 60.0)
+    warmup = args.warmup if args.warmup is not None else (2.0 if args.quick else 5.0)
     sizes = [10_000] if args.quick else [10_000, 100_000]
     if args.sizes is not None:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
@@ -505,11 +539,12 @@ def main() -> int:
             env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         info = child(["--_seed", str(clients)], env)
-        log(
-            f"bench: gunicorn ({args.worker_class}) with {args.workers} workers"
-            f" × {args.threads} threads"
-            f" on 127.0.0.1:{port}"
-        )
+        server_options = {
+            "worker_class": args.worker_class,
+            "workers": args.workers,
+            "threads": args.threads,
+        }
+        log(f"bench: gunicorn {server_options} on 127.0.0.1:{port}")
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "kaffeeklatsch.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", str(args.workers), "--worker-class", args.worker_class,
@@ -518,12 +553,12 @@ def main() -> int:
             env=env, cwd=ROOT,
         )  # fmt: skip
         _wait_for(port)
-        log(f"bench: {clients} clients for {seconds:.0f} s")
+        log(f"bench: {clients} clients, {warmup:.0f} s warm-up, then {seconds:.0f} s timed")
         postmaster = _postmaster(postgres)
         server_before = _cpu_of_trees([server.pid])
         database_before = _cpu_of_trees(postmaster)
         client_before = time.process_time()
-        recorder = drive(port, info, clients, seconds, args.think)
+        recorder = drive(port, info, clients, seconds, args.think, warmup)
         cpu_seconds = {
             "client": round(time.process_time() - client_before, 1),
             "gunicorn": _cpu_used(server_before, _cpu_of_trees([server.pid])),
@@ -550,10 +585,16 @@ def main() -> int:
             "clients": clients,
             "seconds": seconds,
             "think_seconds": args.think,
+            "warmup_seconds": warmup,
+            "server": server_options,
             "cpu_seconds": cpu_seconds,
             "pages": {
                 page: {"p50_ms": percentile(t, 0.5), "p99_ms": percentile(t, 0.99), "n": len(t)}
                 for page, t in sorted(recorder.times.items())
+            },
+            "warmup_pages": {
+                page: {"p50_ms": percentile(t, 0.5), "p99_ms": percentile(t, 0.99), "n": len(t)}
+                for page, t in sorted(recorder.warmup_times.items())
             },
             "publish_seconds": publish_seconds,
             "publish_detail": detail,
