@@ -1,8 +1,9 @@
 """Sessions in the database, as Django keeps them, read with one plain statement.
 
 Every signed-in page loads its session first. Django's store builds that lookup
-through the ORM on each request; here it is one fixed SQL statement (which
-PostgreSQL prepares once per connection). Writing, expiry and clean-up are Django's.
+through the ORM on each request, which costs more than the rest of the session
+handling together; here it is one fixed SQL statement. Writing, expiry and clean-up
+are Django's.
 """
 
 from __future__ import annotations

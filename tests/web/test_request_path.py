@@ -1,5 +1,4 @@
-"""What every request goes through: the session store, the widget renderer and the
-database connection's prepared statements."""
+"""What every request goes through: the session store and the widget renderer."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.urls import reverse
 from django.utils import timezone
@@ -133,18 +131,3 @@ def test_the_admin_draws_its_forms(admin_client: Any) -> None:
     page = admin_client.get("/admin/auth/group/add/")
     assert page.status_code == 200
     assert 'name="name"' in page.content.decode()
-
-
-@pytest.mark.postgres_only
-def test_postgresql_prepares_what_runs_again() -> None:
-    options = settings.DATABASES["default"]["OPTIONS"]
-    assert options["server_side_binding"] is True
-    assert options["prepare_threshold"] == 2
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-        for n in range(4):
-            Participant.objects.filter(pk=n).exists()
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any("participants_participant" in text for text in prepared), prepared
