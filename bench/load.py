@@ -428,8 +428,10 @@ def drive(
 
 
 def _cpu_of_trees(roots: list[int]) -> dict[int, float]:
-    """CPU seconds (user + system) of every process in the trees under ``roots``
-    (Linux /proc; empty elsewhere)."""
+    """CPU seconds (user + system) of every process in the trees under ``roots``,
+    with the CPU of their children that have ended and been waited for (PostgreSQL
+    replaces a backend whose connection reached CONN_MAX_AGE) (Linux /proc; empty
+    elsewhere)."""
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     table: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").glob("[0-9]*"):
@@ -437,7 +439,8 @@ def _cpu_of_trees(roots: list[int]) -> dict[int, float]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+        used = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        table[int(entry.name)] = (int(fields[1]), used / ticks)
     result = {}
     for pid, (_parent, cpu) in table.items():
         walk = pid
