@@ -131,3 +131,14 @@ def test_the_admin_draws_its_forms(admin_client: Any) -> None:
     page = admin_client.get("/admin/auth/group/add/")
     assert page.status_code == 200
     assert 'name="name"' in page.content.decode()
+
+
+@pytest.mark.postgres_only
+def test_a_statement_may_name_more_than_65535_rows(
+    programme: Programme, make_participant: Any
+) -> None:
+    # Publishing a round of 100,000 people updates them by their ids in one statement;
+    # PostgreSQL's server-side parameter binding cannot take that many parameters.
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    ids = [anna.pk, *range(10**9, 10**9 + 70_000)]
+    assert Participant.objects.filter(pk__in=ids).update(skip_next_round=True) == 1
