@@ -142,3 +142,31 @@ def test_a_statement_may_name_more_than_65535_rows(
     anna = make_participant(programme, "Anna", email="anna@example.org")
     ids = [anna.pk, *range(10**9, 10**9 + 70_000)]
     assert Participant.objects.filter(pk__in=ids).update(skip_next_round=True) == 1
+
+
+@pytest.mark.postgres_only
+def test_postgresql_prepares_what_runs_again(programme: Programme, make_participant: Any) -> None:
+    from django.db import connection
+
+    from kaffeeklatsch.postgresql.base import BindingCursor
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    connection.ensure_connection()
+    assert isinstance(connection.connection.cursor(), BindingCursor)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+        for _ in range(3):
+            assert Participant.objects.filter(pk=anna.pk, name="Anna").exists()
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"participants_participant"."name" = $2' in text for text in prepared), prepared
+
+
+@pytest.mark.postgres_only
+def test_many_parameters_are_quoted_on_the_client_and_mean_the_same(
+    programme: Programme, make_participant: Any
+) -> None:
+    make_participant(programme, "100% Anna", email="anna@example.org")
+    names = ["100% Anna", *(f"O'Brien {n} %s" for n in range(70_000))]
+    found = Participant.objects.filter(name__in=names).values_list("name", flat=True)
+    assert list(found) == ["100% Anna"]

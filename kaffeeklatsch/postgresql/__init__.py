@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with statements prepared on the server."""
