@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
+
+
+class Named(NamedTuple):
+    pk: int
+    name: str
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
@@ -157,3 +163,26 @@ class Participant(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_until is not None and self.paused_until >= timezone.localdate()
+
+    def blocked_names(self) -> list[Named]:
+        """The people this participant blocked, ordered as participants are (by name).
+
+        The participant's own page is the most visited page of all; this is the one
+        statement it needs for the list, written out instead of built by the ORM on
+        every request."""
+        through = Participant.blocked.through
+        connection = connections[router.db_for_read(Participant)]
+        qn = connection.ops.quote_name
+        person = qn(Participant._meta.db_table)
+        blocks = qn(through._meta.db_table)
+        target = qn(through._meta.get_field("to_participant").column)
+        source = qn(through._meta.get_field("from_participant").column)
+        sql = (
+            f"SELECT {person}.{qn('id')}, {person}.{qn('name')} FROM {person}"
+            f" INNER JOIN {blocks} ON {blocks}.{target} = {person}.{qn('id')}"
+            f" WHERE {blocks}.{source} = %s"
+            f" ORDER BY {person}.{qn('name')}, {person}.{qn('id')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.pk])
+            return [Named(*row) for row in cursor.fetchall()]

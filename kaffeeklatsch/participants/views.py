@@ -161,7 +161,7 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
         .prefetch_related(Prefetch("members", queryset=names), "feedback")
         .order_by("-round__number")
     )
-    blocked = list(participant.blocked.only("pk", "name"))
+    blocked = participant.blocked_names()
     meetings = []
     met: dict[int, Participant] = {}
     for group in groups:

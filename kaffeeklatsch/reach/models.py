@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.participants.models import Participant
@@ -41,6 +41,20 @@ class ChatChannel(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.get_kind_display()
+
+    @classmethod
+    def any_for(cls, programme_id: int) -> bool:
+        """Whether the programme has a channel at all. Every participant page asks, and
+        most programmes have none: one statement written out, not built by the ORM."""
+        connection = connections[router.db_for_read(cls)]
+        qn = connection.ops.quote_name
+        column = qn(cls._meta.get_field("programme").column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {qn(cls._meta.db_table)} WHERE {column} = %s LIMIT 1",
+                [programme_id],
+            )
+            return cursor.fetchone() is not None
 
     def transport(self) -> Any:
         from kaffeeklatsch.reach.channels import TRANSPORTS

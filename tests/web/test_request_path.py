@@ -170,3 +170,34 @@ def test_many_parameters_are_quoted_on_the_client_and_mean_the_same(
     names = ["100% Anna", *(f"O'Brien {n} %s" for n in range(70_000))]
     found = Participant.objects.filter(name__in=names).values_list("name", flat=True)
     assert list(found) == ["100% Anna"]
+
+
+def test_the_blocked_list_is_the_one_the_orm_finds(
+    programme: Programme, make_participant: Any
+) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    others = [
+        make_participant(programme, name, email=f"{n}@example.org")
+        for n, name in enumerate(["Zoe", "Ben", "Ben", "Émile", "cem"])
+    ]
+    bystander = make_participant(programme, "Aaron", email="aaron@example.org")
+    bystander.blocked.add(anna)
+    assert anna.blocked_names() == []
+    anna.blocked.add(*others)
+    expected = [(p.pk, p.name) for p in anna.blocked.all()]
+    assert [(n.pk, n.name) for n in anna.blocked_names()] == expected
+    assert len(expected) == 5
+    assert anna.blocked_names()[0].name == "Ben"
+
+
+def test_whether_a_programme_has_channels(
+    programme: Programme, organiser: Any, make_programme: Any
+) -> None:
+    from kaffeeklatsch.reach.models import ChatChannel
+
+    other = make_programme(organiser, name="Zweites")
+    assert not ChatChannel.any_for(programme.pk)
+    ChatChannel.objects.create(programme=other, kind=ChatChannel.Kind.WEBHOOK, config={})
+    assert not ChatChannel.any_for(programme.pk)
+    ChatChannel.objects.create(programme=programme, kind=ChatChannel.Kind.WEBHOOK, config={})
+    assert ChatChannel.any_for(programme.pk)

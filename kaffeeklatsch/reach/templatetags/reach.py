@@ -10,7 +10,7 @@ from django.utils import timezone
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.reach.forms import OrganiserAnswerForm
 from kaffeeklatsch.reach.letters import OFFLINE
-from kaffeeklatsch.reach.models import MeetingUpdate
+from kaffeeklatsch.reach.models import ChatChannel, MeetingUpdate
 from kaffeeklatsch.rounds.models import Group, Round
 
 register = template.Library()
@@ -59,7 +59,11 @@ def reach_participant_panel(
         for g in upcoming
         if g.suggested_start is None or g.suggested_start >= timezone.now() or g.pk in mine
     ]
-    channels = [c for c in participant.programme.channels.all() if c.sends_direct_messages]
+    channels = (
+        [c for c in participant.programme.channels.all() if c.sends_direct_messages]
+        if ChatChannel.any_for(participant.programme_id)
+        else []
+    )
     return {
         "csrf_token": context.get("csrf_token"),
         "participant": participant,
