@@ -11,10 +11,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import Jinja2 as Jinja2Renderer
 from django.urls import reverse
 from django.utils import timezone
 
-from kaffeeklatsch.front.forms import WidgetRenderer
+from kaffeeklatsch.front.forms import PythonTemplate, WidgetRenderer
 from kaffeeklatsch.front.sessions import SessionStore
 from kaffeeklatsch.participants import forms as participant_forms
 from kaffeeklatsch.participants.models import Participant
@@ -120,11 +121,53 @@ def test_widgets_look_as_django_draws_them(programme: Programme, make_participan
     assert compared > 30
 
 
-def test_the_renderer_falls_back_to_django_for_the_admins_widgets() -> None:
+def test_widgets_written_in_python_are_byte_for_byte_djangos_jinja2_templates(
+    programme: Programme, make_participant: Any
+) -> None:
+    anna = make_participant(programme, "Anna <&>", email="anna@example.org", interests=["Jazz"])
+
+    class Odd(forms.Form):
+        grouped = forms.ChoiceField(
+            choices=[("Early", [("1", "6 <am>"), ("2", "7")]), ("3", 'Late "night"')],
+            initial="2",
+        )
+        ticks = forms.MultipleChoiceField(
+            choices=[("Group", [("a", "A & B")]), ("b", "B")],
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "many"}),
+            initial=["a"],
+        )
+        radio = forms.ChoiceField(choices=[("x", "X"), ("y", "Y")], widget=forms.RadioSelect)
+        text = forms.CharField(widget=forms.Textarea, initial="<b>hi</b>\nthere")
+        empty = forms.CharField(widget=forms.Textarea, required=False)
+        flags = forms.CharField(widget=forms.TextInput(attrs={"disabled": True, "x": False}))
+        number = forms.IntegerField(initial=7)
+
+    unbound_odd = Odd()
+    unbound_odd.fields["radio"].widget.attrs["id"] = ""  # no id: no "for" on the labels
+    compared = 0
+    written = set()
+    for form in [*_forms(programme, anna), Odd(), unbound_odd, Odd({"radio": "y", "ticks": ["b"]})]:
+        for name in form.fields:
+            template_name = form[name].field.widget.template_name
+            form.renderer = Jinja2Renderer()
+            expected = str(form[name])
+            form.renderer = WidgetRenderer()
+            assert str(form[name]) == expected, (type(form).__name__, name)
+            if isinstance(form.renderer.get_template(template_name), PythonTemplate):
+                written.add(template_name.rsplit("/", 1)[1])
+            compared += 1
+    assert compared > 40
+    assert {"select.html", "checkbox_select.html", "radio.html", "textarea.html"} <= written
+    assert {"text.html", "email.html", "date.html", "checkbox.html", "number.html"} <= written
+
+
+def test_the_renderer_falls_back_to_jinja2_and_to_django_for_the_admins_widgets() -> None:
     template = WidgetRenderer().get_template("admin/widgets/related_widget_wrapper.html")
     assert "django" in type(template).__module__
-    template = WidgetRenderer().get_template("django/forms/widgets/input.html")
+    template = WidgetRenderer().get_template("django/forms/widgets/clearable_file_input.html")
     assert "jinja2" in type(template).__module__
+    template = WidgetRenderer().get_template("django/forms/widgets/input.html")
+    assert isinstance(template, PythonTemplate)
 
 
 def test_the_admin_draws_its_forms(admin_client: Any) -> None:
