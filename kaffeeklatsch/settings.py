@@ -153,6 +153,21 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The page layout and the most visited pages (see kaffeeklatsch/front/jinja.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "kaffeeklatsch.front.jinja.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kaffeeklatsch.front.context.participant",
+            ],
+        },
+    },
 ]
 
 FORM_RENDERER = "kaffeeklatsch.front.forms.WidgetRenderer"

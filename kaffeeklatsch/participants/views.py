@@ -10,14 +10,16 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
@@ -38,11 +40,11 @@ from kaffeeklatsch.participants.forms import (
     SignInRequestForm,
     SignupForm,
 )
-from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.models import Named, Participant
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
-from kaffeeklatsch.rounds.models import Group, Round
+from kaffeeklatsch.rounds.models import Feedback, Group, Round
 
 LINK_THROTTLE = dt.timedelta(minutes=5)
 
@@ -151,35 +153,57 @@ def request_link(request: HttpRequest) -> HttpResponse:
 # The participant's own page
 
 
+# The participant's own page is the most visited page: its statements are built once
+# (kaffeeklatsch.front.compiled) and take the participant's id.
+_my_groups: CompiledQuery[Group] = CompiledQuery(
+    lambda pk: (
+        Group.objects.filter(members=pk, round__status=Round.Status.PUBLISHED)
+        .select_related("round")
+        .order_by("-round__number", "pk")
+    )
+)
+# (group id, person id, name) of everybody in those groups, the participant included.
+_my_groups_members: CompiledQuery[tuple[int, int, str]] = CompiledQuery(
+    lambda pk: Participant.objects.filter(
+        groups__members=pk, groups__round__status=Round.Status.PUBLISHED
+    ).values_list("groups__id", "pk", "name")
+)
+# (group id, met) of the participant's answers to "Did you meet?".
+_my_answers: CompiledQuery[tuple[int, bool]] = CompiledQuery(
+    lambda pk: Feedback.objects.filter(participant=pk).values_list("group_id", "met")
+)
+
+
 @participant_view
 def me(request: HttpRequest, participant: Participant) -> HttpResponse:
-    # The page shows names only: the people met and blocked are loaded with nothing else.
-    names = Participant.objects.only("pk", "name")
-    groups = list(
-        Group.objects.filter(members=participant, round__status=Round.Status.PUBLISHED)
-        .select_related("round")
-        .prefetch_related(Prefetch("members", queryset=names), "feedback")
-        .order_by("-round__number")
-    )
+    groups = _my_groups(participant.pk)
+    others: dict[int, list[Named]] = {group.pk: [] for group in groups}
+    if groups:
+        for group_id, pk, name in _my_groups_members(participant.pk):
+            if pk != participant.pk and group_id in others:
+                others[group_id].append(Named(pk, name))
+        answers = dict(_my_answers(participant.pk))
+    else:
+        answers = {}
     blocked = participant.blocked_names()
-    meetings = []
-    met: dict[int, Participant] = {}
-    for group in groups:
-        answer = next((f for f in group.feedback.all() if f.participant_id == participant.pk), None)
-        others = [m for m in group.members.all() if m.pk != participant.pk]
-        met.update((m.pk, m) for m in others)
-        meetings.append({"group": group, "others": others, "answer": answer})
-    for person in blocked:
-        met.pop(person.pk, None)
-    # The same people, in the same order, as _met_people() finds with a query.
-    people = [(p.pk, p.name) for p in sorted(met.values(), key=lambda p: (p.name, p.pk))]
+    not_blocked = {person.pk for person in blocked}
+    meetings = [
+        {"group": group, "others": others[group.pk], "met": answers.get(group.pk)}
+        for group in groups
+    ]
+    # Whom the participant may block: everybody met and not blocked yet, in the order
+    # of _met_people().
+    met = {person for meeting in meetings for person in meeting["others"]}
+    people = sorted(
+        (person for person in met if person.pk not in not_blocked),
+        key=lambda person: (person.name, person.pk),
+    )
     return render(
         request,
         "participants/me.html",
         {
             "participant": participant,
             "meetings": meetings,
-            "groups": groups,
             "blocked": blocked,
             "pause_form": PauseForm(
                 initial={
@@ -187,7 +211,7 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
                     "skip_next_round": participant.skip_next_round,
                 }
             ),
-            "block_form": BlockForm(None, people=people),
+            "block_form": BlockForm(None, people=[(p.pk, p.name) for p in people]),
         },
     )
 
@@ -379,6 +403,8 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
             "next_url": page_url(page.number + 1) if page.has_next() else "",
             "last_url": page_url(paginator.num_pages) if page.has_next() else "",
             "searched": bool(kept),
+            "count_text": ngettext("%(counter)s person", "%(counter)s people", paginator.count)
+            % {"counter": paginator.count},
         },
     )
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 
+from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.programmes.models import Programme
 
 View = Callable[..., HttpResponse]
@@ -24,10 +25,10 @@ def organiser_view(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, programme_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        programme = get_object_or_404(
-            Programme.objects.for_organiser(request.user), pk=programme_id
-        )
-        return view(request, programme, *args, **kwargs)
+        found = _organised_programme(request.user.pk, programme_id)
+        if not found:
+            raise Http404
+        return view(request, found[0], *args, **kwargs)
 
     return wrapper
 
@@ -52,13 +53,10 @@ def participant_view(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from kaffeeklatsch.participants.models import Participant
-
         pk = request.session.get("participant_id")
-        if pk is None:
+        if type(pk) is not int:
             return redirect("participants:request_link")
-        # A slice rather than .first(): no ORDER BY needed for a primary key.
-        found = list(Participant.objects.filter(pk=pk).select_related("programme")[:1])
+        found = _participant_with_programme(pk)
         participant = found[0] if found else None
         if participant is None:
             request.session.pop("participant_id", None)
@@ -66,3 +64,22 @@ def participant_view(view: View) -> View:
         return view(request, participant, *args, **kwargs)
 
     return wrapper
+
+
+def _participant_query(pk: int) -> Any:
+    from kaffeeklatsch.participants.models import Participant
+
+    # One row by primary key: no ORDER BY.
+    return Participant.objects.filter(pk=pk).select_related("programme").order_by()[:1]
+
+
+# Every page of a participant starts with this lookup: its statement is built once.
+_participant_with_programme: CompiledQuery[Any] = CompiledQuery(_participant_query)
+
+
+# Every organiser page starts with this lookup: its statement is built once.
+_organised_programme: CompiledQuery[Programme] = CompiledQuery(
+    lambda user_id, programme_id: Programme.objects.filter(
+        organisers=user_id, pk=programme_id
+    ).order_by()[:1]
+)

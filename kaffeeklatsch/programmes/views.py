@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import queue_organiser_invitation
 from kaffeeklatsch.participants.models import Participant
@@ -25,7 +26,7 @@ from kaffeeklatsch.participants.tokens import absolute
 from kaffeeklatsch.programmes.access import organiser_view, owner_view
 from kaffeeklatsch.programmes.forms import CoOrganiserForm, ProgrammeForm
 from kaffeeklatsch.programmes.models import Organiser, Programme, new_invite_token
-from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.rounds.models import Feedback, Round
 
 
 @login_required
@@ -61,32 +62,80 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/form.html", {"form": form})
 
 
+# The dashboard's figures, one statement each, built once (kaffeeklatsch.front.compiled).
+# Each groups by the programme, so it has one row, or none when there is nothing to count.
+_ACTIVE = Q(status=Participant.Status.ACTIVE)
+_people_figures: CompiledQuery[tuple[int, int, int]] = CompiledQuery(
+    lambda programme_id: (
+        Participant.objects.filter(programme=programme_id)
+        .order_by()
+        .values("programme")
+        .annotate(
+            active=Count("pk", filter=_ACTIVE),
+            pending=Count("pk", filter=Q(status=Participant.Status.PENDING)),
+            departments=Count("department", filter=_ACTIVE & ~Q(department=""), distinct=True),
+        )
+        .values_list("active", "pending", "departments")
+    )
+)
+_round_figures: CompiledQuery[tuple[int, int]] = CompiledQuery(
+    lambda programme_id: (
+        Round.objects.filter(programme=programme_id, status=Round.Status.PUBLISHED)
+        .order_by()
+        .values("programme")
+        .annotate(rounds=Count("pk", distinct=True), groups=Count("groups"))
+        .values_list("rounds", "groups")
+    )
+)
+_answer_figures: CompiledQuery[tuple[int, int]] = CompiledQuery(
+    lambda programme_id: (
+        Feedback.objects.filter(
+            group__round__programme=programme_id, group__round__status=Round.Status.PUBLISHED
+        )
+        .order_by()
+        .values("group__round__programme")
+        .annotate(answers=Count("pk"), met=Count("pk", filter=Q(met=True)))
+        .values_list("answers", "met")
+    )
+)
+_latest_rounds: CompiledQuery[Round] = CompiledQuery(
+    lambda programme_id: Round.objects.filter(programme=programme_id)[:10]
+)
+_organisers: CompiledQuery[Organiser] = CompiledQuery(
+    lambda programme_id: (
+        Organiser.objects.filter(programme=programme_id).select_related("user").order_by("pk")
+    )
+)
+
+
+def _figures(programme_id: int) -> dict[str, int]:
+    figures = dict.fromkeys(("active", "pending", "departments", "rounds", "groups"), 0)
+    figures.update(answers=0, met=0)
+    for keys, rows in (
+        (("active", "pending", "departments"), _people_figures(programme_id)),
+        (("rounds", "groups"), _round_figures(programme_id)),
+        (("answers", "met"), _answer_figures(programme_id)),
+    ):
+        for row in rows:
+            figures.update(zip(keys, row, strict=True))
+    return figures
+
+
 @organiser_view
 def programme_detail(request: HttpRequest, programme: Programme) -> HttpResponse:
-    active = Q(status=Participant.Status.ACTIVE)
-    figures = programme.participants.aggregate(
-        active=Count("pk", filter=active),
-        pending=Count("pk", filter=Q(status=Participant.Status.PENDING)),
-        departments=Count("department", filter=active & ~Q(department=""), distinct=True),
-    )
-    published = programme.rounds.filter(status=Round.Status.PUBLISHED)
-    figures["rounds"] = published.count()
-    figures["groups"] = Group.objects.filter(round__in=published).count()
-    figures.update(
-        Feedback.objects.filter(group__round__in=published).aggregate(
-            answers=Count("pk"), met=Count("pk", filter=Q(met=True))
-        )
-    )
+    organisers = _organisers(programme.pk)
     return render(
         request,
         "programmes/detail.html",
         {
             "programme": programme,
-            "figures": figures,
+            "figures": _figures(programme.pk),
             "invite_url": absolute(reverse("participants:join", args=[programme.invite_token])),
-            "rounds": programme.rounds.all()[:10],
-            "organisers": programme.organiser_set.select_related("user"),
-            "is_owner": programme.is_owner(request.user),
+            "rounds": _latest_rounds(programme.pk),
+            "organisers": organisers,
+            "is_owner": any(
+                o.user_id == request.user.pk and o.role == Organiser.Role.OWNER for o in organisers
+            ),
         },
     )
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Group
@@ -45,16 +46,8 @@ class ChatChannel(models.Model):
     @classmethod
     def any_for(cls, programme_id: int) -> bool:
         """Whether the programme has a channel at all. Every participant page asks, and
-        most programmes have none: one statement written out, not built by the ORM."""
-        connection = connections[router.db_for_read(cls)]
-        qn = connection.ops.quote_name
-        column = qn(cls._meta.get_field("programme").column)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {qn(cls._meta.db_table)} WHERE {column} = %s LIMIT 1",
-                [programme_id],
-            )
-            return cursor.fetchone() is not None
+        most programmes have none: one statement, built once."""
+        return bool(_any_channel(programme_id))
 
     def transport(self) -> Any:
         from kaffeeklatsch.reach.channels import TRANSPORTS
@@ -120,3 +113,10 @@ class MeetingUpdate(models.Model):
         ]
         verbose_name = _("meeting update")
         verbose_name_plural = _("meeting updates")
+
+
+_any_channel: CompiledQuery[int] = CompiledQuery(
+    lambda programme_id: ChatChannel.objects.filter(programme=programme_id).values_list(
+        "pk", flat=True
+    )[:1]
+)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from html import unescape
 from typing import Any
 
 import pytest
@@ -252,6 +254,16 @@ def test_export_holds_every_field_stored_about_me(client: Any, met: Any) -> None
         assert f'"{key}":' in flat, key
 
 
+def _block_choices(response: Any) -> list[tuple[int, str]]:
+    """The people the page offers to block, as (id, name), from its HTML."""
+    html = response.content.decode()
+    select = html.split('<select name="person"')[1].split("</select>")[0]
+    return [
+        (int(pk), unescape(name))
+        for pk, name in re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select)
+    ]
+
+
 def test_block_choices_are_the_people_met_and_not_yet_blocked(
     client: Any, programme: Any, make_participant: Any
 ) -> None:
@@ -275,12 +287,36 @@ def test_block_choices_are_the_people_met_and_not_yet_blocked(
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("participants:me"))
         counts.append(len(queries))
-        assert response.context["block_form"].fields["person"].choices == _met_people(anna)
+        assert _block_choices(response) == _met_people(anna)
     # One more round on the page costs no more queries.
     assert counts[1] == counts[2]
     anna.blocked.add(others[1])
     response = client.get(reverse("participants:me"))
-    people = response.context["block_form"].fields["person"].choices
+    people = _block_choices(response)
     assert [name for _pk, name in people] == ["Cleo", "Dora"]
     assert people == _met_people(anna)
     assert f'value="{stranger.pk}"' not in response.content.decode()
+
+
+def test_meetings_newest_first_with_partners_and_answers(
+    client: Any, programme: Any, make_participant: Any
+) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    partners = [make_participant(programme, name) for name in ("Ben", "Cleo")]
+    groups = []
+    for partner in partners:
+        rnd = preview_round(programme)
+        rnd.groups.all().delete()
+        group = Group.objects.create(round=rnd, mode="either", score=1.0, reasons=[])
+        group.members.set([anna, partner])
+        publish_round(rnd, notify=False)
+        groups.append(group)
+    Feedback.objects.create(group=groups[0], participant=anna, met=False)
+    Feedback.objects.create(group=groups[1], participant=partners[1], met=True)  # Cleo's
+    sign_in_participant(client, anna)
+    html = client.get(reverse("participants:me")).content.decode()
+    meetings = html.split('id="h-meetings"')[1].split("</section>")[0]
+    assert meetings.index("Round 2: Cleo") < meetings.index("Round 1: Ben")
+    # Anna's own answer only: she did not meet Ben; Cleo's answer is not hers.
+    assert meetings.count("we did not meet") == 1 and "we met" not in meetings
+    assert meetings.split("Round 1: Ben")[1].count("we did not meet") == 1

@@ -146,3 +146,48 @@ def test_a_programme_with_unusable_rules_gets_a_message_not_an_error(
     )
     assert start_due_rounds() == 0
     assert not Round.objects.exists()
+
+
+def test_dashboard_figures_count_what_the_programme_has(
+    client: Any, organiser: Any, programme: Programme, make_participant: Any, make_programme: Any
+) -> None:
+    from kaffeeklatsch.participants.models import Participant
+    from kaffeeklatsch.rounds.models import Feedback, Group
+    from kaffeeklatsch.rounds.services import preview_round, publish_round
+
+    login(client, organiser)
+    url = reverse("programmes:detail", args=[programme.pk])
+    empty = client.get(url).context["figures"]
+    assert empty == dict.fromkeys(
+        ("active", "pending", "departments", "rounds", "groups", "answers", "met"), 0
+    )
+    people = [
+        make_participant(programme, name, department=department)
+        for name, department in (("Anna", "IT"), ("Ben", "IT"), ("Cem", "Pflege"), ("Dora", ""))
+    ]
+    make_participant(programme, "Eva", department="Kita", status=Participant.Status.PENDING)
+    other = make_programme(organiser, name="Anderes")
+    make_participant(other, "Fritz", department="Küche")
+    first = publish_round(preview_round(programme), notify=False)
+    publish_round(preview_round(programme), notify=False)
+    preview_round(programme)  # a draft counts for nothing
+    group = Group.objects.filter(round=first).first()
+    members = list(group.members.all())
+    Feedback.objects.create(group=group, participant=members[0], met=True)
+    Feedback.objects.create(group=group, participant=members[1], met=False)
+    publish_round(preview_round(other), notify=False)
+    figures = client.get(url).context["figures"]
+    assert figures == {
+        "active": 4,
+        "pending": 1,
+        "departments": 2,  # IT and Pflege; nobody active in Kita, Dora has none
+        "rounds": 2,
+        "groups": Group.objects.filter(round__programme=programme, round__status="published")
+        .distinct()
+        .count(),
+        "answers": 2,
+        "met": 1,
+    }
+    assert figures["groups"] >= 2 and len(people) == 4
+    page = client.get(url).content.decode()
+    assert "<strong>1/2</strong>" in page

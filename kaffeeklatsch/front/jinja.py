@@ -1,0 +1,63 @@
+"""The Jinja2 side of the pages.
+
+The page layout (``front/jinja2/layout.html``) and the pages opened most often (the
+participant's own page) are Jinja2 templates, which render several times faster
+than Django's engine; the other pages are Django templates whose ``base.html``
+hands its blocks to the same layout (see ``templatetags/layout.py``).
+
+Texts are translated by Django's catalogues: write ``{{ _("Text") }}`` (a variable
+with arguments: ``{{ _("Hello %(name)s!")|format(name=...) }}``), which
+``makemessages`` finds as it finds ``_("...")`` in Django templates; plurals with
+``ngettext`` must also appear in a Django template or Python file to be extracted.
+``tests/web/test_jinja.py`` checks that every text of these templates is translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext, ngettext
+from jinja2 import Environment
+
+from kaffeeklatsch.front.templatetags.fields import form_fields
+
+
+def url(name: str, *args: Any) -> str:
+    return reverse(name, args=args or None)
+
+
+def date(value: Any, format_name: str) -> str:
+    """Django's ``date`` filter for a named format (``"SHORT_DATE_FORMAT"``) or a
+    format string, in the active language; nothing for no value."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, format_name)
+
+
+def participant_panel(participant: Any, meetings: list[dict[str, Any]]) -> dict[str, Any]:
+    from kaffeeklatsch.reach.panels import participant_panel
+
+    return participant_panel(participant, meetings)
+
+
+def environment(**options: Any) -> Environment:
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals.update(
+        url=url,
+        static=static,
+        get_current_language=get_language,
+        LANGUAGES=settings.LANGUAGES,
+        form_fields=form_fields,
+        participant_panel=participant_panel,
+    )
+    env.filters.update(date=date, capfirst=capfirst)
+    return env

@@ -1,0 +1,110 @@
+"""Querysets compiled once: the same answers as the ORM, for any id, on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Group
+from kaffeeklatsch.rounds.services import preview_round, publish_round
+
+pytestmark = pytest.mark.django_db
+
+
+def test_model_instances_with_select_related_are_the_querysets(
+    programme: Programme, make_participant: Any, organiser: Any, make_programme: Any
+) -> None:
+    other = make_programme(organiser, name="Zweites")
+    anna = make_participant(programme, "Anna", email="anna@example.org", interests=["Jazz"])
+    ben = make_participant(other, "Ben", email="ben@example.org", languages=["de", "tr"])
+    query: CompiledQuery[Participant] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).select_related("programme")
+    )
+    for person in (anna, ben):
+        expected = Participant.objects.select_related("programme").get(pk=person.pk)
+        (found,) = query(person.pk)
+        assert found.pk == person.pk
+        for field in Participant._meta.concrete_fields:
+            assert getattr(found, field.attname) == getattr(expected, field.attname), field
+        with CaptureQueriesContext(connection) as queries:
+            assert found.programme.name == expected.programme.name
+            assert found.programme.allowed_domains == expected.programme.allowed_domains
+        assert len(queries) == 0  # the programme came with the participant
+    assert query(10**9) == []
+
+
+def test_values_lists_flat_or_not_and_two_ids(programme: Programme, make_participant: Any) -> None:
+    people = [make_participant(programme, name) for name in ("Zoe", "Ben", "Cleo", "Ben")]
+    pairs: CompiledQuery[tuple[int, str]] = CompiledQuery(
+        lambda low, high: Participant.objects.filter(pk__gte=low, pk__lte=high).values_list(
+            "pk", "name"
+        )
+    )
+    names: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+    first, last = people[1].pk, people[3].pk
+    expected = list(
+        Participant.objects.filter(pk__gte=first, pk__lte=last).values_list("pk", "name")
+    )
+    assert pairs(first, last) == expected
+    assert [name for _pk, name in expected] == ["Ben", "Ben", "Cleo"]  # ordered by name
+    assert pairs(last, first) == []
+    assert names(people[0].pk) == ["Zoe"]
+
+
+def test_the_statement_is_built_once_and_the_same_id_can_appear_twice(
+    programme: Programme, make_participant: Any
+) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    ben = make_participant(programme, "Ben", email="ben@example.org")
+    publish_round(preview_round(programme), notify=False)
+    built = []
+
+    def build(pk: int) -> Any:
+        built.append(pk)
+        return (
+            Participant.objects.filter(groups__members=pk)
+            .exclude(pk=pk)
+            .values_list("name", flat=True)
+        )
+
+    partners: CompiledQuery[str] = CompiledQuery(build)
+    assert partners(anna.pk) == ["Ben"]
+    assert partners(ben.pk) == ["Anna"]
+    assert len(built) == 1
+
+
+def test_annotations_come_along(programme: Programme, make_participant: Any) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    make_participant(programme, "Ben", email="ben@example.org")
+    publish_round(preview_round(programme), notify=False)
+    query: CompiledQuery[Group] = CompiledQuery(
+        lambda pk: Group.objects.filter(members=pk).annotate(size=Count("members"))
+    )
+    (group,) = query(anna.pk)
+    assert group.size == 1  # the filter's join counts the member asked for
+    assert group.pk == Group.objects.get(members=anna).pk
+
+
+def test_what_it_refuses(programme: Programme) -> None:
+    with pytest.raises(TypeError, match="prefetch"):
+        CompiledQuery(lambda pk: Group.objects.filter(pk=pk).prefetch_related("members"))(1)
+    with pytest.raises(TypeError, match="values_list"):
+        CompiledQuery(lambda pk: Participant.objects.filter(pk=pk).values("name"))(1)
+    with pytest.raises(ValueError, match="not found"):
+        # The id becomes text on its way: it cannot be bound again.
+        CompiledQuery(lambda pk: Participant.objects.filter(name=str(pk)))(1)
+    query: CompiledQuery[Participant] = CompiledQuery(lambda pk: Participant.objects.filter(pk=pk))
+    with pytest.raises(TypeError, match="integers"):
+        query("1")  # type: ignore[arg-type]
+    query(1)
+    with pytest.raises(TypeError, match="1 ids expected"):
+        query(1, 2)

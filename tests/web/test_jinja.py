@@ -1,0 +1,121 @@
+"""The Jinja2 templates: every text translated and kept by ``makemessages``, the one
+layout around every page, and Django's filters where the pages use them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation.template import templatize
+
+import kaffeeklatsch
+
+PACKAGE = Path(kaffeeklatsch.__file__).parent
+TEMPLATES = sorted(PACKAGE.glob("*/jinja2/**/*.html"))
+
+
+def _catalogue(language: str) -> dict[Any, str]:
+    path = PACKAGE / "locale" / language / "LC_MESSAGES" / "django.mo"
+    with path.open("rb") as handle:
+        return gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+
+
+def _texts(path: Path) -> list[tuple[str, Any]]:
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    return [(func, message) for _line, func, message in env.extract_translations(path.read_text())]
+
+
+def test_there_are_jinja2_templates_with_texts() -> None:
+    names = {path.relative_to(PACKAGE).as_posix() for path in TEMPLATES}
+    assert "front/jinja2/layout.html" in names
+    assert "participants/jinja2/participants/me.html" in names
+    assert all(_texts(path) for path in TEMPLATES)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_every_text_has_a_german_translation(path: Path) -> None:
+    german = _catalogue("de")
+    for func, message in _texts(path):
+        if func == "ngettext":
+            singular, plural = message[:2]
+            assert (singular, 0) in german and (singular, 1) in german, singular
+        else:
+            assert german.get(message), message
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_makemessages_keeps_every_text(path: Path) -> None:
+    """``makemessages`` reads these files as Django templates: it finds
+    ``{{ _("...") }}``; a plural must also be written in a file it reads fully."""
+    found = templatize(path.read_text(), origin=str(path))
+    elsewhere = "\n".join(
+        p.read_text()
+        for pattern in ("*/templates/**/*.html", "**/*.py")
+        for p in PACKAGE.glob(pattern)
+        if "jinja2" not in p.parts
+    )
+    for func, message in _texts(path):
+        if func == "ngettext":
+            assert re.search(re.escape(message[0]), elsewhere), message[0]
+        else:
+            assert message in found, message
+
+
+def _render(source: str, **context: Any) -> str:
+    return engines["jinja2"].from_string(source).render(context)
+
+
+def test_dates_are_formatted_as_djangos_date_filter_does() -> None:
+    django = engines["django"]
+    moment = timezone.make_aware(dt.datetime(2030, 3, 4, 23, 30), dt.UTC)
+    for language in ("de", "en"):
+        with translation.override(language):
+            for value, fmt in (
+                (dt.date(2030, 3, 4), "SHORT_DATE_FORMAT"),
+                (moment, "l, j. F, H:i"),
+            ):
+                template = django.from_string('{{ v|date:"' + fmt + '" }}')
+                expected = template.render({"v": value})
+                assert _render("{{ v|date(f) }}", v=value, f=fmt) == expected
+    # In Berlin 23:30 UTC is already the next day.
+    assert "05" in _render('{{ v|date("d") }}', v=moment)
+    assert _render('{{ v|date("d") }}', v=None) == ""
+
+
+def test_texts_follow_the_active_language_and_variables_are_escaped() -> None:
+    source = '{{ _("Hello %(name)s!")|format(name=name) }}'
+    with translation.override("de"):
+        assert _render(source, name="<Ann>") == "Hallo &lt;Ann&gt;!"
+    with translation.override("en"):
+        assert _render(source, name="Ann") == "Hello Ann!"
+    assert _render("{{ url('participants:me') }}") == reverse("participants:me")
+
+
+@pytest.mark.django_db
+def test_django_and_jinja2_pages_share_the_layout(client: Any, programme: Any) -> None:
+    """A Django page (the privacy page) and a Jinja2 page (the people list) have the
+    same header, navigation and footer, from the one layout."""
+    from tests.web.conftest import login
+
+    login(client, programme.organisers.first())
+    pages = [
+        client.get(reverse("front:privacy")).content.decode(),
+        client.get(reverse("participants:list", args=[programme.pk])).content.decode(),
+    ]
+    chrome = [
+        re.sub(r'value="[^"]*"', "", page.split("<main")[0].split("</title>")[1])
+        + page.split("</main>")[1]
+        for page in pages
+    ]
+    people = reverse("participants:list", args=[programme.pk])
+    assert chrome[0] == chrome[1].replace(people, reverse("front:privacy"))
+    for page in pages:
+        assert "Log out" in page and 'lang="en"' in page
+        assert page.count("<title>") == 1 and " – Kaffeeklatsch</title>" in page
