@@ -165,6 +165,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kaffeeklatsch.front.context.participant",
+                "kaffeeklatsch.front.context.csrf_field",
             ],
         },
     },

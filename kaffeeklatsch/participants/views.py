@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -155,10 +155,18 @@ def request_link(request: HttpRequest) -> HttpResponse:
 
 # The participant's own page is the most visited page: its statements are built once
 # (kaffeeklatsch.front.compiled) and take the participant's id.
+# What the page shows of each group, with the participant's answer to "Did you meet?"
+# (None: not answered).
 _my_groups: CompiledQuery[Group] = CompiledQuery(
     lambda pk: (
         Group.objects.filter(members=pk, round__status=Round.Status.PUBLISHED)
         .select_related("round")
+        .only("former_members", "suggested_start", "round__number")
+        .annotate(
+            met=Subquery(
+                Feedback.objects.filter(group=OuterRef("pk"), participant=pk).values("met")[:1]
+            )
+        )
         .order_by("-round__number", "pk")
     )
 )
@@ -167,10 +175,6 @@ _my_groups_members: CompiledQuery[tuple[int, int, str]] = CompiledQuery(
     lambda pk: Participant.objects.filter(
         groups__members=pk, groups__round__status=Round.Status.PUBLISHED
     ).values_list("groups__id", "pk", "name")
-)
-# (group id, met) of the participant's answers to "Did you meet?".
-_my_answers: CompiledQuery[tuple[int, bool]] = CompiledQuery(
-    lambda pk: Feedback.objects.filter(participant=pk).values_list("group_id", "met")
 )
 
 
@@ -182,15 +186,9 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
         for group_id, pk, name in _my_groups_members(participant.pk):
             if pk != participant.pk and group_id in others:
                 others[group_id].append(Named(pk, name))
-        answers = dict(_my_answers(participant.pk))
-    else:
-        answers = {}
     blocked = participant.blocked_names()
     not_blocked = {person.pk for person in blocked}
-    meetings = [
-        {"group": group, "others": others[group.pk], "met": answers.get(group.pk)}
-        for group in groups
-    ]
+    meetings = [{"group": group, "others": others[group.pk], "met": group.met} for group in groups]
     # Whom the participant may block: everybody met and not blocked yet, in the order
     # of _met_people().
     met = {person for meeting in meetings for person in meeting["others"]}

@@ -119,3 +119,35 @@ def test_django_and_jinja2_pages_share_the_layout(client: Any, programme: Any) -
     for page in pages:
         assert "Log out" in page and 'lang="en"' in page
         assert page.count("<title>") == 1 and " – Kaffeeklatsch</title>" in page
+
+
+@pytest.mark.django_db
+def test_the_forms_of_a_jinja2_page_share_one_csrf_field_that_the_server_accepts(
+    programme: Any, make_participant: Any
+) -> None:
+    from django.test import Client
+
+    from kaffeeklatsch.participants.tokens import sign_in_token
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    sign_in = reverse("participants:sign_in", args=[sign_in_token(anna)])
+    form = browser.get(sign_in).content.decode()
+    token = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[-1]
+    assert browser.post(sign_in, {"csrfmiddlewaretoken": token}).status_code == 302
+    page = browser.get(reverse("participants:me")).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1  # sign-out, language, break, ...
+    refused = browser.post(reverse("participants:pause"), {"skip_next_round": "on"})
+    assert refused.status_code == 403
+    anna.refresh_from_db()
+    assert not anna.skip_next_round
+    accepted = browser.post(
+        reverse("participants:pause"), {"skip_next_round": "on", "csrfmiddlewaretoken": tokens[0]}
+    )
+    assert accepted.status_code == 302
+    anna.refresh_from_db()
+    assert anna.skip_next_round
+    # The next page has a freshly masked field again.
+    again = browser.get(reverse("participants:me")).content.decode()
+    assert tokens[0] not in again
