@@ -145,8 +145,43 @@ def _make_people(programme: Any, count: int, prefix: str) -> list[Any]:
     return Participant.objects.bulk_create(people, batch_size=2000)
 
 
+def _history(programme: Any, people: list[Any], rounds: int) -> None:
+    """``rounds`` published rounds of pairs among ``people``, half of them answered,
+    so that every participant page shows meetings, partners and answers."""
+    from django.utils import timezone
+
+    from kaffeeklatsch.rounds.models import Feedback, Group, Round
+
+    rng = random.Random(5)
+    now = timezone.now()
+    for number in range(1, rounds + 1):
+        rnd = Round.objects.create(
+            programme=programme,
+            number=number,
+            status=Round.Status.PUBLISHED,
+            meet_from=timezone.localdate(),
+            published_at=now,
+        )
+        order = rng.sample(people, len(people))
+        pairs = [order[i : i + 2] for i in range(0, len(order) - 1, 2)]
+        groups = Group.objects.bulk_create(
+            [Group(round=rnd, mode="either", score=1.0, reasons=[]) for _ in pairs]
+        )
+        Group.members.through.objects.bulk_create(
+            Group.members.through(group_id=group.pk, participant_id=person.pk)
+            for group, pair in zip(groups, pairs, strict=True)
+            for person in pair
+        )
+        Feedback.objects.bulk_create(
+            Feedback(group=group, participant=pair[0], met=rng.random() < 0.7)
+            for group, pair in zip(groups, pairs, strict=True)
+            if rng.random() < 0.5
+        )
+
+
 def seed(clients: int) -> dict[str, Any]:
-    """An organiser, a programme of 300 people, and sign-in links for the clients."""
+    """An organiser, a programme of 300 people with three published rounds behind
+    them, and sign-in links for the clients."""
     _django()
     from django.contrib.auth import get_user_model
 
@@ -157,6 +192,15 @@ def seed(clients: int) -> dict[str, Any]:
     programme = Programme.objects.create(name="Last", language="de")
     Organiser.objects.create(programme=programme, user=user, role=Organiser.Role.OWNER)
     people = _make_people(programme, 300, "Seed")
+    _history(programme, people, rounds=3)
+    # A database in use has statistics (autovacuum gathers them within a minute or
+    # so of large changes); without them PostgreSQL plans the joins of the
+    # participant page as if the tables were empty.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {
         "programme": programme.pk,
         "invite": programme.invite_token,
