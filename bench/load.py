@@ -8,17 +8,21 @@ Usage::
 What it does, all on loopback:
 
 1. starts a throwaway PostgreSQL server (as ``scripts/postgres.sh`` does; or uses
-   ``--database-url``), migrates it and seeds one organiser with a programme of people;
+   ``--database-url``), migrates it and seeds one organiser with a programme of 300
+   people and three published rounds of pairs behind them (half of them answered);
 2. starts gunicorn (``kaffeeklatsch.wsgi``) against it, as in production: by default
    two synchronous worker processes (one per core of the 2-core reference machine),
    which take each request from one shared queue;
-3. from this process, concurrent clients (threads with their own cookies) sign up
+3. as the baseline of the run, the same number of clients ask the same server for the
+   site's stylesheet (a static file through the same middleware, no template and no
+   query) for up to 10 s;
+4. from this process, concurrent clients (threads with their own cookies) sign up
    through the invitation link, open their own participant page after signing in
    with their e-mail link, and the organisers open the programme's dashboard and the
    list of people; every answer other than the expected one counts as an error. The
    clients arrive during the first half of a warm-up (``--warmup``, default 5 s);
    latencies are kept for the requests that start after it;
-4. in a separate process, publishes a round of 10,000 (and 100,000) people: the
+5. in a separate process, publishes a round of 10,000 (and 100,000) people: the
    stored round, the introduction of every person written into the outbox, and every
    e-mail handed over one SMTP connection per batch to a local SMTP sink (aiosmtpd).
    The groups are given (the matching engine has its own benchmark,
@@ -29,9 +33,11 @@ What it does, all on loopback:
 Each phase is reported on standard error; the last line of standard output is one
 JSON object: ``requests`` and ``errors`` (all of them, warm-up included), ``pages``
 ({page: {p50_ms, p99_ms, n}} after the warm-up), ``warmup_pages`` (the same for the
-warm-up), ``clients``, ``server``, ``cpu_seconds`` (CPU used by the clients, gunicorn
-and PostgreSQL while the clients ran), ``publish_seconds`` ({people: seconds}) and
-``publish_detail``.
+warm-up), ``requests_per_second`` (after the warm-up), ``baseline`` (the static file:
+``requests_per_second``, ``p50_ms``, ``p99_ms``), ``participant_page_vs_baseline``
+(p50 and p99 of the participant page divided by the static file's), ``clients``,
+``server``, ``cpu_seconds`` (CPU used by the clients, gunicorn and PostgreSQL while the
+clients ran), ``publish_seconds`` ({people: seconds}) and ``publish_detail``.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+STYLESHEET = "/static/kaffeeklatsch/style.css"
 BIN = Path(sys.executable).parent
 
 
@@ -369,6 +376,22 @@ class Recorder:
                     self.examples.append(f"{method} {path}: {status} (expected {expect})")
 
 
+def _measured(recorder: Recorder) -> int:
+    return sum(len(times) for times in recorder.times.values())
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    return {"p50_ms": percentile(times, 0.5), "p99_ms": percentile(times, 0.99), "n": len(times)}
+
+
+def _ratio(recorder: Recorder, baseline: Recorder, q: float) -> float | None:
+    page = recorder.times.get("participant_page")
+    static = baseline.times.get("static_file")
+    if not page or not static or percentile(static, q) <= 0:
+        return None
+    return round(percentile(page, q) / percentile(static, q), 2)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
@@ -464,6 +487,27 @@ def drive(
         time.sleep(max(0.0, arrival - time.monotonic()))
         thread.start()
     for thread in roles:
+        thread.join()
+    return recorder
+
+
+def drive_baseline(port: int, clients: int, seconds: float) -> Recorder:
+    """The baseline of the same run: the same clients, the same server and the same
+    middleware, each asking as fast as it is answered for the site's stylesheet (a
+    static file: no template, no query). The pages' figures divided by these are the
+    cost of the application itself, comparable between machines."""
+    recorder = Recorder(measure_from=time.monotonic() + 1.0)
+    deadline = time.monotonic() + 1.0 + seconds
+
+    def client() -> None:
+        browser = Browser(port)
+        while time.monotonic() < deadline:
+            recorder.timed("static_file", browser, "GET", STYLESHEET, 200)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
         thread.join()
     return recorder
 
@@ -600,6 +644,11 @@ def main() -> int:
             env=env, cwd=ROOT,
         )  # fmt: skip
         _wait_for(port)
+        baseline_seconds = min(seconds, 10.0)
+        log(
+            f"bench: baseline, {clients} clients asking for a static file, {baseline_seconds:.0f} s"
+        )
+        baseline = drive_baseline(port, clients, baseline_seconds)
         log(f"bench: {clients} clients, {warmup:.0f} s warm-up, then {seconds:.0f} s timed")
         postmaster = _postmaster(postgres)
         server_before = _cpu_of_trees([server.pid])
@@ -635,13 +684,21 @@ def main() -> int:
             "warmup_seconds": warmup,
             "server": server_options,
             "cpu_seconds": cpu_seconds,
-            "pages": {
-                page: {"p50_ms": percentile(t, 0.5), "p99_ms": percentile(t, 0.99), "n": len(t)}
-                for page, t in sorted(recorder.times.items())
+            "pages": {page: _summary(t) for page, t in sorted(recorder.times.items())},
+            "requests_per_second": round(_measured(recorder) / seconds, 1),
+            "baseline": {
+                "page": STYLESHEET,
+                "requests_per_second": round(_measured(baseline) / baseline_seconds, 1),
+                "errors": baseline.errors,
+                **_summary(baseline.times.get("static_file", [0.0])),
+            },
+            # What a participant page costs against the static file, same clients.
+            "participant_page_vs_baseline": {
+                "p50": _ratio(recorder, baseline, 0.5),
+                "p99": _ratio(recorder, baseline, 0.99),
             },
             "warmup_pages": {
-                page: {"p50_ms": percentile(t, 0.5), "p99_ms": percentile(t, 0.99), "n": len(t)}
-                for page, t in sorted(recorder.warmup_times.items())
+                page: _summary(t) for page, t in sorted(recorder.warmup_times.items())
             },
             "publish_seconds": publish_seconds,
             "publish_detail": detail,
