@@ -166,6 +166,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kaffeeklatsch.front.context.participant",
                 "kaffeeklatsch.front.context.csrf_field",
+                "kaffeeklatsch.front.context.translations",
             ],
         },
     },

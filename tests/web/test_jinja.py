@@ -151,3 +151,18 @@ def test_the_forms_of_a_jinja2_page_share_one_csrf_field_that_the_server_accepts
     # The next page has a freshly masked field again.
     again = browser.get(reverse("participants:me")).content.decode()
     assert tokens[0] not in again
+
+
+@pytest.mark.django_db
+def test_a_jinja2_page_speaks_the_language_of_the_request(
+    client: Any, programme: Any, make_participant: Any
+) -> None:
+    from tests.web.conftest import sign_in_participant
+
+    anna = make_participant(programme, "Anna", email="anna@example.org", language="en")
+    sign_in_participant(client, anna)
+    assert "My meetings" in client.get(reverse("participants:me")).content.decode()
+    client.post(reverse("front:set_language"), {"language": "de", "next": "/me/"})
+    page = client.get(reverse("participants:me")).content.decode()
+    assert "Meine Treffen" in page and "Abmelden" in page and 'lang="de"' in page
+    assert "My meetings" not in page
