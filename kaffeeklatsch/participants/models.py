@@ -170,9 +170,10 @@ class Participant(models.Model):
 
         The participant's own page is the most visited page of all; its statement is
         built once (see :mod:`kaffeeklatsch.front.compiled`)."""
-        return [Named(*row) for row in _blocked_names(self.pk)]
+        return [Named(*row) for row in blocked_names(self.pk)]
 
 
-_blocked_names: CompiledQuery[tuple[int, str]] = CompiledQuery(
+# (id, name) of the people a participant blocked, by name.
+blocked_names: CompiledQuery[tuple[int, str]] = CompiledQuery(
     lambda pk: Participant.objects.filter(blocked_by=pk).values_list("pk", "name")
 )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.front.compiled import CompiledQuery, run_together
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
@@ -40,7 +40,7 @@ from kaffeeklatsch.participants.forms import (
     SignInRequestForm,
     SignupForm,
 )
-from kaffeeklatsch.participants.models import Named, Participant
+from kaffeeklatsch.participants.models import Named, Participant, blocked_names
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
@@ -180,13 +180,15 @@ _my_groups_members: CompiledQuery[tuple[int, int, str]] = CompiledQuery(
 
 @participant_view
 def me(request: HttpRequest, participant: Participant) -> HttpResponse:
-    groups = _my_groups(participant.pk)
+    me = (participant.pk,)
+    groups, members, blocked = run_together(
+        (_my_groups, me), (_my_groups_members, me), (blocked_names, me)
+    )
     others: dict[int, list[Named]] = {group.pk: [] for group in groups}
-    if groups:
-        for group_id, pk, name in _my_groups_members(participant.pk):
-            if pk != participant.pk and group_id in others:
-                others[group_id].append(Named(pk, name))
-    blocked = participant.blocked_names()
+    for group_id, pk, name in members:
+        if pk != participant.pk and group_id in others:
+            others[group_id].append(Named(pk, name))
+    blocked = [Named(*row) for row in blocked]
     not_blocked = {person.pk for person in blocked}
     meetings = [{"group": group, "others": others[group.pk], "met": group.met} for group in groups]
     # Whom the participant may block: everybody met and not blocked yet, in the order

@@ -47,7 +47,7 @@ class ChatChannel(models.Model):
     def any_for(cls, programme_id: int) -> bool:
         """Whether the programme has a channel at all. Every participant page asks, and
         most programmes have none: one statement, built once."""
-        return bool(_any_channel(programme_id))
+        return bool(any_channel_of(programme_id))
 
     def transport(self) -> Any:
         from kaffeeklatsch.reach.channels import TRANSPORTS
@@ -115,7 +115,8 @@ class MeetingUpdate(models.Model):
         verbose_name_plural = _("meeting updates")
 
 
-_any_channel: CompiledQuery[int] = CompiledQuery(
+# The id of one of the programme's channels, if it has any.
+any_channel_of: CompiledQuery[int] = CompiledQuery(
     lambda programme_id: ChatChannel.objects.filter(programme=programme_id).values_list(
         "pk", flat=True
     )[:1]

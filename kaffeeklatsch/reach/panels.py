@@ -6,9 +6,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.front.compiled import CompiledQuery, run_together
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.reach.models import ChatChannel, MeetingUpdate
+from kaffeeklatsch.reach.models import MeetingUpdate, any_channel_of
 
 
 def participant_panel(participant: Participant, meetings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -19,7 +19,10 @@ def participant_panel(participant: Participant, meetings: list[dict[str, Any]]) 
     each as {"group": ..., "others": [the other members, by name]}, as the page has
     them."""
     upcoming = meetings[:1]
-    mine = {u.group_id: u for u in _updates_of(participant.pk)} if upcoming else {}
+    updates, any_channel = run_together(
+        (_updates_of, (participant.pk,)), (any_channel_of, (participant.programme_id,))
+    )
+    mine = {u.group_id: u for u in updates}
     now = timezone.now()
     meetings = [
         {
@@ -34,7 +37,7 @@ def participant_panel(participant: Participant, meetings: list[dict[str, Any]]) 
     ]
     channels = (
         [c for c in participant.programme.channels.all() if c.sends_direct_messages]
-        if ChatChannel.any_for(participant.programme_id)
+        if any_channel
         else []
     )
     return {

@@ -108,3 +108,53 @@ def test_what_it_refuses(programme: Programme) -> None:
     query(1)
     with pytest.raises(TypeError, match="1 ids expected"):
         query(1, 2)
+
+
+def test_several_together_give_what_each_gives_alone(
+    programme: Programme, make_participant: Any
+) -> None:
+    from kaffeeklatsch.front.compiled import run_together
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    make_participant(programme, "Ben", email="ben@example.org")
+    publish_round(preview_round(programme), notify=False)
+    groups: CompiledQuery[Group] = CompiledQuery(
+        lambda pk: Group.objects.filter(members=pk).select_related("round")
+    )
+    names: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(programme=pk).values_list("name", flat=True)
+    )
+    alone = [groups(anna.pk), names(programme.pk), groups(10**9)]
+    together = run_together((groups, (anna.pk,)), (names, (programme.pk,)), (groups, (10**9,)))
+    assert [[g.pk for g in alone[0]], alone[1], alone[2]] == [
+        [g.pk for g in together[0]],
+        together[1],
+        together[2],
+    ]
+    assert together[0][0].round.number == 1 and together[1] == ["Anna", "Ben"]
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_they_travel_in_one_pipeline(
+    programme: Programme, make_participant: Any, monkeypatch: Any
+) -> None:
+    from kaffeeklatsch.front.compiled import run_together
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    connection.ensure_connection()
+    raw_type = type(connection.connection)
+    opened = []
+    original = raw_type.pipeline
+
+    def counting(self: Any) -> Any:
+        opened.append(self)
+        return original(self)
+
+    monkeypatch.setattr(raw_type, "pipeline", counting)
+    names: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+    assert run_together((names, (anna.pk,)), (names, (anna.pk,))) == [["Anna"], ["Anna"]]
+    assert len(opened) == 1
+    # The connection goes on as before.
+    assert names(anna.pk) == ["Anna"]
