@@ -34,7 +34,8 @@ Each phase is reported on standard error; the last line of standard output is on
 JSON object: ``requests`` and ``errors`` (all of them, warm-up included), ``pages``
 ({page: {p50_ms, p99_ms, n}} after the warm-up), ``warmup_pages`` (the same for the
 warm-up), ``requests_per_second`` (after the warm-up), ``baseline`` (the static file:
-``requests_per_second``, ``p50_ms``, ``p99_ms``), ``participant_page_vs_baseline``
+``requests_per_second``, ``p50_ms``, ``p99_ms``), ``requests_per_second_vs_baseline``
+(pages per static file served), ``participant_page_vs_baseline``
 (p50 and p99 of the participant page divided by the static file's), ``clients``,
 ``server``, ``cpu_seconds`` (CPU used by the clients, gunicorn and PostgreSQL while the
 clients ran), ``publish_seconds`` ({people: seconds}) and ``publish_detail``.
@@ -384,6 +385,11 @@ def _summary(times: list[float]) -> dict[str, float]:
     return {"p50_ms": percentile(times, 0.5), "p99_ms": percentile(times, 0.99), "n": len(times)}
 
 
+def _share(recorder: Recorder, seconds: float, baseline: Recorder, base_seconds: float) -> float:
+    base = _measured(baseline) / base_seconds
+    return round(_measured(recorder) / seconds / base, 3) if base else 0.0
+
+
 def _ratio(recorder: Recorder, baseline: Recorder, q: float) -> float | None:
     page = recorder.times.get("participant_page")
     static = baseline.times.get("static_file")
@@ -692,6 +698,11 @@ def main() -> int:
                 "errors": baseline.errors,
                 **_summary(baseline.times.get("static_file", [0.0])),
             },
+            # Pages served per static file served: steadier than either alone on a
+            # machine whose speed varies from run to run.
+            "requests_per_second_vs_baseline": _share(
+                recorder, seconds, baseline, baseline_seconds
+            ),
             # What a participant page costs against the static file, same clients.
             "participant_page_vs_baseline": {
                 "p50": _ratio(recorder, baseline, 0.5),
