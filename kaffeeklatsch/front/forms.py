@@ -67,34 +67,41 @@ def _option(renderer: WidgetRenderer, option: Widget) -> str:
     return str(renderer.get_template(option["template_name"]).render({"widget": option}))
 
 
-def _select(widget: Widget, renderer: WidgetRenderer) -> str:
-    parts = [f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+def _grouped(
+    widget: Widget, renderer: WidgetRenderer, opening: str, each: str, closing: str
+) -> str:
+    """The choices of a select or of a list of checkboxes or radio buttons: ``opening``
+    (with ``{group}``) and ``closing`` around each named group, ``each`` (with
+    ``{option}``) for every choice."""
+    parts = []
     for group, options, _index in widget["optgroups"]:
         if group:
-            parts.append(f'\n  <optgroup label="{escape(group)}">')
-        parts.extend(f"\n  {_option(renderer, option)}" for option in options)
+            parts.append(opening.format(group=escape(group)))
+        parts.extend(each.format(option=_option(renderer, option)) for option in options)
         if group:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>")
+            parts.append(closing)
     return "".join(parts)
+
+
+def _select(widget: Widget, renderer: WidgetRenderer) -> str:
+    choices = _grouped(
+        widget, renderer, '\n  <optgroup label="{group}">', "\n  {option}", "\n  </optgroup>"
+    )
+    return f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>{choices}\n</select>'
 
 
 def _multiple_input(widget: Widget, renderer: WidgetRenderer) -> str:
     attrs = widget["attrs"]
-    parts = [
-        "<div",
-        f' id="{escape(attrs["id"])}"' if attrs.get("id") else "",
-        f' class="{escape(attrs["class"])}"' if attrs.get("class") else "",
-        ">",
-    ]
-    for group, options, _index in widget["optgroups"]:
-        if group:
-            parts.append(f"\n  <div><label>{escape(group)}</label>")
-        parts.extend(f"<div>\n    {_option(renderer, option)}</div>" for option in options)
-        if group:
-            parts.append("\n  </div>")
-    parts.append("\n</div>")
-    return "".join(parts)
+    target = f' id="{escape(attrs["id"])}"' if attrs.get("id") else ""
+    css = f' class="{escape(attrs["class"])}"' if attrs.get("class") else ""
+    choices = _grouped(
+        widget,
+        renderer,
+        "\n  <div><label>{group}</label>",
+        "<div>\n    {option}</div>",
+        "\n  </div>",
+    )
+    return f"<div{target}{css}>{choices}\n</div>"
 
 
 _INPUTS = "input checkbox color date datetime email hidden number password search tel text time url"
