@@ -67,11 +67,16 @@ class _Compiled:
         ]
 
     def run(self, values: tuple[int, ...]) -> list[Any]:
+        if not _storable(values):
+            return []
         with connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, self.bind(values))
             return self.result(cursor.fetchall())
 
     def result(self, rows: list[Any]) -> list[Any]:
+        if self.compiler.has_extra_select:
+            # Columns added only for ordering, as SQLCompiler.execute_sql drops them.
+            rows = [row[: self.compiler.col_count] for row in rows]
         converted = self.compiler.results_iter([rows])
         if self.iterable is FlatValuesListIterable:
             return [row[0] for row in converted]
@@ -151,17 +156,31 @@ def run_together(*calls: tuple[CompiledQuery[Any], tuple[int, ...]]) -> list[lis
     pipeline = getattr(connection.connection, "pipeline", None)
     if connection.vendor != "postgresql" or pipeline is None or not _pipelines():
         return [compiled.run(ids) for compiled, ids in prepared]
+    sent = [(compiled, ids) for compiled, ids in prepared if _storable(ids)]
     cursors = []
-    with pipeline():
-        for compiled, ids in prepared:
-            cursor = connection.cursor()
-            cursor.execute(compiled.sql, compiled.bind(ids))
-            cursors.append(cursor)
-    results = []
-    for (compiled, _ids), cursor in zip(prepared, cursors, strict=True):
-        with cursor:
-            results.append(compiled.result(cursor.fetchall()))
-    return results
+    try:
+        # An error of a statement in the pipeline surfaces when it ends; Django's
+        # wrapper turns it into Django's exception and marks the connection, so
+        # that a broken one is not kept for the next request.
+        with connection.wrap_database_errors, pipeline():
+            for compiled, ids in sent:
+                cursor = connection.cursor()
+                cursors.append(cursor)
+                cursor.execute(compiled.sql, compiled.bind(ids))
+        rows = iter([cursor.fetchall() for cursor in cursors])
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return [compiled.result(next(rows)) if _storable(ids) else [] for compiled, ids in prepared]
+
+
+# The ids a database column can hold (64-bit signed integers); a larger one matches
+# nothing (as Django's lookups treat it) instead of failing in the database driver.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+def _storable(ids: tuple[int, ...]) -> bool:
+    return all(value in _ID_RANGE for value in ids)
 
 
 @functools.cache

@@ -158,3 +158,46 @@ def test_on_postgresql_they_travel_in_one_pipeline(
     assert len(opened) == 1
     # The connection goes on as before.
     assert names(anna.pk) == ["Anna"]
+
+
+def test_an_id_no_column_can_hold_matches_nothing(
+    client: Any, organiser: Any, programme: Programme
+) -> None:
+    from django.urls import reverse
+
+    from kaffeeklatsch.front.compiled import run_together
+    from tests.web.conftest import login
+
+    query: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+    assert query(2**70) == [] and query(-(2**70)) == []
+    assert run_together((query, (2**64,)), (query, (1,))) == [[], []]
+    login(client, organiser)
+    huge = "/programmes/99999999999999999999/"
+    assert client.get(huge).status_code == 404
+    assert client.get(reverse("programmes:detail", args=[programme.pk])).status_code == 200
+
+
+@pytest.mark.postgres_only
+def test_an_error_in_the_pipeline_is_djangos_and_the_connection_goes_on(
+    programme: Programme, make_participant: Any
+) -> None:
+    from django.db import DataError, transaction
+
+    from kaffeeklatsch.front.compiled import run_together
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    names: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+    failing: CompiledQuery[str] = CompiledQuery(
+        lambda pk: (
+            Participant.objects.filter(pk=pk)
+            .extra(where=["1 / (id - id) = 1"])
+            .values_list("name", flat=True)
+        )
+    )
+    with pytest.raises(DataError), transaction.atomic():
+        run_together((names, (anna.pk,)), (failing, (anna.pk,)))
+    assert run_together((names, (anna.pk,)), (names, (anna.pk,))) == [["Anna"], ["Anna"]]

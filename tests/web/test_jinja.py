@@ -166,3 +166,15 @@ def test_a_jinja2_page_speaks_the_language_of_the_request(
     page = client.get(reverse("participants:me")).content.decode()
     assert "Meine Treffen" in page and "Abmelden" in page and 'lang="de"' in page
     assert "My meetings" not in page
+
+
+@pytest.mark.django_db
+def test_titles_of_django_pages_are_escaped_once(client: Any, programme: Any) -> None:
+    from tests.web.conftest import login
+
+    programme.name = "Kaffee & Kuchen <O'Brien>"
+    programme.save()
+    login(client, programme.organisers.first())
+    page = client.get(reverse("programmes:detail", args=[programme.pk])).content.decode()
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert title == "Kaffee &amp; Kuchen &lt;O&#x27;Brien&gt; – Kaffeeklatsch"

@@ -34,7 +34,8 @@ class LayoutNode(template.Node):
         # put into the context for its page is only in ``content``.
         return layout.render(
             {
-                "title": self.title.render(context).strip(),
+                # Rendered and escaped by Django already: marked safe, not escaped again.
+                "title": mark_safe(self.title.render(context).strip()),
                 "content": mark_safe(self.content.render(context)),
             },
             request=request,
