@@ -59,6 +59,14 @@ class _Compiled:
                 "every value must reach the statement as a parameter of its own; "
                 f"not found: {sorted(missing)}"
             )
+        if self.iterable is ModelIterable:
+            # How rows become instances, as ModelIterable works it out on every query.
+            select, klass_info = compiler.select, compiler.klass_info
+            fields = klass_info["select_fields"]
+            self.model = klass_info["model"]
+            self.model_columns = slice(fields[0], fields[-1] + 1)
+            self.names = [column[0].target.attname for column in select[self.model_columns]]
+            self.populators = get_related_populators(klass_info, select, self.db)
 
     def bind(self, values: tuple[int, ...]) -> list[Any]:
         return [
@@ -85,18 +93,11 @@ class _Compiled:
         return self._instances(converted)
 
     def _instances(self, rows: Any) -> list[Any]:
-        compiler = self.compiler
-        select, klass_info = compiler.select, compiler.klass_info
-        model = klass_info["model"]
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        names = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, self.db)
-        annotations = compiler.annotation_col_map
+        annotations = self.compiler.annotation_col_map
         objects = []
         for row in rows:
-            obj = model.from_db(self.db, names, row[start:end])
-            for populator in populators:
+            obj = self.model.from_db(self.db, self.names, row[self.model_columns])
+            for populator in self.populators:
                 populator.populate(row, obj)
             for name, position in annotations.items():
                 setattr(obj, name, row[position])
