@@ -14,14 +14,14 @@ with arguments: ``{{ _("Hello %(name)s!")|format(name=...) }}``), which
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from typing import Any
 
 from django.conf import settings
+from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import Environment
@@ -41,13 +41,8 @@ def url(name: str, *args: Any) -> str:
 
 
 def date(value: Any, format_name: str) -> str:
-    """Django's ``date`` filter for a named format (``"SHORT_DATE_FORMAT"``) or a
-    format string, in the active language; nothing for no value."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return formats.date_format(value, format_name)
+    """Django's ``date`` filter, with the local time it is given in Django templates."""
+    return defaultfilters.date(timezone.template_localtime(value), format_name)
 
 
 def participant_panel(participant: Any, meetings: list[dict[str, Any]]) -> dict[str, Any]:
