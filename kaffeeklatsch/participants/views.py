@@ -189,13 +189,13 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
         if pk != participant.pk and group_id in others:
             others[group_id].append(Named(pk, name))
     blocked = [Named(*row) for row in blocked]
-    not_blocked = {person.pk for person in blocked}
+    blocked_pks = {person.pk for person in blocked}
     meetings = [{"group": group, "others": others[group.pk], "met": group.met} for group in groups]
     # Whom the participant may block: everybody met and not blocked yet, in the order
     # of _met_people().
     met = {person for meeting in meetings for person in meeting["others"]}
     people = sorted(
-        (person for person in met if person.pk not in not_blocked),
+        (person for person in met if person.pk not in blocked_pks),
         key=lambda person: (person.name, person.pk),
     )
     return render(
