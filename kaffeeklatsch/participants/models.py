@@ -165,15 +165,9 @@ class Participant(models.Model):
     def is_paused(self) -> bool:
         return self.paused_until is not None and self.paused_until >= timezone.localdate()
 
-    def blocked_names(self) -> list[Named]:
-        """The people this participant blocked, ordered as participants are (by name).
 
-        The participant's own page is the most visited page of all; its statement is
-        built once (see :mod:`kaffeeklatsch.front.compiled`)."""
-        return [Named(*row) for row in blocked_names(self.pk)]
-
-
-# (id, name) of the people a participant blocked, by name.
+# (id, name) of the people a participant blocked, ordered as participants are (by
+# name). The participant's page asks on every visit: its statement is built once.
 blocked_names: CompiledQuery[tuple[int, str]] = CompiledQuery(
     lambda pk: Participant.objects.filter(blocked_by=pk).values_list("pk", "name")
 )

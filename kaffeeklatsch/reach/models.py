@@ -43,12 +43,6 @@ class ChatChannel(models.Model):
     def __str__(self) -> str:
         return self.name or self.get_kind_display()
 
-    @classmethod
-    def any_for(cls, programme_id: int) -> bool:
-        """Whether the programme has a channel at all. Every participant page asks, and
-        most programmes have none: one statement, built once."""
-        return bool(any_channel_of(programme_id))
-
     def transport(self) -> Any:
         from kaffeeklatsch.reach.channels import TRANSPORTS
 
