@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.front.compiled import CompiledQuery, run_together
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import queue_organiser_invitation
 from kaffeeklatsch.participants.models import Participant
@@ -108,30 +108,35 @@ _organisers: CompiledQuery[Organiser] = CompiledQuery(
 )
 
 
-def _figures(programme_id: int) -> dict[str, int]:
-    figures = dict.fromkeys(("active", "pending", "departments", "rounds", "groups"), 0)
-    figures.update(answers=0, met=0)
-    for keys, rows in (
-        (("active", "pending", "departments"), _people_figures(programme_id)),
-        (("rounds", "groups"), _round_figures(programme_id)),
-        (("answers", "met"), _answer_figures(programme_id)),
-    ):
-        for row in rows:
-            figures.update(zip(keys, row, strict=True))
-    return figures
+# Which figures each counting statement gives.
+_FIGURES = (
+    (_people_figures, ("active", "pending", "departments")),
+    (_round_figures, ("rounds", "groups")),
+    (_answer_figures, ("answers", "met")),
+)
 
 
 @organiser_view
 def programme_detail(request: HttpRequest, programme: Programme) -> HttpResponse:
-    organisers = _organisers(programme.pk)
+    # The dashboard's five statements travel to the database together.
+    programme_id = (programme.pk,)
+    *counts, rounds, organisers = run_together(
+        *((query, programme_id) for query, _keys in _FIGURES),
+        (_latest_rounds, programme_id),
+        (_organisers, programme_id),
+    )
+    figures: dict[str, int] = {}
+    for (_query, keys), rows in zip(_FIGURES, counts, strict=True):
+        # No row: nothing to count.
+        figures.update(zip(keys, rows[0] if rows else (0,) * len(keys), strict=True))
     return render(
         request,
         "programmes/detail.html",
         {
             "programme": programme,
-            "figures": _figures(programme.pk),
+            "figures": figures,
             "invite_url": absolute(reverse("participants:join", args=[programme.invite_token])),
-            "rounds": _latest_rounds(programme.pk),
+            "rounds": rounds,
             "organisers": organisers,
             "is_owner": any(
                 o.user_id == request.user.pk and o.role == Organiser.Role.OWNER for o in organisers
