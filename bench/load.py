@@ -385,11 +385,6 @@ def _summary(times: list[float]) -> dict[str, float]:
     return {"p50_ms": percentile(times, 0.5), "p99_ms": percentile(times, 0.99), "n": len(times)}
 
 
-def _share(recorder: Recorder, seconds: float, baseline: Recorder, base_seconds: float) -> float:
-    base = _measured(baseline) / base_seconds
-    return round(_measured(recorder) / seconds / base, 3) if base else 0.0
-
-
 def _ratio(recorder: Recorder, baseline: Recorder, q: float) -> float | None:
     page = recorder.times.get("participant_page")
     static = baseline.times.get("static_file")
@@ -681,6 +676,8 @@ def main() -> int:
             publish_seconds[str(size)] = result["seconds"]
             detail[str(size)] = result
             log(f"bench: {result}")
+        pages_per_second = _measured(recorder) / seconds
+        static_per_second = _measured(baseline) / baseline_seconds
         report = {
             "requests": recorder.requests,
             "errors": recorder.errors,
@@ -691,17 +688,17 @@ def main() -> int:
             "server": server_options,
             "cpu_seconds": cpu_seconds,
             "pages": {page: _summary(t) for page, t in sorted(recorder.times.items())},
-            "requests_per_second": round(_measured(recorder) / seconds, 1),
+            "requests_per_second": round(pages_per_second, 1),
             "baseline": {
                 "page": STYLESHEET,
-                "requests_per_second": round(_measured(baseline) / baseline_seconds, 1),
+                "requests_per_second": round(static_per_second, 1),
                 "errors": baseline.errors,
                 **_summary(baseline.times.get("static_file", [0.0])),
             },
             # Pages served per static file served: steadier than either alone on a
             # machine whose speed varies from run to run.
-            "requests_per_second_vs_baseline": _share(
-                recorder, seconds, baseline, baseline_seconds
+            "requests_per_second_vs_baseline": (
+                round(pages_per_second / static_per_second, 3) if static_per_second else 0.0
             ),
             # What a participant page costs against the static file, same clients.
             "participant_page_vs_baseline": {
