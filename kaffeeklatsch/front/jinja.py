@@ -45,12 +45,6 @@ def date(value: Any, format_name: str) -> str:
     return defaultfilters.date(timezone.template_localtime(value), format_name)
 
 
-def participant_panel(participant: Any, meetings: list[dict[str, Any]]) -> dict[str, Any]:
-    from kaffeeklatsch.reach.panels import participant_panel
-
-    return participant_panel(participant, meetings)
-
-
 def environment(**options: Any) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
@@ -60,7 +54,6 @@ def environment(**options: Any) -> Environment:
         get_current_language=get_language,
         LANGUAGES=settings.LANGUAGES,
         form_fields=form_fields,
-        participant_panel=participant_panel,
     )
     env.filters.update(date=date, capfirst=capfirst)
     return env

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.front.compiled import CompiledQuery, run_together
+from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
@@ -44,6 +44,7 @@ from kaffeeklatsch.participants.models import Named, Participant, blocked_names
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.reach.panels import panel_queries, participant_panel
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 
 LINK_THROTTLE = dt.timedelta(minutes=5)
@@ -178,12 +179,16 @@ _my_groups_members: CompiledQuery[tuple[int, int, str]] = CompiledQuery(
 )
 
 
-@participant_view
-def me(request: HttpRequest, participant: Participant) -> HttpResponse:
-    me = (participant.pk,)
-    groups, members, blocked = run_together(
-        (_my_groups, me), (_my_groups_members, me), (blocked_names, me)
+def _page_queries(pk: int) -> list[tuple[CompiledQuery[Any], tuple[int, ...]]]:
+    """Everything the page asks the database, sent with the participant's own lookup."""
+    return [(_my_groups, (pk,)), (_my_groups_members, (pk,)), (blocked_names, (pk,))] + (
+        panel_queries(pk)
     )
+
+
+@participant_view(together=_page_queries)
+def me(request: HttpRequest, participant: Participant, rows: list[list[Any]]) -> HttpResponse:
+    groups, members, blocked, *panel_rows = rows
     others: dict[int, list[Named]] = {group.pk: [] for group in groups}
     for group_id, pk, name in members:
         if pk != participant.pk and group_id in others:
@@ -204,6 +209,7 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
         {
             "participant": participant,
             "meetings": meetings,
+            "panel": participant_panel(participant, meetings, panel_rows),
             "blocked": blocked,
             "pause_form": PauseForm(
                 initial={

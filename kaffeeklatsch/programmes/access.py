@@ -10,10 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.front.compiled import CompiledQuery, run_together
 from kaffeeklatsch.programmes.models import Programme
 
 View = Callable[..., HttpResponse]
+# A compiled query with the arguments to run it with.
+Query = tuple[CompiledQuery[Any], tuple[int, ...]]
 
 
 def organiser_view(view: View) -> View:
@@ -48,22 +50,36 @@ def owner_view(view: View) -> View:
     return wrapper
 
 
-def participant_view(view: View) -> View:
-    """Requires a participant signed in through a link from an e-mail."""
+def participant_view(
+    view: View | None = None, *, together: Callable[[int], list[Query]] | None = None
+) -> Any:
+    """Requires a participant signed in through a link from an e-mail.
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        pk = request.session.get("participant_id")
-        if type(pk) is not int:
-            return redirect("participants:request_link")
-        found = _participant_with_programme(pk)
-        participant = found[0] if found else None
-        if participant is None:
-            request.session.pop("participant_id", None)
-            return redirect("participants:request_link")
-        return view(request, participant, *args, **kwargs)
+    ``together``: given the participant's id, the compiled queries (each with its
+    arguments) the view needs anyway; they go to the database in the same round trip
+    as the participant's own lookup, and their rows reach the view as ``rows``, in
+    the same order."""
 
-    return wrapper
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            pk = request.session.get("participant_id")
+            if type(pk) is not int:
+                return redirect("participants:request_link")
+            if together is None:
+                found = _participant_with_programme(pk)
+            else:
+                found, *rows = run_together((_participant_with_programme, (pk,)), *together(pk))
+                kwargs["rows"] = rows
+            participant = found[0] if found else None
+            if participant is None:
+                request.session.pop("participant_id", None)
+                return redirect("participants:request_link")
+            return view(request, participant, *args, **kwargs)
+
+        return wrapper
+
+    return decorate if view is None else decorate(view)
 
 
 def _participant_query(pk: int) -> Any:

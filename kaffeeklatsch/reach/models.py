@@ -109,9 +109,9 @@ class MeetingUpdate(models.Model):
         verbose_name_plural = _("meeting updates")
 
 
-# The id of one of the programme's channels, if it has any.
-any_channel_of: CompiledQuery[int] = CompiledQuery(
-    lambda programme_id: ChatChannel.objects.filter(programme=programme_id).values_list(
-        "pk", flat=True
-    )[:1]
+# The id of one of the channels of a participant's programme, if it has any.
+any_channel_for: CompiledQuery[int] = CompiledQuery(
+    lambda participant_id: ChatChannel.objects.filter(
+        programme__participants=participant_id
+    ).values_list("pk", flat=True)[:1]
 )

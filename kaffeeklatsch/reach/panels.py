@@ -1,4 +1,5 @@
-"""What the reach app adds to the participant's own page without its view knowing it."""
+"""What the reach app adds to the participant's own page: the queries the page sends
+with its own, and what ``reach/me_panel.html`` shows from their rows."""
 
 from __future__ import annotations
 
@@ -6,22 +7,26 @@ from typing import Any
 
 from django.utils import timezone
 
-from kaffeeklatsch.front.compiled import CompiledQuery, run_together
+from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.reach.models import MeetingUpdate, any_channel_of
+from kaffeeklatsch.reach.models import MeetingUpdate, any_channel_for
 
 
-def participant_panel(participant: Participant, meetings: list[dict[str, Any]]) -> dict[str, Any]:
-    """What ``reach/me_panel.html`` shows on the participant's page (a Jinja2 page:
-    ``participant_panel`` is a global of its environment).
+def panel_queries(participant_id: int) -> list[tuple[CompiledQuery[Any], tuple[int, ...]]]:
+    """What the panel asks the database, for the page to send with its own queries."""
+    return [(_updates_of, (participant_id,)), (any_channel_for, (participant_id,))]
+
+
+def participant_panel(
+    participant: Participant, meetings: list[dict[str, Any]], rows: list[list[Any]]
+) -> dict[str, Any]:
+    """What ``reach/me_panel.html`` shows on the participant's page.
 
     ``meetings``: the participant's groups of published rounds, newest round first,
     each as {"group": ..., "others": [the other members, by name]}, as the page has
-    them."""
+    them. ``rows``: the results of :func:`panel_queries`."""
     upcoming = meetings[:1]
-    updates, any_channel = run_together(
-        (_updates_of, (participant.pk,)), (any_channel_of, (participant.programme_id,))
-    )
+    updates, any_channel = rows
     mine = {u.group_id: u for u in updates}
     now = timezone.now()
     meetings = [

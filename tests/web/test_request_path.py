@@ -233,14 +233,15 @@ def test_the_blocked_list_is_the_one_the_orm_finds(
     assert blocked_names(anna.pk)[0][1] == "Ben"
 
 
-def test_whether_a_programme_has_channels(
-    programme: Programme, organiser: Any, make_programme: Any
+def test_whether_a_participants_programme_has_channels(
+    programme: Programme, organiser: Any, make_programme: Any, make_participant: Any
 ) -> None:
-    from kaffeeklatsch.reach.models import ChatChannel, any_channel_of
+    from kaffeeklatsch.reach.models import ChatChannel, any_channel_for
 
     other = make_programme(organiser, name="Zweites")
-    assert not any_channel_of(programme.pk)
+    anna = make_participant(programme, "Anna")
+    assert not any_channel_for(anna.pk)
     ChatChannel.objects.create(programme=other, kind=ChatChannel.Kind.WEBHOOK, config={})
-    assert not any_channel_of(programme.pk)
+    assert not any_channel_for(anna.pk)
     ChatChannel.objects.create(programme=programme, kind=ChatChannel.Kind.WEBHOOK, config={})
-    assert any_channel_of(programme.pk)
+    assert any_channel_for(anna.pk)
