@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -36,25 +36,34 @@ def client_ip(request: HttpRequest) -> str:
 
 def hit(action: str, client: str, limit: int) -> bool:
     """Counts one use; false when ``client`` used ``action`` more than ``limit`` times
-    in the current hour."""
+    in the current hour.
+
+    One statement (an upsert, on PostgreSQL and SQLite alike): however many web
+    processes count the same client at the same moment, each use is counted once,
+    and no row stays locked beyond the statement."""
     key = hashlib.sha256(f"{settings.SECRET_KEY}|{action}|{client}".encode()).hexdigest()
     now = timezone.now()
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                row, created = RateLimit.objects.select_for_update().get_or_create(
-                    key=key, defaults={"window_start": now, "count": 1}
-                )
-                if created:
-                    return True
-                if row.window_start <= now - WINDOW:
-                    row.window_start, row.count = now, 0
-                row.count += 1
-                row.save(update_fields=["window_start", "count"])
-                return row.count <= limit
-        except IntegrityError:  # another process created the row at the same moment
-            continue
-    return False
+    connection = connections[router.db_for_write(RateLimit)]
+    quote = connection.ops.quote_name
+    table, key_column, start, count = (
+        quote(RateLimit._meta.db_table),
+        quote("key"),
+        quote("window_start"),
+        quote("count"),
+    )
+    expired = connection.ops.adapt_datetimefield_value(now - WINDOW)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_column}, {start}, {count}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({key_column}) DO UPDATE SET "
+            f"{count} = CASE WHEN {table}.{start} <= %s THEN 1 ELSE {table}.{count} + 1 END, "
+            f"{start} = CASE WHEN {table}.{start} <= %s "
+            f"THEN excluded.{start} ELSE {table}.{start} END "
+            f"RETURNING {count}",
+            [key, connection.ops.adapt_datetimefield_value(now), expired, expired],
+        )
+        (count,) = cursor.fetchone()
+    return count <= limit
 
 
 def forget_expired() -> int:
