@@ -27,13 +27,22 @@ from django.db.models.sql.compiler import SQLCompiler
 
 T = TypeVar("T")
 
-# Stand-ins for the ids while the SQL is built: integers no table here ever holds,
-# found again among the statement's parameters afterwards.
+# Stand-ins for the arguments while the SQL is built, found again among the
+# statement's parameters afterwards: integers no table here ever holds, and strings
+# with a NUL character, which no text column can hold.
 _PLACEHOLDER_BASE = -7_390_000_000_000_000
 
 
+def _placeholder(value: Any, n: int) -> int | str:
+    if type(value) is int:
+        return _PLACEHOLDER_BASE - n
+    if type(value) is str:
+        return f"\x00kaffeeklatsch-argument-{n}\x00"
+    raise TypeError(f"arguments must be integers or strings, not {type(value).__name__}")
+
+
 class _Compiled:
-    def __init__(self, queryset: QuerySet[Any], placeholders: list[int]) -> None:
+    def __init__(self, queryset: QuerySet[Any], placeholders: list[int | str]) -> None:
         self.db = queryset.db
         self.placeholders = placeholders
         self.iterable = queryset._iterable_class
@@ -50,7 +59,7 @@ class _Compiled:
         self.slots: list[int | None] = []
         for value in self.params:
             slot = None
-            if type(value) is int and value in placeholders:
+            if type(value) in (int, str) and value in placeholders:
                 slot = placeholders.index(value)
             self.slots.append(slot)
         missing = set(range(len(placeholders))) - {s for s in self.slots if s is not None}
@@ -59,6 +68,11 @@ class _Compiled:
                 "every value must reach the statement as a parameter of its own; "
                 f"not found: {sorted(missing)}"
             )
+        # How values become Python's, as SQLCompiler.results_iter works it out on
+        # every query.
+        self.converters = compiler.get_converters(
+            [column[0] for column in compiler.select[: compiler.col_count]]
+        )
         if self.iterable is ModelIterable:
             # How rows become instances, as ModelIterable works it out on every query.
             select, klass_info = compiler.select, compiler.klass_info
@@ -68,13 +82,13 @@ class _Compiled:
             self.names = [column[0].target.attname for column in select[self.model_columns]]
             self.populators = get_related_populators(klass_info, select, self.db)
 
-    def bind(self, values: tuple[int, ...]) -> list[Any]:
+    def bind(self, values: tuple[int | str, ...]) -> list[Any]:
         return [
             value if slot is None else values[slot]
             for value, slot in zip(self.params, self.slots, strict=True)
         ]
 
-    def run(self, values: tuple[int, ...]) -> list[Any]:
+    def run(self, values: tuple[int | str, ...]) -> list[Any]:
         if not _storable(values):
             return []
         with connections[self.db].cursor() as cursor:
@@ -85,7 +99,9 @@ class _Compiled:
         if self.compiler.has_extra_select:
             # Columns added only for ordering, as SQLCompiler.execute_sql drops them.
             rows = [row[: self.compiler.col_count] for row in rows]
-        converted = self.compiler.results_iter([rows])
+        converted = rows
+        if self.converters:
+            converted = self.compiler.apply_converters(rows, self.converters)
         if self.iterable is FlatValuesListIterable:
             return [row[0] for row in converted]
         if self.iterable is ValuesListIterable:
@@ -106,11 +122,14 @@ class _Compiled:
 
 
 class CompiledQuery(Generic[T]):
-    """``build(*ids)`` returns a queryset; calling the CompiledQuery with ids returns
-    the list that queryset would, while its SQL is built only on the first call.
+    """``build(*arguments)`` returns a queryset; calling the CompiledQuery with
+    arguments returns the list that queryset would, while its SQL is built only on
+    the first call.
 
-    Each id must reach the statement unchanged as a parameter (``filter(pk=...)``;
-    not turned into text or combined with other values first); constants in ``build``
+    The arguments are integers (ids) or strings, of the same types on every call.
+    Each must reach the statement unchanged as a parameter (``filter(pk=...)``,
+    ``filter(email=...)``; not turned into text, changed or combined with other
+    values first: ``iexact`` or ``contains`` are refused); constants in ``build``
     stay as they were on the first call, so anything that varies must be an argument.
     Supported: querysets of models (with ``select_related`` and annotations), and
     ``values_list()`` (flat or not); ``prefetch_related`` is refused. The SQL is kept
@@ -122,27 +141,31 @@ class CompiledQuery(Generic[T]):
         self._compiled: _Compiled | None = None
         self._lock = threading.Lock()
 
-    def compiled(self, ids: tuple[int, ...]) -> _Compiled:
-        """The statement for these ids (built on the first call), after checking them."""
-        for value in ids:
-            if type(value) is not int:
-                raise TypeError(f"ids must be integers, not {type(value).__name__}")
+    def compiled(self, ids: tuple[int | str, ...]) -> _Compiled:
+        """The statement for these arguments (built on the first call), after checking
+        them."""
         compiled = self._compiled
         if compiled is None:
             with self._lock:
                 if self._compiled is None:
-                    placeholders = [_PLACEHOLDER_BASE - n for n in range(len(ids))]
+                    placeholders = [_placeholder(value, n) for n, value in enumerate(ids)]
                     self._compiled = _Compiled(self.build(*placeholders), placeholders)
                 compiled = self._compiled
         if len(ids) != len(compiled.placeholders):
-            raise TypeError(f"{len(compiled.placeholders)} ids expected, {len(ids)} given")
+            raise TypeError(f"{len(compiled.placeholders)} arguments expected, {len(ids)} given")
+        for value, placeholder in zip(ids, compiled.placeholders, strict=True):
+            if type(value) is not type(placeholder):
+                raise TypeError(
+                    f"argument of type {type(value).__name__} where the statement takes "
+                    f"{type(placeholder).__name__}"
+                )
         return compiled
 
-    def __call__(self, *ids: int) -> list[T]:
+    def __call__(self, *ids: int | str) -> list[T]:
         return self.compiled(ids).run(ids)
 
 
-def run_together(*calls: tuple[CompiledQuery[Any], tuple[int, ...]]) -> list[list[Any]]:
+def run_together(*calls: tuple[CompiledQuery[Any], tuple[int | str, ...]]) -> list[list[Any]]:
     """The results of several compiled queries, as calling each would give them.
 
     On PostgreSQL they travel in one round trip (the pipeline mode of the protocol):
@@ -175,13 +198,16 @@ def run_together(*calls: tuple[CompiledQuery[Any], tuple[int, ...]]) -> list[lis
     return [compiled.result(next(rows)) if _storable(ids) else [] for compiled, ids in prepared]
 
 
-# The ids a database column can hold (64-bit signed integers); a larger one matches
-# nothing (as Django's lookups treat it) instead of failing in the database driver.
+# The ids a database column can hold (64-bit signed integers); a larger one, or a
+# string with a NUL character (which PostgreSQL's text cannot hold), matches nothing
+# instead of failing in the database driver.
 _ID_RANGE = range(-(2**63), 2**63)
 
 
-def _storable(ids: tuple[int, ...]) -> bool:
-    return all(value in _ID_RANGE for value in ids)
+def _storable(values: tuple[int | str, ...]) -> bool:
+    return all(
+        "\x00" not in value if type(value) is str else value in _ID_RANGE for value in values
+    )
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import (
@@ -20,6 +21,14 @@ from kaffeeklatsch.participants.profile import (
     slots_from_choices,
 )
 from kaffeeklatsch.programmes.models import Programme
+
+# The participants of a programme with an address, oldest first. Every sign-up asks:
+# the statement is built once.
+_with_email: CompiledQuery[Participant] = CompiledQuery(
+    lambda programme_id, email: Participant.objects.filter(
+        programme=programme_id, email=email
+    ).order_by("pk")
+)
 
 
 class ProfileForm(forms.ModelForm):
@@ -109,12 +118,10 @@ class ProfileForm(forms.ModelForm):
                 _("This programme is only open to addresses ending in: %(domains)s"),
                 params={"domains": ", ".join(self.programme.domain_list())},
             )
-        taken = Participant.objects.filter(programme=self.programme, email=email)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
+        taken = [p for p in _with_email(self.programme.pk, email) if p.pk != self.instance.pk]
         if not self.reveal_taken:
-            self.existing = taken.first()
-        elif taken.exists():
+            self.existing = taken[0] if taken else None
+        elif taken:
             raise forms.ValidationError(
                 _("Someone with this e-mail address is already taking part.")
             )
@@ -145,9 +152,10 @@ class ProfileForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         shares = data.get("shares")
-        if shares in (Participant.Shares.PHONE, Participant.Shares.BOTH) and not data.get(
-            "phone", ""
-        ).strip():
+        if (
+            shares in (Participant.Shares.PHONE, Participant.Shares.BOTH)
+            and not data.get("phone", "").strip()
+        ):
             self.add_error("phone", _("Please enter the phone number you want to share."))
         return data
 
@@ -233,8 +241,10 @@ class OrganiserParticipantForm(ProfileForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         reached_by = data.get("reached_by")
-        if reached_by == Participant.ReachedBy.EMAIL and not data.get("email") and (
-            "email" not in self.errors
+        if (
+            reached_by == Participant.ReachedBy.EMAIL
+            and not data.get("email")
+            and ("email" not in self.errors)
         ):
             self.add_error(
                 "reached_by",

@@ -53,9 +53,22 @@ LINK_THROTTLE = dt.timedelta(minutes=5)
 # Joining through the invitation link
 
 
+# The sign-up page is opened by everybody invited: its lookup is built once.
+_invited_to: CompiledQuery[Programme] = CompiledQuery(
+    lambda token: Programme.objects.filter(invite_token=token).order_by()[:1]
+)
+
+
+def _invited_programme(token: str) -> Programme:
+    found = _invited_to(token)
+    if not found:
+        raise Http404
+    return found[0]
+
+
 @limited("join")
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    programme = get_object_or_404(Programme, invite_token=token)
+    programme = _invited_programme(token)
     if not programme.registration_open:
         return render(request, "participants/closed.html", {"programme": programme}, status=403)
     form = SignupForm(request.POST or None, programme=programme)
@@ -73,7 +86,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def joined(request: HttpRequest, token: str) -> HttpResponse:
-    programme = get_object_or_404(Programme, invite_token=token)
+    programme = _invited_programme(token)
     return render(request, "participants/joined.html", {"programme": programme})
 
 

@@ -102,12 +102,44 @@ def test_what_it_refuses(programme: Programme) -> None:
     with pytest.raises(ValueError, match="not found"):
         # The id becomes text on its way: it cannot be bound again.
         CompiledQuery(lambda pk: Participant.objects.filter(name=str(pk)))(1)
+    with pytest.raises(ValueError, match="not found"):
+        # Django changes the text of a case-insensitive lookup on its way.
+        CompiledQuery(lambda email: Participant.objects.filter(email__icontains=email))("a")
+    with pytest.raises(TypeError, match="integers or strings"):
+        CompiledQuery(lambda pk: Participant.objects.filter(pk=pk))(1.0)
     query: CompiledQuery[Participant] = CompiledQuery(lambda pk: Participant.objects.filter(pk=pk))
-    with pytest.raises(TypeError, match="integers"):
-        query("1")  # type: ignore[arg-type]
     query(1)
-    with pytest.raises(TypeError, match="1 ids expected"):
+    with pytest.raises(TypeError, match="statement takes int"):
+        query("1")
+    with pytest.raises(TypeError, match="1 arguments expected"):
         query(1, 2)
+
+
+def test_strings_are_bound_like_ids(
+    programme: Programme, make_participant: Any, organiser: Any, make_programme: Any
+) -> None:
+    other = make_programme(organiser, name="Zweites")
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    make_participant(other, "Anna anderswo", email="anna@example.org")
+    by_token: CompiledQuery[Programme] = CompiledQuery(
+        lambda token: Programme.objects.filter(invite_token=token)
+    )
+    by_email: CompiledQuery[str] = CompiledQuery(
+        lambda programme_id, email: Participant.objects.filter(
+            programme=programme_id, email=email
+        ).values_list("name", flat=True)
+    )
+    assert [p.pk for p in by_token(programme.invite_token)] == [programme.pk]
+    assert [p.pk for p in by_token(other.invite_token)] == [other.pk]
+    assert by_token("no-such-token") == []
+    assert by_email(programme.pk, anna.email) == ["Anna"]
+    assert by_email(other.pk, anna.email) == ["Anna anderswo"]
+    assert by_email(programme.pk, "ANNA@example.org") == []  # exact, as the queryset
+    # Text no column can hold (PostgreSQL refuses NUL) matches nothing, as it does
+    # on SQLite.
+    assert by_token("a\x00b") == []
+    with pytest.raises(TypeError, match="statement takes str"):
+        by_token(programme.pk)
 
 
 def test_several_together_give_what_each_gives_alone(
