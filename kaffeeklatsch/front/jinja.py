@@ -18,6 +18,7 @@ import functools
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Model
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
@@ -40,6 +41,22 @@ def url(name: str, *args: Any) -> str:
     return _reverse(get_script_prefix(), name, args)
 
 
+@functools.cache
+def _static(path: str) -> str:
+    return static(path)
+
+
+@functools.cache
+def _labels(model: type[Model], name: str) -> dict[Any, Any]:
+    return dict(model._meta.get_field(name).flatchoices)
+
+
+def display(instance: Model, name: str) -> str:
+    """What ``get_FOO_display()`` gives, from the field's choices looked up once."""
+    value = getattr(instance, name)
+    return str(_labels(type(instance), name).get(value, value))
+
+
 def date(value: Any, format_name: str) -> str:
     """Django's ``date`` filter, with the local time it is given in Django templates."""
     return defaultfilters.date(timezone.template_localtime(value), format_name)
@@ -50,7 +67,9 @@ def environment(**options: Any) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(
         url=url,
-        static=static,
+        # The manifest of static files does not change while the process runs.
+        static=_static,
+        display=display,
         get_current_language=get_language,
         LANGUAGES=settings.LANGUAGES,
         form_fields=form_fields,

@@ -269,7 +269,7 @@ class PauseForm(forms.Form):
     paused_until = forms.DateField(
         label=_("Pause until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty to take part again."),
     )
     skip_next_round = forms.BooleanField(label=_("Skip the next round"), required=False)

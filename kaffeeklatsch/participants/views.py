@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import sys
 from typing import Any
@@ -15,12 +16,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.front.ratelimit import limited
+from kaffeeklatsch.front.templatetags.fields import form_fields
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
     queue_sign_in_link,
@@ -224,14 +227,21 @@ def me(request: HttpRequest, participant: Participant, rows: list[list[Any]]) ->
             "meetings": meetings,
             "panel": participant_panel(participant, meetings, panel_rows),
             "blocked": blocked,
-            "pause_form": PauseForm(
-                initial={
-                    "paused_until": participant.paused_until,
-                    "skip_next_round": participant.skip_next_round,
-                }
+            "pause_fields": _pause_fields(
+                get_language(), participant.paused_until, participant.skip_next_round
             ),
             "block_form": BlockForm(None, people=[(p.pk, p.name) for p in people]),
         },
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _pause_fields(language: str, paused_until: dt.date | None, skip_next_round: bool) -> SafeString:
+    """The fields of the pause form as the page shows them: the same for everybody
+    who reads the page in the same language and gave the same answers, so drawn once
+    for each (the language is part of the key: labels and date formats follow it)."""
+    return form_fields(
+        PauseForm(initial={"paused_until": paused_until, "skip_next_round": skip_next_round})
     )
 
 

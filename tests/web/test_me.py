@@ -54,6 +54,41 @@ def test_page_shows_own_profile_and_meetings(client: Any, met: Any) -> None:
     assert "Round 1" in html and "Ben" in html
 
 
+def test_the_page_shows_each_persons_break_and_choices_in_their_language(
+    client: Any, met: Any
+) -> None:
+    anna, ben = met
+    until = timezone.localdate() + dt.timedelta(days=30)
+    Participant.objects.filter(pk=anna.pk).update(
+        paused_until=until, mode="online", shares="phone", language="de"
+    )
+    Participant.objects.filter(pk=ben.pk).update(skip_next_round=True, mode="in_person")
+
+    def page(person: Participant, language: str) -> str:
+        browser = Client(headers={"accept-language": language})
+        sign_in_participant(browser, person)
+        return browser.get(reverse("participants:me")).content.decode()
+
+    def pause_inputs(html: str) -> tuple[str, bool]:
+        date = re.search(r'<input type="date" name="paused_until"[^>]*>', html)
+        check = re.search(r'<input type="checkbox" name="skip_next_round"[^>]*>', html)
+        assert date and check
+        value = re.search(r'value="([^"]*)"', date.group(0))
+        return (value.group(1) if value else "", "checked" in check.group(0))
+
+    for _ in range(2):  # the second visits are drawn from what the first ones drew
+        anna_page, ben_page = page(anna, "de"), page(ben, "en")
+        assert pause_inputs(anna_page) == (until.isoformat(), False)
+        assert pause_inputs(ben_page) == ("", True)
+        assert "Pause bis" in anna_page and "Pause until" not in anna_page
+        assert "Pause until" in ben_page
+        assert "<dd>Online</dd>" in anna_page and ", meine Telefonnummer</dd>" in anna_page
+        assert "<dd>In person</dd>" in ben_page and ", my e-mail address</dd>" in ben_page
+    english_anna = page(anna, "en")
+    # Anna's saved language wins over the browser's, as on every participant page.
+    assert "Pause bis" in english_anna
+
+
 def test_edit_profile(client: Any, met: Any) -> None:
     anna, _ = met
     sign_in_participant(client, anna)
