@@ -74,8 +74,14 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     programme = _invited_programme(token)
     if not programme.registration_open:
         return render(request, "participants/closed.html", {"programme": programme}, status=403)
-    form = SignupForm(request.POST or None, programme=programme)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return render(
+            request,
+            "participants/join.html",
+            {"programme": programme, "fields": _blank_signup_fields(get_language())},
+        )
+    form = SignupForm(request.POST, programme=programme)
+    if form.is_valid():
         with transaction.atomic():
             if form.existing is not None:
                 # Someone with this address already takes part: they get their link by
@@ -85,7 +91,19 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 participant = form.save()
                 queue_confirmation(participant)
         return redirect("participants:joined", token=token)
-    return render(request, "participants/join.html", {"programme": programme, "form": form})
+    return render(
+        request,
+        "participants/join.html",
+        {"programme": programme, "form": form, "fields": form_fields(form)},
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _blank_signup_fields(language: str) -> SafeString:
+    """The fields of the empty sign-up form: the same on every programme's page in
+    one language (labels, choices and the preselected language follow it), so drawn
+    once for each."""
+    return form_fields(SignupForm(programme=Programme()))
 
 
 def joined(request: HttpRequest, token: str) -> HttpResponse:
