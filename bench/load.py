@@ -38,7 +38,8 @@ warm-up), ``requests_per_second`` (after the warm-up), ``baseline`` (the static 
 (pages per static file served), ``participant_page_vs_baseline``
 (p50 and p99 of the participant page divided by the static file's), ``clients``,
 ``server``, ``cpu_seconds`` (CPU used by the clients, gunicorn and PostgreSQL while the
-clients ran), ``publish_seconds`` ({people: seconds}) and ``publish_detail``.
+clients ran), ``machine`` (see :func:`machine_speed`), ``publish_seconds``
+({people: seconds}) and ``publish_detail``.
 """
 
 from __future__ import annotations
@@ -311,39 +312,91 @@ class Sink:
 
 
 class Browser:
-    """One client: a keep-alive connection and its cookies."""
+    """One client: its connection (kept open while the server allows) and its cookies.
+
+    HTTP/1.1 over a plain socket: the clients share the machine with the server, so
+    the less they spend on each request the more of the machine the server gets
+    (``http.client`` parses every header block with the e-mail parser). Every answer
+    must carry a ``Content-Length`` or end with the connection, as Django's and
+    WhiteNoise's do."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.sock: socket.socket | None = None
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Any:
-        headers = {"Accept-Language": "de", "Host": "127.0.0.1"}
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Accept-Language: de"]
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        body = b""
         if form is not None:
             form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+            body = urlencode(form).encode()
+            lines.append("Content-Type: application/x-www-form-urlencoded")
+            lines.append(f"Referer: http://127.0.0.1:{self.port}{path}")
+            lines.append(f"Content-Length: {len(body)}")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
         for attempt in range(2):
+            fresh = self.sock is None
             try:
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
+                if self.sock is None:
+                    self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+                self.sock.sendall(data)
+                status, headers, content, close = self._answer(self.sock)
                 break
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                if attempt:
+            except OSError:
+                self.close()
+                # A kept connection the server has closed meanwhile: once more, anew.
+                if attempt or fresh:
                     raise
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, data
+        if close:
+            self.close()
+        for name, value in headers:
+            if name == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return status, content
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    @staticmethod
+    def _answer(sock: socket.socket) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            buffer += chunk
+        head, _, content = buffer.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        try:
+            status = int(status_line.split(" ", 2)[1])
+        except (IndexError, ValueError):
+            raise ConnectionError(f"not an HTTP answer: {status_line[:80]!r}") from None
+        headers = []
+        length, close = None, False
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            name, value = name.strip().lower(), value.strip()
+            headers.append((name, value))
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection":
+                close = value.lower() == "close"
+            elif name == "transfer-encoding":
+                raise ConnectionError(f"unexpected Transfer-Encoding: {value}")
+        while length is None or len(content) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                if length is None:
+                    return status, headers, content, True
+                raise ConnectionError("the answer ended early")
+            content += chunk
+        return status, headers, content, close
 
 
 class Recorder:
@@ -365,7 +418,7 @@ class Recorder:
         start = time.perf_counter()
         try:
             status, _ = browser.request(method, path, form)
-        except (http.client.HTTPException, OSError) as exc:
+        except OSError as exc:
             status = f"{type(exc).__name__}"
         elapsed = (time.perf_counter() - start) * 1000
         with self.lock:
@@ -544,6 +597,40 @@ def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     return round(sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()), 1)
 
 
+# --- The machine ------------------------------------------------------------
+
+_SPIN = """
+import time
+started = time.process_time()
+table = {}
+for i in range(2_000_000):
+    table[i % 1000] = str(i)
+print(time.process_time() - started)
+"""
+
+
+def machine_speed() -> dict[str, float]:
+    """CPU seconds a fixed piece of pure Python takes in one process alone and in
+    each of two processes at once. Where the two figures differ much, the machine's
+    two CPUs share one core (or their host is busy): two busy processes each run
+    slower, and so does a server whose workers, database and clients all run."""
+
+    def spin(count: int) -> list[float]:
+        procs = [
+            subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True)
+            for _ in range(count)
+        ]
+        return [float(proc.communicate()[0]) for proc in procs]
+
+    one = spin(1)[0]
+    two = max(spin(2))
+    return {
+        "one_process_seconds": round(one, 2),
+        "two_processes_seconds": round(two, 2),
+        "slowdown_with_two": round(two / one, 2),
+    }
+
+
 # --- Main -------------------------------------------------------------------
 
 
@@ -607,6 +694,8 @@ def main() -> int:
     sizes = [10_000] if args.quick else [10_000, 100_000]
     if args.sizes is not None:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    machine = machine_speed()
+    log(f"bench: machine {machine}")
     postgres = None if args.database_url else Postgres()
     data_dir = Path(tempfile.mkdtemp(prefix="kaffeeklatsch-bench."))
     server = None
@@ -687,6 +776,7 @@ def main() -> int:
             "warmup_seconds": warmup,
             "server": server_options,
             "cpu_seconds": cpu_seconds,
+            "machine": machine,
             "pages": {page: _summary(t) for page, t in sorted(recorder.times.items())},
             "requests_per_second": round(pages_per_second, 1),
             "baseline": {
