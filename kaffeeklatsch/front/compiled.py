@@ -29,7 +29,10 @@ T = TypeVar("T")
 
 # Stand-ins for the arguments while the SQL is built, found again among the
 # statement's parameters afterwards: integers no table here ever holds, and strings
-# with a NUL character, which no text column can hold.
+# with a NUL character, which no text column can hold. The strings also hold the
+# characters LIKE patterns escape (% _ \), so that a lookup which escapes or wraps
+# its text (iexact on SQLite, contains, startswith) changes the stand-in and is
+# refused instead of binding the caller's text unescaped.
 _PLACEHOLDER_BASE = -7_390_000_000_000_000
 
 
@@ -37,7 +40,7 @@ def _placeholder(value: Any, n: int) -> int | str:
     if type(value) is int:
         return _PLACEHOLDER_BASE - n
     if type(value) is str:
-        return f"\x00kaffeeklatsch-argument-{n}\x00"
+        return f"\x00kaffeeklatsch-argument-{n}%_\\\x00"
     raise TypeError(f"arguments must be integers or strings, not {type(value).__name__}")
 
 

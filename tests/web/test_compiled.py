@@ -142,6 +142,26 @@ def test_strings_are_bound_like_ids(
         by_token(programme.pk)
 
 
+def test_text_a_lookup_escapes_is_refused_never_bound_unescaped(
+    programme: Programme, make_participant: Any
+) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    make_participant(programme, "Ben", email="ben@example.org")
+    with pytest.raises(ValueError, match="not found"):
+        CompiledQuery(lambda text: Participant.objects.filter(email__startswith=text))("a")
+    try:
+        # SQLite compares iexact with LIKE and escapes the text; PostgreSQL with UPPER().
+        same: CompiledQuery[Participant] = CompiledQuery(
+            lambda email: Participant.objects.filter(email__iexact=email)
+        )
+        same("x")
+    except ValueError:
+        assert connection.vendor == "sqlite"
+    else:
+        assert [p.pk for p in same("ANNA@example.org")] == [anna.pk]
+        assert same("%") == [] and same("_nna@example.org") == []
+
+
 def test_several_together_give_what_each_gives_alone(
     programme: Programme, make_participant: Any
 ) -> None:
