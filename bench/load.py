@@ -337,19 +337,28 @@ class Browser:
             lines.append(f"Referer: http://127.0.0.1:{self.port}{path}")
             lines.append(f"Content-Length: {len(body)}")
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-        for attempt in range(2):
+        for _attempt in range(2):
             fresh = self.sock is None
+            if self.sock is None:
+                self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
             try:
-                if self.sock is None:
-                    self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
                 self.sock.sendall(data)
-                status, headers, content, close = self._answer(self.sock)
+                first = self.sock.recv(65536)
+            except (BrokenPipeError, ConnectionResetError):
+                first = b""
+            if first or fresh:
                 break
-            except OSError:
-                self.close()
-                # A kept connection the server has closed meanwhile: once more, anew.
-                if attempt or fresh:
-                    raise
+            # A kept connection the server had closed before reading the request:
+            # once more on a new one. Nothing else is sent twice (a timeout or an
+            # answer cut short may come after the server acted on the request).
+            self.close()
+        try:
+            if not first:
+                raise ConnectionError("the server closed the connection")
+            status, headers, content, close = self._answer(self.sock, first)
+        except OSError:
+            self.close()
+            raise
         if close:
             self.close()
         for name, value in headers:
@@ -364,8 +373,9 @@ class Browser:
             self.sock = None
 
     @staticmethod
-    def _answer(sock: socket.socket) -> tuple[int, list[tuple[str, str]], bytes, bool]:
-        buffer = b""
+    def _answer(
+        sock: socket.socket, buffer: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         while b"\r\n\r\n" not in buffer:
             chunk = sock.recv(65536)
             if not chunk:
@@ -384,6 +394,8 @@ class Browser:
             name, value = name.strip().lower(), value.strip()
             headers.append((name, value))
             if name == "content-length":
+                if not value.isdigit():
+                    raise ConnectionError(f"bad Content-Length: {value[:20]!r}")
                 length = int(value)
             elif name == "connection":
                 close = value.lower() == "close"
