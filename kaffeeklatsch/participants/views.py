@@ -417,12 +417,8 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
     rows = list(page.object_list)
     marker = "2147483647"
     edit_url = reverse("participants:edit", args=[programme.pk, int(marker)])
-    reached_by = dict(Participant._meta.get_field("reached_by").flatchoices)
-    statuses = dict(Participant.Status.choices)
     for person in rows:
         person.edit_url = edit_url.replace(marker, str(person.pk))
-        person.reached_by_label = reached_by.get(person.reached_by, person.reached_by)
-        person.status_label = statuses.get(person.status, person.status)
     # Links to other pages keep the search and the filter.
     kept = {key: value for key, value in (("status", status), ("q", query)) if value}
 
