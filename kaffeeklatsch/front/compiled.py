@@ -168,37 +168,42 @@ class CompiledQuery(Generic[T]):
         return self.compiled(ids).run(ids)
 
 
-def run_together(*calls: tuple[CompiledQuery[Any], tuple[int | str, ...]]) -> list[list[Any]]:
+# A compiled query with the arguments to run it with.
+Call = tuple[CompiledQuery[Any], tuple[int | str, ...]]
+
+
+def run_together(*calls: Call) -> list[list[Any]]:
     """The results of several compiled queries, as calling each would give them.
 
     On PostgreSQL they travel in one round trip (the pipeline mode of the protocol):
     the server runs them one after another while the web process waits once instead
     of once per statement. Elsewhere they run one after another."""
-    prepared = [(query.compiled(ids), ids) for query, ids in calls]
-    aliases = {compiled.db for compiled, _ids in prepared}
+    prepared = [(query.compiled(ids), ids, _storable(ids)) for query, ids in calls]
+    aliases = {compiled.db for compiled, _ids, _sent in prepared}
     if len(aliases) != 1:
-        return [compiled.run(ids) for compiled, ids in prepared]
+        return [compiled.run(ids) for compiled, ids, _sent in prepared]
     connection = connections[aliases.pop()]
     connection.ensure_connection()
     pipeline = getattr(connection.connection, "pipeline", None)
     if connection.vendor != "postgresql" or pipeline is None or not _pipelines():
-        return [compiled.run(ids) for compiled, ids in prepared]
-    sent = [(compiled, ids) for compiled, ids in prepared if _storable(ids)]
+        return [compiled.run(ids) for compiled, ids, _sent in prepared]
     cursors = []
     try:
         # An error of a statement in the pipeline surfaces when it ends; Django's
         # wrapper turns it into Django's exception and marks the connection, so
         # that a broken one is not kept for the next request.
         with connection.wrap_database_errors, pipeline():
-            for compiled, ids in sent:
-                cursor = connection.cursor()
-                cursors.append(cursor)
-                cursor.execute(compiled.sql, compiled.bind(ids))
+            for compiled, ids, sent in prepared:
+                if sent:
+                    cursor = connection.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(compiled.sql, compiled.bind(ids))
         rows = iter([cursor.fetchall() for cursor in cursors])
     finally:
         for cursor in cursors:
             cursor.close()
-    return [compiled.result(next(rows)) if _storable(ids) else [] for compiled, ids in prepared]
+    # Arguments no column can hold were not sent: they match nothing.
+    return [compiled.result(next(rows)) if sent else [] for compiled, _ids, sent in prepared]
 
 
 # The ids a database column can hold (64-bit signed integers); a larger one, or a

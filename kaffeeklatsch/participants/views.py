@@ -21,7 +21,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.front.compiled import Call, CompiledQuery
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
 from kaffeeklatsch.notifications.emails import (
@@ -213,11 +213,10 @@ _my_groups_members: CompiledQuery[tuple[int, int, str]] = CompiledQuery(
 )
 
 
-def _page_queries(pk: int) -> list[tuple[CompiledQuery[Any], tuple[int, ...]]]:
+def _page_queries(pk: int) -> list[Call]:
     """Everything the page asks the database, sent with the participant's own lookup."""
-    return [(_my_groups, (pk,)), (_my_groups_members, (pk,)), (blocked_names, (pk,))] + (
-        panel_queries(pk)
-    )
+    me = (pk,)
+    return [(_my_groups, me), (_my_groups_members, me), (blocked_names, me), *panel_queries(pk)]
 
 
 @participant_view(together=_page_queries)
@@ -257,7 +256,7 @@ def me(request: HttpRequest, participant: Participant, rows: list[list[Any]]) ->
 def _pause_fields(language: str, paused_until: dt.date | None, skip_next_round: bool) -> SafeString:
     """The fields of the pause form as the page shows them: the same for everybody
     who reads the page in the same language and gave the same answers, so drawn once
-    for each (the language is part of the key: labels and date formats follow it)."""
+    for each (the language is part of the key: the labels follow it)."""
     return form_fields(
         PauseForm(initial={"paused_until": paused_until, "skip_next_round": skip_next_round})
     )

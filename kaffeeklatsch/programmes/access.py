@@ -10,12 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from kaffeeklatsch.front.compiled import CompiledQuery, run_together
+from kaffeeklatsch.front.compiled import Call, CompiledQuery, run_together
 from kaffeeklatsch.programmes.models import Programme
 
 View = Callable[..., HttpResponse]
-# A compiled query with the arguments to run it with.
-Query = tuple[CompiledQuery[Any], tuple[int, ...]]
 
 
 def organiser_view(view: View) -> View:
@@ -51,7 +49,7 @@ def owner_view(view: View) -> View:
 
 
 def participant_view(
-    view: View | None = None, *, together: Callable[[int], list[Query]] | None = None
+    view: View | None = None, *, together: Callable[[int], list[Call]] | None = None
 ) -> Any:
     """Requires a participant signed in through a link from an e-mail.
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.front.compiled import Call, CompiledQuery
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.reach.models import MeetingUpdate, any_channel_for
 
 
-def panel_queries(participant_id: int) -> list[tuple[CompiledQuery[Any], tuple[int, ...]]]:
+def panel_queries(participant_id: int) -> list[Call]:
     """What the panel asks the database, for the page to send with its own queries."""
     return [(_updates_of, (participant_id,)), (any_channel_for, (participant_id,))]
 
