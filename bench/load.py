@@ -346,6 +346,10 @@ class Browser:
                 first = self.sock.recv(65536)
             except (BrokenPipeError, ConnectionResetError):
                 first = b""
+            except OSError:
+                # A timeout: a late answer must not be read as the next request's.
+                self.close()
+                raise
             if first or fresh:
                 break
             # A kept connection the server had closed before reading the request:
