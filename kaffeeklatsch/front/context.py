@@ -37,5 +37,11 @@ def csrf_field(request: HttpRequest) -> dict[str, Any]:
 def translations(request: HttpRequest) -> dict[str, Any]:
     """The active language's catalogue for ``_()`` and ``ngettext()`` in Jinja2 pages,
     looked up once per page instead of once per text (a page has some sixty)."""
+    from kaffeeklatsch.front.jinja import TEXTS, texts_of
+
     catalogue = trans_real.catalog()
-    return {"gettext": catalogue.gettext, "ngettext": catalogue.ngettext}
+    return {
+        "gettext": catalogue.gettext,
+        "ngettext": catalogue.ngettext,
+        TEXTS: texts_of(catalogue),
+    }

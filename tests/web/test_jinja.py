@@ -98,6 +98,49 @@ def test_texts_follow_the_active_language_and_variables_are_escaped() -> None:
     assert _render("{{ url('participants:me') }}") == reverse("participants:me")
 
 
+def test_literal_texts_compile_to_lookups_that_follow_the_language() -> None:
+    """``_("a literal")`` becomes a lookup in the active language's table: the same
+    compiled template speaks German and English, with or without a request."""
+    from django.test import RequestFactory
+
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    source = '{{ _("My meetings") }}|{{ _(name) }}|{{ _("Hello %(name)s!")|format(name=n) }}'
+    assert "environment.texts(context)['My meetings']" in env.compile(source, raw=True)
+    assert "context.call(" in env.compile("{{ _(name) }}", raw=True)
+    template = engines["jinja2"].from_string(source)
+    request = RequestFactory().get("/")
+    request.session = {}  # type: ignore[attr-defined]
+    for language, expected in (
+        ("de", "Meine Treffen|Meine Treffen|Hallo &lt;b&gt;!"),
+        ("en", "My meetings|My meetings|Hello &lt;b&gt;!"),
+        ("de", "Meine Treffen|Meine Treffen|Hallo &lt;b&gt;!"),
+    ):
+        with translation.override(language):
+            assert template.render({"name": "My meetings", "n": "<b>"}) == expected
+            assert template.render({"name": "My meetings", "n": "<b>"}, request) == expected
+
+
+def test_plain_functions_are_called_directly_and_others_as_jinja2_calls_them() -> None:
+    from jinja2 import pass_context
+
+    @pass_context
+    def who(context: Any, greeting: str) -> str:
+        return f"{greeting} {context['name']}"
+
+    def plain(a: int, b: int = 0) -> int:
+        return a + b
+
+    def empty() -> Any:
+        raise StopIteration
+
+    source = (
+        "{% for i in [1] %}{{ plain(i, b=2) }} {{ who('Hi') }} [{{ empty() }}] "
+        "{{ parts.split(',')|length }}{% endfor %}"
+    )
+    result = _render(source, plain=plain, who=who, empty=empty, name="Ann", parts="a,b")
+    assert result == "3 Hi Ann [] 2"
+
+
 @pytest.mark.django_db
 def test_django_and_jinja2_pages_share_the_layout(client: Any, programme: Any) -> None:
     """A Django page (the privacy page) and a Jinja2 page (the people list) have the
