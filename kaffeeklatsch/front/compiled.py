@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -94,9 +95,15 @@ class _Compiled:
     def run(self, values: tuple[int | str, ...]) -> list[Any]:
         if not _storable(values):
             return []
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, self.bind(values))
-            return self.result(cursor.fetchall())
+        connection = connections[self.db]
+        cursor = driver_cursor(connection)
+        try:
+            with connection.wrap_database_errors:
+                cursor.execute(self.sql, self.bind(values))
+                rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return self.result(rows)
 
     def result(self, rows: list[Any]) -> list[Any]:
         if self.compiler.has_extra_select:
@@ -192,18 +199,38 @@ def run_together(*calls: Call) -> list[list[Any]]:
         # An error of a statement in the pipeline surfaces when it ends; Django's
         # wrapper turns it into Django's exception and marks the connection, so
         # that a broken one is not kept for the next request.
-        with connection.wrap_database_errors, pipeline():
-            for compiled, ids, sent in prepared:
-                if sent:
-                    cursor = connection.cursor()
-                    cursors.append(cursor)
-                    cursor.execute(compiled.sql, compiled.bind(ids))
-        rows = iter([cursor.fetchall() for cursor in cursors])
+        with connection.wrap_database_errors:
+            with pipeline():
+                for compiled, ids, sent in prepared:
+                    if sent:
+                        cursor = driver_cursor(connection)
+                        cursors.append(cursor)
+                        cursor.execute(compiled.sql, compiled.bind(ids))
+            rows = iter([cursor.fetchall() for cursor in cursors])
     finally:
         for cursor in cursors:
             cursor.close()
     # Arguments no column can hold were not sent: they match nothing.
     return [compiled.result(next(rows)) if sent else [] for compiled, _ids, sent in prepared]
+
+
+def driver_cursor(connection: BaseDatabaseWrapper) -> Any:
+    """A cursor of the database driver, made as ``connection.cursor()`` makes it but
+    without Django's wrapper around it, whose bookkeeping costs a statement that
+    PostgreSQL answers from a prepared plan about as much as the driver itself.
+
+    Run it inside ``connection.wrap_database_errors`` (so that errors become Django's
+    and a broken connection is not kept) and close it. Where Django records queries
+    (``DEBUG``, the tests' ``CaptureQueriesContext``) this is Django's own cursor,
+    so every statement is still recorded."""
+    if connection.queries_logged:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        return connection.create_cursor()
 
 
 # The ids a database column can hold (64-bit signed integers); a larger one, or a

@@ -2,7 +2,8 @@
 
 Every signed-in page loads its session first. Django's store builds that lookup
 through the ORM on each request, which costs more than the rest of the session
-handling together; here it is one fixed SQL statement. Writing, expiry and clean-up
+handling together; here it is one fixed SQL statement on the driver's cursor
+(:func:`~kaffeeklatsch.front.compiled.driver_cursor`). Writing, expiry and clean-up
 are Django's.
 """
 
@@ -14,6 +15,8 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
+from kaffeeklatsch.front.compiled import driver_cursor
+
 
 class SessionStore(db.SessionStore):
     def load(self) -> dict[str, Any]:
@@ -24,12 +27,16 @@ class SessionStore(db.SessionStore):
         connection = connections[router.db_for_read(model)]
         table = connection.ops.quote_name(model._meta.db_table)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
-                [self.session_key, now],
-            )
-            row = cursor.fetchone()
+        cursor = driver_cursor(connection)
+        try:
+            with connection.wrap_database_errors:
+                cursor.execute(
+                    f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
+                    [self.session_key, now],
+                )
+                row = cursor.fetchone()
+        finally:
+            cursor.close()
         if row is None:
             self._session_key = None
             return {}

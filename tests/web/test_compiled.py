@@ -253,3 +253,52 @@ def test_an_error_in_the_pipeline_is_djangos_and_the_connection_goes_on(
     with pytest.raises(DataError), transaction.atomic():
         run_together((names, (anna.pk,)), (failing, (anna.pk,)))
     assert run_together((names, (anna.pk,)), (names, (anna.pk,))) == [["Anna"], ["Anna"]]
+
+
+def test_statements_are_recorded_where_django_records_queries(
+    programme: Programme, make_participant: Any
+) -> None:
+    from kaffeeklatsch.front.compiled import run_together
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    names: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+    assert names(anna.pk) == ["Anna"]  # built and run once unrecorded
+    with CaptureQueriesContext(connection) as queries:
+        assert names(anna.pk) == ["Anna"]
+        assert run_together((names, (anna.pk,)), (names, (anna.pk + 1000,))) == [["Anna"], []]
+    table = Participant._meta.db_table
+    statements = [q["sql"] for q in queries if table in q["sql"]]
+    assert len(statements) == 3
+
+
+@pytest.mark.postgres_only
+def test_a_failing_statement_alone_is_djangos_error_and_a_broken_transaction_is_refused(
+    programme: Programme, make_participant: Any
+) -> None:
+    from django.db import DataError, transaction
+    from django.db.transaction import TransactionManagementError
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    names: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+    failing: CompiledQuery[str] = CompiledQuery(
+        lambda pk: (
+            Participant.objects.filter(pk=pk)
+            .extra(where=["1 / (id - id) = 1"])
+            .values_list("name", flat=True)
+        )
+    )
+    with transaction.atomic():
+        with pytest.raises(DataError), transaction.atomic():
+            failing(anna.pk)
+        assert names(anna.pk) == ["Anna"]  # the savepoint was rolled back
+    with transaction.atomic():
+        with pytest.raises(DataError), transaction.atomic(savepoint=False):
+            failing(anna.pk)
+        # Django refuses statements in a transaction that failed, as with its cursor.
+        with pytest.raises(TransactionManagementError):
+            names(anna.pk)
+    assert names(anna.pk) == ["Anna"]
