@@ -247,7 +247,10 @@ def me(request: HttpRequest, participant: Participant, rows: list[list[Any]]) ->
             "pause_fields": _pause_fields(
                 get_language(), participant.paused_until, participant.skip_next_round
             ),
-            "block_form": BlockForm(None, people=[(p.pk, p.name) for p in people]),
+            # The choices of BlockForm's one field, drawn by the page itself: making
+            # the form costs more than drawing the rest of the page's forms.
+            "block_choices": people,
+            "block_label": BlockForm.base_fields["person"].label,
         },
     )
 

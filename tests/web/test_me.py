@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Feedback, Group
@@ -331,6 +331,28 @@ def test_block_choices_are_the_people_met_and_not_yet_blocked(
     assert [name for _pk, name in people] == ["Cleo", "Dora"]
     assert people == _met_people(anna)
     assert f'value="{stranger.pk}"' not in response.content.decode()
+
+
+def test_the_block_field_is_drawn_as_djangos_form_draws_it(
+    client: Any, programme: Any, make_participant: Any
+) -> None:
+    from kaffeeklatsch.participants.forms import BlockForm
+    from kaffeeklatsch.participants.views import _met_people
+
+    anna = make_participant(programme, "Anna", email="anna@example.org", language="de")
+    ben = make_participant(programme, "O'Brien & <Söhne>")
+    rnd = preview_round(programme)
+    rnd.groups.all().delete()
+    group = Group.objects.create(round=rnd, mode="either", score=1.0, reasons=[])
+    group.members.set([anna, ben])
+    publish_round(rnd, notify=False)
+    sign_in_participant(client, anna)
+    page = client.get(reverse("participants:me")).content.decode()
+    with translation.override("de"):
+        field = BlockForm(None, people=_met_people(anna))["person"]
+        expected = f'<label for="{field.id_for_label}">{field.label}</label> {field}'
+    assert expected in page
+    assert "Nie wieder zusammenbringen mit" in expected and "O&#39;Brien &amp; &lt;S" in expected
 
 
 def test_meetings_newest_first_with_partners_and_answers(
