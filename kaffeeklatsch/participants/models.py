@@ -134,6 +134,11 @@ class Participant(models.Model):
                 name="one_participant_per_email",
             )
         ]
+        indexes = [
+            # The organiser's list of people, a page of a programme in name order:
+            # read from the index instead of sorting the whole programme.
+            models.Index(fields=["programme", "name", "id"], name="participant_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name
