@@ -135,6 +135,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Django's user name and password backend; organiser pages look the user up with a
+# statement built once (kaffeeklatsch/accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["kaffeeklatsch.accounts.backends.OrganiserBackend"]
+
 ROOT_URLCONF = "kaffeeklatsch.urls"
 WSGI_APPLICATION = "kaffeeklatsch.wsgi.application"
 

@@ -29,12 +29,14 @@ from django.db.models.sql.compiler import SQLCompiler
 T = TypeVar("T")
 
 # Stand-ins for the arguments while the SQL is built, found again among the
-# statement's parameters afterwards: integers no table here ever holds, and strings
-# with a NUL character, which no text column can hold. The strings also hold the
-# characters LIKE patterns escape (% _ \), so that a lookup which escapes or wraps
-# its text (iexact on SQLite, contains, startswith) changes the stand-in and is
-# refused instead of binding the caller's text unescaped.
-_PLACEHOLDER_BASE = -7_390_000_000_000_000
+# statement's parameters afterwards: negative integers no table here ever holds (in
+# the range of a 32-bit column such as Django's user id, which the ORM would
+# otherwise leave out of the statement as matching nothing), and strings with a NUL
+# character, which no text column can hold. The strings also hold the characters
+# LIKE patterns escape (% _ \), so that a lookup which escapes or wraps its text
+# (iexact on SQLite, contains, startswith) changes the stand-in and is refused
+# instead of binding the caller's text unescaped.
+_PLACEHOLDER_BASE = -2_147_480_000
 
 
 def _placeholder(value: Any, n: int) -> int | str:

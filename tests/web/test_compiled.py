@@ -302,3 +302,15 @@ def test_a_failing_statement_alone_is_djangos_error_and_a_broken_transaction_is_
         with pytest.raises(TransactionManagementError):
             names(anna.pk)
     assert names(anna.pk) == ["Anna"]
+
+
+def test_a_32_bit_id_column_works_too(organiser: Any) -> None:
+    """Django's user table has a 32-bit id: the stand-in must fit it, or the ORM
+    leaves the condition out as matching nothing."""
+    from django.contrib.auth import get_user_model
+
+    users: CompiledQuery[Any] = CompiledQuery(
+        lambda pk: get_user_model()._default_manager.filter(pk=pk)
+    )
+    assert users(organiser.pk) == [organiser]
+    assert users(organiser.pk + 1000) == [] and users(2**40) == []

@@ -59,3 +59,29 @@ def test_the_owner_cannot_be_removed(client: Any, organiser: Any, programme: Any
     response = client.post(reverse("programmes:remove_organiser", args=[programme.pk, owner.pk]))
     assert response.status_code == 404
     assert Organiser.objects.filter(pk=owner.pk).exists()
+
+
+def test_the_signed_in_organiser_is_found_while_allowed_to_sign_in(
+    client: Any, organiser: Any, programme: Any
+) -> None:
+    from kaffeeklatsch.accounts.backends import OrganiserBackend
+
+    backend = OrganiserBackend()
+    assert backend.get_user(organiser.pk) == organiser
+    assert backend.get_user(str(organiser.pk)) == organiser
+    assert backend.get_user(10**9) is None
+    login(client, organiser)
+    page = reverse("programmes:detail", args=[programme.pk])
+    response = client.get(page)
+    assert response.status_code == 200 and response.wsgi_request.user == organiser
+    organiser.is_active = False
+    organiser.save()
+    assert backend.get_user(organiser.pk) is None
+    assert client.get(page).status_code == 302  # to the login page
+    organiser.is_active = True
+    organiser.save()
+    assert client.get(page).status_code == 200
+    # A new password ends the sessions that began with the old one.
+    organiser.set_password("another-password-1")
+    organiser.save()
+    assert client.get(page).status_code == 302
