@@ -104,7 +104,7 @@ class _Compiled:
                 cursor.execute(self.sql, self.bind(values))
                 rows = cursor.fetchall()
         finally:
-            cursor.close()
+            close_quietly(connection, cursor)
         return self.result(rows)
 
     def result(self, rows: list[Any]) -> list[Any]:
@@ -192,6 +192,8 @@ def run_together(*calls: Call) -> list[list[Any]]:
     if len(aliases) != 1:
         return [compiled.run(ids) for compiled, ids, _sent in prepared]
     connection = connections[aliases.pop()]
+    # Before the pipeline opens: the health check is a statement of its own.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     pipeline = getattr(connection.connection, "pipeline", None)
     if connection.vendor != "postgresql" or pipeline is None or not _pipelines():
@@ -211,7 +213,7 @@ def run_together(*calls: Call) -> list[list[Any]]:
             rows = iter([cursor.fetchall() for cursor in cursors])
     finally:
         for cursor in cursors:
-            cursor.close()
+            close_quietly(connection, cursor)
     # Arguments no column can hold were not sent: they match nothing.
     return [compiled.result(next(rows)) if sent else [] for compiled, _ids, sent in prepared]
 
@@ -222,10 +224,11 @@ def driver_cursor(connection: BaseDatabaseWrapper) -> Any:
     PostgreSQL answers from a prepared plan about as much as the driver itself.
 
     Run it inside ``connection.wrap_database_errors`` (so that errors become Django's
-    and a broken connection is not kept) and close it. Where Django records queries
-    (``DEBUG``, the tests' ``CaptureQueriesContext``) this is Django's own cursor,
-    so every statement is still recorded."""
-    if connection.queries_logged:
+    and a broken connection is not kept) and close it with :func:`close_quietly`.
+    Where Django records queries (``DEBUG``, the tests' ``CaptureQueriesContext``) or
+    wraps their execution (``connection.execute_wrapper``) this is Django's own
+    cursor, so every statement is still recorded and wrapped."""
+    if connection.queries_logged or connection.execute_wrappers:
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
@@ -233,6 +236,15 @@ def driver_cursor(connection: BaseDatabaseWrapper) -> Any:
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
         return connection.create_cursor()
+
+
+def close_quietly(connection: BaseDatabaseWrapper, cursor: Any) -> None:
+    """Closes a cursor, as Django's wrapper does: an error while closing (a
+    connection that broke during the statement) does not hide the statement's own."""
+    try:
+        cursor.close()
+    except connection.Database.Error:
+        pass
 
 
 # The ids a database column can hold (64-bit signed integers); a larger one, or a

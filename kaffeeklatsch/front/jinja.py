@@ -90,10 +90,14 @@ TEXTS = "_kaffeeklatsch_texts"
 
 
 def texts_of(catalogue: Any) -> Texts:
-    """The table of texts for a catalogue (Django keeps one per language)."""
+    """The table of texts for a catalogue: kept for Django's catalogues, one per
+    language for as long as the process runs; a new one for anything else (no
+    language active: Django makes a new stand-in each time)."""
     found = _texts.get(catalogue)
     if found is None:
-        found = _texts[catalogue] = Texts(catalogue)
+        found = Texts(catalogue)
+        if isinstance(catalogue, trans_real.DjangoTranslation):
+            _texts[catalogue] = found
     return found
 
 

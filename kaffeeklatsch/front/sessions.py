@@ -15,7 +15,7 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
-from kaffeeklatsch.front.compiled import driver_cursor
+from kaffeeklatsch.front.compiled import close_quietly, driver_cursor
 
 
 class SessionStore(db.SessionStore):
@@ -36,7 +36,7 @@ class SessionStore(db.SessionStore):
                 )
                 row = cursor.fetchone()
         finally:
-            cursor.close()
+            close_quietly(connection, cursor)
         if row is None:
             self._session_key = None
             return {}

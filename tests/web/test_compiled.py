@@ -314,3 +314,25 @@ def test_a_32_bit_id_column_works_too(organiser: Any) -> None:
     )
     assert users(organiser.pk) == [organiser]
     assert users(organiser.pk + 1000) == [] and users(2**40) == []
+
+
+def test_statements_go_through_execute_wrappers(
+    programme: Programme, make_participant: Any
+) -> None:
+    from kaffeeklatsch.front.compiled import run_together
+
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    names: CompiledQuery[str] = CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+    assert names(anna.pk) == ["Anna"]
+    seen: list[str] = []
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        assert names(anna.pk) == ["Anna"]
+        assert run_together((names, (anna.pk,)), (names, (anna.pk,))) == [["Anna"], ["Anna"]]
+    assert len(seen) == 3

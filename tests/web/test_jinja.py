@@ -120,6 +120,17 @@ def test_literal_texts_compile_to_lookups_that_follow_the_language() -> None:
             assert template.render({"name": "My meetings", "n": "<b>"}, request) == expected
 
 
+def test_texts_without_an_active_language_are_untranslated_and_not_kept() -> None:
+    from kaffeeklatsch.front import jinja
+
+    template = engines["jinja2"].from_string('{{ _("My meetings") }}')
+    kept = len(jinja._texts)
+    for _ in range(3):
+        with translation.override(None):
+            assert template.render({}) == "My meetings"
+    assert len(jinja._texts) == kept
+
+
 def test_plain_functions_are_called_directly_and_others_as_jinja2_calls_them() -> None:
     from jinja2 import pass_context
 
