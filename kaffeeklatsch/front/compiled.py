@@ -97,15 +97,7 @@ class _Compiled:
     def run(self, values: tuple[int | str, ...]) -> list[Any]:
         if not _storable(values):
             return []
-        connection = connections[self.db]
-        cursor = driver_cursor(connection)
-        try:
-            with connection.wrap_database_errors:
-                cursor.execute(self.sql, self.bind(values))
-                rows = cursor.fetchall()
-        finally:
-            close_quietly(connection, cursor)
-        return self.result(rows)
+        return self.result(fetch_all(connections[self.db], self.sql, self.bind(values)))
 
     def result(self, rows: list[Any]) -> list[Any]:
         if self.compiler.has_extra_select:
@@ -236,6 +228,17 @@ def driver_cursor(connection: BaseDatabaseWrapper) -> Any:
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
         return connection.create_cursor()
+
+
+def fetch_all(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> list[Any]:
+    """The rows of one statement, run on a :func:`driver_cursor`."""
+    cursor = driver_cursor(connection)
+    try:
+        with connection.wrap_database_errors:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        close_quietly(connection, cursor)
 
 
 def close_quietly(connection: BaseDatabaseWrapper, cursor: Any) -> None:

@@ -3,7 +3,7 @@
 Every signed-in page loads its session first. Django's store builds that lookup
 through the ORM on each request, which costs more than the rest of the session
 handling together; here it is one fixed SQL statement on the driver's cursor
-(:func:`~kaffeeklatsch.front.compiled.driver_cursor`). Writing, expiry and clean-up
+(:func:`~kaffeeklatsch.front.compiled.fetch_all`). Writing, expiry and clean-up
 are Django's.
 """
 
@@ -15,7 +15,7 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
-from kaffeeklatsch.front.compiled import close_quietly, driver_cursor
+from kaffeeklatsch.front.compiled import fetch_all
 
 
 class SessionStore(db.SessionStore):
@@ -27,17 +27,12 @@ class SessionStore(db.SessionStore):
         connection = connections[router.db_for_read(model)]
         table = connection.ops.quote_name(model._meta.db_table)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor = driver_cursor(connection)
-        try:
-            with connection.wrap_database_errors:
-                cursor.execute(
-                    f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
-                    [self.session_key, now],
-                )
-                row = cursor.fetchone()
-        finally:
-            close_quietly(connection, cursor)
-        if row is None:
+        rows = fetch_all(
+            connection,
+            f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
+            [self.session_key, now],
+        )
+        if not rows:
             self._session_key = None
             return {}
-        return self.decode(row[0])
+        return self.decode(rows[0][0])
