@@ -8,6 +8,8 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_t
 from django.utils.html import format_html
 from django.utils.translation import trans_real
 
+from kaffeeklatsch.front.jinja import TEXTS, texts_of
+
 
 def participant(request: HttpRequest) -> dict[str, Any]:
     """Tells templates whether a participant is signed in through a magic link."""
@@ -81,8 +83,6 @@ def csrf_field(request: HttpRequest) -> dict[str, Any]:
 def translations(request: HttpRequest) -> dict[str, Any]:
     """The active language's catalogue for ``_()`` and ``ngettext()`` in Jinja2 pages,
     looked up once per page instead of once per text (a page has some sixty)."""
-    from kaffeeklatsch.front.jinja import TEXTS, texts_of
-
     catalogue = trans_real.catalog()
     return {
         "gettext": catalogue.gettext,
