@@ -18,6 +18,25 @@ from kaffeeklatsch.rounds.services import preview_round, publish_round
 pytestmark = pytest.mark.django_db
 
 
+def _names_query() -> CompiledQuery[str]:
+    """A person's name by id, built anew for each test."""
+    return CompiledQuery(
+        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
+    )
+
+
+def _failing_query() -> CompiledQuery[str]:
+    """A person's name by id, which the database refuses to compute (division by
+    zero): a statement that fails when it runs, not when it is built."""
+    return CompiledQuery(
+        lambda pk: (
+            Participant.objects.filter(pk=pk)
+            .extra(where=["1 / (id - id) = 1"])
+            .values_list("name", flat=True)
+        )
+    )
+
+
 def test_model_instances_with_select_related_are_the_querysets(
     programme: Programme, make_participant: Any, organiser: Any, make_programme: Any
 ) -> None:
@@ -47,9 +66,7 @@ def test_values_lists_flat_or_not_and_two_ids(programme: Programme, make_partici
             "pk", "name"
         )
     )
-    names: CompiledQuery[str] = CompiledQuery(
-        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
-    )
+    names = _names_query()
     first, last = people[1].pk, people[3].pk
     expected = list(
         Participant.objects.filter(pk__gte=first, pk__lte=last).values_list("pk", "name")
@@ -203,9 +220,7 @@ def test_on_postgresql_they_travel_in_one_pipeline(
         return original(self)
 
     monkeypatch.setattr(raw_type, "pipeline", counting)
-    names: CompiledQuery[str] = CompiledQuery(
-        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
-    )
+    names = _names_query()
     assert run_together((names, (anna.pk,)), (names, (anna.pk,))) == [["Anna"], ["Anna"]]
     assert len(opened) == 1
     # The connection goes on as before.
@@ -220,9 +235,7 @@ def test_an_id_no_column_can_hold_matches_nothing(
     from kaffeeklatsch.front.compiled import run_together
     from tests.web.conftest import login
 
-    query: CompiledQuery[str] = CompiledQuery(
-        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
-    )
+    query = _names_query()
     assert query(2**70) == [] and query(-(2**70)) == []
     assert run_together((query, (2**64,)), (query, (1,))) == [[], []]
     login(client, organiser)
@@ -240,16 +253,8 @@ def test_an_error_in_the_pipeline_is_djangos_and_the_connection_goes_on(
     from kaffeeklatsch.front.compiled import run_together
 
     anna = make_participant(programme, "Anna", email="anna@example.org")
-    names: CompiledQuery[str] = CompiledQuery(
-        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
-    )
-    failing: CompiledQuery[str] = CompiledQuery(
-        lambda pk: (
-            Participant.objects.filter(pk=pk)
-            .extra(where=["1 / (id - id) = 1"])
-            .values_list("name", flat=True)
-        )
-    )
+    names = _names_query()
+    failing = _failing_query()
     with pytest.raises(DataError), transaction.atomic():
         run_together((names, (anna.pk,)), (failing, (anna.pk,)))
     assert run_together((names, (anna.pk,)), (names, (anna.pk,))) == [["Anna"], ["Anna"]]
@@ -261,9 +266,7 @@ def test_statements_are_recorded_where_django_records_queries(
     from kaffeeklatsch.front.compiled import run_together
 
     anna = make_participant(programme, "Anna", email="anna@example.org")
-    names: CompiledQuery[str] = CompiledQuery(
-        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
-    )
+    names = _names_query()
     assert names(anna.pk) == ["Anna"]  # built and run once unrecorded
     with CaptureQueriesContext(connection) as queries:
         assert names(anna.pk) == ["Anna"]
@@ -281,16 +284,8 @@ def test_a_failing_statement_alone_is_djangos_error_and_a_broken_transaction_is_
     from django.db.transaction import TransactionManagementError
 
     anna = make_participant(programme, "Anna", email="anna@example.org")
-    names: CompiledQuery[str] = CompiledQuery(
-        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
-    )
-    failing: CompiledQuery[str] = CompiledQuery(
-        lambda pk: (
-            Participant.objects.filter(pk=pk)
-            .extra(where=["1 / (id - id) = 1"])
-            .values_list("name", flat=True)
-        )
-    )
+    names = _names_query()
+    failing = _failing_query()
     with transaction.atomic():
         with pytest.raises(DataError), transaction.atomic():
             failing(anna.pk)
@@ -322,9 +317,7 @@ def test_statements_go_through_execute_wrappers(
     from kaffeeklatsch.front.compiled import run_together
 
     anna = make_participant(programme, "Anna", email="anna@example.org")
-    names: CompiledQuery[str] = CompiledQuery(
-        lambda pk: Participant.objects.filter(pk=pk).values_list("name", flat=True)
-    )
+    names = _names_query()
     assert names(anna.pk) == ["Anna"]
     seen: list[str] = []
 
