@@ -35,8 +35,7 @@ def add_people(
         Participant(
             programme=programme,
             name=name or f"Person {n:04d}",
-            email=f"person{n}@example.org",
-            **{"status": Participant.Status.ACTIVE, **fields},
+            **{"email": f"person{n}@example.org", "status": Participant.Status.ACTIVE, **fields},
         )
         for n in numbers
     )
@@ -298,6 +297,53 @@ def test_the_list_speaks_english(client: Any, organiser: Any, programme: Any) ->
     assert '<label for="id_status">Show</label>' in page
     one = client.get(url, {"q": "person 0001"}).content.decode()
     assert "1 person<" in one
+
+
+def _row_of(page: str, name: str) -> str:
+    found = re.search(rf"<tr><td><a [^>]*>{re.escape(name)}</a>.*?</tr>", page)
+    assert found is not None, name
+    return found.group(0)
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", ("Taking part", "Waiting for confirmation", "paused", "by post", "no e-mail")),
+        ("de", ("Nimmt teil", "Wartet auf Bestätigung", "pausiert", "per Post", "keine E-Mail")),
+    ],
+)
+def test_each_row_shows_status_pause_and_how_the_person_is_reached(
+    client: Any, organiser: Any, programme: Any, language: str, texts: tuple[str, ...]
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    active, pending, paused, post, no_email = texts
+    today = timezone.localdate()
+    add_people(programme, 1, name="Anna <Alt>", department="Pflege & Co", level="Leitung",
+               place="Köln")  # fmt: skip
+    add_people(programme, 1, start=1, name="Bert", status=Participant.Status.PENDING)
+    add_people(programme, 1, start=2, name="Carla", paused_until=today)
+    add_people(programme, 1, start=3, name="Dora", paused_until=today - dt.timedelta(days=1))
+    add_people(programme, 1, start=4, name="Emil", reached_by="post", email="")
+    add_people(programme, 1, start=5, name="Frida", email="")
+    login(client, organiser)
+    page = client.get(
+        reverse("participants:list", args=[programme.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    anna = Participant.objects.get(name="Anna <Alt>")
+    assert _row_of(page, "Anna &lt;Alt&gt;") == (
+        f'<tr><td><a href="/programmes/{programme.pk}/people/{anna.pk}/">Anna &lt;Alt&gt;</a>'
+        f"</td><td>Pflege &amp; Co</td><td>Leitung</td><td>Köln</td><td>{active}</td></tr>"
+    )
+    assert f"<td>{pending}</td></tr>" in _row_of(page, "Bert")
+    assert f"<td>{active} · {paused}</td></tr>" in _row_of(page, "Carla")
+    # A pause that ended yesterday is over.
+    assert f"<td>{active}</td></tr>" in _row_of(page, "Dora")
+    assert f'Emil</a> <span class="badge">{post}</span></td>' in _row_of(page, "Emil")
+    assert f'Frida</a> <span class="badge">{no_email}</span></td>' in _row_of(page, "Frida")
+    assert "badge" not in _row_of(page, "Bert")
 
 
 @pytest.mark.browser
