@@ -63,6 +63,99 @@ def test_a_tampered_session_is_empty() -> None:
     assert SessionStore(store.session_key).load() == {}
 
 
+def _saved(**values: Any) -> SessionStore:
+    store = SessionStore()
+    store.update(values)
+    store.save()
+    return store
+
+
+def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts the signature checks of session data."""
+    from django.core import signing
+
+    checked: list[str] = []
+    real = signing.loads
+
+    def loads(data: str, *args: Any, **kwargs: Any) -> Any:
+        checked.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(signing, "loads", loads)
+    return checked
+
+
+def test_a_session_is_checked_and_decoded_once_while_its_data_stays_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = _saved(participant_id=43, participant_language="de")
+    checked = _counting_loads(monkeypatch)
+    for _ in range(3):
+        assert SessionStore(store.session_key).load() == {
+            "participant_id": 43,
+            "participant_language": "de",
+        }
+    assert len(checked) == 1
+    # Each request gets its own copy: what one changes the next does not see.
+    first = SessionStore(store.session_key)
+    first["participant_id"] = 99
+    del first["participant_language"]
+    assert SessionStore(store.session_key).load()["participant_language"] == "de"
+    assert SessionStore(store.session_key)["participant_id"] == 43
+    # Saved data is decoded anew.
+    first.save()
+    assert SessionStore(store.session_key).load() == {"participant_id": 99}
+    assert len(checked) == 2
+
+
+def test_a_kept_session_is_checked_again_with_other_keys(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    store = _saved(participant_id=44)
+    assert SessionStore(store.session_key).load() == {"participant_id": 44}
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-" + "k" * 50
+    assert SessionStore(store.session_key).load() == {}
+    # The old key among the fallbacks still opens it.
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert SessionStore(store.session_key).load() == {"participant_id": 44}
+
+
+def test_sessions_with_lists_or_mappings_are_decoded_each_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = _saved(participant_id=45, seen=[1, 2])
+    checked = _counting_loads(monkeypatch)
+    first = SessionStore(store.session_key)
+    first["seen"].append(3)
+    assert SessionStore(store.session_key)["seen"] == [1, 2]
+    assert len(checked) == 2
+
+
+def test_corrupted_session_data_is_logged_on_every_read(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = _saved(participant_id=46)
+    Session.objects.filter(session_key=store.session_key).update(session_data="not-signed:1")
+    with caplog.at_level("WARNING", logger="django.security.SuspiciousSession"):
+        for _ in range(2):
+            assert SessionStore(store.session_key).load() == {}
+    assert [r.getMessage() for r in caplog.records] == ["Session data corrupted"] * 2
+
+
+def test_the_kept_sessions_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kaffeeklatsch.front import sessions
+
+    monkeypatch.setattr(sessions, "DECODED_KEPT", 3)
+    stores = [_saved(participant_id=n) for n in range(5)]
+    for store in stores:
+        assert SessionStore(store.session_key).load() == {"participant_id": stores.index(store)}
+        assert len(sessions._decoded) <= 3
+    checked = _counting_loads(monkeypatch)
+    assert SessionStore(stores[4].session_key).load() == {"participant_id": 4}
+    assert checked == []
+
+
 def test_an_expired_session_signs_the_participant_out(
     client: Any, programme: Programme, make_participant: Any
 ) -> None:
