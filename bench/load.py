@@ -101,8 +101,10 @@ class Postgres:
              "-U", "kaffeeklatsch", "-E", "UTF8", "--locale=C.UTF-8"],
             **quiet,
         )  # fmt: skip
+        # Durable as in production: every commit is flushed to disk (PostgreSQL's
+        # defaults for fsync and synchronous_commit).
         options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
             "-c max_connections=300 -c shared_buffers=256MB"
         )
         subprocess.run(
