@@ -53,14 +53,16 @@ def _static(path: str) -> str:
 
 
 @functools.cache
-def _labels(model: type[Model], name: str) -> dict[Any, Any]:
+def choice_labels(model: type[Model], name: str) -> dict[Any, Any]:
+    """The labels of a field's choices by value, looked up once per process (lazy
+    texts: ``str()`` gives them in the active language)."""
     return dict(model._meta.get_field(name).flatchoices)
 
 
 def display(instance: Model, name: str) -> str:
     """What ``get_FOO_display()`` gives, from the field's choices looked up once."""
     value = getattr(instance, name)
-    return str(_labels(type(instance), name).get(value, value))
+    return str(choice_labels(type(instance), name).get(value, value))
 
 
 def date(value: Any, format_name: str) -> str:

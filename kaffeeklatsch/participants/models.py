@@ -168,7 +168,12 @@ class Participant(models.Model):
 
     @property
     def is_paused(self) -> bool:
-        return self.paused_until is not None and self.paused_until >= timezone.localdate()
+        return self.paused_on(self.paused_until, timezone.localdate())
+
+    @staticmethod
+    def paused_on(paused_until: dt.date | None, day: dt.date) -> bool:
+        """Whether someone paused until ``paused_until`` is paused on ``day``."""
+        return paused_until is not None and paused_until >= day
 
 
 # (id, name) of the people a participant blocked, ordered as participants are (by

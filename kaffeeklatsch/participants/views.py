@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.front.compiled import Call, CompiledQuery
+from kaffeeklatsch.front.jinja import choice_labels
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
 from kaffeeklatsch.notifications.emails import (
@@ -413,8 +414,8 @@ class PersonRow(NamedTuple):
 def _people_rows(programme: Programme, rows: Any) -> list[PersonRow]:
     marker = "2147483647"
     edit_url = reverse("participants:edit", args=[programme.pk, int(marker)]).replace(marker, "{}")
-    reached = dict(Participant.ReachedBy.choices)
-    statuses = dict(Participant.Status.choices)
+    reached = choice_labels(Participant, "reached_by")
+    statuses = choice_labels(Participant, "status")
     no_email = _("no e-mail")
     today = timezone.localdate()
     return [
@@ -428,7 +429,7 @@ def _people_rows(programme: Programme, rows: Any) -> list[PersonRow]:
             level,
             place,
             str(statuses.get(status, status)),
-            paused_until is not None and paused_until >= today,
+            Participant.paused_on(paused_until, today),
         )
         for pk, name, email, reached_by, department, level, place, status, paused_until in rows
     ]
