@@ -108,9 +108,7 @@ def test_a_session_is_checked_and_decoded_once_while_its_data_stays_the_same(
     assert len(checked) == 2
 
 
-def test_a_kept_session_is_checked_again_with_other_keys(
-    monkeypatch: pytest.MonkeyPatch, settings: Any
-) -> None:
+def test_a_kept_session_is_checked_again_with_other_keys(settings: Any) -> None:
     store = _saved(participant_id=44)
     assert SessionStore(store.session_key).load() == {"participant_id": 44}
     old_key = settings.SECRET_KEY
@@ -148,8 +146,8 @@ def test_the_kept_sessions_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(sessions, "DECODED_KEPT", 3)
     stores = [_saved(participant_id=n) for n in range(5)]
-    for store in stores:
-        assert SessionStore(store.session_key).load() == {"participant_id": stores.index(store)}
+    for n, store in enumerate(stores):
+        assert SessionStore(store.session_key).load() == {"participant_id": n}
         assert len(sessions._decoded) <= 3
     checked = _counting_loads(monkeypatch)
     assert SessionStore(stores[4].session_key).load() == {"participant_id": 4}
