@@ -34,6 +34,7 @@ from kaffeeklatsch.rounds.models import Feedback, Group, Round
 LETTER_POINTS = 16
 OFFLINE = (Participant.ReachedBy.POST, Participant.ReachedBy.PHONE)
 
+
 def _styles(points: int) -> dict[str, ParagraphStyle]:
     regular, bold = pdf_fonts()
     body = ParagraphStyle(

@@ -200,3 +200,16 @@ def path_of(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).path
+
+
+def press(client: Any, url: str, data: dict[str, Any] | None = None) -> Any:
+    """Presses a button whose work the worker does (preview, publish): posts, lets one
+    pass of the worker's round tasks run (the code ``kaffeeklatsch worker`` runs), and
+    follows to the page the organiser then sees."""
+    from kaffeeklatsch.rounds.tasks import run_round_tasks
+
+    response = client.post(url, data or {})
+    run_round_tasks()
+    if response.status_code != 302:
+        return response
+    return client.get(response["Location"], follow=True)
