@@ -326,6 +326,8 @@ class Browser:
         self.port = port
         self.sock: socket.socket | None = None
         self.cookies: dict[str, str] = {}
+        # The headers of the last answer (lower-case names).
+        self.headers: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Any:
         lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Accept-Language: de"]
@@ -367,6 +369,7 @@ class Browser:
             raise
         if close:
             self.close()
+        self.headers = dict(headers)
         for name, value in headers:
             if name == "set-cookie":
                 key, _, rest = value.partition("=")

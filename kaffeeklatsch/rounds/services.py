@@ -191,6 +191,24 @@ class GroupCheck:
     reasons: list[dict]
 
 
+def _pairs_within(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of positions inside consecutive groups of these sizes (members are
+    numbered across the groups, in order): one array operation per group size."""
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    first: list[np.ndarray] = []
+    second: list[np.ndarray] = []
+    for size in np.unique(sizes):
+        if size < 2:
+            continue
+        x, y = np.triu_indices(int(size), k=1)
+        offsets = starts[sizes == size][:, None]
+        first.append((offsets + x).ravel())
+        second.append((offsets + y).ravel())
+    if not first:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(first), np.concatenate(second)
+
+
 def _pair_problems(
     rnd: Round, groups: Sequence[Sequence[Participant | PersonRow]]
 ) -> tuple[list[Problem], Features, list[Person]]:
@@ -203,17 +221,9 @@ def _pair_problems(
     rules = programme.rules(seed=rnd.number)
     only = None if len(everyone) >= 500 else {m.pk for m in everyone}
     f = encode(people, history(programme, only), rules, rnd.number)
-    first: list[np.ndarray] = []
-    second: list[np.ndarray] = []
-    offset = 0
-    for members in groups:
-        x, y = np.triu_indices(len(members), k=1)
-        first.append(x + offset)
-        second.append(y + offset)
-        offset += len(members)
-    if not offset:
+    a, b = _pairs_within(np.array([len(m) for m in groups], dtype=np.int64))
+    if not len(a):
         return [], f, people
-    a, b = np.concatenate(first), np.concatenate(second)
     broken: list[Problem] = []
     for rule, kept in rule_masks(f, a, b).items():
         for i in np.flatnonzero(~kept):
@@ -392,7 +402,6 @@ def preview_round(
         for position, found in enumerate(result.groups, start=1):
             members = [by_id[m] for m in found.members]
             group = Group(
-                round=rnd,
                 number=position,
                 mode=found.mode.value,
                 score=found.score,
@@ -402,21 +411,14 @@ def preview_round(
             _group_facts(group, members)
             group.video_url = _video_url(group)
             groups.append(group)
-        create_groups(groups)
+        ids = create_groups(rnd, groups)
         add_members(
-            (group.pk, int(member))
-            for group, found in zip(groups, result.groups, strict=True)
+            (ids[position], int(member))
+            for position, found in enumerate(result.groups, start=1)
             for member in found.members
         )
         create_left_out(
-            [
-                LeftOut(
-                    round=rnd,
-                    participant_id=int(item.person),
-                    reason=_reason_json(item.reason),
-                )
-                for item in result.left_out
-            ]
+            rnd, ((int(item.person), _reason_json(item.reason)) for item in result.left_out)
         )
         pause_point("preview.stored")
         if storing is not None:

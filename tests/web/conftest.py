@@ -213,3 +213,30 @@ def press(client: Any, url: str, data: dict[str, Any] | None = None) -> Any:
     if response.status_code != 302:
         return response
     return client.get(response["Location"], follow=True)
+
+
+@pytest.fixture
+def round_worker() -> Iterator[None]:
+    """The worker's round tasks, run in a thread of the test process (as ``kaffeeklatsch
+    worker`` runs them), for pages driven by a browser against the live server."""
+    from django.db import connection
+
+    from kaffeeklatsch.rounds.tasks import run_round_tasks
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        try:
+            while not stop.is_set():
+                if not run_round_tasks():
+                    stop.wait(0.2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)

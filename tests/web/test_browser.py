@@ -44,7 +44,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_the_whole_story(
-    browser: Any, live_server: Any, settings: Any, smtp: Any, organiser: Any
+    browser: Any, live_server: Any, settings: Any, smtp: Any, organiser: Any, round_worker: None
 ) -> None:
     settings.BASE_URL = live_server.url
     base = live_server.url
