@@ -45,8 +45,7 @@ def insert_rows(
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.column) for c in columns)
     prepared = (
-        [c.get_db_prep_save(v, database) for c, v in zip(columns, row, strict=True)]
-        for row in rows
+        [c.get_db_prep_save(v, database) for c, v in zip(columns, row, strict=True)] for row in rows
     )
     count = 0
     with connection.cursor() as cursor:
