@@ -24,7 +24,7 @@ class GroupSearchForm(forms.Form):
         required=False,
         max_length=SEARCH_MAX_LENGTH,
         widget=forms.SearchInput,
-        help_text=_("Part of a name, e-mail address or department, or a group number."),
+        help_text=_("Part of a name, e-mail address or department, or the number of a group."),
     )
     show = forms.ChoiceField(label=_("Show"), required=False, choices=SHOW)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from kaffeeklatsch.participants.models import Participant
@@ -28,6 +30,15 @@ def _share(part: int, whole: int) -> int:
 
 def _not_by_email() -> Q:
     return Q(email="") | ~Q(reached_by=Participant.ReachedBy.EMAIL)
+
+
+def round_page_url(rnd: Round, target: str = "") -> str:
+    """``target`` if it is a page of this round's page (with a search and a filter),
+    otherwise the round's first page: where forms on the page return to."""
+    own = reverse("rounds:detail", args=[rnd.programme_id, rnd.pk])
+    if target.startswith(own + "?") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return target
+    return own
 
 
 def low_score_below(rnd: Round) -> float:
@@ -99,11 +110,15 @@ def matching_people(rnd: Round, query: str) -> QuerySet[Participant]:
 
 
 def search_groups(rnd: Round, query: str) -> QuerySet[Group]:
-    """Groups of the round with someone the search term names, or with its number."""
+    """Groups of the round with someone the search term names; a term of digits only
+    is the group's number."""
     groups = rnd.groups.all()
+    query = query.strip()
     if not query:
         return groups
-    found = Q(
+    if query.isdecimal():
+        return groups.filter(number=int(query)) if len(query) < 10 else groups.none()
+    return groups.filter(
         Exists(
             Group.members.through.objects.filter(
                 group_id=OuterRef("pk"),
@@ -111,9 +126,6 @@ def search_groups(rnd: Round, query: str) -> QuerySet[Group]:
             )
         )
     )
-    if query.strip().isdecimal() and len(query.strip()) < 10:
-        found |= Q(number=int(query))
-    return groups.filter(found)
 
 
 def filtered_groups(rnd: Round, query: str, show: str) -> QuerySet[Group]:

@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -30,6 +29,7 @@ from kaffeeklatsch.rounds.pages import (
     filtered_groups,
     group_views,
     left_out_people,
+    round_page_url,
     search_groups,
     summary,
 )
@@ -179,17 +179,8 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
     return render(request, "rounds/detail.html", context)
 
 
-def _own_page(rnd: Round, target: str) -> str:
-    """``target`` if it is a page of this round's page (with a search and a filter),
-    otherwise the round's first page: where a move returns to."""
-    own = reverse("rounds:detail", args=[rnd.programme_id, rnd.pk])
-    if target.startswith(own + "?") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        return target
-    return own
-
-
 def _back(request: HttpRequest, rnd: Round) -> str:
-    return _own_page(rnd, request.POST.get("next", ""))
+    return round_page_url(rnd, request.POST.get("next", ""))
 
 
 @organiser_view
