@@ -121,7 +121,9 @@ def test_a_second_press_while_one_runs_finds_the_running_task(
     [task] = RoundTask.objects.all()
     for response in (again, by_co):
         assert response.redirect_chain[-1][0] == first["Location"]
-        assert "is already being calculated or published" in response.content.decode()
+    assert "is already being calculated or published" in again.content.decode()
+    # The co-organiser's browser asks for no language: German, the default.
+    assert "wird schon berechnet oder veröffentlicht" in by_co.content.decode()
     run_round_tasks()
     rnd = assert_one_preview_of_everyone(programme, people)
 
