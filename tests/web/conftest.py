@@ -227,28 +227,41 @@ def press(client: Any, url: str, data: dict[str, Any] | None = None) -> Any:
     return client.get(response["Location"], follow=True)
 
 
-@pytest.fixture
-def round_worker() -> Iterator[None]:
+class RoundWorker:
     """The worker's round tasks, run in a thread of the test process (as ``kaffeeklatsch
-    worker`` runs them), for pages driven by a browser against the live server."""
-    from django.db import connection
+    worker`` runs them), for pages driven by a browser against the live server. It
+    runs from :meth:`start` on, so a test can first see a task waiting."""
 
-    from kaffeeklatsch.rounds.tasks import run_round_tasks
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
 
-    stop = threading.Event()
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
 
-    def loop() -> None:
+    def _loop(self) -> None:
+        from django.db import connection
+
+        from kaffeeklatsch.rounds.tasks import run_round_tasks
+
         try:
-            while not stop.is_set():
+            while not self.stopping.is_set():
                 if not run_round_tasks():
-                    stop.wait(0.2)
+                    self.stopping.wait(0.2)
         finally:
             connection.close()
 
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+
+
+@pytest.fixture
+def round_worker() -> Iterator[RoundWorker]:
+    worker = RoundWorker()
     try:
-        yield
+        yield worker
     finally:
-        stop.set()
-        thread.join(timeout=30)
+        worker.stop()
