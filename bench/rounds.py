@@ -272,6 +272,15 @@ def one_size(people: int, env: dict[str, str], port: int) -> dict[str, Any]:
         move_ms = round((time.perf_counter() - started) * 1000, 1)
         if status != 302:
             raise SystemExit(f"move: {status}")
+        # And back into the group it came from (found by its number), so that no
+        # group is left with one person and the round can be published.
+        home = re.search(r"<h3>\w+ (\d+) ", html)
+        if home is None:
+            raise SystemExit("no group number on the round page")
+        back = _group_of(browser, moves[0][0], home.group(1))
+        browser.request(
+            "POST", f"{page}move/", {"participant": mover, "target": back, "next": page}
+        )
         log("bench: publish through the worker")
         started = time.perf_counter()
         wait_for_task(browser, press(browser, f"{page}publish/"), timeout=3600)
