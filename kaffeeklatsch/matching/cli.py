@@ -285,7 +285,7 @@ def _language_of(argv: Sequence[str]) -> str:
 # Progress
 
 
-class _Progress:
+class TerminalProgress:
     """The run as a tqdm bar on a terminal, as plain lines for long runs without one,
     or not at all. Elapsed time keeps ticking while the engine works."""
 
@@ -343,8 +343,8 @@ def _is_terminal(stream: IO[str]) -> bool:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[_Progress]:
-    progress = _Progress(sys.stderr)
+def _progress() -> Iterator[TerminalProgress]:
+    progress = TerminalProgress(sys.stderr)
     try:
         yield progress
     finally:

@@ -11,10 +11,12 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode
-from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round, render_reasons
+from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round, RoundTask, render_reasons
+from kaffeeklatsch.rounds.services import problem_text
 
 # A group scores low when it has less than this share of the round's average score.
 LOW_SHARE = 0.5
@@ -203,3 +205,37 @@ def left_out_people(rnd: Round, query: str) -> QuerySet[LeftOut]:
     if query:
         left = left.filter(participant__in=matching_people(rnd, query))
     return left
+
+
+TASK_ERRORS = {
+    "rules": gettext_lazy(
+        "The rules of this programme cannot be used for a round. "
+        "Please check the group size (2 to 4) and the maximum distance."
+    ),
+    "rule_broken": gettext_lazy(
+        "The round cannot be published as it is. Move these people or calculate the round again:"
+    ),
+    "group_too_small": gettext_lazy(
+        "The round cannot be published: every group needs at least two people."
+    ),
+    "published": gettext_lazy("This round was published already."),
+    "gone": gettext_lazy("The preview was discarded or replaced before it could be published."),
+    "internal": gettext_lazy(
+        "Something went wrong on the server three times in a row. The administrator "
+        "finds the details in the worker's log. Please try again later."
+    ),
+}
+
+
+def task_error_text(task: RoundTask) -> str:
+    """Why a round task failed, in the active language; empty if it did not."""
+    if not task.error:
+        return ""
+    return str(TASK_ERRORS.get(task.error, TASK_ERRORS["internal"]))
+
+
+def task_problems(task: RoundTask) -> list[str]:
+    """The rules a publication found broken, in the active language."""
+    if task.error != "rule_broken":
+        return []
+    return [problem_text(p) for p in task.problems if isinstance(p, dict)]

@@ -33,7 +33,13 @@ from django.utils import timezone
 from kaffeeklatsch.matching.engine import RulesError
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round, RoundTask
-from kaffeeklatsch.rounds.services import RoundError, RuleBroken, preview_round, publish_round
+from kaffeeklatsch.rounds.services import (
+    Report,
+    RoundError,
+    RuleBroken,
+    preview_round,
+    publish_round,
+)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -85,19 +91,18 @@ def _lease() -> dt.datetime:
     return timezone.now() + dt.timedelta(seconds=settings.ROUND_TASK_LEASE_SECONDS)
 
 
-def claim() -> RoundTask | None:
-    """Takes the oldest waiting task, or a running one whose worker's lease ran out."""
+def claim(pk: int | None = None) -> RoundTask | None:
+    """Takes the oldest waiting task (or the task ``pk``), or a running one whose
+    worker's lease ran out."""
     now = timezone.now()
     due = Q(status=RoundTask.Status.WAITING) | Q(
         status=RoundTask.Status.RUNNING, claimed_until__lt=now
     )
     with transaction.atomic():
-        task = (
-            RoundTask.objects.select_for_update(skip_locked=True)
-            .filter(due)
-            .order_by("created_at", "id")
-            .first()
-        )
+        tasks = RoundTask.objects.select_for_update(skip_locked=True).filter(due)
+        if pk is not None:
+            tasks = tasks.filter(pk=pk)
+        task = tasks.order_by("created_at", "id").first()
         if task is None:
             return None
         task.status = RoundTask.Status.RUNNING
@@ -114,12 +119,15 @@ def claim() -> RoundTask | None:
 class Reporter:
     """Writes a task's stage and progress (and renews its lease) as the work goes on."""
 
-    def __init__(self, task: RoundTask) -> None:
+    def __init__(self, task: RoundTask, listen: Report | None = None) -> None:
         self.task = task
+        self.listen = listen
         self.stage = ""
         self.last = 0.0
 
     def __call__(self, stage: str, share: float) -> None:
+        if self.listen is not None:
+            self.listen(stage, share)
         now = time.monotonic()
         if stage not in RoundTask.Stage.values or stage == RoundTask.Stage.DONE:
             return
@@ -181,14 +189,15 @@ def _again(task: RoundTask) -> None:
     ).update(status=RoundTask.Status.WAITING, claimed_until=None)
 
 
-def run(task: RoundTask) -> None:
-    """Does the work of a claimed task and records how it ended.
+def run(task: RoundTask, listen: Report | None = None) -> None:
+    """Does the work of a claimed task and records how it ended; ``listen`` hears the
+    progress too (the command line's progress bar).
 
     A database error (the database away or locked) is raised for the worker's loop
     to wait on, after giving the task back where the database still answers.
     """
     programme = Programme.objects.get(pk=task.programme_id)
-    report, storing = Reporter(task), Storing(task)
+    report, storing = Reporter(task, listen), Storing(task)
     try:
         if task.kind == RoundTask.Kind.PREVIEW:
             preview_round(programme, task.requested_by, progress=report, storing=storing)

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.front.paging import page_links, page_number
@@ -32,8 +31,10 @@ from kaffeeklatsch.rounds.pages import (
     round_page_url,
     search_groups,
     summary,
+    task_error_text,
+    task_problems,
 )
-from kaffeeklatsch.rounds.services import RoundError, RuleBroken, move_participant, problem_text
+from kaffeeklatsch.rounds.services import RoundError, RuleBroken, move_participant
 from kaffeeklatsch.rounds.storing import delete_preview
 from kaffeeklatsch.rounds.tasks import Busy, active_task, request_preview, request_publish
 
@@ -74,26 +75,6 @@ def round_preview(request: HttpRequest, programme: Programme) -> HttpResponse:
     return redirect("rounds:task", programme_id=programme.pk, task_id=task.pk)
 
 
-TASK_ERRORS = {
-    "rules": gettext_lazy(
-        "The rules of this programme cannot be used for a round. "
-        "Please check the group size (2 to 4) and the maximum distance."
-    ),
-    "rule_broken": gettext_lazy(
-        "The round cannot be published as it is. Move these people or calculate the round again:"
-    ),
-    "group_too_small": gettext_lazy(
-        "The round cannot be published: every group needs at least two people."
-    ),
-    "published": gettext_lazy("This round was published already."),
-    "gone": gettext_lazy("The preview was discarded or replaced before it could be published."),
-    "internal": gettext_lazy(
-        "Something went wrong on the server three times in a row. The administrator "
-        "finds the details in the worker's log. Please try again later."
-    ),
-}
-
-
 def _task_view(task: RoundTask) -> dict[str, Any]:
     """What the task page and its status poll show."""
     return {
@@ -102,8 +83,8 @@ def _task_view(task: RoundTask) -> dict[str, Any]:
         "percent": task.percent,
         "done": task.status == RoundTask.Status.DONE,
         "failed": task.status == RoundTask.Status.FAILED,
-        "error": str(TASK_ERRORS.get(task.error, TASK_ERRORS["internal"])) if task.error else "",
-        "problems": [problem_text(p) for p in task.problems] if task.error == "rule_broken" else [],
+        "error": task_error_text(task),
+        "problems": task_problems(task),
     }
 
 
