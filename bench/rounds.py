@@ -264,14 +264,26 @@ def one_size(people: int, env: dict[str, str], port: int) -> dict[str, Any]:
             lambda: browser.request("GET", f"{page}?q=Person+{query}+")
         )  # fmt: skip
         mover = moves[0][1]
-        target_group = _group_of(browser, moves[0][0], names[-1])
-        started = time.perf_counter()
-        status, _ = browser.request(
-            "POST", f"{page}move/", {"participant": mover, "target": target_group, "next": page}
-        )
-        move_ms = round((time.perf_counter() - started) * 1000, 1)
-        if status != 302:
-            raise SystemExit(f"move: {status}")
+        # Into the group of someone further down the page; a move the rules refuse
+        # (no language in common, say) leads back to the move page: the next one.
+        move_times, refused = [], 0
+        for name in reversed(names[len(names) // 2 :]):
+            target_group = _group_of(browser, moves[0][0], name)
+            started = time.perf_counter()
+            status, _ = browser.request(
+                "POST",
+                f"{page}move/",
+                {"participant": mover, "target": target_group, "next": page},
+            )
+            move_times.append(round((time.perf_counter() - started) * 1000, 1))
+            if status != 302:
+                raise SystemExit(f"move: {status}")
+            if "/move/" not in browser.headers.get("location", ""):
+                break
+            refused += 1
+        else:
+            raise SystemExit("every move was refused")
+        move_ms = move_times[-1]
         # And back into the group it came from (found by its number), so that no
         # group is left with one person and the round can be published.
         home = re.search(r"<h3>\w+ (\d+) ", html)
@@ -300,6 +312,7 @@ def one_size(people: int, env: dict[str, str], port: int) -> dict[str, Any]:
         "round_page_bytes": page_bytes,
         "search_ms": search_ms,
         "move_ms": move_ms,
+        "refused_move_ms": max(move_times[:-1], default=None),
         "peak_memory_mb": peak,
         "groups": engine_figures["groups"],
     }
