@@ -44,6 +44,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -261,7 +262,7 @@ def one_size(people: int, env: dict[str, str], port: int) -> dict[str, Any]:
             raise SystemExit("the round page shows too few groups")
         query = names[-1].split()[1]
         search_ms = median_ms(
-            lambda: browser.request("GET", f"{page}?q=Person+{query}+")
+            lambda: browser.request("GET", f"{page}?{urlencode({'q': f'Person {query} '})}")
         )  # fmt: skip
         mover = moves[0][1]
         # Into the group of someone further down the page; a move the rules refuse
@@ -331,7 +332,7 @@ def _preview_id(browser: Browser, base: str) -> int:
 def _group_of(browser: Browser, move_page: str, name: str) -> str:
     """The id of the group a person is in, found as an organiser finds it: by searching
     for the person on the move page of the one to be moved."""
-    _, form = browser.request("GET", f"{move_page}?q={name.replace(' ', '+')}")
+    _, form = browser.request("GET", f"{move_page}?{urlencode({'q': name})}")
     found = re.search(r'name="target" value="(\d+)"', form.decode())
     if not found:
         raise SystemExit("the move page found no group")
