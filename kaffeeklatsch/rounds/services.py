@@ -8,6 +8,7 @@ same transaction, so a round is either fully there (with all its messages) or no
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,7 +33,13 @@ from kaffeeklatsch.participants.profile import to_person
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Group, LeftOut, Round
 from kaffeeklatsch.rounds.schedule import suggest_start
-from kaffeeklatsch.rounds.storing import add_members, create_groups, create_left_out, delete_preview
+from kaffeeklatsch.rounds.storing import (
+    GroupRow,
+    add_members,
+    create_groups,
+    create_left_out,
+    delete_preview,
+)
 
 
 class RoundError(Exception):
@@ -94,8 +102,33 @@ class PersonRow(NamedTuple):
     availability: list[list[int]]
 
 
+JSON_FIELDS = ("languages", "interests", "availability")
+
+
 def person_rows(participants: QuerySet[Participant]) -> list[PersonRow]:
-    return [PersonRow(*row) for row in participants.order_by().values_list(*PERSON_FIELDS)]
+    """The participants as rows. Their JSON fields are read as text and decoded once
+    per distinct text: most people share their languages and times with many others."""
+    texts = {f"{name}_text": Cast(name, TextField()) for name in JSON_FIELDS}
+    plain = [f for f in PERSON_FIELDS if f not in JSON_FIELDS]
+    rows = participants.order_by().annotate(**texts).values_list(*plain, *texts)
+    decoded: dict[str, Any] = {}
+
+    def load(text: str | None) -> Any:
+        if text is None:
+            return []
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        return decoded[text]
+
+    at = {name: i for i, name in enumerate(plain)}
+    result = []
+    for row in rows:
+        languages, interests, availability = (load(t) for t in row[len(plain) :])
+        values = {name: row[i] for name, i in at.items()}
+        result.append(
+            PersonRow(**values, languages=languages, interests=interests, availability=availability)
+        )
+    return result
 
 
 def _published_numbers(programme: Programme) -> dict[int, int]:
@@ -312,10 +345,13 @@ def _distinct(values: Sequence[str]) -> bool:
     return len({v for v in values if v}) > 1
 
 
-def _group_facts(group: Group, members: Sequence[Participant | PersonRow]) -> None:
-    group.across_departments = _distinct([m.department for m in members])
-    group.across_levels = _distinct([m.level for m in members])
-    group.across_organisations = _distinct([m.organisation for m in members])
+def _mix(members: Sequence[Participant | PersonRow]) -> tuple[bool, bool, bool]:
+    """Whether a group is across departments, levels and organisations."""
+    return (
+        _distinct([m.department for m in members]),
+        _distinct([m.level for m in members]),
+        _distinct([m.organisation for m in members]),
+    )
 
 
 class StartTimes:
@@ -398,19 +434,21 @@ def preview_round(
             exact=result.exact,
             seconds=result.seconds,
         )
-        groups: list[Group] = []
+        groups = []
         for position, found in enumerate(result.groups, start=1):
             members = [by_id[m] for m in found.members]
-            group = Group(
-                number=position,
-                mode=found.mode.value,
-                score=found.score,
-                reasons=[_reason_json(r) for r in found.reasons],
-                suggested_start=start_time([m.availability for m in members]),
+            mode = found.mode.value
+            groups.append(
+                GroupRow(
+                    position,
+                    mode,
+                    found.score,
+                    [_reason_json(r) for r in found.reasons],
+                    start_time([m.availability for m in members]),
+                    _video_url(mode),
+                    *_mix(members),
+                )
             )
-            _group_facts(group, members)
-            group.video_url = _video_url(group)
-            groups.append(group)
         ids = create_groups(rnd, groups)
         add_members(
             (ids[position], int(member))
@@ -438,8 +476,8 @@ def _refresh_group(rnd: Round, group: Group, members: list[Participant]) -> None
     group.reasons = [*check.reasons, MOVED]
     group.moved = True
     group.suggested_start = suggest_start([m.availability for m in members], rnd.meet_from)
-    _group_facts(group, members)
-    group.video_url = group.video_url or _video_url(group)
+    group.across_departments, group.across_levels, group.across_organisations = _mix(members)
+    group.video_url = group.video_url or _video_url(group.mode)
     if group.mode == MeetingMode.IN_PERSON:
         group.video_url = ""
     group.save()
@@ -516,9 +554,10 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
     rnd.save(update_fields=["edited", "exact", "score"])
 
 
-def _video_url(group: Group) -> str:
+def _video_url(mode: str) -> str:
+    """A new video room for a group that may meet online, if rooms are configured."""
     template = settings.VIDEO_URL_TEMPLATE
-    if not template or group.mode == MeetingMode.IN_PERSON:
+    if not template or mode == MeetingMode.IN_PERSON:
         return ""
     room = f"kaffeeklatsch-{secrets.token_urlsafe(9)}"
     return template.replace("{room}", room)
@@ -566,7 +605,7 @@ def publish_round(
             # Groups formed before the video rooms were configured get one now.
             missing = list(rnd.groups.filter(video_url="").exclude(mode=MeetingMode.IN_PERSON))
             for group in missing:
-                group.video_url = _video_url(group)
+                group.video_url = _video_url(group.mode)
             Group.objects.bulk_update(missing, ["video_url"], batch_size=1000)
         if notify:
             queue_introductions(rnd)

@@ -12,9 +12,10 @@ Callers run these inside their own transaction: nothing here commits.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
@@ -64,45 +65,25 @@ def insert_rows(
     return count
 
 
-GROUP_FIELDS = (
-    "round",
-    "number",
-    "mode",
-    "score",
-    "reasons",
-    "suggested_start",
-    "video_url",
-    "former_members",
-    "across_departments",
-    "across_levels",
-    "across_organisations",
-    "moved",
-)
+class GroupRow(NamedTuple):
+    """A group of a round as it is stored (its members go in separately)."""
+
+    number: int
+    mode: str
+    score: float | None
+    reasons: list[dict[str, Any]]
+    suggested_start: dt.datetime | None
+    video_url: str
+    across_departments: bool
+    across_levels: bool
+    across_organisations: bool
+    moved: bool = False
+    former_members: int = 0
 
 
-def create_groups(rnd: Round, groups: Sequence[Group]) -> dict[int, int]:
-    """Inserts the round's groups (numbered 1, 2, ...); returns their ids by number."""
-    insert_rows(
-        Group,
-        GROUP_FIELDS,
-        (
-            (
-                rnd.pk,
-                g.number,
-                g.mode,
-                g.score,
-                g.reasons,
-                g.suggested_start,
-                g.video_url,
-                0,
-                g.across_departments,
-                g.across_levels,
-                g.across_organisations,
-                g.moved,
-            )
-            for g in groups
-        ),
-    )
+def create_groups(rnd: Round, groups: Iterable[GroupRow]) -> dict[int, int]:
+    """Inserts the round's groups; returns their ids by number."""
+    insert_rows(Group, ("round", *GroupRow._fields), ((rnd.pk, *g) for g in groups))
     return dict(Group.objects.filter(round=rnd).values_list("number", "pk"))
 
 
