@@ -95,6 +95,10 @@ class Group(models.Model):
     across_levels = models.BooleanField(default=False)
     across_organisations = models.BooleanField(default=False)
     moved = models.BooleanField(_("changed by hand"), default=False)
+    # Members when formed (or last changed by hand), and how many of them Kaffeeklatsch
+    # cannot introduce by e-mail: what the round's summary adds up without a join.
+    size = models.PositiveSmallIntegerField(default=0)
+    unreached = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["number", "id"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,6 +25,8 @@ GROUPS_PER_PAGE = 50
 PEOPLE_PER_PAGE = 100
 # Search results when choosing the group to move someone into.
 TARGETS_SHOWN = 20
+# People a search term may name before their groups are found in one query instead.
+MATCHES = 500
 
 
 def _share(part: int, whole: int) -> int:
@@ -60,19 +63,14 @@ def summary(rnd: Round) -> dict[str, Any]:
         online=Count("id", filter=Q(mode=MeetingMode.ONLINE)),
         either=Count("id", filter=Q(mode=MeetingMode.EITHER)),
         moved=Count("id", filter=Q(moved=True)),
+        people=Coalesce(Sum("size"), 0),
+        without_email=Coalesce(Sum("unreached"), 0),
     )
-    through = Group.members.through.objects.filter(group__round=rnd)
-    people = through.count()
-    without_email = through.filter(
-        Q(participant__email="") | ~Q(participant__reached_by=Participant.ReachedBy.EMAIL)
-    ).count()
     groups = figures["groups"]
     left = rnd.left_out.values("reason").annotate(n=Count("id")).order_by("-n")
     left_out = [{"text": _left_out_text(row["reason"]), "count": row["n"]} for row in left]
     result = {
         **figures,
-        "people": people,
-        "without_email": without_email,
         "left_out": left_out,
         "left_out_total": sum(item["count"] for item in left_out),
         "shares": [
@@ -120,12 +118,13 @@ def search_groups(rnd: Round, query: str) -> QuerySet[Group]:
         return groups
     if query.isdecimal():
         return groups.filter(number=int(query)) if len(query) < 10 else groups.none()
+    # The people first (one scan of the programme), then their groups by index; a
+    # term that names very many people is left to the database as one query.
+    people = list(matching_people(rnd, query).values_list("pk", flat=True)[: MATCHES + 1])
+    named = people if len(people) <= MATCHES else matching_people(rnd, query).values("pk")
     return groups.filter(
         Exists(
-            Group.members.through.objects.filter(
-                group_id=OuterRef("pk"),
-                participant_id__in=matching_people(rnd, query).values("pk"),
-            )
+            Group.members.through.objects.filter(group_id=OuterRef("pk"), participant_id__in=named)
         )
     )
 
@@ -137,14 +136,7 @@ def filtered_groups(rnd: Round, query: str, show: str) -> QuerySet[Group]:
     elif show == "moved":
         groups = groups.filter(moved=True)
     elif show == "no_email":
-        groups = groups.filter(
-            Exists(
-                Group.members.through.objects.filter(group_id=OuterRef("pk")).filter(
-                    Q(participant__email="")
-                    | ~Q(participant__reached_by=Participant.ReachedBy.EMAIL)
-                )
-            )
-        )
+        groups = groups.filter(unreached__gt=0)
     return groups.order_by("number", "id")
 
 

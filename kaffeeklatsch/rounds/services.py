@@ -345,25 +345,35 @@ def _distinct(values: Sequence[str]) -> bool:
     return len({v for v in values if v}) > 1
 
 
-def _mix(members: Sequence[Participant | PersonRow]) -> tuple[bool, bool, bool]:
-    """Whether a group is across departments, levels and organisations."""
+def _unreached(member: Participant | PersonRow) -> bool:
+    return not member.email or member.reached_by != Participant.ReachedBy.EMAIL
+
+
+def _mix(members: Sequence[Participant | PersonRow]) -> tuple[bool, bool, bool, int, int]:
+    """Whether a group is across departments, levels and organisations; its size and
+    how many of its members are not reached by e-mail."""
     return (
         _distinct([m.department for m in members]),
         _distinct([m.level for m in members]),
         _distinct([m.organisation for m in members]),
+        len(members),
+        sum(1 for m in members if _unreached(m)),
     )
 
 
 class StartTimes:
     """Suggested start times for groups, worked out once per combination of
-    availabilities: in a large round most groups share one (e.g. "any time")."""
+    availabilities (as :func:`person_rows` reads them): in a large round most groups
+    share one (e.g. "any time")."""
 
     def __init__(self, day: dt.date) -> None:
         self.day = day
         self.known: dict[tuple, dt.datetime | None] = {}
 
     def __call__(self, availabilities: Sequence[Sequence[Sequence[int]]]) -> dt.datetime | None:
-        key = tuple(sorted(tuple(tuple(slot) for slot in a) for a in availabilities))
+        # Equal availabilities are one object (see person_rows), so their identities
+        # name them; the rows keep them alive while the round is stored.
+        key = tuple(sorted(map(id, availabilities)))
         if key not in self.known:
             self.known[key] = suggest_start(availabilities, self.day)
         return self.known[key]
@@ -476,7 +486,13 @@ def _refresh_group(rnd: Round, group: Group, members: list[Participant]) -> None
     group.reasons = [*check.reasons, MOVED]
     group.moved = True
     group.suggested_start = suggest_start([m.availability for m in members], rnd.meet_from)
-    group.across_departments, group.across_levels, group.across_organisations = _mix(members)
+    (
+        group.across_departments,
+        group.across_levels,
+        group.across_organisations,
+        group.size,
+        group.unreached,
+    ) = _mix(members)
     group.video_url = group.video_url or _video_url(group.mode)
     if group.mode == MeetingMode.IN_PERSON:
         group.video_url = ""

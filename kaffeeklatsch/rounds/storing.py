@@ -13,12 +13,13 @@ Callers run these inside their own transaction: nothing here commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import DateField, Field, JSONField, Model
 
 from kaffeeklatsch.rounds.models import Group, LeftOut, Round
 
@@ -40,13 +41,12 @@ def insert_rows(
     """
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
-    # The connection itself, not the proxy that finds it on every attribute access.
-    database = connections[DEFAULT_DB_ALIAS]
     table = table or meta.db_table
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.column) for c in columns)
+    convert = [_converter(c) for c in columns]
     prepared = (
-        [c.get_db_prep_save(v, database) for c, v in zip(columns, row, strict=True)] for row in rows
+        [v if c is None else c(v) for c, v in zip(convert, row, strict=True)] for row in rows
     )
     count = 0
     with connection.cursor() as cursor:
@@ -65,6 +65,18 @@ def insert_rows(
     return count
 
 
+def _converter(field: Field) -> Callable[[Any], Any] | None:
+    """How a value goes to the database driver: JSON as its text (which both databases
+    take for their JSON columns), dates and times as Django prepares them; ids,
+    numbers, texts and booleans as they are, which the drivers adapt themselves."""
+    if isinstance(field, JSONField):
+        return lambda value: json.dumps(value, cls=field.encoder)
+    if isinstance(field, DateField):  # DateTimeField too
+        database = connections[DEFAULT_DB_ALIAS]
+        return lambda value: field.get_db_prep_save(value, database)
+    return None
+
+
 class GroupRow(NamedTuple):
     """A group of a round as it is stored (its members go in separately)."""
 
@@ -77,6 +89,8 @@ class GroupRow(NamedTuple):
     across_departments: bool
     across_levels: bool
     across_organisations: bool
+    size: int
+    unreached: int
     moved: bool = False
     former_members: int = 0
 

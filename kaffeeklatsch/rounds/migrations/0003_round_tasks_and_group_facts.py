@@ -10,12 +10,14 @@ def number_groups(apps, schema_editor):
     their mix of departments, levels and organisations and whether they were moved."""
     Group = apps.get_model("rounds", "Group")
     through = Group.members.through
-    members: dict[int, list[tuple[str, str, str]]] = {}
+    members: dict[int, list[tuple[str, ...]]] = {}
     rows = through.objects.values_list(
         "group_id",
         "participant__department",
         "participant__level",
         "participant__organisation",
+        "participant__email",
+        "participant__reached_by",
     )
     for group_id, *values in rows.iterator(chunk_size=10000):
         members.setdefault(group_id, []).append(tuple(values))
@@ -29,9 +31,19 @@ def number_groups(apps, schema_editor):
         seen = members.get(group.pk, [])
         for index, field in enumerate(("departments", "levels", "organisations")):
             setattr(group, f"across_{field}", len({v[index] for v in seen if v[index]}) > 1)
+        group.size = len(seen)
+        group.unreached = sum(1 for v in seen if not v[3] or v[4] != "email")
         group.moved = any(r.get("code") == "moved_by_organiser" for r in group.reasons or [])
         changed.append(group)
-    fields = ["number", "across_departments", "across_levels", "across_organisations", "moved"]
+    fields = [
+        "number",
+        "across_departments",
+        "across_levels",
+        "across_organisations",
+        "moved",
+        "size",
+        "unreached",
+    ]
     Group.objects.bulk_update(changed, fields, batch_size=1000)
 
 
@@ -181,6 +193,16 @@ class Migration(migrations.Migration):
                 fields=("programme",),
                 name="one_active_round_task_per_programme",
             ),
+        ),
+        migrations.AddField(
+            model_name="group",
+            name="size",
+            field=models.PositiveSmallIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="group",
+            name="unreached",
+            field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.RunPython(number_groups, migrations.RunPython.noop),
     ]
