@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaffeeklatsch.front.bulk import insert_rows
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.notifications.ics import meeting_invitation, uid_domain
 from kaffeeklatsch.notifications.models import OutboxMessage
@@ -31,9 +32,6 @@ from kaffeeklatsch.participants.tokens import absolute, confirm_url, feedback_ur
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
-
-# Rows written to the outbox in one statement when a round is published.
-BATCH = 5000
 
 STARTERS = [
     gettext_lazy("What did you want to become as a child — and what do you do today?"),
@@ -262,26 +260,41 @@ _ROUND_EMAILS: dict[str, Callable[[Group, Participant, list[Participant]], Rende
 }
 
 
+# The columns of a light outbox row, in the order _queue gives them.
+LIGHT_ROW = (
+    "kind",
+    "group",
+    "participant",
+    "to",
+    "reply_to",
+    "subject",
+    "body_text",
+    "body_html",
+    "ics",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "last_error",
+)
+
+
 def _queue(kind: str, memberships: QuerySet[Any, tuple[int, int, str]]) -> int:
     """One light row of ``kind`` per (group, participant, e-mail address) in
     ``memberships``, in a few statements; all or nothing."""
     now = timezone.now()
-    rows = list(memberships)
+    # Read before writing: the connection is busy while the rows are copied in.
+    found = list(memberships)
+    pending = OutboxMessage.Status.PENDING
     with transaction.atomic():
-        for at in range(0, len(rows), BATCH):
-            OutboxMessage.objects.bulk_create(
-                [
-                    OutboxMessage(
-                        kind=kind,
-                        group_id=group_id,
-                        participant_id=participant_id,
-                        to=email,
-                        next_attempt_at=now,
-                    )
-                    for group_id, participant_id, email in rows[at : at + BATCH]
-                ]
-            )
-    return len(rows)
+        return insert_rows(
+            OutboxMessage,
+            LIGHT_ROW,
+            (
+                (kind, group, person, email, [], "", "", "", "", pending, 0, now, now, "")
+                for group, person, email in found
+            ),
+        )
 
 
 def _memberships(rnd: Round) -> QuerySet[Any, Any]:
