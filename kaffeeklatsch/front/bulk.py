@@ -64,11 +64,12 @@ def insert_rows(
 
 def _converter(field: Field) -> Callable[[Any], Any] | None:
     """How a value goes to the database driver: JSON as its text (which both databases
-    take for their JSON columns), dates and times as Django prepares them; ids,
+    take for their JSON columns), dates and times as Django prepares them for SQLite; ids,
     numbers, texts and booleans as they are, which the drivers adapt themselves."""
     if isinstance(field, JSONField):
         return lambda value: json.dumps(value, cls=field.encoder)
-    if isinstance(field, DateField):  # DateTimeField too
-        database = connections[DEFAULT_DB_ALIAS]
+    database = connections[DEFAULT_DB_ALIAS]
+    if isinstance(field, DateField) and database.vendor != "postgresql":
+        # PostgreSQL's driver takes dates and aware datetimes as they are.
         return lambda value: field.get_db_prep_save(value, database)
     return None
