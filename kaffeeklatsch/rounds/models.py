@@ -104,7 +104,7 @@ class Group(models.Model):
         ordering = ["number", "id"]
         verbose_name = _("group")
         verbose_name_plural = _("groups")
-        indexes = [models.Index(fields=["round", "number"], name="group_round_number")]
+        indexes = [models.Index(fields=["round", "number", "id"], name="group_round_number")]
 
     def __str__(self) -> str:
         return ", ".join(m.name for m in self.members.all())

@@ -121,10 +121,15 @@ def search_groups(rnd: Round, query: str) -> QuerySet[Group]:
     # The people first (one scan of the programme), then their groups by index; a
     # term that names very many people is left to the database as one query.
     people = list(matching_people(rnd, query).values_list("pk", flat=True)[: MATCHES + 1])
-    named = people if len(people) <= MATCHES else matching_people(rnd, query).values("pk")
+    if len(people) <= MATCHES:
+        found = Group.members.through.objects.filter(participant_id__in=people)
+        ids = set(found.values_list("group_id", flat=True))
+        return groups.filter(pk__in=ids)
     return groups.filter(
         Exists(
-            Group.members.through.objects.filter(group_id=OuterRef("pk"), participant_id__in=named)
+            Group.members.through.objects.filter(
+                group_id=OuterRef("pk"), participant_id__in=matching_people(rnd, query).values("pk")
+            )
         )
     )
 

@@ -206,6 +206,7 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
             if rnd is None:
                 raise RoundError("gone")
             publish_round(rnd, progress=report, storing=storing)
+        analyse_if_large(task)
     except TaskLost:
         log.warning("round task %s was taken over by another worker", task.pk)
     except RulesError:
@@ -226,6 +227,33 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
             _fail(task, "internal")
         else:
             _again(task)
+
+
+# Groups from which a stored round makes PostgreSQL gather its statistics again.
+ANALYSE_FROM = 5000
+
+
+def analyse_if_large(task: RoundTask) -> None:
+    """After a large round was written, PostgreSQL's statistics of its tables are
+    gathered at once rather than when autovacuum next comes by, so the round's pages
+    are planned for the tables as they now are (an index lookup, not a scan)."""
+    from django.db import connection
+
+    from kaffeeklatsch.rounds.models import Group
+
+    if connection.vendor != "postgresql":
+        return
+    task.refresh_from_db(fields=["round"])
+    if task.round_id is None or Group.objects.filter(round_id=task.round_id).count() < ANALYSE_FROM:
+        return
+    tables = [Group._meta.db_table, Group.members.through._meta.db_table]
+    if task.kind == RoundTask.Kind.PUBLISH:
+        from kaffeeklatsch.notifications.models import OutboxMessage
+
+        tables.append(OutboxMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def run_round_tasks(limit: int = 10) -> int:

@@ -150,7 +150,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="group",
-            index=models.Index(fields=["round", "number"], name="group_round_number"),
+            index=models.Index(fields=["round", "number", "id"], name="group_round_number"),
         ),
         migrations.AddField(
             model_name="roundtask",
