@@ -122,7 +122,7 @@ def search_groups(rnd: Round, query: str) -> QuerySet[Group]:
     # term that names very many people is left to the database as one query.
     people = list(matching_people(rnd, query).values_list("pk", flat=True)[: MATCHES + 1])
     if len(people) <= MATCHES:
-        found = Group.members.through.objects.filter(participant_id__in=people)
+        found = Group.members.through.objects.filter(group__round=rnd, participant_id__in=people)
         ids = set(found.values_list("group_id", flat=True))
         return groups.filter(pk__in=ids)
     return groups.filter(
@@ -218,7 +218,7 @@ TASK_ERRORS = {
     "published": gettext_lazy("This round was published already."),
     "gone": gettext_lazy("The preview was discarded or replaced before it could be published."),
     "internal": gettext_lazy(
-        "Something went wrong on the server three times in a row. The administrator "
+        "Something went wrong on the server again and again. The administrator "
         "finds the details in the worker's log. Please try again later."
     ),
 }

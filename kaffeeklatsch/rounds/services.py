@@ -31,7 +31,7 @@ from kaffeeklatsch.matching.reasons import group_mode, group_reasons
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import to_person
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
-from kaffeeklatsch.rounds.models import Group, LeftOut, Round
+from kaffeeklatsch.rounds.models import Group, LeftOut, Round, RoundTask
 from kaffeeklatsch.rounds.schedule import suggest_start
 from kaffeeklatsch.rounds.storing import (
     GroupRow,
@@ -649,6 +649,9 @@ def run_automatic_round(programme: Programme) -> Round | None:
             .first()
         )
         if locked is None:
+            return None
+        if locked.round_tasks.filter(status__in=RoundTask.ACTIVE).exists():
+            # An organiser's preview or publication runs: the next pass tries again.
             return None
         rnd = None
         if locked.participants.available_on(today).count() >= 2:

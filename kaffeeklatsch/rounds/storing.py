@@ -69,8 +69,9 @@ def delete_preview(rnd: Round) -> None:
     foreign keys would refuse the deletion (and roll back the caller's transaction) if
     one did.
     """
-    if rnd.status != Round.Status.PREVIEW:
-        raise ValueError("only a preview is removed this way")
+    # Locked and checked again: it may have been published (or removed) meanwhile.
+    if not Round.objects.select_for_update().filter(pk=rnd.pk, status=Round.Status.PREVIEW):
+        return
     quote = connection.ops.quote_name
     members, groups = quote(membership_table()), quote(Group._meta.db_table)
     left_out = quote(LeftOut._meta.db_table)

@@ -26,7 +26,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import Error as DatabaseError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -105,6 +105,11 @@ def claim(pk: int | None = None) -> RoundTask | None:
         task = tasks.order_by("created_at", "id").first()
         if task is None:
             return None
+        if task.attempts >= MAX_ATTEMPTS:
+            # Its workers died every time (out of memory on a huge round, say): it
+            # ends here instead of stopping the worker's other work for good.
+            _fail(task, "internal", running_only=False)
+            return claim(pk) if pk is None else None
         task.status = RoundTask.Status.RUNNING
         task.attempts += 1
         task.claimed_until = _lease()
@@ -119,8 +124,9 @@ def claim(pk: int | None = None) -> RoundTask | None:
 class Reporter:
     """Writes a task's stage and progress (and renews its lease) as the work goes on."""
 
-    def __init__(self, task: RoundTask, listen: Report | None = None) -> None:
+    def __init__(self, task: RoundTask, storing: Storing, listen: Report | None = None) -> None:
         self.task = task
+        self.storing = storing
         self.listen = listen
         self.stage = ""
         self.last = 0.0
@@ -128,15 +134,20 @@ class Reporter:
     def __call__(self, stage: str, share: float) -> None:
         if self.listen is not None:
             self.listen(stage, share)
+        if self.storing.inside:
+            # An update of the task's row inside the storing transaction would make
+            # a second press wait (on the unique constraint) until it commits, and
+            # nobody would see the figure before then anyway.
+            return
         now = time.monotonic()
         if stage not in RoundTask.Stage.values or stage == RoundTask.Stage.DONE:
             return
         if stage == self.stage and now - self.last < REPORT_EVERY:
             return
         self.stage, self.last = stage, now
-        RoundTask.objects.filter(pk=self.task.pk, status=RoundTask.Status.RUNNING).update(
-            stage=stage, progress=min(share, 0.99), claimed_until=_lease()
-        )
+        RoundTask.objects.filter(
+            pk=self.task.pk, status=RoundTask.Status.RUNNING, attempts=self.task.attempts
+        ).update(stage=stage, progress=min(share, 0.99), claimed_until=_lease())
 
 
 class TaskLost(Exception):
@@ -151,8 +162,10 @@ class Storing:
 
     def __init__(self, task: RoundTask) -> None:
         self.task = task
+        self.inside = False
 
     def begin(self) -> None:
+        self.inside = True
         mine = (
             RoundTask.objects.select_for_update()
             .filter(pk=self.task.pk, status=RoundTask.Status.RUNNING, attempts=self.task.attempts)
@@ -162,6 +175,7 @@ class Storing:
             raise TaskLost(self.task.pk)
 
     def end(self, rnd: Round) -> None:
+        self.inside = False
         RoundTask.objects.filter(pk=self.task.pk).update(
             status=RoundTask.Status.DONE,
             stage=RoundTask.Stage.DONE,
@@ -172,8 +186,13 @@ class Storing:
         )
 
 
-def _fail(task: RoundTask, error: str, problems: list | None = None) -> None:
-    RoundTask.objects.filter(pk=task.pk, attempts=task.attempts).update(
+def _fail(
+    task: RoundTask, error: str, problems: list | None = None, running_only: bool = True
+) -> None:
+    rows = RoundTask.objects.filter(pk=task.pk, attempts=task.attempts)
+    if running_only:
+        rows = rows.filter(status=RoundTask.Status.RUNNING)
+    rows.update(
         status=RoundTask.Status.FAILED,
         error=error,
         problems=problems or [],
@@ -193,11 +212,13 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
     """Does the work of a claimed task and records how it ended; ``listen`` hears the
     progress too (the command line's progress bar).
 
-    A database error (the database away or locked) is raised for the worker's loop
-    to wait on, after giving the task back where the database still answers.
+    The database away or locked is raised for the worker's loop to wait on, after
+    giving the task back where the database still answers; every other failure is
+    recorded on the task (and tried again, at most :data:`MAX_ATTEMPTS` times).
     """
     programme = Programme.objects.get(pk=task.programme_id)
-    report, storing = Reporter(task, listen), Storing(task)
+    storing = Storing(task)
+    report = Reporter(task, storing, listen)
     try:
         if task.kind == RoundTask.Kind.PREVIEW:
             preview_round(programme, task.requested_by, progress=report, storing=storing)
@@ -206,7 +227,6 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
             if rnd is None:
                 raise RoundError("gone")
             publish_round(rnd, progress=report, storing=storing)
-        analyse_if_large(task)
     except TaskLost:
         log.warning("round task %s was taken over by another worker", task.pk)
     except RulesError:
@@ -215,18 +235,26 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
         _fail(task, "rule_broken", exc.details)
     except RoundError as exc:
         _fail(task, str(exc).replace(" ", "_")[:20])
-    except DatabaseError:
+    except (OperationalError, InterfaceError):
+        # The database away or locked: the worker's loop waits and reconnects.
+        storing.inside = False
         try:
             _again(task)
         except DatabaseError:
             pass  # the lease gives it back
         raise
     except Exception:  # noqa: BLE001 - recorded on the task and retried
+        storing.inside = False
         log.exception("round task %s (%s) failed", task.pk, task.kind)
         if task.attempts >= MAX_ATTEMPTS:
             _fail(task, "internal")
         else:
             _again(task)
+    else:
+        try:
+            analyse_if_large(task)
+        except DatabaseError:
+            log.warning("statistics of round task %s not gathered", task.pk)
 
 
 # Groups from which a stored round makes PostgreSQL gather its statistics again.

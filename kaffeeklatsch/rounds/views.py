@@ -99,6 +99,10 @@ def round_task(request: HttpRequest, programme: Programme, task_id: int) -> Http
     """How far a preview or publication is; once it is done, its round."""
     task = get_object_or_404(programme.round_tasks.select_related("round"), pk=task_id)
     result = _task_result_url(task)
+    if task.status == RoundTask.Status.DONE and not result:
+        # Done, but its preview was replaced or discarded since.
+        messages.info(request, _("This preview was replaced or discarded since."))
+        return redirect("rounds:list", programme_id=programme.pk)
     if result:
         if task.kind == RoundTask.Kind.PUBLISH and task.round is not None:
             messages.success(
@@ -185,6 +189,7 @@ def round_move_form(
         if current is not None:
             found = found.exclude(pk=current.pk)
         targets = group_views(list(found.order_by("number", "id")[:TARGETS_SHOWN]), False)
+    now_in = group_views([current], False)[0] if current else None
     return render(
         request,
         "rounds/move.html",
@@ -192,14 +197,13 @@ def round_move_form(
             "programme": programme,
             "round": rnd,
             "person": person,
-            "current": group_views([current], False)[0] if current else None,
+            "current": now_in,
             "form": form,
             "query": query,
             "targets": targets,
             "shown": TARGETS_SHOWN,
-            "next": _back(request, rnd)
-            if request.method == "POST"
-            else request.GET.get("next", ""),
+            "next": round_page_url(rnd, request.GET.get("next", "")),
+            "others": [m for m in now_in.members if m.pk != person.pk] if now_in else [],
         },
     )
 

@@ -3,6 +3,7 @@ progress on the page, and a worker killed half way leaving no half-stored round.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
@@ -292,3 +294,76 @@ def test_press_follows_to_the_preview(
     response = press(client, reverse("rounds:preview", args=[programme.pk]))
     rnd = assert_one_preview_of_everyone(programme, people)
     assert response.redirect_chain[-1][0] == reverse("rounds:detail", args=[programme.pk, rnd.pk])
+
+
+@pytest.mark.django_db
+def test_a_task_whose_workers_keep_dying_ends_failed_and_frees_the_programme(
+    programme: Any, people: list[Participant]
+) -> None:
+    from kaffeeklatsch.rounds.tasks import MAX_ATTEMPTS, claim
+
+    task = request_preview(programme)
+    # As if its worker had been killed MAX_ATTEMPTS times, the last lease run out.
+    RoundTask.objects.filter(pk=task.pk).update(
+        status=RoundTask.Status.RUNNING, attempts=MAX_ATTEMPTS, claimed_until=timezone.now()
+    )
+    assert claim() is None
+    task.refresh_from_db()
+    assert task.status == RoundTask.Status.FAILED and task.error == "internal"
+    # The programme can be previewed again.
+    request_preview(programme)
+    assert run_round_tasks() == 1
+    assert_one_preview_of_everyone(programme, people)
+
+
+@pytest.mark.django_db
+def test_an_old_task_page_of_a_replaced_preview_leads_to_the_round_list(
+    client: Any, organiser: Any, programme: Any, people: list[Participant]
+) -> None:
+    login(client, organiser)
+    first = request_preview(programme)
+    run_round_tasks()
+    request_preview(programme)
+    run_round_tasks()
+    first.refresh_from_db()
+    assert first.status == RoundTask.Status.DONE and first.round_id is None
+    response = client.get(reverse("rounds:task", args=[programme.pk, first.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("rounds:list", args=[programme.pk])
+    assert "This preview was replaced or discarded since." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_finished_tasks_are_erased_with_the_other_expired_rows(
+    programme: Any, people: list[Participant], settings: Any
+) -> None:
+    from kaffeeklatsch.jobs.tasks import erase_expired
+
+    rnd = preview_round(programme)
+    Participant.objects.filter(pk=people[0].pk).update(status=Participant.Status.LEFT)
+    failed = request_publish(rnd)
+    run_round_tasks()
+    failed.refresh_from_db()
+    assert people[0].name in str(failed.problems)
+    waiting = request_preview(programme)
+    old = timezone.now() - dt.timedelta(days=settings.RETENTION_EMAIL_DAYS + 1)
+    RoundTask.objects.update(created_at=old)
+    erase_expired()
+    # The failed one (which named a person) is gone; the waiting one stays.
+    assert list(RoundTask.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+
+@pytest.mark.django_db
+def test_the_move_page_links_back_only_to_the_round(
+    client: Any, organiser: Any, programme: Any, people: list[Participant]
+) -> None:
+    login(client, organiser)
+    rnd = preview_round(programme)
+    person = rnd.groups.first().members.first()
+    url = reverse("rounds:move_to", args=[programme.pk, rnd.pk, person.pk])
+    round_page = reverse("rounds:detail", args=[programme.pk, rnd.pk])
+    page = client.get(url, {"next": "https://evil.example.org/"}).content.decode()
+    assert f'<p><a href="{round_page}">←' in page
+    assert 'value="https://evil.example.org/"' not in page
+    own = round_page + "?q=x&page=2"
+    page = client.get(url, {"next": own}).content.decode()
+    assert f'<p><a href="{own.replace("&", "&amp;")}">←' in page

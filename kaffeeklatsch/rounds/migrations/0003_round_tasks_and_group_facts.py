@@ -7,34 +7,11 @@ from django.db import migrations, models
 
 def number_groups(apps, schema_editor):
     """Groups stored before they had numbers: numbered in their round's order, with
-    their mix of departments, levels and organisations and whether they were moved."""
+    their mix of departments, levels and organisations, their size, how many of them
+    are not reached by e-mail and whether they were moved; one round at a time."""
+    Round = apps.get_model("rounds", "Round")
     Group = apps.get_model("rounds", "Group")
     through = Group.members.through
-    members: dict[int, list[tuple[str, ...]]] = {}
-    rows = through.objects.values_list(
-        "group_id",
-        "participant__department",
-        "participant__level",
-        "participant__organisation",
-        "participant__email",
-        "participant__reached_by",
-    )
-    for group_id, *values in rows.iterator(chunk_size=10000):
-        members.setdefault(group_id, []).append(tuple(values))
-    changed = []
-    number, current = 0, None
-    for group in Group.objects.order_by("round_id", "id").iterator(chunk_size=10000):
-        if group.round_id != current:
-            number, current = 0, group.round_id
-        number += 1
-        group.number = number
-        seen = members.get(group.pk, [])
-        for index, field in enumerate(("departments", "levels", "organisations")):
-            setattr(group, f"across_{field}", len({v[index] for v in seen if v[index]}) > 1)
-        group.size = len(seen)
-        group.unreached = sum(1 for v in seen if not v[3] or v[4] != "email")
-        group.moved = any(r.get("code") == "moved_by_organiser" for r in group.reasons or [])
-        changed.append(group)
     fields = [
         "number",
         "across_departments",
@@ -44,7 +21,30 @@ def number_groups(apps, schema_editor):
         "size",
         "unreached",
     ]
-    Group.objects.bulk_update(changed, fields, batch_size=1000)
+    for round_id in Round.objects.order_by("pk").values_list("pk", flat=True):
+        members: dict[int, list[tuple[str, ...]]] = {}
+        rows = through.objects.filter(group__round_id=round_id).values_list(
+            "group_id",
+            "participant__department",
+            "participant__level",
+            "participant__organisation",
+            "participant__email",
+            "participant__reached_by",
+        )
+        for group_id, *values in rows:
+            members.setdefault(group_id, []).append(tuple(values))
+        changed = []
+        groups = Group.objects.filter(round_id=round_id).order_by("id")
+        for number, group in enumerate(groups.iterator(chunk_size=5000), start=1):
+            group.number = number
+            seen = members.get(group.pk, [])
+            for index, field in enumerate(("departments", "levels", "organisations")):
+                setattr(group, f"across_{field}", len({v[index] for v in seen if v[index]}) > 1)
+            group.size = len(seen)
+            group.unreached = sum(1 for v in seen if not v[3] or v[4] != "email")
+            group.moved = any(r.get("code") == "moved_by_organiser" for r in group.reasons or [])
+            changed.append(group)
+        Group.objects.bulk_update(changed, fields, batch_size=1000)
 
 
 class Migration(migrations.Migration):
