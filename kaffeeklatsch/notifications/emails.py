@@ -2,8 +2,8 @@
 
 Nothing here talks to a mail server: functions write :class:`OutboxMessage` rows, and
 the worker sends them (see :mod:`.transport`). Most e-mails are rendered into the row
-at once; the e-mails of a round, one per person, are written as light rows in a few
-statements and rendered by the worker when it sends them (:func:`render_messages`),
+at once; the e-mails of a round, one per person, are written as light rows in one
+statement and rendered by the worker when it sends them (:func:`render_messages`),
 so that publishing a round of many people stays fast.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connections, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,9 +31,6 @@ from kaffeeklatsch.participants.tokens import absolute, confirm_url, feedback_ur
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
-
-# Rows written to the outbox in one statement when a round is published.
-BATCH = 5000
 
 STARTERS = [
     gettext_lazy("What did you want to become as a child — and what do you do today?"),
@@ -262,26 +259,34 @@ _ROUND_EMAILS: dict[str, Callable[[Group, Participant, list[Participant]], Rende
 }
 
 
-def _queue(kind: str, memberships: QuerySet[Any, tuple[int, int, str]]) -> int:
-    """One light row of ``kind`` per (group, participant, e-mail address) in
-    ``memberships``, in a few statements; all or nothing."""
+def _queue(kind: str, memberships: QuerySet[Any, Any]) -> int:
+    """One light row of ``kind`` per row of ``memberships`` (a query of the group
+    memberships, in the order the rows are to be sent), in one ``INSERT ... SELECT``:
+    the database copies the rows, none of them passes through Python."""
+    meta = OutboxMessage._meta
     now = timezone.now()
-    rows = list(memberships)
-    with transaction.atomic():
-        for at in range(0, len(rows), BATCH):
-            OutboxMessage.objects.bulk_create(
-                [
-                    OutboxMessage(
-                        kind=kind,
-                        group_id=group_id,
-                        participant_id=participant_id,
-                        to=email,
-                        next_attempt_at=now,
-                    )
-                    for group_id, participant_id, email in rows[at : at + BATCH]
-                ]
-            )
-    return len(rows)
+    # Every other column as a new row has it: defaults, and the times of now.
+    light = OutboxMessage(kind=kind, next_attempt_at=now, created_at=now)
+    fixed = [
+        f
+        for f in meta.concrete_fields
+        if not f.primary_key and f.name not in ("group", "participant", "to")
+    ]
+    source = memberships.annotate(
+        **{f"_{f.name}": Value(getattr(light, f.attname), output_field=f) for f in fixed}
+    ).values_list(
+        "group_id", "participant_id", "participant__email", *(f"_{f.name}" for f in fixed)
+    )
+    connection = connections[source.db]
+    select, params = source.query.get_compiler(connection=connection).as_sql()
+    columns = [meta.get_field(name) for name in ("group", "participant", "to")] + fixed
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    # A savepoint of its own: when the database refuses the rows (a second
+    # introduction), the caller's transaction stays usable and nothing is written.
+    with transaction.atomic(using=source.db), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({names}) {select}", params)
+        return cursor.rowcount
 
 
 def _memberships(rnd: Round) -> QuerySet[Any, Any]:
@@ -301,9 +306,7 @@ def queue_introductions(rnd: Round) -> int:
     """
     return _queue(
         OutboxMessage.Kind.INTRODUCTION,
-        _memberships(rnd)
-        .order_by("group_id", "participant__name", "participant_id")
-        .values_list("group_id", "participant_id", "participant__email"),
+        _memberships(rnd).order_by("group_id", "participant__name", "participant_id"),
     )
 
 
@@ -318,8 +321,7 @@ def queue_feedback_requests(rnd: Round) -> int:
         _memberships(rnd)
         .filter(participant__status=Participant.Status.ACTIVE)
         .exclude(Exists(answered))
-        .order_by("group_id", "participant__name", "participant_id")
-        .values_list("group_id", "participant_id", "participant__email"),
+        .order_by("group_id", "participant__name", "participant_id"),
     )
 
 
