@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -272,19 +272,22 @@ def _queue(kind: str, memberships: QuerySet[Any, Any]) -> int:
         for f in meta.concrete_fields
         if not f.primary_key and f.name not in ("group", "participant", "to")
     ]
-    source = memberships.annotate(
-        **{f"_{f.name}": Value(getattr(light, f.attname), output_field=f) for f in fixed}
-    ).values_list(
-        "group_id", "participant_id", "participant__email", *(f"_{f.name}" for f in fixed)
+    alias = router.db_for_write(OutboxMessage)
+    source = (
+        memberships.using(alias)
+        .annotate(**{f"_{f.name}": Value(getattr(light, f.attname), output_field=f) for f in fixed})
+        .values_list(
+            "group_id", "participant_id", "participant__email", *(f"_{f.name}" for f in fixed)
+        )
     )
-    connection = connections[source.db]
+    connection = connections[alias]
     select, params = source.query.get_compiler(connection=connection).as_sql()
     columns = [meta.get_field(name) for name in ("group", "participant", "to")] + fixed
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in columns)
     # A savepoint of its own: when the database refuses the rows (a second
     # introduction), the caller's transaction stays usable and nothing is written.
-    with transaction.atomic(using=source.db), connection.cursor() as cursor:
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({names}) {select}", params)
         return cursor.rowcount
 
