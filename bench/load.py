@@ -23,8 +23,9 @@ What it does, all on loopback:
    clients arrive during the first half of a warm-up (``--warmup``, default 5 s);
    latencies are kept for the requests that start after it;
 5. in a separate process, publishes a round of 10,000 (and 100,000) people: the
-   stored round, the introduction of every person written into the outbox, and every
-   e-mail handed over one SMTP connection per batch to a local SMTP sink (aiosmtpd).
+   stored round, the introduction of every person written into the outbox (a light
+   row, rendered by the worker when it sends it), and every e-mail handed over one
+   SMTP connection per batch to a local SMTP sink (aiosmtpd).
    The groups are given (the matching engine has its own benchmark,
    ``bench/matching.py``); the time runs from ``publish_round`` until the sink has
    received the last message, sent by ``--senders`` worker processes (default 2) as

@@ -2,8 +2,8 @@
 
 Nothing here talks to a mail server: functions write :class:`OutboxMessage` rows, and
 the worker sends them (see :mod:`.transport`). Most e-mails are rendered into the row
-at once; the e-mails of a round, one per person, are written as light rows in a few
-statements and rendered by the worker when it sends them (:func:`render_messages`),
+at once; the e-mails of a round, one per person, are written as light rows in one
+statement and rendered by the worker when it sends them (:func:`render_messages`),
 so that publishing a round of many people stays fast.
 """
 
@@ -16,14 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connections, router, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaffeeklatsch.front.bulk import insert_rows
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.notifications.ics import meeting_invitation, uid_domain
 from kaffeeklatsch.notifications.models import OutboxMessage
@@ -260,41 +259,37 @@ _ROUND_EMAILS: dict[str, Callable[[Group, Participant, list[Participant]], Rende
 }
 
 
-# The columns of a light outbox row, in the order _queue gives them.
-LIGHT_ROW = (
-    "kind",
-    "group",
-    "participant",
-    "to",
-    "reply_to",
-    "subject",
-    "body_text",
-    "body_html",
-    "ics",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-    "last_error",
-)
-
-
-def _queue(kind: str, memberships: QuerySet[Any, tuple[int, int, str]]) -> int:
-    """One light row of ``kind`` per (group, participant, e-mail address) in
-    ``memberships``, in a few statements; all or nothing."""
+def _queue(kind: str, memberships: QuerySet[Any, Any]) -> int:
+    """One light row of ``kind`` per row of ``memberships`` (a query of the group
+    memberships, in the order the rows are to be sent), in one ``INSERT ... SELECT``:
+    the database copies the rows, none of them passes through Python."""
+    meta = OutboxMessage._meta
     now = timezone.now()
-    # Read before writing: the connection is busy while the rows are copied in.
-    found = list(memberships)
-    pending = OutboxMessage.Status.PENDING
-    with transaction.atomic():
-        return insert_rows(
-            OutboxMessage,
-            LIGHT_ROW,
-            (
-                (kind, group, person, email, [], "", "", "", "", pending, 0, now, now, "")
-                for group, person, email in found
-            ),
+    # Every other column as a new row has it: defaults, and the times of now.
+    light = OutboxMessage(kind=kind, next_attempt_at=now, created_at=now)
+    fixed = [
+        f
+        for f in meta.concrete_fields
+        if not f.primary_key and f.name not in ("group", "participant", "to")
+    ]
+    alias = router.db_for_write(OutboxMessage)
+    source = (
+        memberships.using(alias)
+        .annotate(**{f"_{f.name}": Value(getattr(light, f.attname), output_field=f) for f in fixed})
+        .values_list(
+            "group_id", "participant_id", "participant__email", *(f"_{f.name}" for f in fixed)
         )
+    )
+    connection = connections[alias]
+    select, params = source.query.get_compiler(connection=connection).as_sql()
+    columns = [meta.get_field(name) for name in ("group", "participant", "to")] + fixed
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    # A savepoint of its own: when the database refuses the rows (a second
+    # introduction), the caller's transaction stays usable and nothing is written.
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({names}) {select}", params)
+        return cursor.rowcount
 
 
 def _memberships(rnd: Round) -> QuerySet[Any, Any]:
@@ -314,9 +309,7 @@ def queue_introductions(rnd: Round) -> int:
     """
     return _queue(
         OutboxMessage.Kind.INTRODUCTION,
-        _memberships(rnd)
-        .order_by("group_id", "participant__name", "participant_id")
-        .values_list("group_id", "participant_id", "participant__email"),
+        _memberships(rnd).order_by("group_id", "participant__name", "participant_id"),
     )
 
 
@@ -331,8 +324,7 @@ def queue_feedback_requests(rnd: Round) -> int:
         _memberships(rnd)
         .filter(participant__status=Participant.Status.ACTIVE)
         .exclude(Exists(answered))
-        .order_by("group_id", "participant__name", "participant_id")
-        .values_list("group_id", "participant_id", "participant__email"),
+        .order_by("group_id", "participant__name", "participant_id"),
     )
 
 

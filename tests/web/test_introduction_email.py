@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kaffeeklatsch.notifications import emails
+from kaffeeklatsch.notifications import emails, transport
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.tokens import participant_for
 from kaffeeklatsch.rounds.models import Group
@@ -233,8 +233,8 @@ def test_queueing_takes_the_same_few_queries_for_any_round(
     for _ in range(60):
         make_participant(programme)
     rnd = publish_round(preview_round(programme), notify=False)
-    # One read of the memberships, one insert, the savepoint around them.
-    with django_assert_max_num_queries(4):
+    # One INSERT ... SELECT, in a savepoint of its own.
+    with django_assert_max_num_queries(3):
         assert emails.queue_introductions(rnd) == 60
 
 
@@ -338,6 +338,19 @@ def test_rendering_a_batch_takes_the_same_few_queries_whatever_its_size(
         result = emails.render_messages(batch)
     assert len(result.rendered) == size and not result.failed
     assert all(m.subject and m.body_text and m.body_html and m.ics for m in batch)
+
+    # As the worker does it: render a claimed batch and store it, in one statement
+    # run for every row (in a savepoint).
+    OutboxMessage.objects.update(status=OutboxMessage.Status.PENDING)
+    claimed = transport.claim(size)
+    with django_assert_max_num_queries(2 + 3):
+        ready = transport._render(claimed)
+    assert len(ready) == size
+    stored = {
+        m.pk: (m.subject, m.body_text, m.body_html, m.ics) for m in OutboxMessage.objects.all()
+    }
+    assert stored == {m.pk: (m.subject, m.body_text, m.body_html, m.ics) for m in ready}
+    assert all(body for _, body, _, _ in stored.values())
 
 
 def test_a_message_that_cannot_be_rendered_is_a_failed_attempt_of_it_alone(
