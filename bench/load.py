@@ -23,8 +23,9 @@ What it does, all on loopback:
    clients arrive during the first half of a warm-up (``--warmup``, default 5 s);
    latencies are kept for the requests that start after it;
 5. in a separate process, publishes a round of 10,000 (and 100,000) people: the
-   stored round, the introduction of every person written into the outbox, and every
-   e-mail handed over one SMTP connection per batch to a local SMTP sink (aiosmtpd).
+   stored round, the introduction of every person written into the outbox (a light
+   row, rendered by the worker when it sends it), and every e-mail handed over one
+   SMTP connection per batch to a local SMTP sink (aiosmtpd).
    The groups are given (the matching engine has its own benchmark,
    ``bench/matching.py``); the time runs from ``publish_round`` until the sink has
    received the last message, sent by ``--senders`` worker processes (default 2) as
@@ -45,7 +46,6 @@ clients ran), ``machine`` (see :func:`machine_speed`), ``publish_seconds``
 from __future__ import annotations
 
 import argparse
-import glob
 import http.client
 import json
 import os
@@ -61,133 +61,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed import (  # noqa: E402 - the benchmark's own helpers, next to it
+    SIMPLE,
+    Postgres,
+    free_port,
+    log,
+    make_history,
+    make_people,
+    setup_django,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 STYLESHEET = "/static/kaffeeklatsch/style.css"
 BIN = Path(sys.executable).parent
 
 
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# --- PostgreSQL ------------------------------------------------------------
-
-
-class Postgres:
-    """A throwaway PostgreSQL server in a temporary directory."""
-
-    def __init__(self) -> None:
-        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
-        if not bins:
-            raise SystemExit("PostgreSQL is not installed (Debian: apt-get install postgresql)")
-        self.bin = Path(bins[-1])
-        self.dir = Path(tempfile.mkdtemp(prefix="kaffeeklatsch-bench-pg."))
-        self.port = free_port()
-        self.run_as: list[str] = []
-        if os.getuid() == 0:
-            shutil.chown(self.dir, "postgres")
-            self.run_as = ["runuser", "-u", "postgres", "--"]
-
-    def start(self) -> str:
-        quiet = {"stdout": subprocess.DEVNULL, "check": True}
-        subprocess.run(
-            [*self.run_as, str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-A", "trust",
-             "-U", "kaffeeklatsch", "-E", "UTF8", "--locale=C.UTF-8"],
-            **quiet,
-        )  # fmt: skip
-        # Durable as in production: every commit is flushed to disk (PostgreSQL's
-        # defaults for fsync and synchronous_commit).
-        options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-            "-c max_connections=300 -c shared_buffers=256MB"
-        )
-        subprocess.run(
-            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
-             str(self.dir / "log"), "-w", "-o", options, "start"],
-            **quiet,
-        )  # fmt: skip
-        return f"postgres://kaffeeklatsch@127.0.0.1:{self.port}/postgres"
-
-    def stop(self) -> None:
-        subprocess.run(
-            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m",
-             "immediate", "stop"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-# --- Work inside Django (run in child processes) ----------------------------
-
-
 def _django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaffeeklatsch.settings")
-    import django
-
-    django.setup()
-
-
-def _make_people(programme: Any, count: int, prefix: str) -> list[Any]:
-    from kaffeeklatsch.participants.models import Participant
-
-    rng = random.Random(7)
-    departments = ["Pflege", "IT", "Verwaltung", "Kita", "Beratung", "Jugend"]
-    people = [
-        Participant(
-            programme=programme,
-            name=f"{prefix} Person {n}",
-            email=f"{prefix.lower()}{n}@example.org",
-            department=rng.choice(departments),
-            level=rng.choice(["trainee", "staff", "team lead"]),
-            languages=["de", "en"],
-            language=rng.choice(["de", "en"]),
-            interests=rng.sample(["Jazz", "Garten", "Fußball", "Kochen", "Lesen"], 2),
-            status=Participant.Status.ACTIVE,
-        )
-        for n in range(count)
-    ]
-    return Participant.objects.bulk_create(people, batch_size=2000)
-
-
-def _history(programme: Any, people: list[Any], rounds: int) -> None:
-    """``rounds`` published rounds of pairs among ``people``, half of them answered,
-    so that every participant page shows meetings, partners and answers."""
-    from django.utils import timezone
-
-    from kaffeeklatsch.rounds.models import Feedback, Group, Round
-
-    rng = random.Random(5)
-    now = timezone.now()
-    for number in range(1, rounds + 1):
-        rnd = Round.objects.create(
-            programme=programme,
-            number=number,
-            status=Round.Status.PUBLISHED,
-            meet_from=timezone.localdate(),
-            published_at=now,
-        )
-        order = rng.sample(people, len(people))
-        pairs = [order[i : i + 2] for i in range(0, len(order) - 1, 2)]
-        groups = Group.objects.bulk_create(
-            [Group(round=rnd, mode="either", score=1.0, reasons=[]) for _ in pairs]
-        )
-        Group.members.through.objects.bulk_create(
-            Group.members.through(group_id=group.pk, participant_id=person.pk)
-            for group, pair in zip(groups, pairs, strict=True)
-            for person in pair
-        )
-        Feedback.objects.bulk_create(
-            Feedback(group=group, participant=pair[0], met=rng.random() < 0.7)
-            for group, pair in zip(groups, pairs, strict=True)
-            if rng.random() < 0.5
-        )
+    setup_django()
 
 
 def seed(clients: int) -> dict[str, Any]:
@@ -195,27 +86,23 @@ def seed(clients: int) -> dict[str, Any]:
     them, and sign-in links for the clients."""
     _django()
     from django.contrib.auth import get_user_model
+    from seed import analyze
 
+    from kaffeeklatsch.participants.models import Participant
     from kaffeeklatsch.participants.tokens import sign_in_token
     from kaffeeklatsch.programmes.models import Organiser, Programme
 
     user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-9")
     programme = Programme.objects.create(name="Last", language="de")
     Organiser.objects.create(programme=programme, user=user, role=Organiser.Role.OWNER)
-    people = _make_people(programme, 300, "Seed")
-    _history(programme, people, rounds=3)
-    # A database in use has statistics (autovacuum gathers them within a minute or
-    # so of large changes); without them PostgreSQL plans the joins of the
-    # participant page as if the tables were empty.
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    ids = make_people(programme.pk, 300, "Seed", mix=SIMPLE)
+    make_history(programme.pk, rounds=3)
+    analyze()
+    people = Participant.objects.filter(pk__in=ids[: clients * 2]).order_by("pk")
     return {
         "programme": programme.pk,
         "invite": programme.invite_token,
-        "links": [sign_in_token(p) for p in people[: clients * 2]],
+        "links": [sign_in_token(p) for p in people],
     }
 
 
@@ -230,7 +117,7 @@ def publish(people: int) -> dict[str, float]:
     from kaffeeklatsch.rounds.services import publish_round
 
     programme = Programme.objects.create(name=f"Runde {people}", language="de")
-    members = _make_people(programme, people, f"P{people}")
+    members = make_people(programme.pk, people, f"P{people}", mix=SIMPLE)
     rnd = Round.objects.create(programme=programme, number=1, meet_from=timezone.localdate())
     sizes = [3 if i < people % 2 else 2 for i in range(people // 2)]
     groups = Group.objects.bulk_create(
@@ -239,7 +126,7 @@ def publish(people: int) -> dict[str, float]:
     through, at = [], 0
     for group, size in zip(groups, sizes, strict=True):
         for person in members[at : at + size]:
-            through.append(Group.members.through(group_id=group.pk, participant_id=person.pk))
+            through.append(Group.members.through(group_id=group.pk, participant_id=person))
         at += size
     Group.members.through.objects.bulk_create(through, batch_size=5000)
     connection.close()
@@ -326,6 +213,8 @@ class Browser:
         self.port = port
         self.sock: socket.socket | None = None
         self.cookies: dict[str, str] = {}
+        # The headers of the last answer (lower-case names).
+        self.headers: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Any:
         lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Accept-Language: de"]
@@ -367,6 +256,7 @@ class Browser:
             raise
         if close:
             self.close()
+        self.headers = dict(headers)
         for name, value in headers:
             if name == "set-cookie":
                 key, _, rest = value.partition("=")

@@ -235,6 +235,9 @@ EMAIL_SEND_LEASE_SECONDS = float(os.environ.get("KAFFEEKLATSCH_EMAIL_LEASE_SECON
 EMAIL_BATCH_SIZE = int(os.environ.get("KAFFEEKLATSCH_EMAIL_BATCH", "200"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kaffeeklatsch <kaffeeklatsch@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A worker owns the preview or publication of a round it took this long, renewed as it
+# reports progress; after a crash another worker does the work again.
+ROUND_TASK_LEASE_SECONDS = float(os.environ.get("KAFFEEKLATSCH_ROUND_LEASE_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

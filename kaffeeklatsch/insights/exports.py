@@ -7,23 +7,28 @@ share them, so only totals appear, and a round's meeting rate only when at least
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 from xml.sax.saxutils import escape
 
+from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kaffeeklatsch.front.pdf import pdf_fonts
 from kaffeeklatsch.insights import present
 from kaffeeklatsch.insights.charts import to_drawing
 from kaffeeklatsch.insights.metrics import Insights
-from kaffeeklatsch.programmes.models import Programme
-from kaffeeklatsch.rounds.models import Group, Round
+from kaffeeklatsch.programmes.models import MeetingMode, Programme
+from kaffeeklatsch.rounds.models import Group, Round, render_reasons
 
 Cell = str | int | float | dt.date | None
+T = TypeVar("T")
 
 
 def rounds_table(insights: Insights) -> tuple[list[str], list[list[Cell]]]:
@@ -59,10 +64,19 @@ def rounds_table(insights: Insights) -> tuple[list[str], list[list[Cell]]]:
     return header, rows
 
 
+GROUPS_AT_ONCE = 2000
+"""Groups read with their members at once while an export of groups is written."""
+
+
 def groups_table(
     programme: Programme, start: dt.date | None, end: dt.date | None
-) -> tuple[list[str], list[list[Cell]]]:
-    """One row per group: who was in it and why, but not whether they met."""
+) -> tuple[list[str], Iterator[list[Cell]]]:
+    """One row per group: who was in it and why, but not whether they met.
+
+    The rows come one after another, read from the database a few thousand groups at
+    a time (groups as tuples, their members by name), so an export of hundreds of
+    thousands of groups can be sent while it is read; they are drawn in the language
+    active when this is called."""
     header = [
         _("Round"),
         _("Meeting from"),
@@ -74,34 +88,54 @@ def groups_table(
         _("Score"),
         _("Why these people"),
     ]
-    groups = (
-        Group.objects.filter(round__programme=programme, round__status=Round.Status.PUBLISHED)
-        .select_related("round")
-        .prefetch_related("members")
-    )
+    groups = Group.objects.filter(round__programme=programme, round__status=Round.Status.PUBLISHED)
     if start:
         groups = groups.filter(round__meet_from__gte=start)
     if end:
         groups = groups.filter(round__meet_from__lte=end)
-    rows: list[list[Cell]] = []
-    counter: dict[int, int] = {}
-    for group in groups.order_by("round__number", "id"):
-        counter[group.round_id] = counter.get(group.round_id, 0) + 1
-        members = list(group.members.all())
-        rows.append(
-            [
-                group.round.number,
-                group.round.meet_from,
-                counter[group.round_id],
-                group.get_mode_display(),
-                len(members),
-                "; ".join(m.name for m in members),
-                "; ".join(m.department for m in members),
-                None if group.score is None else round(group.score, 3),
-                " ".join(group.reason_texts()),
-            ]
-        )
-    return header, rows
+    groups = groups.order_by("round__number", "id").values_list(
+        "pk", "round_id", "round__number", "round__meet_from", "mode", "score", "reasons"
+    )
+    language = get_language()
+    modes = dict(MeetingMode.choices)
+
+    def rows() -> Iterator[list[Cell]]:
+        counter: dict[int, int] = {}
+        with translation.override(language):
+            for chunk in _chunks(groups.iterator(chunk_size=GROUPS_AT_ONCE), GROUPS_AT_ONCE):
+                members: dict[int, list[tuple[str, str]]] = {pk: [] for pk, *_ in chunk}
+                through = Group.members.through.objects.filter(group_id__in=list(members))
+                for group_id, name, department in through.order_by(
+                    "participant__name", "participant__id"
+                ).values_list("group_id", "participant__name", "participant__department"):
+                    members[group_id].append((name, department))
+                for pk, round_id, number, meet_from, mode, score, reasons in chunk:
+                    counter[round_id] = counter.get(round_id, 0) + 1
+                    people = members[pk]
+                    yield [
+                        number,
+                        meet_from,
+                        counter[round_id],
+                        str(modes.get(mode, mode)),
+                        len(people),
+                        "; ".join(name for name, _department in people),
+                        "; ".join(department for _name, department in people),
+                        None if score is None else round(score, 3),
+                        " ".join(render_reasons(reasons)),
+                    ]
+
+    return header, rows()
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _text(value: Cell) -> str:
@@ -120,16 +154,24 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[bytes]:
+    """The CSV file line by line, in UTF-8 with a BOM (as Excel wants it)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
+    yield codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
     for row in rows:
+        out.seek(0)
+        out.truncate()
         writer.writerow([_safe(v) if isinstance(v, str) else _text(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+        yield out.getvalue().encode("utf-8")
 
 
-def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    return b"".join(csv_lines(header, rows))
+
+
+def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

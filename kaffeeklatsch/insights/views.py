@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -107,7 +107,12 @@ def groups_csv(request: HttpRequest, programme: Programme) -> HttpResponse:
         return bad
     _form, start, end = _period(request)
     header, rows = exports.groups_table(programme, start, end)
-    return _download(exports.to_csv(header, rows), CSV, _filename(programme, "groups", "csv"))
+    # Sent while it is read: a programme's groups may be hundreds of thousands.
+    response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type=CSV)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(programme, "groups", "csv")}"'
+    )
+    return response
 
 
 @organiser_view

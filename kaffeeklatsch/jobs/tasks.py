@@ -42,8 +42,9 @@ def erase_expired() -> int:
     """Erases what the retention settings no longer allow to keep; returns how many rows.
 
     People who left the programme (after ``RETENTION_LEFT_DAYS``), sign-ups never
-    confirmed (after ``RETENTION_UNCONFIRMED_DAYS``), and sent or failed e-mails and
-    finished jobs (after ``RETENTION_EMAIL_DAYS``), since these hold personal data too.
+    confirmed (after ``RETENTION_UNCONFIRMED_DAYS``), and sent or failed e-mails,
+    finished jobs and finished round tasks (after ``RETENTION_EMAIL_DAYS``), since
+    these hold personal data too.
     """
     import datetime as dt
 
@@ -54,6 +55,7 @@ def erase_expired() -> int:
     from kaffeeklatsch.notifications.models import OutboxMessage
     from kaffeeklatsch.participants.erasure import erase_people
     from kaffeeklatsch.participants.models import Participant
+    from kaffeeklatsch.rounds.models import RoundTask
 
     now = timezone.now()
 
@@ -83,6 +85,12 @@ def erase_expired() -> int:
     erased += forget_expired()
     erased += (
         Job.objects.exclude(status=Job.Status.PENDING)
+        .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))
+        .delete()[0]
+    )
+    # Finished round tasks: a failed publication names the people it found.
+    erased += (
+        RoundTask.objects.exclude(status__in=RoundTask.ACTIVE)
         .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))
         .delete()[0]
     )

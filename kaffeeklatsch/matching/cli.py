@@ -82,8 +82,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "number of this round (default: one more than the last round in the history)",
         "Nummer dieser Runde (Standard: eins mehr als die letzte Runde der Historie)",
     ),
-    "group_size": ("people per group (default: {default})",
-                   "Personen pro Gruppe (Standard: {default})"),
+    "group_size": (
+        "people per group (default: {default})",
+        "Personen pro Gruppe (Standard: {default})",
+    ),
     "repeat_window": (
         "no pair meets again within this many rounds (default: {default})",
         "kein Paar trifft sich innerhalb so vieler Runden erneut (Standard: {default})",
@@ -92,33 +94,52 @@ _TEXT: dict[str, tuple[str, str]] = {
         "farthest distance in km for meeting in person (default: {default})",
         "größte Entfernung in km für Treffen vor Ort (Standard: {default})",
     ),
-    "seed": ("seed for reproducible rounds (default: {default})",
-             "Startwert für wiederholbare Runden (Standard: {default})"),
-    "out": ("write the groups to this file instead of standard output",
-            "Gruppen in diese Datei statt auf die Standardausgabe schreiben"),
-    "lang": ("language of messages and of the groups file (default: from the locale)",
-             "Sprache der Meldungen und der Gruppendatei (Standard: aus der Locale)"),
-    "positive_int": ("must be a whole number of at least {minimum}: {value!r}",
-                     "muss eine ganze Zahl ab {minimum} sein: {value!r}"),
-    "positive_km": ("must be a distance in km greater than 0: {value!r}",
-                    "muss eine Entfernung in km größer als 0 sein: {value!r}"),
-    "cannot_read": ("{file}: cannot read the file: {error}",
-                    "{file}: die Datei ist nicht lesbar: {error}"),
-    "cannot_write": ("{file}: cannot write the file: {error}",
-                     "{file}: die Datei kann nicht geschrieben werden: {error}"),
-    "no_output_dir": ("{file}: the folder {folder} does not exist",
-                      "{file}: den Ordner {folder} gibt es nicht"),
-    "more_problems": ("{file}: … and {count} more problems",
-                      "{file}: … und {count} weitere Probleme"),
+    "seed": (
+        "seed for reproducible rounds (default: {default})",
+        "Startwert für wiederholbare Runden (Standard: {default})",
+    ),
+    "out": (
+        "write the groups to this file instead of standard output",
+        "Gruppen in diese Datei statt auf die Standardausgabe schreiben",
+    ),
+    "lang": (
+        "language of messages and of the groups file (default: from the locale)",
+        "Sprache der Meldungen und der Gruppendatei (Standard: aus der Locale)",
+    ),
+    "positive_int": (
+        "must be a whole number of at least {minimum}: {value!r}",
+        "muss eine ganze Zahl ab {minimum} sein: {value!r}",
+    ),
+    "positive_km": (
+        "must be a distance in km greater than 0: {value!r}",
+        "muss eine Entfernung in km größer als 0 sein: {value!r}",
+    ),
+    "cannot_read": (
+        "{file}: cannot read the file: {error}",
+        "{file}: die Datei ist nicht lesbar: {error}",
+    ),
+    "cannot_write": (
+        "{file}: cannot write the file: {error}",
+        "{file}: die Datei kann nicht geschrieben werden: {error}",
+    ),
+    "no_output_dir": (
+        "{file}: the folder {folder} does not exist",
+        "{file}: den Ordner {folder} gibt es nicht",
+    ),
+    "more_problems": (
+        "{file}: … and {count} more problems",
+        "{file}: … und {count} weitere Probleme",
+    ),
     "nothing_written": ("Nothing was written.", "Es wurde nichts geschrieben."),
     "round_in_history": (
-        "Warning: round {round} is already in the history; its groups count as earlier "
-        "meetings.",
+        "Warning: round {round} is already in the history; its groups count as earlier meetings.",
         "Warnung: Runde {round} steht schon in der Historie; ihre Gruppen zählen als "
         "frühere Treffen.",
     ),
-    "engine_error": ("The round cannot be formed: {error}",
-                     "Die Runde kann nicht gebildet werden: {error}"),
+    "engine_error": (
+        "The round cannot be formed: {error}",
+        "Die Runde kann nicht gebildet werden: {error}",
+    ),
     "interrupted": ("Interrupted.", "Abgebrochen."),
     "stage_read": ("Reading {file}", "Lese {file}"),
     "stage_prepare": ("Preparing {count} people", "Bereite {count} Personen vor"),
@@ -142,8 +163,13 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 # The engine's stages and the message for each.
-_ENGINE_STAGES = {"encode": "stage_prepare", "solve": "stage_match", "groups": "stage_groups",
-                  "explain": "stage_explain", "done": "stage_explain"}
+_ENGINE_STAGES = {
+    "encode": "stage_prepare",
+    "solve": "stage_match",
+    "groups": "stage_groups",
+    "explain": "stage_explain",
+    "done": "stage_explain",
+}
 
 
 def _t(lang: str, key: str, **params: object) -> str:
@@ -183,8 +209,10 @@ def _parser(lang: str) -> argparse.ArgumentParser:
                 value = minimum - 1
             if value < minimum:
                 raise argparse.ArgumentTypeError(
-                    _t(lang, "positive_int", minimum=minimum, value=text))
+                    _t(lang, "positive_int", minimum=minimum, value=text)
+                )
             return value
+
         return parse
 
     def kilometres(text: str) -> float:
@@ -196,24 +224,48 @@ def _parser(lang: str) -> argparse.ArgumentParser:
             raise argparse.ArgumentTypeError(_t(lang, "positive_km", value=text))
         return value
 
-    parser = argparse.ArgumentParser(prog="kaffeeklatsch match",
-                                     description=_t(lang, "description"),
-                                     epilog=_t(lang, "epilog"))
+    parser = argparse.ArgumentParser(
+        prog="kaffeeklatsch match", description=_t(lang, "description"), epilog=_t(lang, "epilog")
+    )
     parser.add_argument("people", metavar="PEOPLE.csv", type=Path, help=_t(lang, "people"))
-    parser.add_argument("--history", metavar="GROUPS.csv", type=Path, action="append",
-                        default=[], help=_t(lang, "history"))
+    parser.add_argument(
+        "--history",
+        metavar="GROUPS.csv",
+        type=Path,
+        action="append",
+        default=[],
+        help=_t(lang, "history"),
+    )
     parser.add_argument("--round", metavar="N", type=whole(1), help=_t(lang, "round"))
-    parser.add_argument("--group-size", metavar="K", type=int, choices=(2, 3, 4),
-                        default=defaults.group_size,
-                        help=_t(lang, "group_size", default=defaults.group_size))
-    parser.add_argument("--repeat-window", metavar="R", type=whole(0),
-                        default=defaults.repeat_window,
-                        help=_t(lang, "repeat_window", default=defaults.repeat_window))
-    parser.add_argument("--max-distance", metavar="KM", type=kilometres,
-                        default=defaults.max_distance_km,
-                        help=_t(lang, "max_distance", default=defaults.max_distance_km))
-    parser.add_argument("--seed", metavar="S", type=whole(0), default=defaults.seed,
-                        help=_t(lang, "seed", default=defaults.seed))
+    parser.add_argument(
+        "--group-size",
+        metavar="K",
+        type=int,
+        choices=(2, 3, 4),
+        default=defaults.group_size,
+        help=_t(lang, "group_size", default=defaults.group_size),
+    )
+    parser.add_argument(
+        "--repeat-window",
+        metavar="R",
+        type=whole(0),
+        default=defaults.repeat_window,
+        help=_t(lang, "repeat_window", default=defaults.repeat_window),
+    )
+    parser.add_argument(
+        "--max-distance",
+        metavar="KM",
+        type=kilometres,
+        default=defaults.max_distance_km,
+        help=_t(lang, "max_distance", default=defaults.max_distance_km),
+    )
+    parser.add_argument(
+        "--seed",
+        metavar="S",
+        type=whole(0),
+        default=defaults.seed,
+        help=_t(lang, "seed", default=defaults.seed),
+    )
     parser.add_argument("--out", metavar="GROUPS.csv", type=Path, help=_t(lang, "out"))
     parser.add_argument("--lang", choices=("de", "en"), default=lang, help=_t(lang, "lang"))
     return parser
@@ -233,7 +285,7 @@ def _language_of(argv: Sequence[str]) -> str:
 # Progress
 
 
-class _Progress:
+class TerminalProgress:
     """The run as a tqdm bar on a terminal, as plain lines for long runs without one,
     or not at all. Elapsed time keeps ticking while the engine works."""
 
@@ -250,8 +302,13 @@ class _Progress:
         if _is_terminal(stream):
             from tqdm import tqdm
 
-            self._bar = tqdm(total=self.STEPS, file=stream, leave=False, dynamic_ncols=True,
-                             bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}")
+            self._bar = tqdm(
+                total=self.STEPS,
+                file=stream,
+                leave=False,
+                dynamic_ncols=True,
+                bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}",
+            )
             self._ticker = threading.Thread(target=self._tick, daemon=True)
             self._ticker.start()
 
@@ -286,8 +343,8 @@ def _is_terminal(stream: IO[str]) -> bool:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[_Progress]:
-    progress = _Progress(sys.stderr)
+def _progress() -> Iterator[TerminalProgress]:
+    progress = TerminalProgress(sys.stderr)
     try:
         yield progress
     finally:
@@ -337,8 +394,10 @@ def _run(args: argparse.Namespace, lang: str) -> int:
         progress.long_run = len(people) >= LONG_RUN_PEOPLE
         history: list[PastGroup] = []
         for index, path in enumerate(args.history):
-            progress.stage(_t(lang, "stage_read", file=path.name),
-                           READ_SHARE * (1 + index) / (1 + len(args.history)))
+            progress.stage(
+                _t(lang, "stage_read", file=path.name),
+                READ_SHARE * (1 + index) / (1 + len(args.history)),
+            )
             history.extend(_read_history(path, lang))
 
         last_round = max((group.round for group in history), default=0)
@@ -346,8 +405,11 @@ def _run(args: argparse.Namespace, lang: str) -> int:
         if args.round is not None and any(g.round == round_number for g in history):
             _say(_t(lang, "round_in_history", round=round_number))
         rules = dataclasses.replace(
-            Rules(), group_size=args.group_size, repeat_window=args.repeat_window,
-            max_distance_km=args.max_distance, seed=args.seed,
+            Rules(),
+            group_size=args.group_size,
+            repeat_window=args.repeat_window,
+            max_distance_km=args.max_distance,
+            seed=args.seed,
         )
 
         count = _number(len(people), lang, 0)
@@ -371,13 +433,20 @@ def _run(args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
-def _match(people: list[Person], history: list[PastGroup], rules: Rules, round_number: int,
-           progress: Callable[[str, float], None], lang: str) -> RoundResult:
+def _match(
+    people: list[Person],
+    history: list[PastGroup],
+    rules: Rules,
+    round_number: int,
+    progress: Callable[[str, float], None],
+    lang: str,
+) -> RoundResult:
     from kaffeeklatsch.matching.engine import match_round
 
     try:
-        return match_round(people, history=history, rules=rules, round_number=round_number,
-                           progress=progress)
+        return match_round(
+            people, history=history, rules=rules, round_number=round_number, progress=progress
+        )
     except ValueError as error:  # the engine's RulesError: rules it cannot work with
         _say(_t(lang, "engine_error", error=error))
         raise _Failed(2) from None
@@ -440,13 +509,13 @@ def _write_stdout(result: RoundResult, people: Mapping[str, Person], lang: str) 
         sys.stdout.flush()
 
 
-def _write_atomically(out: Path, result: RoundResult, people: Mapping[str, Person],
-                      lang: str) -> None:
+def _write_atomically(
+    out: Path, result: RoundResult, people: Mapping[str, Person], lang: str
+) -> None:
     """Write into a temporary file next to ``out``, then rename it over ``out``: readers
     see the old file or the whole new one, never half of it."""
     try:
-        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.",
-                                             suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
         os.close(handle)
     except OSError as error:
         _say(_t(lang, "cannot_write", file=out, error=error.strerror or error))
@@ -473,17 +542,27 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _summary(result: RoundResult, people: Mapping[str, Person], lang: str,
-             out: Path | None) -> None:
-    _say(_t(
-        lang, "summary", round=result.round,
-        groups=_t(lang, "groups_one" if len(result.groups) == 1 else "groups_many",
-                  count=_number(len(result.groups), lang, 0)),
-        left=len(result.left_out), score=_number(result.score, lang),
-        bound=_number(result.bound, lang), gap=_number(100 * result.gap, lang),
-        exact=_t(lang, "exact" if result.exact else "not_exact"),
-        seconds=_number(result.seconds, lang),
-    ))
+def _summary(
+    result: RoundResult, people: Mapping[str, Person], lang: str, out: Path | None
+) -> None:
+    _say(
+        _t(
+            lang,
+            "summary",
+            round=result.round,
+            groups=_t(
+                lang,
+                "groups_one" if len(result.groups) == 1 else "groups_many",
+                count=_number(len(result.groups), lang, 0),
+            ),
+            left=len(result.left_out),
+            score=_number(result.score, lang),
+            bound=_number(result.bound, lang),
+            gap=_number(100 * result.gap, lang),
+            exact=_t(lang, "exact" if result.exact else "not_exact"),
+            seconds=_number(result.seconds, lang),
+        )
+    )
     for left in result.left_out[:10]:
         person = people.get(left.person)
         name = person.name if person and person.name else left.person

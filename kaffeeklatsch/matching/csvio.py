@@ -59,8 +59,7 @@ __all__ = [
 # Message templates by code: (English, German). Parameters are filled with str.format.
 _MESSAGES: dict[str, tuple[str, str]] = {
     "not_text": (
-        "the file is not a text file (CSV); save the table as CSV (UTF-8 or Windows) "
-        "and try again",
+        "the file is not a text file (CSV); save the table as CSV (UTF-8 or Windows) and try again",
         "die Datei ist keine Textdatei (CSV); bitte die Tabelle als CSV (UTF-8 oder "
         "Windows) speichern und erneut versuchen",
     ),
@@ -71,8 +70,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "„Speichern unter“ → „CSV UTF-8 (durch Trennzeichen getrennt)“ wählen",
     ),
     "encoding": (
-        "the file is neither UTF-8 nor Windows-1252 text (byte {byte}); "
-        "save it as CSV UTF-8",
+        "the file is neither UTF-8 nor Windows-1252 text (byte {byte}); save it as CSV UTF-8",
         "die Datei ist weder UTF-8- noch Windows-1252-Text (Byte {byte}); "
         "bitte als CSV UTF-8 speichern",
     ),
@@ -90,8 +88,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "no_header": (
         "no known column names in the first line; expected at least {columns}",
-        "keine bekannten Spaltennamen in der ersten Zeile; erwartet werden mindestens "
-        "{columns_de}",
+        "keine bekannten Spaltennamen in der ersten Zeile; erwartet werden mindestens {columns_de}",
     ),
     "missing_column": (
         "a column “{column}” is required",
@@ -301,21 +298,43 @@ _PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "last_name": ("last name", "nachname", "surname", "familienname"),
     "email": ("email", "e-mail", "mail", "e-mail-adresse", "email address", "e-mail address"),
     "department": ("department", "abteilung", "bereich", "team"),
-    "organisation": ("organisation", "organization", "org", "einrichtung", "träger", "firma",
-                     "company"),
+    "organisation": (
+        "organisation",
+        "organization",
+        "org",
+        "einrichtung",
+        "träger",
+        "firma",
+        "company",
+    ),
     "level": ("level", "ebene", "hierarchieebene", "stufe", "funktion"),
     "languages": ("languages", "language", "sprachen", "sprache"),
     "postcode": ("postcode", "postal code", "zip", "zip code", "plz", "postleitzahl"),
-    "location": ("location", "ort", "standort", "place", "town", "city", "stadt", "wohnort",
-                 "arbeitsort"),
+    "location": (
+        "location",
+        "ort",
+        "standort",
+        "place",
+        "town",
+        "city",
+        "stadt",
+        "wohnort",
+        "arbeitsort",
+    ),
     "mode": ("mode", "modus", "meeting mode", "treffen", "treffensart", "format"),
     "interests": ("interests", "interessen", "hobbys", "hobbies", "themen", "topics", "tags"),
     "blocked": ("blocked", "blockiert", "block", "blocked ids", "nicht mit", "not with"),
     "timezone": ("timezone", "time zone", "zeitzone", "tz"),
-    "availability": ("availability", "available", "verfügbarkeit", "verfügbar", "zeiten",
-                     "times"),
-    "new_joiner": ("new", "neu", "new joiner", "newcomer", "neu dabei", "neueinsteiger",
-                   "neuzugang"),
+    "availability": ("availability", "available", "verfügbarkeit", "verfügbar", "zeiten", "times"),
+    "new_joiner": (
+        "new",
+        "neu",
+        "new joiner",
+        "newcomer",
+        "neu dabei",
+        "neueinsteiger",
+        "neuzugang",
+    ),
 }
 _PEOPLE_ALIASES = _aliases(_PEOPLE_COLUMNS)
 
@@ -331,8 +350,12 @@ _HISTORY_ALIASES = _aliases(_HISTORY_COLUMNS)
 _ALTERNATIVES = {"name": ("name", "first_name", "last_name")}
 
 # How messages name a required column, in English and German.
-_TITLES = {"id": ("id", "ID"), "name": ("name", "Name"), "round": ("round", "Runde"),
-           "group": ("group", "Gruppe")}
+_TITLES = {
+    "id": ("id", "ID"),
+    "name": ("name", "Name"),
+    "round": ("round", "Runde"),
+    "group": ("group", "Gruppe"),
+}
 
 
 @dataclass
@@ -373,10 +396,19 @@ def _table(data: bytes, aliases: Mapping[str, str], required: Iterable[str]) -> 
     rows = _rows(text, delimiter)
     header_line, header = rows[0]
     if known == 0:
-        raise CsvError([CsvProblem(header_line, None, "no_header", {
-            "columns": ", ".join(_TITLES[name][0] for name in required),
-            "columns_de": ", ".join(_TITLES[name][1] for name in required),
-        })])
+        raise CsvError(
+            [
+                CsvProblem(
+                    header_line,
+                    None,
+                    "no_header",
+                    {
+                        "columns": ", ".join(_TITLES[name][0] for name in required),
+                        "columns_de": ", ".join(_TITLES[name][1] for name in required),
+                    },
+                )
+            ]
+        )
     found: dict[str, int] = {}
     problems: list[CsvProblem] = []
     for index, name in enumerate(header):
@@ -384,15 +416,17 @@ def _table(data: bytes, aliases: Mapping[str, str], required: Iterable[str]) -> 
         if field_ is None:
             continue
         if field_ in found:
-            problems.append(CsvProblem(header_line, name, "duplicate_column",
-                                       {"other": header[found[field_]]}))
+            problems.append(
+                CsvProblem(header_line, name, "duplicate_column", {"other": header[found[field_]]})
+            )
             continue
         found[field_] = index
     for name in required:
         if not any(alternative in found for alternative in _ALTERNATIVES.get(name, (name,))):
             en, de = _TITLES[name]
-            problems.append(CsvProblem(header_line, None, "missing_column",
-                                       {"column": en, "column_de": de}))
+            problems.append(
+                CsvProblem(header_line, None, "missing_column", {"column": en, "column_de": de})
+            )
     if problems:
         raise CsvError(problems)
     return _Table(found, header, rows[1:], header_line)
@@ -431,19 +465,56 @@ def _mode_key(text: str) -> str:
 
 
 _MODES: dict[str, Mode] = {
-    **{k: Mode.IN_PERSON for k in (
-        "in person", "inperson", "person", "vor ort", "präsenz", "praesenz", "persönlich",
-        "persoenlich", "offline", "face to face", "vor ort treffen", "in präsenz",
-    )},
-    **{k: Mode.ONLINE for k in (
-        "online", "video", "remote", "virtuell", "virtual", "digital", "videocall",
-        "videoanruf", "video call", "online video",
-    )},
-    **{k: Mode.EITHER for k in (
-        "", "either", "egal", "beides", "both", "any", "flexibel", "flexible", "beliebig",
-        "online oder vor ort", "vor ort oder online", "in person or online",
-        "online or in person",
-    )},
+    **{
+        k: Mode.IN_PERSON
+        for k in (
+            "in person",
+            "inperson",
+            "person",
+            "vor ort",
+            "präsenz",
+            "praesenz",
+            "persönlich",
+            "persoenlich",
+            "offline",
+            "face to face",
+            "vor ort treffen",
+            "in präsenz",
+        )
+    },
+    **{
+        k: Mode.ONLINE
+        for k in (
+            "online",
+            "video",
+            "remote",
+            "virtuell",
+            "virtual",
+            "digital",
+            "videocall",
+            "videoanruf",
+            "video call",
+            "online video",
+        )
+    },
+    **{
+        k: Mode.EITHER
+        for k in (
+            "",
+            "either",
+            "egal",
+            "beides",
+            "both",
+            "any",
+            "flexibel",
+            "flexible",
+            "beliebig",
+            "online oder vor ort",
+            "vor ort oder online",
+            "in person or online",
+            "online or in person",
+        )
+    },
 }
 
 
@@ -466,15 +537,17 @@ def _flag(text: str) -> bool | None:
 
 
 _DAYS: dict[str, int] = {}
-for _number, _names in enumerate((
-    ("mo", "mon", "montag", "monday"),
-    ("di", "tu", "tue", "tues", "dienstag", "tuesday"),
-    ("mi", "we", "wed", "mittwoch", "wednesday"),
-    ("do", "th", "thu", "thur", "thurs", "donnerstag", "thursday"),
-    ("fr", "fri", "freitag", "friday"),
-    ("sa", "sat", "samstag", "sonnabend", "saturday"),
-    ("so", "su", "sun", "sonntag", "sunday"),
-)):
+for _number, _names in enumerate(
+    (
+        ("mo", "mon", "montag", "monday"),
+        ("di", "tu", "tue", "tues", "dienstag", "tuesday"),
+        ("mi", "we", "wed", "mittwoch", "wednesday"),
+        ("do", "th", "thu", "thur", "thurs", "donnerstag", "thursday"),
+        ("fr", "fri", "freitag", "friday"),
+        ("sa", "sat", "samstag", "sonnabend", "saturday"),
+        ("so", "su", "sun", "sonntag", "sunday"),
+    )
+):
     for _name in _names:
         _DAYS[_name] = _number
 
@@ -496,8 +569,9 @@ def _minutes(text: str) -> int | None:
     return value
 
 
-def parse_availability(text: str, timezone: str = "", today: date | None = None
-                       ) -> tuple[Slot, ...] | None:
+def parse_availability(
+    text: str, timezone: str = "", today: date | None = None
+) -> tuple[Slot, ...] | None:
     """Weekly windows from text such as "Mo-Fr 9-12, Sa 10:30-12:00" (German or English).
 
     A time range applies to the days written before it; a day without a time means
@@ -519,8 +593,11 @@ def parse_availability(text: str, timezone: str = "", today: date | None = None
         if match.group("days"):
             first = _DAYS[match.group("d1").rstrip(".").lower()]
             last = _DAYS[(match.group("d2") or match.group("d1")).rstrip(".").lower()]
-            span = list(range(first, last + 1)) if first <= last else \
-                list(range(first, 7)) + list(range(0, last + 1))
+            span = (
+                list(range(first, last + 1))
+                if first <= last
+                else list(range(first, 7)) + list(range(0, last + 1))
+            )
             if timed:
                 days, timed = [], False
             days.extend(d for d in span if d not in days)
@@ -599,8 +676,14 @@ def parse_people(data: bytes, *, today: date | None = None) -> PeopleTable:
         if not person_id:
             continue
         if person_id in first_line:
-            duplicates.append(CsvProblem(line, table.column("id"), "duplicate_id",
-                                         {"value": person_id, "first_line": first_line[person_id]}))
+            duplicates.append(
+                CsvProblem(
+                    line,
+                    table.column("id"),
+                    "duplicate_id",
+                    {"value": person_id, "first_line": first_line[person_id]},
+                )
+            )
         else:
             first_line[person_id] = line
             email = table.cell(cells, "email").casefold()
@@ -627,8 +710,9 @@ class _PeopleReader:
     """Turns rows into people. Cells that repeat (towns, languages, modes, interests) are
     read once per file: a federation's file has a million rows but few distinct values."""
 
-    def __init__(self, table: _Table, ids: Mapping[str, int], emails: Mapping[str, str],
-                 today: date | None) -> None:
+    def __init__(
+        self, table: _Table, ids: Mapping[str, int], emails: Mapping[str, str], today: date | None
+    ) -> None:
         self.table = table
         self.ids = ids
         self.emails = emails
@@ -655,7 +739,7 @@ class _PeopleReader:
             column = table.column(name) if name else None
             problems.append(CsvProblem(line, column, code, params))
 
-        if size > self.width and any(cells[self.width:]):
+        if size > self.width and any(cells[self.width :]):
             problem(None, "extra_cells", cells=size - _trailing_empty(cells), columns=self.width)
 
         person_id, email = get("id"), get("email")
@@ -754,8 +838,7 @@ def _languages(cell: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(codes), tuple(unknown)
 
 
-def _blocked_entries(cell: str, ids: Mapping[str, int], emails: Mapping[str, str]
-                     ) -> list[str]:
+def _blocked_entries(cell: str, ids: Mapping[str, int], emails: Mapping[str, str]) -> list[str]:
     """Ids or e-mail addresses in a blocked cell: separated by commas, semicolons or (for
     entries that are not themselves an id, as an id may contain a space) spaces."""
     entries: list[str] = []
@@ -813,8 +896,12 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_groups(file_or_path: str | os.PathLike[str] | IO[str], result: RoundResult,
-                 people: Mapping[str, Person], lang: str = "en") -> None:
+def write_groups(
+    file_or_path: str | os.PathLike[str] | IO[str],
+    result: RoundResult,
+    people: Mapping[str, Person],
+    lang: str = "en",
+) -> None:
     """Write a round as GROUPS.csv: one row per person, left-out people with no group.
 
     German (``lang="de"``) writes what German Excel opens directly: semicolons and a
@@ -830,8 +917,9 @@ def write_groups(file_or_path: str | os.PathLike[str] | IO[str], result: RoundRe
         _write_groups(file_or_path, result, people, german)
 
 
-def _write_groups(handle: IO[str], result: RoundResult, people: Mapping[str, Person],
-                  german: bool) -> None:
+def _write_groups(
+    handle: IO[str], result: RoundResult, people: Mapping[str, Person], german: bool
+) -> None:
     lang = "de" if german else "en"
     writer = csv.writer(handle, delimiter=";" if german else ",", lineterminator="\r\n")
     writer.writerow(GROUP_COLUMNS)
@@ -843,19 +931,37 @@ def _write_groups(handle: IO[str], result: RoundResult, people: Mapping[str, Per
         reasons = group.explain(lang)
         for member in group.members:
             who = person(member)
-            partners = ", ".join(person(other).name or other
-                                 for other in group.members if other != member)
-            writer.writerow([
-                result.round, number, member, _safe(who.name), _safe(who.email),
-                _MODE_TEXT[group.mode][german], _number_text(group.score, german),
-                _safe(reasons), _safe(partners),
-            ])
+            partners = ", ".join(
+                person(other).name or other for other in group.members if other != member
+            )
+            writer.writerow(
+                [
+                    result.round,
+                    number,
+                    member,
+                    _safe(who.name),
+                    _safe(who.email),
+                    _MODE_TEXT[group.mode][german],
+                    _number_text(group.score, german),
+                    _safe(reasons),
+                    _safe(partners),
+                ]
+            )
     for left in result.left_out:
         who = person(left.person)
-        writer.writerow([
-            result.round, "", left.person, _safe(who.name), _safe(who.email), "", "",
-            _safe(left.reason.text(lang)), "",
-        ])
+        writer.writerow(
+            [
+                result.round,
+                "",
+                left.person,
+                _safe(who.name),
+                _safe(who.email),
+                "",
+                "",
+                _safe(left.reason.text(lang)),
+                "",
+            ]
+        )
 
 
 def parse_history(data: bytes) -> list[PastGroup]:
@@ -887,12 +993,18 @@ def parse_history(data: bytes) -> list[PastGroup]:
             try:
                 score = float(score_text.replace(",", "."))
             except ValueError:
-                row.append(CsvProblem(line, table.column("score"), "bad_score",
-                                      {"value": score_text}))
+                row.append(
+                    CsvProblem(line, table.column("score"), "bad_score", {"value": score_text})
+                )
         if not row and (number, person_id) in seen:
-            row.append(CsvProblem(line, table.column("id"), "duplicate_in_round",
-                                  {"value": person_id, "round": number,
-                                   "first_line": seen[number, person_id]}))
+            row.append(
+                CsvProblem(
+                    line,
+                    table.column("id"),
+                    "duplicate_in_round",
+                    {"value": person_id, "round": number, "first_line": seen[number, person_id]},
+                )
+            )
         if row:
             problems.extend(row)
             continue
@@ -906,8 +1018,10 @@ def parse_history(data: bytes) -> list[PastGroup]:
             scores[key] = score
     if problems:
         raise CsvError(problems)
-    past = [PastGroup(number, tuple(members), scores.get((number, group)))
-            for (number, group), members in groups.items()]
+    past = [
+        PastGroup(number, tuple(members), scores.get((number, group)))
+        for (number, group), members in groups.items()
+    ]
     return sorted(past + left_out, key=lambda g: g.round)
 
 

@@ -380,9 +380,7 @@ class _Solver:
         progress: Callable[[int], None] | None = None,
     ) -> None:
         if self.pool is None:
-            results = (
-                _solve_piece(p, int(s), self.f) for p, s in zip(pieces, seeds, strict=True)
-            )
+            results = (_solve_piece(p, int(s), self.f) for p, s in zip(pieces, seeds, strict=True))
         else:
             results = self.pool.map(_solve_piece, pieces, [int(s) for s in seeds])
         for done, (x, y, a, b, w) in enumerate(results, start=1):

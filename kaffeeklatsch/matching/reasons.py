@@ -161,9 +161,7 @@ def all_group_reasons(
     language = _first_common_language(f, matrix)
     spoken = np.flatnonzero(language >= 0)
     for gi, bit in zip(spoken.tolist(), language[spoken].tolist(), strict=True):
-        per_group[gi].append(
-            Reason("language", {"language": f.languages[bit], "size": sizes[gi]})
-        )
+        per_group[gi].append(Reason("language", {"language": f.languages[bit], "size": sizes[gi]}))
     km = np.where(np.isnan(distances), -1, np.maximum(1, np.round(distances))).astype(np.int64)
     for gi, (mode, d) in enumerate(zip(modes, km.tolist(), strict=True)):
         if mode == Mode.IN_PERSON:

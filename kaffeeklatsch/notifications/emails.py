@@ -1,16 +1,23 @@
-"""Every e-mail Kaffeeklatsch sends, rendered in the recipient's language into the outbox.
+"""Every e-mail Kaffeeklatsch sends, rendered in the recipient's language.
 
 Nothing here talks to a mail server: functions write :class:`OutboxMessage` rows, and
-the worker sends them (see :mod:`.transport`).
+the worker sends them (see :mod:`.transport`). Most e-mails are rendered into the row
+at once; the e-mails of a round, one per person, are written as light rows in one
+statement and rendered by the worker when it sends them (:func:`render_messages`),
+so that publishing a round of many people stays fast.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connections, router, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,11 +29,8 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import absolute, confirm_url, feedback_url, sign_in_url
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
-from kaffeeklatsch.rounds.models import Group, Round
+from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
-
-# Rows written to the outbox in one statement when a round is published.
-BATCH = 1000
 
 STARTERS = [
     gettext_lazy("What did you want to become as a child — and what do you do today?"),
@@ -36,6 +40,32 @@ STARTERS = [
     gettext_lazy("What are you looking forward to in the next few weeks?"),
     gettext_lazy("What is something you learned from a colleague?"),
 ]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An e-mail's subject, bodies, reply-to and calendar invitation."""
+
+    subject: str
+    body_text: str
+    body_html: str
+    reply_to: list[str] = field(default_factory=list)
+    ics: str = ""
+
+
+def _render(
+    lang: str,
+    template: str,
+    context: dict[str, Any],
+    subject: str,
+    reply_to: list[str] | None = None,
+    ics: str = "",
+) -> Rendered:
+    with translation.override(lang):
+        context = {**context, "base_url": settings.BASE_URL, "LANGUAGE_CODE": lang}
+        text = render_to_string(f"notifications/email/{template}.txt", context)
+        html = render_to_string(f"notifications/email/{template}.html", context)
+    return Rendered(str(subject), text, html, reply_to or [], ics)
 
 
 def _write(
@@ -48,28 +78,16 @@ def _write(
     subject: str,
     reply_to: list[str] | None = None,
     ics: str = "",
-    save: bool = True,
 ) -> OutboxMessage:
-    """Renders an e-mail into the outbox (or, with ``save=False``, into an unsaved row
-    for the caller to store with many others at once)."""
-    with translation.override(lang):
-        context = {**context, "base_url": settings.BASE_URL, "LANGUAGE_CODE": lang}
-        text = render_to_string(f"notifications/email/{template}.txt", context)
-        html = render_to_string(f"notifications/email/{template}.html", context)
-        message = OutboxMessage(
-            kind=kind,
-            participant=participant,
-            to=to,
-            reply_to=reply_to or [],
-            subject=str(subject),
-            body_text=text,
-            body_html=html,
-            ics=ics,
-            next_attempt_at=timezone.now(),
-        )
-    if save:
-        message.save()
-    return message
+    """Renders an e-mail into the outbox."""
+    rendered = _render(lang, template, context, subject, reply_to, ics)
+    return OutboxMessage.objects.create(
+        kind=kind,
+        participant=participant,
+        to=to,
+        next_attempt_at=timezone.now(),
+        **asdict(rendered),
+    )
 
 
 def queue_confirmation(participant: Participant) -> OutboxMessage:
@@ -158,9 +176,7 @@ def _shared_interests(members: list[Participant]) -> list[str]:
     return [i for i in members[0].interests if i.lower() in common]
 
 
-def _introduction(
-    group: Group, member: Participant, members: list[Participant], save: bool = True
-) -> OutboxMessage:
+def _introduction(group: Group, member: Participant, members: list[Participant]) -> Rendered:
     programme = group.round.programme
     lang = member.language
     others = [m for m in members if m.pk != member.pk]
@@ -218,70 +234,138 @@ def _introduction(
                 ],
                 url=group.video_url,
             )
-    return _write(
-        OutboxMessage.Kind.INTRODUCTION,
-        member,
-        member.email,
-        lang,
-        "introduction",
-        context,
-        subject,
-        reply_to=reply_to,
-        ics=ics,
-        save=save,
+    return _render(lang, "introduction", context, subject, reply_to=reply_to, ics=ics)
+
+
+def _feedback_request(group: Group, member: Participant, members: list[Participant]) -> Rendered:
+    lang = member.language
+    with translation.override(lang):
+        names = ", ".join(o.name for o in members if o.pk != member.pk)
+        subject = _("Did you meet %(names)s?") % {"names": names}
+    context = {
+        "participant": member,
+        "programme": group.round.programme,
+        "names": names,
+        "yes_url": feedback_url(group.pk, member.pk, True),
+        "no_url": feedback_url(group.pk, member.pk, False),
+    }
+    return _render(lang, "feedback", context, subject)
+
+
+# The e-mails of a round: written as light rows, rendered when they are sent.
+_ROUND_EMAILS: dict[str, Callable[[Group, Participant, list[Participant]], Rendered]] = {
+    OutboxMessage.Kind.INTRODUCTION: _introduction,
+    OutboxMessage.Kind.FEEDBACK: _feedback_request,
+}
+
+
+def _queue(kind: str, memberships: QuerySet[Any, Any]) -> int:
+    """One light row of ``kind`` per row of ``memberships`` (a query of the group
+    memberships, in the order the rows are to be sent), in one ``INSERT ... SELECT``:
+    the database copies the rows, none of them passes through Python."""
+    meta = OutboxMessage._meta
+    now = timezone.now()
+    # Every other column as a new row has it: defaults, and the times of now.
+    light = OutboxMessage(kind=kind, next_attempt_at=now, created_at=now)
+    fixed = [
+        f
+        for f in meta.concrete_fields
+        if not f.primary_key and f.name not in ("group", "participant", "to")
+    ]
+    alias = router.db_for_write(OutboxMessage)
+    source = (
+        memberships.using(alias)
+        .annotate(**{f"_{f.name}": Value(getattr(light, f.attname), output_field=f) for f in fixed})
+        .values_list(
+            "group_id", "participant_id", "participant__email", *(f"_{f.name}" for f in fixed)
+        )
+    )
+    connection = connections[alias]
+    select, params = source.query.get_compiler(connection=connection).as_sql()
+    columns = [meta.get_field(name) for name in ("group", "participant", "to")] + fixed
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    # A savepoint of its own: when the database refuses the rows (a second
+    # introduction), the caller's transaction stays usable and nothing is written.
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({names}) {select}", params)
+        return cursor.rowcount
+
+
+def _memberships(rnd: Round) -> QuerySet[Any, Any]:
+    """The round's members reached by e-mail (see :attr:`Participant.reached_by_email`)."""
+    return Group.members.through.objects.filter(group__round=rnd).filter(
+        Participant.reached_by_email_filter("participant__")
     )
 
 
 def queue_introductions(rnd: Round) -> int:
     """One introduction per person reached by e-mail in every group of the round; the
-    organiser tells the others by letter or phone (see :mod:`kaffeeklatsch.reach`)."""
-    count = 0
-    batch: list[OutboxMessage] = []
-    for group in rnd.groups.select_related("round__programme").prefetch_related("members"):
-        members = list(group.members.all())
-        for member in members:
-            if member.reached_by_email:
-                batch.append(_introduction(group, member, members, save=False))
-                count += 1
-        if len(batch) >= BATCH:
-            OutboxMessage.objects.bulk_create(batch)
-            batch = []
-    OutboxMessage.objects.bulk_create(batch)
-    return count
+    organiser tells the others by letter or phone (see :mod:`kaffeeklatsch.reach`).
+
+    The rows only name the group and the person: the worker renders each e-mail when
+    it sends it (:func:`render_messages`). The database refuses a second introduction
+    of a person for the same group, so queueing a round twice fails and writes nothing.
+    """
+    return _queue(
+        OutboxMessage.Kind.INTRODUCTION,
+        _memberships(rnd).order_by("group_id", "participant__name", "participant_id"),
+    )
 
 
 def queue_feedback_requests(rnd: Round) -> int:
-    """ "Did you meet?" for everyone in the round who has not answered yet."""
-    count = 0
-    for group in rnd.groups.prefetch_related("members", "feedback"):
-        answered = {f.participant_id for f in group.feedback.all()}
-        members = list(group.members.all())
-        for member in members:
-            if not member.reached_by_email or member.pk in answered:
-                continue
-            if member.status != Participant.Status.ACTIVE:
-                continue
-            lang = member.language
-            with translation.override(lang):
-                names = ", ".join(o.name for o in members if o.pk != member.pk)
-                subject = _("Did you meet %(names)s?") % {"names": names}
-            _write(
-                OutboxMessage.Kind.FEEDBACK,
-                member,
-                member.email,
-                lang,
-                "feedback",
-                {
-                    "participant": member,
-                    "programme": rnd.programme,
-                    "names": names,
-                    "yes_url": feedback_url(group.pk, member.pk, True),
-                    "no_url": feedback_url(group.pk, member.pk, False),
-                },
-                subject,
-            )
-            count += 1
-    return count
+    """ "Did you meet?" for everyone in the round who takes part, is reached by e-mail
+    and has not answered yet; rendered when sent, as introductions are."""
+    answered = Feedback.objects.filter(
+        group_id=OuterRef("group_id"), participant_id=OuterRef("participant_id")
+    )
+    return _queue(
+        OutboxMessage.Kind.FEEDBACK,
+        _memberships(rnd)
+        .filter(participant__status=Participant.Status.ACTIVE)
+        .exclude(Exists(answered))
+        .order_by("group_id", "participant__name", "participant_id"),
+    )
+
+
+@dataclass
+class RenderResult:
+    rendered: list[OutboxMessage] = field(default_factory=list)
+    failed: list[tuple[OutboxMessage, Exception]] = field(default_factory=list)
+
+
+def render_messages(messages: Sequence[OutboxMessage]) -> RenderResult:
+    """Renders, in place, the messages of a round that are not rendered yet, from the
+    group, its round, programme and members as they are now, in the recipient's
+    language. Two queries whatever the number of messages; nothing is stored.
+
+    A message that cannot be rendered is returned in ``failed`` with its error and
+    left as it was; the others are not affected.
+    """
+    todo = [m for m in messages if not m.rendered]
+    result = RenderResult()
+    if not todo:
+        return result
+    groups = (
+        Group.objects.select_related("round__programme")
+        .prefetch_related("members")
+        .in_bulk({m.group_id for m in todo})
+    )
+    for message in todo:
+        try:
+            group = groups[message.group_id]
+            members = list(group.members.all())
+            recipient = next((m for m in members if m.pk == message.participant_id), None)
+            if recipient is None:
+                raise LookupError(f"participant {message.participant_id} is not in the group")
+            rendered = _ROUND_EMAILS[message.kind](group, recipient, members)
+        except Exception as exc:  # noqa: BLE001 - one broken e-mail must not stop the others
+            result.failed.append((message, exc))
+            continue
+        for name, value in asdict(rendered).items():
+            setattr(message, name, value)
+        result.rendered.append(message)
+    return result
 
 
 def local_time(value: dt.datetime | None) -> dt.datetime | None:
@@ -296,4 +380,5 @@ __all__ = [
     "queue_organiser_invitation",
     "queue_sign_in_link",
     "queue_welcome",
+    "render_messages",
 ]

@@ -1,5 +1,9 @@
 """The outbox: every e-mail is written here first, in the same transaction as the
-change that causes it, and sent later by the worker."""
+change that causes it, and sent later by the worker.
+
+The e-mails of a round (introductions, "Did you meet?") are written as light rows
+that name the group and the recipient; the worker renders them when it sends them
+and keeps the rendered text on the row (see :func:`.emails.render_messages`)."""
 
 from __future__ import annotations
 
@@ -29,10 +33,15 @@ class OutboxMessage(models.Model):
     participant = models.ForeignKey(
         Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
+    # The group an e-mail of a round is about; rendered from it when sent.
+    group = models.ForeignKey(
+        "rounds.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     to = models.EmailField()
     reply_to = models.JSONField(default=list, blank=True)
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
+    # Empty in a row of a round until the worker renders it.
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     ics = models.TextField(blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
@@ -47,8 +56,25 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "participant"],
+                condition=models.Q(kind="introduction"),
+                name="one_introduction_per_person_and_group",
+            )
+        ]
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outbox")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to}"
+
+    @property
+    def rendered(self) -> bool:
+        """False for a row of a round the worker has not rendered yet."""
+        return self.group_id is None or bool(self.body_text)
+
+    @staticmethod
+    def not_rendered() -> models.Q:
+        """The rows :attr:`rendered` is false for, as a filter."""
+        return models.Q(group__isnull=False, body_text="")

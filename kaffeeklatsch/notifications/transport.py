@@ -6,9 +6,13 @@ Sending is at least once, with the duplicate window made as small as it can be:
    UPDATE SKIP LOCKED``, marks them ``sending`` and gives them a lease
    (``EMAIL_SEND_LEASE_SECONDS``), so several workers on several machines never take
    the same message.
-2. *Send* the batch over one SMTP connection; each message the server accepts is
+2. *Render* what is not rendered yet (the e-mails of a round are written as light
+   rows, see :func:`.emails.render_messages`) and store it on the rows, so every
+   later attempt sends the same e-mail; a message that cannot be rendered is a
+   failed attempt of that message (step 4) and the others go on.
+3. *Send* the batch over one SMTP connection; each message the server accepts is
    marked ``sent`` at once, in its own small transaction.
-3. A failure (refused, timed out, connection dropped, server away) puts the message
+4. A failure (refused, timed out, connection dropped, server away) puts the message
    back to ``pending`` with a later ``next_attempt_at`` (exponential back-off with
    jitter); after ``MAX_ATTEMPTS`` it is ``failed`` and shown in the admin.
 
@@ -30,11 +34,12 @@ from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from kaffeeklatsch.jobs.faults import pause_point
+from kaffeeklatsch.notifications.emails import render_messages
 from kaffeeklatsch.notifications.ics import uid_domain
 from kaffeeklatsch.notifications.models import OutboxMessage
 
@@ -154,6 +159,45 @@ def _release(messages: Sequence[OutboxMessage]) -> None:
     ).update(status=OutboxMessage.Status.PENDING, claimed_until=None, attempts=F("attempts") - 1)
 
 
+# What rendering fills in.
+RENDERED_FIELDS = ["subject", "body_text", "body_html", "reply_to", "ics"]
+
+
+def _store_rendered(messages: Sequence[OutboxMessage]) -> None:
+    """Writes the rendered fields of messages this worker holds: one statement run for
+    every message (``executemany``), since ``bulk_update``'s ``CASE`` over large texts
+    cost as much as the rendering itself."""
+    meta = OutboxMessage._meta
+    fields = [meta.get_field(name) for name in RENDERED_FIELDS]
+    connection = connections[router.db_for_write(OutboxMessage)]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s AND {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(meta.pk.column),
+        quote(meta.get_field("status").column),
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields]
+        + [m.pk, OutboxMessage.Status.SENDING]
+        for m in messages
+    ]
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _render(batch: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """Renders the claimed messages not rendered yet and stores them (see the module's
+    docstring); returns the messages ready to send."""
+    result = render_messages(batch)
+    if result.rendered:
+        _store_rendered(result.rendered)
+    for message, exc in result.failed:
+        _mark_failed([message], exc)
+    failed = {message.pk for message, _ in result.failed}
+    return [message for message in batch if message.pk not in failed]
+
+
 # Failures after which the connection is of no more use for the rest of the batch.
 BROKEN = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 
@@ -162,14 +206,20 @@ def deliver(batch: Sequence[OutboxMessage]) -> None:
     """Sends claimed messages over one SMTP connection, marking each as it goes."""
     if not batch:
         return
+    # Stop well before the lease runs out, or another worker could take the rest. The
+    # lease runs from the claim, so the time spent rendering counts too.
+    lease = dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    claimed_until = min((m.claimed_until for m in batch if m.claimed_until), default=None)
+    stop_at = (claimed_until or timezone.now() + lease) - lease / 2
+    batch = _render(batch)
+    if not batch:
+        return
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
     except Exception as exc:  # noqa: BLE001 - a server away is a failed attempt for all
         _mark_failed(batch, exc)
         return
-    # Stop well before the lease runs out, or another worker could take the rest.
-    stop_at = timezone.now() + dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS / 2)
     try:
         for index, message in enumerate(batch):
             if timezone.now() >= stop_at:

@@ -41,7 +41,7 @@ def erase_people(people: QuerySet[Participant]) -> int:
             .exclude(participant_id__in=ids)
             .values_list("participant_id", flat=True)
         )
-        _redact_messages(chosen, partners)
+        _redact_messages(chosen, partners, [r["group_id"] for r in per_group])
         Participant.objects.filter(pk__in=ids).delete()
     return len(ids)
 
@@ -50,10 +50,15 @@ def erase_participant(participant: Participant) -> None:
     erase_people(Participant.objects.filter(pk=participant.pk))
 
 
-def _redact_messages(erased: list[Participant], partners: set[int]) -> None:
+def _redact_messages(erased: list[Participant], partners: set[int], groups: list[int]) -> None:
     """The introductions and questions to the people they met name them (and show
-    their profile). Such an e-mail still waiting to go out is dropped; the kept copy
-    of one already sent loses its text, keeping only when and to whom it went."""
+    their profile). Such an e-mail still waiting to go out is dropped, and so is one
+    about their groups that is not rendered yet (it would be rendered without them);
+    the kept copy of one already sent loses its text, keeping only when and to whom
+    it went."""
+    OutboxMessage.objects.filter(
+        OutboxMessage.not_rendered(), participant_id__in=partners, group_id__in=groups
+    ).delete()
     names = [value for p in erased for value in (p.name, p.email) if value]
     if not names:
         return

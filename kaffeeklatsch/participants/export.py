@@ -11,9 +11,14 @@ def export_data(participant: Participant) -> dict[str, Any]:
     def when(value: Any) -> str | None:
         return value.isoformat() if value else None
 
+    from kaffeeklatsch.notifications.emails import render_messages
     from kaffeeklatsch.rounds.models import LeftOut
 
     groups = participant.groups.select_related("round").prefetch_related("members")
+    # E-mails of a round not sent yet are rendered when they are sent; the export
+    # shows the subject they will have (without storing it).
+    emails = list(participant.messages.all())
+    render_messages(emails)
     feedback = {f.group_id: f.met for f in participant.feedback.all()}
     return {
         "programme": participant.programme.name,
@@ -80,6 +85,6 @@ def export_data(participant: Participant) -> dict[str, Any]:
                 "created": when(m.created_at),
                 "sent": when(m.sent_at),
             }
-            for m in participant.messages.all()
+            for m in emails
         ],
     }

@@ -152,6 +152,14 @@ class Participant(models.Model):
         """True when Kaffeeklatsch writes to this person itself (and not the organiser)."""
         return bool(self.email) and self.reached_by == self.ReachedBy.EMAIL
 
+    @classmethod
+    def reached_by_email_filter(cls, prefix: str = "") -> models.Q:
+        """The people :attr:`reached_by_email` holds for, as a filter; ``prefix`` is
+        the path to them from another model (``"participant__"``)."""
+        return models.Q(**{f"{prefix}reached_by": cls.ReachedBy.EMAIL}) & ~models.Q(
+            **{f"{prefix}email": ""}
+        )
+
     @property
     def shared_email(self) -> str:
         """The e-mail address partners may see, or "" if this person keeps it private."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.matching.languages import normalise_language
 from kaffeeklatsch.matching.model import Location, Mode, Person, Slot
-from kaffeeklatsch.participants.models import Participant
 
 # Parts of a working day people can pick, in the server's local time.
 DAY_PARTS = [
@@ -96,7 +96,26 @@ def resolve_place(text: str) -> Location | None:
     return resolve_location(text.strip())
 
 
-def to_person(participant: Participant, programme_mode: str, blocked: Iterable[int] = ()) -> Person:
+class Profile(Protocol):
+    """What the engine needs of a participant: a model instance or a row read with
+    ``values_list`` (see :mod:`kaffeeklatsch.rounds.services`)."""
+
+    pk: int
+    name: str
+    email: str
+    department: str
+    organisation: str
+    level: str
+    languages: list[str]
+    place: str
+    latitude: float | None
+    longitude: float | None
+    mode: str
+    interests: list[str]
+    availability: list[list[int]]
+
+
+def to_person(participant: Profile, programme_mode: str, blocked: Iterable[int] = ()) -> Person:
     mode = Mode(participant.mode)
     if programme_mode != Mode.EITHER.value:
         mode = Mode(programme_mode)

@@ -134,16 +134,12 @@ class HandleForm(forms.Form):
 class OrganiserAnswerForm(forms.Form):
     """The organiser enters "did you meet?" for someone who answered by phone or post."""
 
-    participant = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    participant = forms.IntegerField(label=_("Person"), widget=forms.HiddenInput, min_value=1)
     met = forms.TypedChoiceField(
         label=_("Did they meet?"),
         coerce=lambda v: v == "yes",
         choices=[("yes", _("yes, they met")), ("no", _("no, they did not meet"))],
     )
-
-    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["participant"].choices = people
 
 
 class MeetingUpdateForm(forms.Form):

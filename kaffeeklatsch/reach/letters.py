@@ -34,6 +34,7 @@ from kaffeeklatsch.rounds.models import Feedback, Group, Round
 LETTER_POINTS = 16
 OFFLINE = (Participant.ReachedBy.POST, Participant.ReachedBy.PHONE)
 
+
 def _styles(points: int) -> dict[str, ParagraphStyle]:
     regular, bold = pdf_fonts()
     body = ParagraphStyle(
@@ -61,8 +62,18 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def offline_members(rnd: Round) -> Iterator[tuple[Group, Participant]]:
-    """Each person of the round reached by post or by phone, with their group."""
-    groups = rnd.groups.prefetch_related("members").select_related("round__programme")
+    """Each person of the round reached by post or by phone, with their group.
+
+    Only the groups with such a person are read (with all their members, whom the
+    letters name): a few hundred of a round of 100,000 people, found from the people."""
+    offline = Group.members.through.objects.filter(
+        group__round=rnd, participant__reached_by__in=OFFLINE
+    ).values("group_id")
+    groups = (
+        rnd.groups.filter(pk__in=offline)
+        .prefetch_related("members")
+        .select_related("round__programme")
+    )
     for group in groups:
         for member in group.members.all():
             if member.reached_by in OFFLINE:
@@ -165,9 +176,10 @@ def _answer(feedback: dict[tuple[int, int], bool], group: Group, person: Partici
 def phone_rows(rnd: Round) -> list[list[str]]:
     """The phone list for volunteers, in the organiser's language: people reached by
     phone, their partners as far as the partners agreed, and what to tell them."""
-    feedback = {
-        (f.group_id, f.participant_id): f.met for f in Feedback.objects.filter(group__round=rnd)
-    }
+    answers = Feedback.objects.filter(
+        group__round=rnd, participant__reached_by=Participant.ReachedBy.PHONE
+    ).values_list("group_id", "participant_id", "met")
+    feedback = {(group_id, person_id): met for group_id, person_id, met in answers}
     rows = []
     for group, person in offline_members(rnd):
         if person.reached_by != Participant.ReachedBy.PHONE:

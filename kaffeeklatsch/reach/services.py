@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kaffeeklatsch.jobs.queue import enqueue
+from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.notifications.emails import conversation_starter
 from kaffeeklatsch.participants.models import Participant
@@ -169,34 +169,37 @@ def announcement_lines(rnd: Round) -> list[str]:
     return lines
 
 
-def reminder_time(group: Group, setting: ReminderSetting) -> dt.datetime | None:
-    if group.suggested_start is None:
-        return None
-    return group.suggested_start - dt.timedelta(hours=setting.hours_before)
-
-
 def queue_round_messages(rnd: Round) -> int:
     """Writes the jobs that announce a published round, send direct messages and
-    reminders; called in the transaction that publishes the round."""
+    reminders; called in the transaction that publishes the round. A round of
+    100,000 people may need a reminder for each of its groups: they are written in
+    batches, read from the groups as plain rows."""
     programme = rnd.programme
-    jobs = 0
-    for channel in programme.channels.all():
-        enqueue("reach_announce", {"channel": channel.pk, "round": rnd.pk})
-        jobs += 1
-    handles = ChatHandle.objects.filter(
-        channel__programme=programme,
-        participant__groups__round=rnd,
-        participant__status=Participant.Status.ACTIVE,
-    ).distinct()
-    for handle in handles:
-        enqueue("reach_direct", {"handle": handle.pk, "round": rnd.pk})
-        jobs += 1
+    now = timezone.now()
+    jobs = [
+        Job(kind="reach_announce", payload={"channel": pk, "round": rnd.pk}, run_at=now)
+        for pk in programme.channels.values_list("pk", flat=True)
+    ]
+    handles = (
+        ChatHandle.objects.filter(
+            channel__programme=programme,
+            participant__groups__round=rnd,
+            participant__status=Participant.Status.ACTIVE,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    jobs += [
+        Job(kind="reach_direct", payload={"handle": pk, "round": rnd.pk}, run_at=now)
+        for pk in handles
+    ]
     setting = ReminderSetting.objects.filter(programme=programme, enabled=True).first()
     if setting is not None:
-        now = timezone.now()
-        for group in rnd.groups.exclude(suggested_start__isnull=True):
-            when = reminder_time(group, setting)
-            if when is not None and group.suggested_start > now:
-                enqueue("reach_reminder", {"group": group.pk}, run_at=max(when, now))
-                jobs += 1
-    return jobs
+        before = dt.timedelta(hours=setting.hours_before)
+        starts = rnd.groups.filter(suggested_start__gt=now).values_list("pk", "suggested_start")
+        jobs += [
+            Job(kind="reach_reminder", payload={"group": pk}, run_at=max(start - before, now))
+            for pk, start in starts
+        ]
+    Job.objects.bulk_create(jobs, batch_size=5000)
+    return len(jobs)

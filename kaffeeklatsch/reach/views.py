@@ -28,6 +28,7 @@ from kaffeeklatsch.reach.forms import (
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, MeetingUpdate, ReminderSetting
 from kaffeeklatsch.reach.tokens import update_answer
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.rounds.pages import round_page_url
 from kaffeeklatsch.rounds.views import linked_member
 
 # ---------------------------------------------------------------------------
@@ -167,18 +168,17 @@ def phone_list_csv(request: HttpRequest, programme: Programme, round_id: int) ->
     )
 
 
-def round_people(rnd: Round) -> list[tuple[int, str]]:
-    return [(m.pk, m.name) for g in rnd.groups.prefetch_related("members") for m in g.members.all()]
-
-
 @require_POST
 @organiser_view
 def enter_answer(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = _published(programme, round_id)
-    form = OrganiserAnswerForm(request.POST, people=round_people(rnd))
+    form = OrganiserAnswerForm(request.POST)
+    back = round_page_url(rnd, request.POST.get("next", ""))
+    group = None
     if form.is_valid():
-        participant = Participant.objects.get(pk=form.cleaned_data["participant"])
-        group = rnd.groups.get(members=participant)
+        group = rnd.groups.filter(members__pk=form.cleaned_data["participant"]).first()
+    if group is not None:
+        participant = group.members.get(pk=form.cleaned_data["participant"])
         with transaction.atomic():
             Feedback.objects.update_or_create(
                 group=group, participant=participant, defaults={"met": form.cleaned_data["met"]}
@@ -188,7 +188,7 @@ def enter_answer(request: HttpRequest, programme: Programme, round_id: int) -> H
         )
     else:
         messages.error(request, _("Please choose a person of this round and an answer."))
-    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+    return redirect(back)
 
 
 # ---------------------------------------------------------------------------

@@ -78,6 +78,8 @@ class Round(models.Model):
 
 class Group(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="groups")
+    # The group's number in its round, as the organiser's pages and searches name it.
+    number = models.PositiveIntegerField(_("number"), default=0)
     members = models.ManyToManyField(Participant, related_name="groups", blank=True)
     mode = models.CharField(max_length=10, choices=MeetingMode.choices)
     score = models.FloatField(null=True, blank=True)
@@ -87,11 +89,22 @@ class Group(models.Model):
     # Members who erased themselves or were removed: the group keeps their place as
     # "a former participant", with nothing else about them.
     former_members = models.PositiveSmallIntegerField(default=0)
+    # Whether the members came from more than one department, level or organisation
+    # when the group was formed (or last changed by hand): the round's summary counts them.
+    across_departments = models.BooleanField(default=False)
+    across_levels = models.BooleanField(default=False)
+    across_organisations = models.BooleanField(default=False)
+    moved = models.BooleanField(_("changed by hand"), default=False)
+    # Members when formed (or last changed by hand), and how many of them Kaffeeklatsch
+    # cannot introduce by e-mail: what the round's summary adds up without a join.
+    size = models.PositiveSmallIntegerField(default=0)
+    unreached = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["number", "id"]
         verbose_name = _("group")
         verbose_name_plural = _("groups")
+        indexes = [models.Index(fields=["round", "number", "id"], name="group_round_number")]
 
     def __str__(self) -> str:
         return ", ".join(m.name for m in self.members.all())
@@ -129,3 +142,81 @@ class Feedback(models.Model):
         ]
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
+
+
+class RoundTask(models.Model):
+    """A preview or a publication of a round, done by ``kaffeeklatsch worker``.
+
+    The row is both the queue entry and what the organiser's page shows while the work
+    runs: the stage, a progress share and, at the end, the round or why it failed. At
+    most one task per programme is waiting or running, so a second press of a button
+    (by the same organiser or another) finds the running task instead of starting one.
+    """
+
+    class Kind(models.TextChoices):
+        PREVIEW = "preview", _("Preview")
+        PUBLISH = "publish", _("Publication")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Stage(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the worker")
+        READING = "reading", _("Reading people")
+        MATCHING = "matching", _("Matching")
+        STORING = "storing", _("Storing the groups")
+        CHECKING = "checking", _("Checking the groups against the rules")
+        WRITING = "writing", _("Writing the e-mails")
+        DONE = "done", _("Done")
+
+    ACTIVE = (Status.WAITING, Status.RUNNING)
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="round_tasks")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # For a publication: the preview it publishes. For a preview: the stored result.
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.WAITING)
+    progress = models.FloatField(default=0.0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # While running: the worker that took the task owns it until then; it renews the
+    # lease as it reports progress. A task whose worker died is taken again after it.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Why it failed: a code the page explains, and for rules broken the problems in words.
+    error = models.CharField(max_length=20, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("round task")
+        verbose_name_plural = _("round tasks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=models.Q(status__in=["waiting", "running"]),
+                name="one_active_round_task_per_programme",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "claimed_until"], name="round_task_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.programme_id} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        return round(100 * min(max(self.progress, 0.0), 1.0))

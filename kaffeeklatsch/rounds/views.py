@@ -1,26 +1,42 @@
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.matching.engine import RulesError
+from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import LinkError, feedback_answer
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
-from kaffeeklatsch.rounds.models import Feedback, Group, Round
-from kaffeeklatsch.rounds.services import (
-    RoundError,
-    RuleBroken,
-    move_participant,
-    preview_round,
-    publish_round,
+from kaffeeklatsch.rounds.forms import GroupSearchForm, TargetSearchForm
+from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
+from kaffeeklatsch.rounds.pages import (
+    GROUPS_PER_PAGE,
+    PEOPLE_PER_PAGE,
+    TARGETS_SHOWN,
+    filtered_groups,
+    group_views,
+    left_out_people,
+    round_page_url,
+    search_groups,
+    summary,
+    task_error_text,
+    task_problems,
 )
+from kaffeeklatsch.rounds.services import RoundError, RuleBroken, move_participant
+from kaffeeklatsch.rounds.storing import delete_preview
+from kaffeeklatsch.rounds.tasks import Busy, active_task, request_preview, request_publish
 
 
 @organiser_view
@@ -29,43 +45,165 @@ def round_list(request: HttpRequest, programme: Programme) -> HttpResponse:
     return render(
         request,
         "rounds/list.html",
-        {"programme": programme, "rounds": programme.rounds.all(), "available": available},
+        {
+            "programme": programme,
+            "rounds": programme.rounds.annotate(group_count=Count("groups")),
+            "available": available,
+            "task": active_task(programme),
+        },
     )
+
+
+def _busy(request: HttpRequest, task: RoundTask) -> HttpResponse:
+    messages.info(
+        request,
+        _(
+            "A round of this programme is already being calculated or published. "
+            "Here you see how far it is."
+        ),
+    )
+    return redirect("rounds:task", programme_id=task.programme_id, task_id=task.pk)
 
 
 @require_POST
 @organiser_view
 def round_preview(request: HttpRequest, programme: Programme) -> HttpResponse:
     try:
-        rnd = preview_round(programme, request.user)
-    except RulesError:
-        messages.error(
-            request,
-            _(
-                "The rules of this programme cannot be used for a round. "
-                "Please check the group size (2 to 4) and the maximum distance."
-            ),
-        )
-        return redirect("programmes:edit", programme_id=programme.pk)
-    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+        task = request_preview(programme, request.user)
+    except Busy as exc:
+        return _busy(request, exc.task)
+    return redirect("rounds:task", programme_id=programme.pk, task_id=task.pk)
+
+
+def _task_view(task: RoundTask) -> dict[str, Any]:
+    """What the task page and its status poll show."""
+    return {
+        "status": task.status,
+        "stage": str(task.get_stage_display()),
+        "percent": task.percent,
+        "done": task.status == RoundTask.Status.DONE,
+        "failed": task.status == RoundTask.Status.FAILED,
+        "error": task_error_text(task),
+        "problems": task_problems(task),
+    }
+
+
+def _task_result_url(task: RoundTask) -> str:
+    if task.status == RoundTask.Status.DONE and task.round_id:
+        return reverse("rounds:detail", args=[task.programme_id, task.round_id])
+    return ""
+
+
+@organiser_view
+def round_task(request: HttpRequest, programme: Programme, task_id: int) -> HttpResponse:
+    """How far a preview or publication is; once it is done, its round."""
+    task = get_object_or_404(programme.round_tasks.select_related("round"), pk=task_id)
+    result = _task_result_url(task)
+    if task.status == RoundTask.Status.DONE and not result:
+        # Done, but its preview was replaced or discarded since.
+        messages.info(request, _("This preview was replaced or discarded since."))
+        return redirect("rounds:list", programme_id=programme.pk)
+    if result:
+        if task.kind == RoundTask.Kind.PUBLISH and task.round is not None:
+            messages.success(
+                request,
+                _("Round %(number)s is published; the e-mails are on their way.")
+                % {"number": task.round.number},
+            )
+        return redirect(result)
+    return render(
+        request,
+        "rounds/task.html",
+        {"programme": programme, "task": task, **_task_view(task)},
+    )
+
+
+@organiser_view
+def round_task_status(request: HttpRequest, programme: Programme, task_id: int) -> JsonResponse:
+    """The task's progress for the page to poll."""
+    task = get_object_or_404(programme.round_tasks, pk=task_id)
+    return JsonResponse(
+        {
+            **_task_view(task),
+            "url": reverse("rounds:task", args=[programme.pk, task.pk]),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @organiser_view
 def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = get_object_or_404(programme.rounds, pk=round_id)
-    groups = list(rnd.groups.prefetch_related("members", "feedback"))
-    left_out = list(rnd.left_out.select_related("participant"))
-    no_email = [m for g in groups for m in g.members.all() if not m.email]
+    form = GroupSearchForm(request.GET)
+    # A field that does not validate shows its error and is left out of the search.
+    form.is_valid()
+    query = form.cleaned_data.get("q", "")
+    show = form.cleaned_data.get("show", "")
+    kept = {key: value for key, value in (("q", query), ("show", show)) if value}
+    is_preview = rnd.status == Round.Status.PREVIEW
+    context: dict[str, Any] = {
+        "programme": programme,
+        "round": rnd,
+        "form": form,
+        "show": show,
+        "searched": bool(kept),
+        "is_preview": is_preview,
+        "summary": summary(rnd),
+        "task": active_task(programme),
+        "here": request.get_full_path(),
+    }
+    if show == "left_out":
+        paginator = Paginator(left_out_people(rnd, query), PEOPLE_PER_PAGE)
+        page = paginator.get_page(page_number(request.GET.get("page", "")))
+        context["left_out"] = list(page.object_list)
+    else:
+        paginator = Paginator(filtered_groups(rnd, query, show), GROUPS_PER_PAGE)
+        page = paginator.get_page(page_number(request.GET.get("page", "")))
+        context["groups"] = group_views(list(page.object_list), with_answers=not is_preview)
+    context.update(page=page, count=paginator.count, **page_links(paginator, page, kept))
+    return render(request, "rounds/detail.html", context)
+
+
+def _back(request: HttpRequest, rnd: Round) -> str:
+    return round_page_url(rnd, request.POST.get("next", ""))
+
+
+@organiser_view
+def round_move_form(
+    request: HttpRequest, programme: Programme, round_id: int, participant_id: int
+) -> HttpResponse:
+    """Choosing where a person goes: the group of someone the organiser finds, a new
+    group, or out of the round."""
+    rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
+    person = get_object_or_404(programme.participants, pk=participant_id)
+    current = rnd.groups.filter(members=person).first()
+    left = rnd.left_out.filter(participant=person).exists()
+    if current is None and not left:
+        raise Http404
+    form = TargetSearchForm(request.GET)
+    form.is_valid()
+    query = form.cleaned_data.get("q", "")
+    targets = []
+    if query:
+        found = search_groups(rnd, query)
+        if current is not None:
+            found = found.exclude(pk=current.pk)
+        targets = group_views(list(found.order_by("number", "id")[:TARGETS_SHOWN]), False)
+    now_in = group_views([current], False)[0] if current else None
     return render(
         request,
-        "rounds/detail.html",
+        "rounds/move.html",
         {
             "programme": programme,
             "round": rnd,
-            "groups": groups,
-            "left_out": left_out,
-            "no_email": no_email,
-            "is_preview": rnd.status == Round.Status.PREVIEW,
+            "person": person,
+            "current": now_in,
+            "form": form,
+            "query": query,
+            "targets": targets,
+            "shown": TARGETS_SHOWN,
+            "next": round_page_url(rnd, request.GET.get("next", "")),
+            "others": [m for m in now_in.members if m.pk != person.pk] if now_in else [],
         },
     )
 
@@ -74,6 +212,13 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
 @organiser_view
 def round_move(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
+    back = _back(request, rnd)
+    if active_task(programme) is not None:
+        messages.error(
+            request,
+            _("Please wait until the round is calculated or published before moving people."),
+        )
+        return redirect(back)
     try:
         participant_id = int(request.POST.get("participant", ""))
         move_participant(rnd, participant_id, request.POST.get("target", ""))
@@ -83,11 +228,14 @@ def round_move(request: HttpRequest, programme: Programme, round_id: int) -> Htt
             _("This move is not possible: it breaks a rule of the programme. %(problems)s")
             % {"problems": " ".join(exc.problems)},
         )
+        # Back to choosing another group.
+        again = reverse("rounds:move_to", args=[programme.pk, rnd.pk, participant_id])
+        return redirect(f"{again}?{urlencode({'next': back})}")
     except (ValueError, Participant.DoesNotExist, RoundError):
         messages.error(request, _("This move is not possible."))
     else:
         messages.success(request, _("Moved."))
-    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+    return redirect(back)
 
 
 @require_POST
@@ -95,34 +243,21 @@ def round_move(request: HttpRequest, programme: Programme, round_id: int) -> Htt
 def round_publish(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
     try:
-        rnd = publish_round(rnd)
-    except RuleBroken as exc:
-        messages.error(
-            request,
-            _(
-                "The round cannot be published as it is: %(problems)s Move these people "
-                "or calculate the round again."
-            )
-            % {"problems": " ".join(exc.problems)},
-        )
-    except RoundError:
-        messages.error(
-            request, _("The round cannot be published: every group needs at least two people.")
-        )
-    else:
-        messages.success(
-            request,
-            _("Round %(number)s is published; the e-mails are on their way.")
-            % {"number": rnd.number},
-        )
-    return redirect("rounds:detail", programme_id=programme.pk, round_id=rnd.pk)
+        task = request_publish(rnd, request.user)
+    except Busy as exc:
+        return _busy(request, exc.task)
+    return redirect("rounds:task", programme_id=programme.pk, task_id=task.pk)
 
 
 @require_POST
 @organiser_view
 def round_discard(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
-    rnd.delete()
+    task = active_task(programme)
+    if task is not None:
+        return _busy(request, task)
+    with transaction.atomic():
+        delete_preview(rnd)
     messages.info(request, _("The preview was discarded."))
     return redirect("rounds:list", programme_id=programme.pk)
 

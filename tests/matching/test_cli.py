@@ -96,15 +96,18 @@ BAD_PEOPLE = [
     pytest.param(b"PK\x03\x04\x14\x00", "This is an Excel workbook", id="xlsx"),
     pytest.param(b"", "The file is empty.", id="empty"),
     pytest.param(
-        b"Name;Sprachen\r\nAnna;Deutsch\r\n", "Line 1: a column “id” is required",
+        b"Name;Sprachen\r\nAnna;Deutsch\r\n",
+        "Line 1: a column “id” is required",
         id="no-id-column",
     ),
     pytest.param(
-        b"ID;Sprachen\r\n1;Deutsch\r\n", "Line 1: a column “name” is required",
+        b"ID;Sprachen\r\n1;Deutsch\r\n",
+        "Line 1: a column “name” is required",
         id="no-name-column",
     ),
     pytest.param(
-        b"1;Anna;Deutsch\r\n2;Ben;Deutsch\r\n", "Line 1: no known column names",
+        b"1;Anna;Deutsch\r\n2;Ben;Deutsch\r\n",
+        "Line 1: no known column names",
         id="no-header",
     ),
     pytest.param(
@@ -257,7 +260,10 @@ def test_the_installed_command_exits_2_on_a_bad_file(tmp_path: Path) -> None:
     out = tmp_path / "groups.csv"
     result = subprocess.run(
         [sys.executable, "-m", "kaffeeklatsch", "match", str(people), "--out", str(out)],
-        capture_output=True, text=True, check=False, env={"LANG": "C.UTF-8", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"LANG": "C.UTF-8", "PATH": ""},
     )
     assert result.returncode == 2
     assert "Line 2, column “Sprachen”: unknown language “xx”" in result.stderr
@@ -275,17 +281,21 @@ def organisation(count: int) -> list[str]:
     """Rows of a small organisation in Köln and Bonn where many pairs are allowed."""
     rows = []
     for i in range(1, count + 1):
-        rows.append(";".join([
-            str(i),
-            f"Person {i}",
-            f"p{i}@example.org",
-            DEPARTMENTS[i % len(DEPARTMENTS)],
-            "Deutsch, Englisch" if i % 3 else "Deutsch, Türkisch",
-            ["vor Ort", "online", "egal"][i % 3],
-            "Köln" if i % 2 else "Bonn",
-            ", ".join({INTERESTS[i % 6], INTERESTS[(i * 7) % 6]}),
-            "",
-        ]))
+        rows.append(
+            ";".join(
+                [
+                    str(i),
+                    f"Person {i}",
+                    f"p{i}@example.org",
+                    DEPARTMENTS[i % len(DEPARTMENTS)],
+                    "Deutsch, Englisch" if i % 3 else "Deutsch, Türkisch",
+                    ["vor Ort", "online", "egal"][i % 3],
+                    "Köln" if i % 2 else "Bonn",
+                    ", ".join({INTERESTS[i % 6], INTERESTS[(i * 7) % 6]}),
+                    "",
+                ]
+            )
+        )
     return rows
 
 
@@ -388,7 +398,9 @@ def test_a_round_number_already_in_the_history_is_warned_about(
 
 @pytest.mark.parametrize("failure", [RuntimeError("solver crashed"), KeyboardInterrupt()])
 def test_a_failed_round_leaves_the_old_output_alone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     failure: BaseException,
 ) -> None:
     import kaffeeklatsch.matching.engine as engine
@@ -467,7 +479,9 @@ def test_the_installed_command_runs_a_round(tmp_path: Path) -> None:
     people = people_file(tmp_path, *organisation(10))
     result = subprocess.run(
         [sys.executable, "-m", "kaffeeklatsch", "match", str(people)],
-        capture_output=True, check=False, env={"LANG": "de_DE.UTF-8", "PATH": ""},
+        capture_output=True,
+        check=False,
+        env={"LANG": "de_DE.UTF-8", "PATH": ""},
     )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode("utf-8").startswith("round;group;id")

@@ -108,9 +108,9 @@ def test_utf8_with_byte_order_mark_keeps_the_first_column_name() -> None:
 
 def test_comma_file_with_quoted_lists() -> None:
     data = (
-        b'id,name,languages,interests,blocked\n'
+        b"id,name,languages,interests,blocked\n"
         b'1,Anna,"de, en","photography, podcasts, KI","2, 3"\n'
-        b'2,Ben,en,,\n'
+        b"2,Ben,en,,\n"
         b'3,Cem,"Turkish,German",,\n'
     )
     table = parse_people(data)
@@ -133,8 +133,10 @@ def test_comma_file_with_quoted_lists() -> None:
     ],
 )
 def test_headers_in_english_or_german_in_any_case(header: str) -> None:
-    data = (header + "\n1;Anna;a@example.org;Pflege;Caritas;Leitung;de;52.52,13.405;online;"
-            "Lesen;2\n2;Ben;;;;;en;;;;\n").encode()
+    data = (
+        header + "\n1;Anna;a@example.org;Pflege;Caritas;Leitung;de;52.52,13.405;online;"
+        "Lesen;2\n2;Ben;;;;;en;;;;\n"
+    ).encode()
     table = parse_people(data)
     assert table.problems == []
     anna = table.people[0]
@@ -173,10 +175,16 @@ def test_line_numbers_count_lines_of_quoted_cells_spanning_lines() -> None:
 @pytest.mark.parametrize(
     ("text", "mode"),
     [
-        ("in person", Mode.IN_PERSON), ("In-Person", Mode.IN_PERSON),
-        ("vor Ort", Mode.IN_PERSON), ("Präsenz", Mode.IN_PERSON),
-        ("PRAESENZ", Mode.IN_PERSON), ("online", Mode.ONLINE), ("Video", Mode.ONLINE),
-        ("either", Mode.EITHER), ("egal", Mode.EITHER), ("", Mode.EITHER),
+        ("in person", Mode.IN_PERSON),
+        ("In-Person", Mode.IN_PERSON),
+        ("vor Ort", Mode.IN_PERSON),
+        ("Präsenz", Mode.IN_PERSON),
+        ("PRAESENZ", Mode.IN_PERSON),
+        ("online", Mode.ONLINE),
+        ("Video", Mode.ONLINE),
+        ("either", Mode.EITHER),
+        ("egal", Mode.EITHER),
+        ("", Mode.EITHER),
         ("Beides", Mode.EITHER),
     ],
 )
@@ -193,12 +201,7 @@ def test_languages_as_codes_and_names_in_both_languages() -> None:
 
 def test_location_from_postcode_town_coordinates_or_separate_postcode_column() -> None:
     data = (
-        "id;name;PLZ;Ort\n"
-        "1;A;10115;Berlin\n"
-        "2;B;;Köln\n"
-        "3;C;;52.52, 13.405\n"
-        "4;D;;\n"
-        "5;E;10115;\n"
+        "id;name;PLZ;Ort\n1;A;10115;Berlin\n2;B;;Köln\n3;C;;52.52, 13.405\n4;D;;\n5;E;10115;\n"
     ).encode()
     people = parse_people(data).people
     berlin, cologne, coords, nowhere, postcode = (p.location for p in people)
@@ -233,9 +236,16 @@ def test_availability_follows_daylight_saving_time_and_wraps_at_midnight() -> No
     assert winter == (Slot(0, 0, 60), Slot(6, 1410, 1440))
     assert parse_availability("So 23-24, Mo 0-1") == (Slot(0, 0, 60), Slot(6, 1380, 1440))
     assert parse_availability("Sa-Mo 10-11") == (
-        Slot(0, 600, 660), Slot(5, 600, 660), Slot(6, 600, 660))
+        Slot(0, 600, 660),
+        Slot(5, 600, 660),
+        Slot(6, 600, 660),
+    )
     assert parse_availability("Monday, Wednesday 9-10 and 14-15") == (
-        Slot(0, 540, 600), Slot(0, 840, 900), Slot(2, 540, 600), Slot(2, 840, 900))
+        Slot(0, 540, 600),
+        Slot(0, 840, 900),
+        Slot(2, 540, 600),
+        Slot(2, 840, 900),
+    )
 
 
 @pytest.mark.parametrize("text", ["9-12", "Mo 12-9", "Mo 9-25", "Mo 9:75-10", "immer", "Mo 9"])
@@ -244,7 +254,7 @@ def test_unreadable_availability(text: str) -> None:
 
 
 def test_blocked_may_name_an_email_and_blocks_of_oneself_are_dropped() -> None:
-    data = b"id,name,email,blocked\n1,A,a@example.org,\"B@Example.org, 1\"\n2,B,b@example.org,\n"
+    data = b'id,name,email,blocked\n1,A,a@example.org,"B@Example.org, 1"\n2,B,b@example.org,\n'
     assert parse_people(data).people[0].blocked == ("2",)
 
 
@@ -275,27 +285,55 @@ def test_cells_are_stripped_of_spaces_and_excel_non_breaking_spaces() -> None:
 @pytest.mark.parametrize(
     ("row", "column", "code", "en", "de"),
     [
-        ("3;C;c@example.org;Klingonisch;online;;",
-         "Sprachen", "unknown_language", "unknown language “Klingonisch”",
-         "unbekannte Sprache „Klingonisch“"),
-        ("3;C;c@example.org;de;zu Fuß;;",
-         "Modus", "unknown_mode", "unknown meeting mode “zu Fuß”",
-         "unbekannte Treffensart „zu Fuß“"),
-        ("3;C;c@example.org;de;online;Atlantis;",
-         "Ort", "unknown_location", "cannot find the place “Atlantis”",
-         "der Ort „Atlantis“ ist nicht zu finden"),
-        ("3;C;c@example.org;de;online;;99",
-         "Blockiert", "unknown_blocked", "the blocked id “99” is nobody in this file",
-         "die blockierte Kennung „99“ gehört zu niemandem"),
-        ("3;C;keine-adresse;de;online;;",
-         "E-Mail", "bad_email", "“keine-adresse” is not an e-mail address",
-         "„keine-adresse“ ist keine E-Mail-Adresse"),
-        ("3;;c@example.org;de;online;;",
-         "Name", "missing_value", "this cell must not be empty",
-         "diese Zelle darf nicht leer sein"),
-        (";C;c@example.org;de;online;;",
-         "ID", "missing_value", "this cell must not be empty",
-         "diese Zelle darf nicht leer sein"),
+        (
+            "3;C;c@example.org;Klingonisch;online;;",
+            "Sprachen",
+            "unknown_language",
+            "unknown language “Klingonisch”",
+            "unbekannte Sprache „Klingonisch“",
+        ),
+        (
+            "3;C;c@example.org;de;zu Fuß;;",
+            "Modus",
+            "unknown_mode",
+            "unknown meeting mode “zu Fuß”",
+            "unbekannte Treffensart „zu Fuß“",
+        ),
+        (
+            "3;C;c@example.org;de;online;Atlantis;",
+            "Ort",
+            "unknown_location",
+            "cannot find the place “Atlantis”",
+            "der Ort „Atlantis“ ist nicht zu finden",
+        ),
+        (
+            "3;C;c@example.org;de;online;;99",
+            "Blockiert",
+            "unknown_blocked",
+            "the blocked id “99” is nobody in this file",
+            "die blockierte Kennung „99“ gehört zu niemandem",
+        ),
+        (
+            "3;C;keine-adresse;de;online;;",
+            "E-Mail",
+            "bad_email",
+            "“keine-adresse” is not an e-mail address",
+            "„keine-adresse“ ist keine E-Mail-Adresse",
+        ),
+        (
+            "3;;c@example.org;de;online;;",
+            "Name",
+            "missing_value",
+            "this cell must not be empty",
+            "diese Zelle darf nicht leer sein",
+        ),
+        (
+            ";C;c@example.org;de;online;;",
+            "ID",
+            "missing_value",
+            "this cell must not be empty",
+            "diese Zelle darf nicht leer sein",
+        ),
     ],
 )
 def test_a_bad_row_is_left_out_with_line_and_column(
@@ -367,29 +405,61 @@ def test_read_people_returns_the_people_of_a_good_file() -> None:
     [
         (b"", "empty", "The file is empty.", "Die Datei ist leer."),
         (b" \r\n\r\n", "empty", "The file is empty.", "Die Datei ist leer."),
-        (b"PK\x03\x04\x14\x00\x06\x00", "excel_workbook", "This is an Excel workbook",
-         "Das ist eine Excel-Arbeitsmappe"),
-        (b"id;name\n1;M\x81ller\n", "encoding",
-         "Line 2: the file is neither UTF-8 nor Windows-1252 text (byte 0x81)",
-         "Zeile 2: die Datei ist weder UTF-8- noch Windows-1252-Text (Byte 0x81)"),
-        ("id;name\n1;Anna\n".encode("utf-16-le"), "not_text", "The file is not a text file",
-         "Die Datei ist keine Textdatei"),
-        (b"1;Anna;de\n2;Ben;en\n", "no_header",
-         "Line 1: no known column names in the first line; expected at least id, name",
-         "Zeile 1: keine bekannten Spaltennamen in der ersten Zeile; erwartet werden "
-         "mindestens ID, Name"),
-        (b"Name;Sprachen\nAnna;de\n", "missing_column", "Line 1: a column “id” is required",
-         "Zeile 1: eine Spalte „ID“ ist nötig"),
-        (b"ID;E-Mail\n1;a@example.org\n", "missing_column",
-         "Line 1: a column “name” is required", "Zeile 1: eine Spalte „Name“ ist nötig"),
-        (b"ID;Name\n", "no_rows", "Line 1: the file has a header but no people",
-         "Zeile 1: die Datei hat eine Kopfzeile, aber keine Personen"),
-        (b"id,name,email,E-Mail\n1,A,,\n", "duplicate_column",
-         "Line 1, column “E-Mail”: this column means the same as column “email”",
-         "Zeile 1, Spalte „E-Mail“: diese Spalte bedeutet dasselbe wie Spalte „email“"),
-        (b"ID;Name\n7;Anna\n8;Ben\n7;Cem\n", "duplicate_id",
-         "Line 4, column “ID”: the id “7” is already used in line 2",
-         "Zeile 4, Spalte „ID“: die Kennung „7“ steht schon in Zeile 2"),
+        (
+            b"PK\x03\x04\x14\x00\x06\x00",
+            "excel_workbook",
+            "This is an Excel workbook",
+            "Das ist eine Excel-Arbeitsmappe",
+        ),
+        (
+            b"id;name\n1;M\x81ller\n",
+            "encoding",
+            "Line 2: the file is neither UTF-8 nor Windows-1252 text (byte 0x81)",
+            "Zeile 2: die Datei ist weder UTF-8- noch Windows-1252-Text (Byte 0x81)",
+        ),
+        (
+            "id;name\n1;Anna\n".encode("utf-16-le"),
+            "not_text",
+            "The file is not a text file",
+            "Die Datei ist keine Textdatei",
+        ),
+        (
+            b"1;Anna;de\n2;Ben;en\n",
+            "no_header",
+            "Line 1: no known column names in the first line; expected at least id, name",
+            "Zeile 1: keine bekannten Spaltennamen in der ersten Zeile; erwartet werden "
+            "mindestens ID, Name",
+        ),
+        (
+            b"Name;Sprachen\nAnna;de\n",
+            "missing_column",
+            "Line 1: a column “id” is required",
+            "Zeile 1: eine Spalte „ID“ ist nötig",
+        ),
+        (
+            b"ID;E-Mail\n1;a@example.org\n",
+            "missing_column",
+            "Line 1: a column “name” is required",
+            "Zeile 1: eine Spalte „Name“ ist nötig",
+        ),
+        (
+            b"ID;Name\n",
+            "no_rows",
+            "Line 1: the file has a header but no people",
+            "Zeile 1: die Datei hat eine Kopfzeile, aber keine Personen",
+        ),
+        (
+            b"id,name,email,E-Mail\n1,A,,\n",
+            "duplicate_column",
+            "Line 1, column “E-Mail”: this column means the same as column “email”",
+            "Zeile 1, Spalte „E-Mail“: diese Spalte bedeutet dasselbe wie Spalte „email“",
+        ),
+        (
+            b"ID;Name\n7;Anna\n8;Ben\n7;Cem\n",
+            "duplicate_id",
+            "Line 4, column “ID”: the id “7” is already used in line 2",
+            "Zeile 4, Spalte „ID“: die Kennung „7“ steht schon in Zeile 2",
+        ),
     ],
 )
 def test_a_file_that_cannot_be_used_raises(data: bytes, code: str, en: str, de: str) -> None:
@@ -413,10 +483,18 @@ def test_both_missing_columns_are_reported() -> None:
 @pytest.mark.parametrize(
     ("data", "line", "code", "en"),
     [
-        (b'id,name\n1,"Anna\n2,Ben\n', 2, "unclosed_quote",
-         "Line 2: a quotation mark opened in this line is never closed."),
-        (b'id,name\n1,Anna\n2,"Ben "the boss" B"\n', 3, "bad_quote",
-         'Line 3: a quotation mark inside a quoted cell must be doubled ("").'),
+        (
+            b'id,name\n1,"Anna\n2,Ben\n',
+            2,
+            "unclosed_quote",
+            "Line 2: a quotation mark opened in this line is never closed.",
+        ),
+        (
+            b'id,name\n1,Anna\n2,"Ben "the boss" B"\n',
+            3,
+            "bad_quote",
+            'Line 3: a quotation mark inside a quoted cell must be doubled ("").',
+        ),
     ],
 )
 def test_broken_quoting_is_reported_not_swallowed(
@@ -431,13 +509,17 @@ def test_broken_quoting_is_reported_not_swallowed(
 # ---------------------------------------------------------------------------
 # Property: whatever organisers type survives every dialect
 
-_cell_text = st.text(
-    alphabet=st.characters(
-        codec="cp1252", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters="\xa0"
-    ),
-    min_size=1,
-    max_size=12,
-).map(str.strip).filter(bool)
+_cell_text = (
+    st.text(
+        alphabet=st.characters(
+            codec="cp1252", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters="\xa0"
+        ),
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -534,8 +616,9 @@ def test_groups_file_columns_and_dialect(tmp_path: Path, plain_reasons: None) ->
     assert rows[5]["reasons"] == "no_shared_language/en"
     assert rows[5]["score"] == ""
 
-    rows_de = list(csv.DictReader(io.StringIO(german.read_bytes().decode("utf-8-sig")),
-                                  delimiter=";"))
+    rows_de = list(
+        csv.DictReader(io.StringIO(german.read_bytes().decode("utf-8-sig")), delimiter=";")
+    )
     assert rows_de[0]["score"] == "4,5"
     assert rows_de[2]["mode"] == "vor Ort"
     assert rows_de[5]["reasons"] == "no_shared_language/de"
@@ -549,7 +632,7 @@ def test_groups_written_to_a_text_stream(plain_reasons: None) -> None:
 
 
 def test_names_that_look_like_formulas_are_defused(plain_reasons: None) -> None:
-    people = {"a": Person("a", name="=HYPERLINK(\"http://evil\")"), "b": Person("b", name="Ben")}
+    people = {"a": Person("a", name='=HYPERLINK("http://evil")'), "b": Person("b", name="Ben")}
     result = RoundResult(1, [Group(("a", "b"), 1.0, Mode.ONLINE)], [], 1.0, 1.0, True)
     out = io.StringIO()
     write_groups(out, result, people)
@@ -600,15 +683,18 @@ def test_bad_history(data: bytes, line: int, column: str | None, code: str) -> N
     left=st.integers(0, 3),
     round_number=st.integers(1, 500),
     lang=st.sampled_from(["en", "de"]),
-    scores=st.lists(st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 3)),
-                    min_size=8, max_size=8),
+    scores=st.lists(
+        st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 3)), min_size=8, max_size=8
+    ),
 )
 def test_any_round_survives_the_round_trip(
     sizes: list[int], left: int, round_number: int, lang: str, scores: list[float]
 ) -> None:
     ids = iter(f"p{i}" for i in range(100))
-    groups = [Group(tuple(next(ids) for _ in range(size)), score, Mode.EITHER)
-              for size, score in zip(sizes, scores, strict=False)]
+    groups = [
+        Group(tuple(next(ids) for _ in range(size)), score, Mode.EITHER)
+        for size, score in zip(sizes, scores, strict=False)
+    ]
     left_out = [LeftOut(next(ids), Reason("x")) for _ in range(left)]
     result = RoundResult(round_number, groups, left_out, 0.0, 0.0, True)
     out = io.StringIO()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -95,9 +96,20 @@ def ics_part(message: EmailMessage) -> str | None:
 
 
 def links(text: str, base: str = "") -> list[str]:
-    import re
-
     return [u for u in re.findall(r"https?://[^\s<>\"]+", text) if u.startswith(base)]
+
+
+# Signed links carry the time they were made: two renderings differ only there.
+_SIGNED = re.compile(r"/(sign-in|feedback)/[^/\s\"<>]+/")
+_STAMP = re.compile(r"DTSTAMP:\d{8}T\d{6}Z")
+
+
+def comparable(text: str) -> str:
+    """An e-mail's text or calendar with CRLF line ends (as SMTP carries text parts)
+    made LF, and without what changes from one rendering to the next: the time in
+    signed links and the calendar's DTSTAMP."""
+    text = _STAMP.sub("DTSTAMP:…", text.replace("\r\n", "\n"))
+    return _SIGNED.sub(lambda m: f"/{m.group(1)}/…/", text)
 
 
 def send_outbox() -> int:
@@ -200,3 +212,56 @@ def path_of(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).path
+
+
+def press(client: Any, url: str, data: dict[str, Any] | None = None) -> Any:
+    """Presses a button whose work the worker does (preview, publish): posts, lets one
+    pass of the worker's round tasks run (the code ``kaffeeklatsch worker`` runs), and
+    follows to the page the organiser then sees."""
+    from kaffeeklatsch.rounds.tasks import run_round_tasks
+
+    response = client.post(url, data or {})
+    run_round_tasks()
+    if response.status_code != 302:
+        return response
+    return client.get(response["Location"], follow=True)
+
+
+class RoundWorker:
+    """The worker's round tasks, run in a thread of the test process (as ``kaffeeklatsch
+    worker`` runs them), for pages driven by a browser against the live server. It
+    runs from :meth:`start` on, so a test can first see a task waiting."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        from django.db import connection
+
+        from kaffeeklatsch.rounds.tasks import run_round_tasks
+
+        try:
+            while not self.stopping.is_set():
+                if not run_round_tasks():
+                    self.stopping.wait(0.2)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+
+
+@pytest.fixture
+def round_worker() -> Iterator[RoundWorker]:
+    worker = RoundWorker()
+    try:
+        yield worker
+    finally:
+        worker.stop()

@@ -28,7 +28,7 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import feedback_url, sign_in_token
 from kaffeeklatsch.programmes.models import Organiser, Programme
 from kaffeeklatsch.reach.models import ChatChannel
-from kaffeeklatsch.rounds.models import Feedback, Round
+from kaffeeklatsch.rounds.models import Feedback, Round, RoundTask
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import login, path_of, sign_in_participant
 
@@ -93,6 +93,9 @@ def world(make_organiser: Any, make_programme: Any, make_participant: Any) -> Wo
         co_membership,
     )
     world.extra["channel"] = channel
+    world.extra["task"] = RoundTask.objects.create(
+        programme=programme, kind=RoundTask.Kind.PREVIEW, status=RoundTask.Status.FAILED
+    )
     return world
 
 
@@ -132,6 +135,7 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "other_id": lambda w: w.other_participant.pk,
     "group_id": lambda w: w.published.groups.filter(members=w.participant).get().pk,
     "channel_id": lambda w: w.extra["channel"].pk,
+    "task_id": lambda w: w.extra["task"].pk,
 }
 
 EVIL_HOOK = {"url": "https://evil.example.org/h", "secret": "x" * 20}
@@ -204,6 +208,9 @@ RULES: dict[str, Rule] = {
         ORGANISERS,
         (("post", lambda w: {"participant": w.participant.pk, "target": "out"}),),
     ),
+    "rounds:move_to": Rule(ORGANISERS),
+    "rounds:task": Rule(ORGANISERS),
+    "rounds:task_status": Rule(ORGANISERS),
     "rounds:publish": Rule(ORGANISERS, (POST,)),
     "rounds:discard": Rule(ORGANISERS, (POST,)),
     "insights:dashboard": Rule(ORGANISERS),

@@ -19,7 +19,14 @@ from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Round
-from tests.web.conftest import PASSWORD, ics_part, links, send_outbox, text_part
+from tests.web.conftest import (
+    PASSWORD,
+    RoundWorker,
+    ics_part,
+    links,
+    send_outbox,
+    text_part,
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,8 +51,14 @@ def browser() -> Iterator[Any]:
 
 
 def test_the_whole_story(
-    browser: Any, live_server: Any, settings: Any, smtp: Any, organiser: Any
+    browser: Any,
+    live_server: Any,
+    settings: Any,
+    smtp: Any,
+    organiser: Any,
+    round_worker: RoundWorker,
 ) -> None:
+    round_worker.start()
     settings.BASE_URL = live_server.url
     base = live_server.url
 

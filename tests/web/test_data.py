@@ -19,7 +19,7 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round
 from kaffeeklatsch.rounds.services import preview_round, publish_round
-from tests.web.conftest import login, sign_in_participant
+from tests.web.conftest import login, send_outbox, sign_in_participant, text_part
 from tests.web.test_authorization import snapshot
 
 # The export's key for every model that stores something about a participant. A new
@@ -121,7 +121,7 @@ def test_the_export_contains_everything_stored_about_the_person(story: dict[str,
 
 @pytest.mark.django_db
 def test_erasure_removes_the_person_everywhere_and_groups_keep_a_former_participant(
-    story: dict[str, Any], organiser: Any
+    story: dict[str, Any], organiser: Any, smtp: Any
 ) -> None:
     erika, group, others = story["erika"], story["group"], story["others"]
     secrets = [
@@ -135,11 +135,9 @@ def test_erasure_removes_the_person_everywhere_and_groups_keep_a_former_particip
         "Erika abends",
     ]
     partner = next(m for m in group.members.all() if m.pk != erika.pk)
+    assert send_outbox() == 4  # rendered when sent
     mentions = [m for m in partner.messages.all() if erika.name in m.body_text]
     assert mentions, "the partner's introduction names Erika before the erasure"
-    from kaffeeklatsch.notifications.models import OutboxMessage
-
-    OutboxMessage.objects.update(status=OutboxMessage.Status.SENT)
     client = Client(headers={"accept-language": "en"})
     sign_in_participant(client, erika)
     assert client.post(reverse("participants:erase")).status_code == 200
@@ -166,6 +164,43 @@ def test_erasure_removes_the_person_everywhere_and_groups_keep_a_former_particip
     page = owner.get(reverse("rounds:detail", args=[group.round.programme_id, group.round_id]))
     assert "eine ehemalige teilnehmende Person" in page.content.decode()
     assert others[0].blocked.count() == 0
+
+
+@pytest.mark.django_db
+def test_erasure_before_sending_drops_the_partners_introductions_to_be_written(
+    programme: Any, make_participant: Any, smtp: Any
+) -> None:
+    """Introductions are rendered when sent: the ones to Erika's partners that are not
+    rendered yet would no longer name her, and go with her."""
+    from kaffeeklatsch.participants.erasure import erase_participant
+
+    erika = make_participant(programme, "Erika Mustermann-Zz", email="erika.zz@example.org")
+    others = [make_participant(programme) for _ in range(3)]
+    publish_round(preview_round(programme))
+    partners = [m for m in erika.groups.get().members.all() if m.pk != erika.pk]
+    erase_participant(erika)
+    assert send_outbox() == 4 - 1 - len(partners)
+    received = {str(m["To"]) for m in smtp.messages}
+    assert received == {p.email for p in others if p not in partners}
+    assert all(erika.name not in text_part(m) for m in smtp.messages)
+
+
+@pytest.mark.django_db
+def test_the_export_shows_the_subject_of_an_introduction_not_sent_yet(
+    programme: Any, make_participant: Any, smtp: Any
+) -> None:
+    anna = make_participant(programme, "Anna", email="anna@example.org", language="de")
+    make_participant(programme, "Ben", email="ben@example.org")
+    publish_round(preview_round(programme))
+    client = Client()
+    sign_in_participant(client, anna)
+    [before] = json.loads(client.get(reverse("participants:export")).content)["emails"]
+    assert before["sent"] is None and "Ben" in before["subject"]
+    assert not anna.messages.get().body_text  # shown, not stored
+    send_outbox()
+    [after] = json.loads(client.get(reverse("participants:export")).content)["emails"]
+    assert after["subject"] == str(smtp.to("anna@example.org")[0]["Subject"])
+    assert after["sent"] is not None
 
 
 THROUGH_TABLES = ("_members", "_blocked")

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaffeeklatsch.insights.metrics import POOL, insights, load
 from kaffeeklatsch.participants.models import Participant
@@ -235,7 +235,52 @@ def test_a_wrong_period_is_refused_with_a_message(small: Small, client: Any) -> 
 
 def _csv(response: Any) -> list[list[str]]:
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_the_groups_csv_is_sent_while_it_is_read_with_every_group_as_before(
+    small: Small, client: Any
+) -> None:
+    """Streamed, a few thousand groups at a time: the rows are those the groups and
+    their members give as model instances (members by name, reasons in the reader's
+    language), groups nobody is left in included."""
+    from kaffeeklatsch.insights import exports
+
+    rnd = Round.objects.get(programme=small.programme, number=2)
+    reasons = [{"code": "departments", "params": {"departments": ["A", "B"]}}]
+    Group.objects.filter(round=rnd).update(reasons=reasons, score=2.5)
+    Group.objects.create(round=rnd, mode="online", score=None, reasons=[])
+    exports.GROUPS_AT_ONCE, before = 2, exports.GROUPS_AT_ONCE
+    try:
+        login(client, small.owner)
+        response = client.get(reverse("insights:groups_csv", args=[small.programme.pk]))
+        assert response.streaming
+        header, *rows = _csv(response)
+    finally:
+        exports.GROUPS_AT_ONCE = before
+    expected = []
+    with translation.override("en"):
+        for number in (1, 2):
+            groups = Group.objects.filter(round__programme=small.programme, round__number=number)
+            for k, group in enumerate(groups.order_by("id").prefetch_related("members"), 1):
+                members = list(group.members.all())
+                expected.append(
+                    [
+                        str(number),
+                        group.round.meet_from.isoformat(),
+                        str(k),
+                        group.get_mode_display(),
+                        str(len(members)),
+                        "; ".join(m.name for m in members),
+                        "; ".join(m.department for m in members),
+                        "" if group.score is None else str(round(group.score, 3)),
+                        " ".join(group.reason_texts("en")),
+                    ]
+                )
+    assert rows == expected
+    assert rows[-1][3:6] == ["Online", "0", ""]
+    assert all(r[8] for r in rows if r[0] == "2" and r[4] != "0")
 
 
 def test_rounds_csv_and_xlsx(small: Small, client: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from kaffeeklatsch.programmes.models import Organiser, Programme
-from tests.web.conftest import PASSWORD, login
+from tests.web.conftest import PASSWORD, login, press
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_a_programme_with_unusable_rules_gets_a_message_not_an_error(
     # Written past the form, as an older version or the database shell could have.
     Programme.objects.filter(pk=programme.pk).update(group_size=6)
     login(client, organiser)
-    response = client.post(reverse("rounds:preview", args=[programme.pk]), follow=True)
+    response = press(client, reverse("rounds:preview", args=[programme.pk]))
     assert response.status_code == 200
     assert "cannot be used for a round" in response.content.decode()
     assert not Round.objects.exists()

@@ -12,7 +12,7 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Group, LeftOut, Round
 from kaffeeklatsch.rounds.services import history, preview_round, publish_round
-from tests.web.conftest import login
+from tests.web.conftest import login, press
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,12 @@ def people(programme: Any, make_participant: Any) -> list[Participant]:
 
 
 def preview(client: Any, programme: Any) -> Round:
-    response = client.post(reverse("rounds:preview", args=[programme.pk]))
-    assert response.status_code == 302
-    return Round.objects.get(programme=programme, status=Round.Status.PREVIEW)
+    response = press(client, reverse("rounds:preview", args=[programme.pk]))
+    assert response.status_code == 200
+    rnd = Round.objects.get(programme=programme, status=Round.Status.PREVIEW)
+    # The organiser lands on the stored preview.
+    assert response.redirect_chain[-1][0] == reverse("rounds:detail", args=[programme.pk, rnd.pk])
+    return rnd
 
 
 def test_preview_stores_groups_with_reasons_and_sends_nothing(
@@ -73,8 +76,9 @@ def test_publish_writes_one_introduction_per_person_and_a_feedback_job(
     offline = make_participant(programme, email="", phone_note="Tel. 0221 123")
     login(client, organiser)
     rnd = preview(client, programme)
-    response = client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
-    assert response.status_code == 302
+    response = press(client, reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    assert response.redirect_chain[-1][0] == reverse("rounds:detail", args=[programme.pk, rnd.pk])
+    assert "Round 1 is published; the e-mails are on their way." in response.content.decode()
     rnd.refresh_from_db()
     assert rnd.status == Round.Status.PUBLISHED and rnd.number == 1
     intros = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.INTRODUCTION)
@@ -82,11 +86,12 @@ def test_publish_writes_one_introduction_per_person_and_a_feedback_job(
     assert not intros.filter(to="").exists()
     [job] = Job.objects.all()
     assert job.kind == "feedback_request" and job.payload == {"round": rnd.pk}
-    page = client.get(reverse("rounds:detail", args=[programme.pk, rnd.pk])).content.decode()
+    page = client.get(reverse("rounds:detail", args=[programme.pk, rnd.pk]), {"show": "no_email"})
     if offline.groups.exists():
-        assert "Tel. 0221 123" in page
+        assert "Tel. 0221 123" in page.content.decode()
+        assert "1 person in a group has no e-mail address" in page.content.decode()
     # Publishing twice is refused and changes nothing.
-    again = client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    again = press(client, reverse("rounds:publish", args=[programme.pk, rnd.pk]))
     assert again.status_code == 404
     assert intros.count() == len(people)
 
@@ -159,7 +164,7 @@ def test_move_a_person_between_groups(
     assert rnd.edited and not rnd.exact
     assert rnd.score == pytest.approx(sum(g.score or 0 for g in rnd.groups.all()))
     # The group left with one person cannot be published.
-    client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    press(client, reverse("rounds:publish", args=[programme.pk, rnd.pk]))
     rnd.refresh_from_db()
     assert rnd.status == Round.Status.PREVIEW
     # Out of the round, then into a new group with the remaining one.
@@ -175,7 +180,7 @@ def test_move_a_person_between_groups(
         {"participant": alone.pk, "target": third.pk},
     )
     assert third.members.filter(pk=alone.pk).exists()
-    client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    press(client, reverse("rounds:publish", args=[programme.pk, rnd.pk]))
     rnd.refresh_from_db()
     assert rnd.status == Round.Status.PUBLISHED and rnd.edited
 
@@ -298,9 +303,9 @@ def test_publishing_checks_the_preview_again(
     partner[anna.pk].blocked.add(anna)
     leaver = next(p for p in (ben, cleo, dora) if p.pk not in (anna.pk, partner[anna.pk].pk))
     Participant.objects.filter(pk=leaver.pk).update(status=Participant.Status.LEFT)
-    response = client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]), follow=True)
+    response = press(client, reverse("rounds:publish", args=[programme.pk, rnd.pk]))
     html = response.content.decode()
-    assert "The round cannot be published as it is:" in html
+    assert "The round cannot be published as it is. Move these people" in html
     assert f"{leaver.name} no longer takes part in this round" in html
     assert "does not want to meet the other" in html
     rnd.refresh_from_db()
@@ -308,7 +313,7 @@ def test_publishing_checks_the_preview_again(
     assert not OutboxMessage.objects.exists() and not Job.objects.exists()
     # Calculated again, the round keeps the new wishes and can be published.
     rnd = preview(client, programme)
-    client.post(reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    press(client, reverse("rounds:publish", args=[programme.pk, rnd.pk]))
     rnd.refresh_from_db()
     assert rnd.status == Round.Status.PUBLISHED
     grouped = {m.pk for g in rnd.groups.all() for m in g.members.all()}

@@ -6,10 +6,12 @@ from typing import Any
 
 from django import template
 
-from kaffeeklatsch.reach.forms import OrganiserAnswerForm
 from kaffeeklatsch.reach.letters import OFFLINE
 from kaffeeklatsch.reach.models import MeetingUpdate
-from kaffeeklatsch.rounds.models import Round
+from kaffeeklatsch.rounds.models import Group, Round
+
+# The newest news from the groups shown on a round's page.
+UPDATES_SHOWN = 20
 
 register = template.Library()
 
@@ -17,10 +19,18 @@ register = template.Library()
 @register.inclusion_tag("reach/round_panel.html", takes_context=True)
 def reach_round_panel(context: dict[str, Any], programme: Any, rnd: Round) -> dict[str, Any]:
     published = rnd.status == Round.Status.PUBLISHED
-    groups = list(rnd.groups.prefetch_related("members")) if published else []
-    people = [(m.pk, m.name) for g in groups for m in g.members.all()]
-    offline = [m for g in groups for m in g.members.all() if m.reached_by in OFFLINE]
-    updates = MeetingUpdate.objects.filter(group__round=rnd).select_related("participant")
+    offline = 0
+    updates: list[MeetingUpdate] = []
+    if published:
+        # Counted and listed in the database: a round may have 100,000 members.
+        offline = Group.members.through.objects.filter(
+            group__round=rnd, participant__reached_by__in=OFFLINE
+        ).count()
+        updates = list(
+            MeetingUpdate.objects.filter(group__round=rnd)
+            .select_related("participant")
+            .order_by("-answered_at")[:UPDATES_SHOWN]
+        )
     return {
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
@@ -28,6 +38,6 @@ def reach_round_panel(context: dict[str, Any], programme: Any, rnd: Round) -> di
         "round": rnd,
         "published": published,
         "offline": offline,
-        "updates": list(updates),
-        "answer_form": OrganiserAnswerForm(people=people) if people else None,
+        "updates": updates,
+        "shown": UPDATES_SHOWN,
     }

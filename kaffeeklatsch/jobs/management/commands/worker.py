@@ -1,4 +1,5 @@
-"""``kaffeeklatsch worker``: starts due rounds, runs jobs and sends the outbox."""
+"""``kaffeeklatsch worker``: previews and publishes the rounds organisers asked for,
+starts due rounds, runs jobs and sends the outbox."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ MAX_DATABASE_WAIT = 60.0
 
 def work_once() -> dict[str, int]:
     """One pass over everything that is due."""
+    from kaffeeklatsch.rounds.tasks import run_round_tasks
+
     return {
+        "previews": run_round_tasks(),
         "rounds": start_due_rounds(),
         "jobs": run_due(),
         "emails": send_due(),
@@ -68,6 +72,7 @@ class Command(BaseCommand):
                 failures = 0
                 if any(done.values()):
                     self.stdout.write(
+                        "round previews and publications: {previews}, "
                         "rounds started: {rounds}, jobs run: {jobs}, e-mails sent: {emails}, "
                         "expired rows erased: {erased}".format(**done)
                     )

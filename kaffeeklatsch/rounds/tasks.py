@@ -1,0 +1,293 @@
+"""Previews and publications of rounds as background work of ``kaffeeklatsch worker``.
+
+The organiser's press of a button only writes a :class:`RoundTask`; a worker takes it,
+reports its stage and progress on the row as it goes (each report its own short
+transaction, so the page can show it), and stores the result in one transaction
+together with the task's end. Hence:
+
+* A second press, by the same organiser or another, while a task of the programme
+  waits or runs, finds that task (a unique constraint allows one active task per
+  programme) instead of starting another.
+* A worker killed half way leaves the task ``running`` with a lease
+  (``ROUND_TASK_LEASE_SECONDS``) that it renews with every report; nothing of the
+  result is stored, since the result and the task's end commit together. After the
+  lease another worker takes the task again and does the work once more from the
+  start, up to :data:`MAX_ATTEMPTS` times.
+* While the result is being stored, the worker holds a lock on the task's row, so
+  that even a lease that ran out meanwhile cannot give the task to a second worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import Error as DatabaseError
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kaffeeklatsch.matching.engine import RulesError
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Round, RoundTask
+from kaffeeklatsch.rounds.services import (
+    Report,
+    RoundError,
+    RuleBroken,
+    preview_round,
+    publish_round,
+)
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+# Progress is written at most this often (seconds), besides every change of stage.
+REPORT_EVERY = 0.5
+
+
+class Busy(Exception):
+    """The programme already has a round task waiting or running: ``task``."""
+
+    def __init__(self, task: RoundTask) -> None:
+        super().__init__(f"round task {task.pk} is {task.status}")
+        self.task = task
+
+
+def active_task(programme: Programme) -> RoundTask | None:
+    return programme.round_tasks.filter(status__in=RoundTask.ACTIVE).first()
+
+
+def _request(
+    programme: Programme, kind: str, user: AbstractBaseUser | None, rnd: Round | None
+) -> RoundTask:
+    requested_by = user if user is not None and user.is_authenticated else None
+    try:
+        with transaction.atomic():
+            return RoundTask.objects.create(
+                programme=programme, kind=kind, round=rnd, requested_by=requested_by
+            )
+    except IntegrityError:
+        running = active_task(programme)
+        if running is None:  # finished between the insert and the look
+            return _request(programme, kind, user, rnd)
+        raise Busy(running) from None
+
+
+def request_preview(programme: Programme, user: AbstractBaseUser | None = None) -> RoundTask:
+    """Asks the worker for a (new) preview of the programme's next round."""
+    return _request(programme, RoundTask.Kind.PREVIEW, user, None)
+
+
+def request_publish(rnd: Round, user: AbstractBaseUser | None = None) -> RoundTask:
+    """Asks the worker to publish this preview."""
+    if rnd.status != Round.Status.PREVIEW:
+        raise RoundError("published")
+    return _request(rnd.programme, RoundTask.Kind.PUBLISH, user, rnd)
+
+
+def _lease() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=settings.ROUND_TASK_LEASE_SECONDS)
+
+
+def claim(pk: int | None = None) -> RoundTask | None:
+    """Takes the oldest waiting task (or the task ``pk``), or a running one whose
+    worker's lease ran out."""
+    now = timezone.now()
+    due = Q(status=RoundTask.Status.WAITING) | Q(
+        status=RoundTask.Status.RUNNING, claimed_until__lt=now
+    )
+    with transaction.atomic():
+        tasks = RoundTask.objects.select_for_update(skip_locked=True).filter(due)
+        if pk is not None:
+            tasks = tasks.filter(pk=pk)
+        task = tasks.order_by("created_at", "id").first()
+        if task is None:
+            return None
+        if task.attempts >= MAX_ATTEMPTS:
+            # Its workers died every time (out of memory on a huge round, say): it
+            # ends here instead of stopping the worker's other work for good.
+            _fail(task, "internal", running_only=False)
+            return claim(pk) if pk is None else None
+        task.status = RoundTask.Status.RUNNING
+        task.attempts += 1
+        task.claimed_until = _lease()
+        task.started_at = task.started_at or now
+        task.stage, task.progress = RoundTask.Stage.READING, 0.0
+        task.save(
+            update_fields=["status", "attempts", "claimed_until", "started_at", "stage", "progress"]
+        )
+    return task
+
+
+class Reporter:
+    """Writes a task's stage and progress (and renews its lease) as the work goes on."""
+
+    def __init__(self, task: RoundTask, storing: Storing, listen: Report | None = None) -> None:
+        self.task = task
+        self.storing = storing
+        self.listen = listen
+        self.stage = ""
+        self.last = 0.0
+
+    def __call__(self, stage: str, share: float) -> None:
+        if self.listen is not None:
+            self.listen(stage, share)
+        if self.storing.inside:
+            # An update of the task's row inside the storing transaction would make
+            # a second press wait (on the unique constraint) until it commits, and
+            # nobody would see the figure before then anyway.
+            return
+        now = time.monotonic()
+        if stage not in RoundTask.Stage.values or stage == RoundTask.Stage.DONE:
+            return
+        if stage == self.stage and now - self.last < REPORT_EVERY:
+            return
+        self.stage, self.last = stage, now
+        RoundTask.objects.filter(
+            pk=self.task.pk, status=RoundTask.Status.RUNNING, attempts=self.task.attempts
+        ).update(stage=stage, progress=min(share, 0.99), claimed_until=_lease())
+
+
+class TaskLost(Exception):
+    """Another worker took the task over; this worker's result is rolled back."""
+
+
+class Storing:
+    """Ties the stored result to the task: :meth:`begin` runs first in the storing
+    transaction and locks the task's row (so no other worker can take it while the
+    result is written, even if the lease runs out), :meth:`end` runs last and ends the
+    task, so the result and the task's end are committed together."""
+
+    def __init__(self, task: RoundTask) -> None:
+        self.task = task
+        self.inside = False
+
+    def begin(self) -> None:
+        self.inside = True
+        mine = (
+            RoundTask.objects.select_for_update()
+            .filter(pk=self.task.pk, status=RoundTask.Status.RUNNING, attempts=self.task.attempts)
+            .exists()
+        )
+        if not mine:
+            raise TaskLost(self.task.pk)
+
+    def end(self, rnd: Round) -> None:
+        self.inside = False
+        RoundTask.objects.filter(pk=self.task.pk).update(
+            status=RoundTask.Status.DONE,
+            stage=RoundTask.Stage.DONE,
+            progress=1.0,
+            round=rnd,
+            finished_at=timezone.now(),
+            claimed_until=None,
+        )
+
+
+def _fail(
+    task: RoundTask, error: str, problems: list | None = None, running_only: bool = True
+) -> None:
+    rows = RoundTask.objects.filter(pk=task.pk, attempts=task.attempts)
+    if running_only:
+        rows = rows.filter(status=RoundTask.Status.RUNNING)
+    rows.update(
+        status=RoundTask.Status.FAILED,
+        error=error,
+        problems=problems or [],
+        finished_at=timezone.now(),
+        claimed_until=None,
+    )
+
+
+def _again(task: RoundTask) -> None:
+    """Gives the task back, to be taken by the next pass of any worker."""
+    RoundTask.objects.filter(
+        pk=task.pk, status=RoundTask.Status.RUNNING, attempts=task.attempts
+    ).update(status=RoundTask.Status.WAITING, claimed_until=None)
+
+
+def run(task: RoundTask, listen: Report | None = None) -> None:
+    """Does the work of a claimed task and records how it ended; ``listen`` hears the
+    progress too (the command line's progress bar).
+
+    The database away or locked is raised for the worker's loop to wait on, after
+    giving the task back where the database still answers; every other failure is
+    recorded on the task (and tried again, at most :data:`MAX_ATTEMPTS` times).
+    """
+    programme = Programme.objects.get(pk=task.programme_id)
+    storing = Storing(task)
+    report = Reporter(task, storing, listen)
+    try:
+        if task.kind == RoundTask.Kind.PREVIEW:
+            preview_round(programme, task.requested_by, progress=report, storing=storing)
+        else:
+            rnd = Round.objects.filter(pk=task.round_id, programme=programme).first()
+            if rnd is None:
+                raise RoundError("gone")
+            publish_round(rnd, progress=report, storing=storing)
+    except TaskLost:
+        log.warning("round task %s was taken over by another worker", task.pk)
+    except RulesError:
+        _fail(task, "rules")
+    except RuleBroken as exc:
+        _fail(task, "rule_broken", exc.details)
+    except RoundError as exc:
+        _fail(task, str(exc).replace(" ", "_")[:20])
+    except (OperationalError, InterfaceError):
+        # The database away or locked: the worker's loop waits and reconnects.
+        storing.inside = False
+        try:
+            _again(task)
+        except DatabaseError:
+            pass  # the lease gives it back
+        raise
+    except Exception:  # noqa: BLE001 - recorded on the task and retried
+        storing.inside = False
+        log.exception("round task %s (%s) failed", task.pk, task.kind)
+        if task.attempts >= MAX_ATTEMPTS:
+            _fail(task, "internal")
+        else:
+            _again(task)
+    else:
+        try:
+            analyse_if_large(task)
+        except DatabaseError:
+            log.warning("statistics of round task %s not gathered", task.pk)
+
+
+# Groups from which a stored round makes PostgreSQL gather its statistics again.
+ANALYSE_FROM = 5000
+
+
+def analyse_if_large(task: RoundTask) -> None:
+    """After a large round was written, PostgreSQL's statistics of its tables are
+    gathered at once rather than when autovacuum next comes by, so the round's pages
+    are planned for the tables as they now are (an index lookup, not a scan)."""
+    from django.db import connection
+
+    from kaffeeklatsch.rounds.models import Group
+
+    if connection.vendor != "postgresql":
+        return
+    task.refresh_from_db(fields=["round"])
+    if task.round_id is None or Group.objects.filter(round_id=task.round_id).count() < ANALYSE_FROM:
+        return
+    tables = [Group._meta.db_table, Group.members.through._meta.db_table]
+    if task.kind == RoundTask.Kind.PUBLISH:
+        from kaffeeklatsch.notifications.models import OutboxMessage
+
+        tables.append(OutboxMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def run_round_tasks(limit: int = 10) -> int:
+    """Runs waiting round tasks; returns how many were taken."""
+    done = 0
+    while done < limit and (task := claim()) is not None:
+        run(task)
+        done += 1
+    return done
