@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, combinations
+from typing import Any
 
 import numpy as np
 from django.contrib.postgres.aggregates import StringAgg
@@ -42,6 +43,7 @@ from django.db.models import (
     DateField,
     ExpressionWrapper,
     Q,
+    QuerySet,
     Value,
     When,
 )
@@ -305,37 +307,25 @@ class Columns:
         return int(seen.sum())
 
 
-def _memberships(round_ids: list[int]) -> np.ndarray:
-    """(round id, group id, person id) of every membership of the rounds, one row each.
+def _numbers(rows: QuerySet, *fields: str) -> np.ndarray:
+    """The integer ``fields`` of ``rows``, one row of the array each, in no order.
 
-    PostgreSQL sends them as one text ("round,group,person,round,...") that NumPy reads
-    in one pass: close to a million rows as Python tuples would take seconds."""
-    through = (
-        Group.members.through.objects.filter(group__round__in=round_ids)
-        .order_by()
-        .values_list("group__round_id", "group_id", "participant_id")
-    )
+    PostgreSQL sends them as one text ("1,2,3,4,5,6,...") that NumPy reads in one
+    pass: hundreds of thousands of rows as Python tuples would take seconds. Rows that
+    are grouped (``values().annotate()``) are aggregated over, as Django does."""
     if connection.vendor != "postgresql":
-        rows = list(through)
-        flat = chain.from_iterable(rows)
-        return np.fromiter(flat, dtype=np.int64, count=3 * len(rows)).reshape(-1, 3)
-    comma = Value(",")
-    text = through.aggregate(
-        all=StringAgg(
-            Concat(
-                Cast("group__round_id", CharField()),
-                comma,
-                Cast("group_id", CharField()),
-                comma,
-                Cast("participant_id", CharField()),
-                output_field=CharField(),
-            ),
-            delimiter=",",
+        found = list(rows.values_list(*fields))
+        flat = chain.from_iterable(found)
+        return np.fromiter(flat, dtype=np.int64, count=len(fields) * len(found)).reshape(
+            -1, len(fields)
         )
-    )["all"]
-    if not text:
-        return np.zeros((0, 3), dtype=np.int64)
-    return np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, 3)
+    parts: list[Any] = []
+    for name in fields:
+        parts += [Cast(name, CharField()), Value(",")]
+    text = rows.aggregate(
+        numbers=StringAgg(Concat(*parts[:-1], output_field=CharField()), delimiter=",")
+    )["numbers"]
+    return np.fromstring(text or "", dtype=np.int64, sep=",").reshape(-1, len(fields))
 
 
 def _days(values: Iterable[dt.date | None]) -> np.ndarray:
@@ -353,9 +343,9 @@ def load(programme: Programme, today: dt.date) -> Columns:
 
     The database does what it can: it cuts days from the datetimes (in UTC, as
     Python's ``date()`` of Django's datetimes does, and as dates, which need no
-    converter of Django's on every row), says who has left or takes a break, counts
-    the answers per round and finds the groups in which everyone said no. People come
-    as narrow tuples, memberships as numbers (:func:`_memberships`)."""
+    converter of Django's on every row), says who has left or takes a break and
+    counts the answers of each group. People come as narrow tuples, memberships and
+    the answers' counts as numbers (:func:`_numbers`)."""
     utc = dt.UTC
     status = Participant.Status
     joined_at = Coalesce(
@@ -391,6 +381,8 @@ def load(programme: Programme, today: dt.date) -> Columns:
     )
     round_ids = [r[0] for r in rounds]
     position = {pk: k for k, pk in enumerate(round_ids)}
+    to_position = np.zeros(max(round_ids, default=0) + 1, dtype=np.int64)
+    to_position[round_ids] = np.arange(len(round_ids))
     # Groups per round from the round's index alone.
     group_counts = dict(
         Group.objects.filter(round__in=round_ids)
@@ -399,24 +391,19 @@ def load(programme: Programme, today: dt.date) -> Columns:
         .annotate(n=Count("round"))
         .values_list("round", "n")
     )
-    feedback = Feedback.objects.filter(group__round__in=round_ids).order_by()
-    answers = {
-        round_id: (n, groups, met)
-        for round_id, n, groups, met in feedback.values("group__round")
-        .annotate(
-            n=Count("pk"),
-            groups=Count("group", distinct=True),
-            met=Count("group", distinct=True, filter=Q(met=True)),
-        )
-        .values_list("group__round", "n", "groups", "met")
-    }
-    # The groups in which everyone who answered said no: no meetings (few of them).
-    not_met = list(
-        feedback.values("group")
-        .annotate(yes=Count("pk", filter=Q(met=True)))
-        .filter(yes=0)
-        .values_list("group", flat=True)
+    # Per group that has answers: its round, how many answered and how many said yes.
+    answers = _numbers(
+        Feedback.objects.filter(group__round__in=round_ids)
+        .order_by()
+        .values("group__round", "group")
+        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(met=True))),
+        "group__round",
+        "group",
+        "n",
+        "yes",
     )
+    answer_round = to_position[answers[:, 0]]
+    not_met = answers[answers[:, 3] == 0, 1]
     left_out: list[list[int]] = [[] for _ in rounds]
     for round_id, participant_id in (
         LeftOut.objects.filter(round__in=round_ids)
@@ -424,13 +411,15 @@ def load(programme: Programme, today: dt.date) -> Columns:
         .values_list("round_id", "participant_id")
     ):
         left_out[position[round_id]].append(participant_id)
-    members = _memberships(round_ids)
+    members = _numbers(
+        Group.members.through.objects.filter(group__round__in=round_ids).order_by(),
+        "group__round",
+        "group",
+        "participant",
+    )
     group_ids, first, member_group = np.unique(
         members[:, 1], return_index=True, return_inverse=True
     )
-    to_position = np.zeros(max(round_ids, default=0) + 1, dtype=np.int64)
-    to_position[round_ids] = np.arange(len(round_ids))
-    no_answers = (0, 0, 0)
     return Columns(
         today=today,
         person=_ints(person),
@@ -447,12 +436,14 @@ def load(programme: Programme, today: dt.date) -> Columns:
         scores=[r[3] for r in rounds],
         bounds=[r[4] for r in rounds],
         groups=_ints([group_counts.get(pk, 0) for pk in round_ids]),
-        answers=_ints([answers.get(pk, no_answers)[0] for pk in round_ids]),
-        answered_groups=_ints([answers.get(pk, no_answers)[1] for pk in round_ids]),
-        met_groups=_ints([answers.get(pk, no_answers)[2] for pk in round_ids]),
+        answers=np.bincount(answer_round, weights=answers[:, 2], minlength=len(rounds)).astype(
+            np.int64
+        ),
+        answered_groups=np.bincount(answer_round, minlength=len(rounds)),
+        met_groups=np.bincount(answer_round[answers[:, 3] > 0], minlength=len(rounds)),
         left_out=[_ints(sorted(set(ids))) for ids in left_out],
         group_round=to_position[members[first, 0]],
-        group_met=~np.isin(group_ids, _ints(not_met)),
+        group_met=~np.isin(group_ids, not_met),
         member_group=member_group.reshape(-1).astype(np.int64),
         member_person=members[:, 2].copy(),
     )
