@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.utils.functional import cached_property
 
 
 def page_number(raw: str) -> int:
@@ -17,6 +18,19 @@ def page_number(raw: str) -> int:
         return max(int(raw), 1)
     except ValueError:
         return sys.maxsize if raw.strip().isdecimal() else 1
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told how many items there are, where counting them would cost a
+    scan of a large table."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known
 
 
 def page_links(paginator: Paginator, page: Page, kept: Mapping[str, Any]) -> dict[str, Any]:

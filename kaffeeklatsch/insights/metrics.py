@@ -30,10 +30,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, combinations
+from typing import Any
 
 import numpy as np
-from django.db.models import Case, Count, Q, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
@@ -140,9 +154,16 @@ class Data:
             bounds=[r.bound for r in self.rounds],
             groups=_ints([len(rnd.groups) for rnd in self.rounds]),
             left_out=[_ints(sorted(rnd.left_out)) for rnd in self.rounds],
+            answers=_ints([sum(len(g.answers) for g in rnd.groups) for rnd in self.rounds]),
+            answered_groups=_ints([sum(g.answered for g in rnd.groups) for rnd in self.rounds]),
+            met_groups=_ints(
+                [
+                    sum(g.answered and any(g.answers.values()) for g in rnd.groups)
+                    for rnd in self.rounds
+                ]
+            ),
             group_round=_ints([r for r, _g in groups]),
-            group_answers=_ints([len(g.answers) for _r, g in groups]),
-            group_yes=_ints([sum(g.answers.values()) for _r, g in groups]),
+            group_met=np.array([g.met for _r, g in groups], dtype=bool),
             member_group=_ints([k for k, _m in members]),
             member_person=_ints([m for _k, m in members]),
         )
@@ -177,11 +198,13 @@ class Columns:
 
     People are sorted by id; ``department``, ``level`` and ``organisation`` are codes
     into ``names[field]`` (0: not given); ``joined`` and ``left`` are days
-    (``date.toordinal()``, -1: never). Rounds are ascending by number. A group is a row
-    of ``group_round`` (the round's position), ``group_answers`` (people who answered
-    "Did you meet?") and ``group_yes`` (of them, how many said yes). A membership is a
-    row of ``member_group`` (the group's row) and ``member_person`` (a person's id).
-    ``groups`` counts each round's groups (with the ones nobody is left in)."""
+    (``date.toordinal()``, -1: never). Rounds are ascending by number; per round,
+    ``groups`` counts its groups (with the ones nobody is left in), ``answers`` the
+    people who answered "Did you meet?", ``answered_groups`` the groups someone
+    answered for and ``met_groups`` those in which someone said yes. A group with
+    members is a row of ``group_round`` (the round's position) and ``group_met`` (a
+    meeting, see the module's definitions). A membership is a row of ``member_group``
+    (the group's row) and ``member_person`` (a person's id)."""
 
     today: dt.date
     person: np.ndarray
@@ -198,21 +221,18 @@ class Columns:
     scores: list[float]
     bounds: list[float]
     groups: np.ndarray
+    answers: np.ndarray
+    answered_groups: np.ndarray
+    met_groups: np.ndarray
     left_out: list[np.ndarray]
     group_round: np.ndarray
-    group_answers: np.ndarray
-    group_yes: np.ndarray
+    group_met: np.ndarray
     member_group: np.ndarray
     member_person: np.ndarray
 
     @property
     def joined_count(self) -> int:
         return int((self.joined >= 0).sum())
-
-    @cached_property
-    def group_met(self) -> np.ndarray:
-        """A meeting unless everyone who answered said they did not meet."""
-        return (self.group_answers == 0) | (self.group_yes > 0)
 
     @cached_property
     def member_round(self) -> np.ndarray:
@@ -287,24 +307,52 @@ class Columns:
         return int(seen.sum())
 
 
-def _table(rows: Iterable[tuple[int, ...]], width: int) -> np.ndarray:
-    """Rows of integers as a two-dimensional array."""
-    rows = list(rows)
-    flat = chain.from_iterable(rows)
-    return np.fromiter(flat, dtype=np.int64, count=width * len(rows)).reshape(-1, width)
+def _numbers(rows: QuerySet, *fields: str) -> np.ndarray:
+    """The integer ``fields`` of ``rows``, one row of the array each, in no order.
+
+    PostgreSQL sends them as one text ("1,2,3,4,5,6,...") that NumPy reads in one
+    pass: hundreds of thousands of rows as Python tuples would take seconds. Rows that
+    are grouped (``values().annotate()``) are aggregated over, as Django does."""
+    if connection.vendor != "postgresql":
+        found = list(rows.values_list(*fields))
+        flat = chain.from_iterable(found)
+        return np.fromiter(flat, dtype=np.int64, count=len(fields) * len(found)).reshape(
+            -1, len(fields)
+        )
+    parts: list[Any] = []
+    for name in fields:
+        parts += [Cast(name, CharField()), Value(",")]
+    text = rows.aggregate(
+        numbers=StringAgg(Concat(*parts[:-1], output_field=CharField()), delimiter=",")
+    )["numbers"]
+    return np.fromstring(text or "", dtype=np.int64, sep=",").reshape(-1, len(fields))
+
+
+def _days(values: Iterable[dt.date | None]) -> np.ndarray:
+    return np.fromiter((-1 if d is None else d.toordinal() for d in values), dtype=np.int64)
+
+
+def _coded(values: Sequence[str], codes: _Codes) -> np.ndarray:
+    """The codes of texts (without surrounding space), looked up once per distinct text."""
+    code_of = {value: codes.of(value.strip()) for value in dict.fromkeys(values)}
+    return np.fromiter(map(code_of.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def load(programme: Programme, today: dt.date) -> Columns:
-    """Reads what the figures need: people, published rounds, groups and answers.
+    """Reads what the figures need: people, published rounds, memberships and answers.
 
-    Days are cut from the datetimes by the database (in UTC, as Python's ``date()``
-    of Django's datetimes does): the driver turns a date into Python ten times faster
-    than a datetime with its time zone."""
+    The database does what it can: it cuts days from the datetimes (in UTC, as
+    Python's ``date()`` of Django's datetimes does, and as dates, which need no
+    converter of Django's on every row), says who has left or takes a break and
+    counts the answers of each group. People come as narrow tuples, memberships and
+    the answers' counts as numbers (:func:`_numbers`)."""
     utc = dt.UTC
+    status = Participant.Status
     joined_at = Coalesce(
         "confirmed_at",
-        Case(When(~Q(status=Participant.Status.PENDING), then="created_at")),
+        Case(When(~Q(status=status.PENDING), then="created_at")),
     )
+    # TruncDate converts every row in Python; a cast to a date is read by the driver.
     people = list(
         Participant.objects.filter(programme=programme)
         .order_by("pk")
@@ -313,19 +361,19 @@ def load(programme: Programme, today: dt.date) -> Columns:
             "department",
             "level",
             "organisation",
-            "status",
-            TruncDate(joined_at, tzinfo=utc),
-            TruncDate("left_at", tzinfo=utc),
-            "paused_until",
-            "skip_next_round",
+            Cast(TruncDate(joined_at, tzinfo=utc), DateField()),
+            Cast(TruncDate("left_at", tzinfo=utc), DateField()),
+            ExpressionWrapper(Q(status=status.LEFT), output_field=BooleanField()),
+            ExpressionWrapper(
+                Q(status=status.ACTIVE) & (Q(skip_next_round=True) | Q(paused_until__gte=today)),
+                output_field=BooleanField(),
+            ),
         )
     )
-    codes = {name: _Codes() for name in ("department", "level", "organisation")}
-    department, level, organisation = (
-        [codes[name].of(row[k].strip()) for row in people]
-        for k, name in ((1, "department"), (2, "level"), (3, "organisation"))
+    person, department, level, organisation, joined, left, gone, paused = (
+        zip(*people, strict=True) if people else ((),) * 8
     )
-    active = Participant.Status.ACTIVE
+    codes = {name: _Codes() for name in ("department", "level", "organisation")}
     rounds = list(
         programme.rounds.filter(status=Round.Status.PUBLISHED)
         .order_by("number")
@@ -333,6 +381,8 @@ def load(programme: Programme, today: dt.date) -> Columns:
     )
     round_ids = [r[0] for r in rounds]
     position = {pk: k for k, pk in enumerate(round_ids)}
+    to_position = np.zeros(max(round_ids, default=0) + 1, dtype=np.int64)
+    to_position[round_ids] = np.arange(len(round_ids))
     # Groups per round from the round's index alone.
     group_counts = dict(
         Group.objects.filter(round__in=round_ids)
@@ -341,20 +391,19 @@ def load(programme: Programme, today: dt.date) -> Columns:
         .annotate(n=Count("round"))
         .values_list("round", "n")
     )
-    members = _table(
-        Group.members.through.objects.filter(group__round__in=round_ids)
-        .order_by()
-        .values_list("group_id", "participant_id", "group__round_id"),
-        3,
-    )
-    answers = _table(
+    # Per group that has answers: its round, how many answered and how many said yes.
+    answers = _numbers(
         Feedback.objects.filter(group__round__in=round_ids)
         .order_by()
-        .values("group_id")
-        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(met=True)))
-        .values_list("group_id", "n", "yes"),
-        3,
+        .values("group__round", "group")
+        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(met=True))),
+        "group__round",
+        "group",
+        "n",
+        "yes",
     )
+    answer_round = to_position[answers[:, 0]]
+    not_met = answers[answers[:, 3] == 0, 1]
     left_out: list[list[int]] = [[] for _ in rounds]
     for round_id, participant_id in (
         LeftOut.objects.filter(round__in=round_ids)
@@ -362,58 +411,41 @@ def load(programme: Programme, today: dt.date) -> Columns:
         .values_list("round_id", "participant_id")
     ):
         left_out[position[round_id]].append(participant_id)
-    # Groups are the groups with members, and the ones that have answers.
-    group_ids, member_group = np.unique(
-        np.concatenate((members[:, 0], answers[:, 0])), return_inverse=True
+    members = _numbers(
+        Group.members.through.objects.filter(group__round__in=round_ids).order_by(),
+        "group__round",
+        "group",
+        "participant",
     )
-    group_round = np.zeros(len(group_ids), dtype=np.int64)
-    to_position = np.zeros(max(round_ids, default=0) + 1, dtype=np.int64)
-    to_position[round_ids] = np.arange(len(round_ids))
-    group_round[member_group[: len(members)]] = to_position[members[:, 2]]
-    answered = np.searchsorted(group_ids, answers[:, 0])
-    group_answers = np.zeros(len(group_ids), dtype=np.int64)
-    group_yes = np.zeros(len(group_ids), dtype=np.int64)
-    group_answers[answered] = answers[:, 1]
-    group_yes[answered] = answers[:, 2]
-    if len(answers):
-        # A group that has answers but no members left is not in `members`.
-        alone = ~np.isin(answers[:, 0], members[:, 0])
-        if alone.any():
-            rounds_of = dict(
-                Group.objects.filter(pk__in=answers[alone, 0].tolist()).values_list(
-                    "pk", "round_id"
-                )
-            )
-            for row in answered[alone].tolist():
-                group_round[row] = position[rounds_of[int(group_ids[row])]]
+    group_ids, first, member_group = np.unique(
+        members[:, 1], return_index=True, return_inverse=True
+    )
     return Columns(
         today=today,
-        person=_ints([row[0] for row in people]),
-        department=_ints(department),
-        level=_ints(level),
-        organisation=_ints(organisation),
+        person=_ints(person),
+        department=_coded(department, codes["department"]),
+        level=_coded(level, codes["level"]),
+        organisation=_coded(organisation, codes["organisation"]),
         names={name: code.names for name, code in codes.items()},
-        joined=_ints([_day(row[5]) for row in people]),
-        left=_ints([_day(row[6]) for row in people]),
-        gone_now=np.array([row[4] == Participant.Status.LEFT for row in people], dtype=bool),
-        paused_now=np.array(
-            [
-                row[4] == active and (row[8] or Participant.paused_on(row[7], today))
-                for row in people
-            ],
-            dtype=bool,
-        ),
+        joined=_days(joined),
+        left=_days(left),
+        gone_now=np.array(gone, dtype=bool),
+        paused_now=np.array(paused, dtype=bool),
         numbers=_ints([r[1] for r in rounds]),
         days=_ints([r[2].toordinal() for r in rounds]),
         scores=[r[3] for r in rounds],
         bounds=[r[4] for r in rounds],
         groups=_ints([group_counts.get(pk, 0) for pk in round_ids]),
+        answers=np.bincount(answer_round, weights=answers[:, 2], minlength=len(rounds)).astype(
+            np.int64
+        ),
+        answered_groups=np.bincount(answer_round, minlength=len(rounds)),
+        met_groups=np.bincount(answer_round[answers[:, 3] > 0], minlength=len(rounds)),
         left_out=[_ints(sorted(set(ids))) for ids in left_out],
-        group_round=group_round,
-        group_answers=group_answers,
-        group_yes=group_yes,
-        member_group=member_group[: len(members)].astype(np.int64),
-        member_person=members[:, 1].copy(),
+        group_round=to_position[members[first, 0]],
+        group_met=~np.isin(group_ids, not_met),
+        member_group=member_group.reshape(-1).astype(np.int64),
+        member_person=members[:, 2].copy(),
     )
 
 
@@ -523,10 +555,6 @@ def round_figures(data: Columns) -> list[RoundFigures]:
     new = _per_round(data, rnd[order][first])
     in_round = _distinct(data.member_round * count + dense)
     people = _per_round(data, in_round // max(count, 1))
-    answered = data.group_answers > 0
-    answers = _per_round(data, data.group_round, data.group_answers.astype(float))
-    answered_groups = _per_round(data, data.group_round[answered])
-    met_groups = _per_round(data, data.group_round[answered & (data.group_yes > 0)])
     result = []
     for r in everyone.tolist():
         score, bound = data.scores[r], data.bounds[r]
@@ -540,9 +568,9 @@ def round_figures(data: Columns) -> list[RoundFigures]:
                 score=score,
                 bound=bound,
                 quality=None if bound <= 0 else round(100 * min(1.0, score / bound)),
-                answers=answers[r],
-                answered_groups=answered_groups[r],
-                met_groups=met_groups[r],
+                answers=int(data.answers[r]),
+                answered_groups=int(data.answered_groups[r]),
+                met_groups=int(data.met_groups[r]),
                 new_connections=new[r],
             )
         )

@@ -44,6 +44,8 @@ class Round(models.Model):
     exact = models.BooleanField(default=False)
     seconds = models.FloatField(default=0)
     edited = models.BooleanField(default=False)
+    # Groups, people, mixes and left-out people counted (see rounds/figures.py).
+    figures = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-number"]

@@ -4,21 +4,33 @@ reasons of one page of groups only."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.programmes.models import MeetingMode
+from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round, RoundTask, render_reasons
 from kaffeeklatsch.rounds.services import problem_text
 
+FIGURES = (
+    "groups",
+    "people",
+    "without_email",
+    "across_departments",
+    "across_levels",
+    "across_organisations",
+    "in_person",
+    "online",
+    "either",
+    "moved",
+)
 # A group scores low when it has less than this share of the round's average score.
 LOW_SHARE = 0.5
 GROUPS_PER_PAGE = 50
@@ -47,41 +59,37 @@ def round_page_url(rnd: Round, target: str = "") -> str:
 
 
 def low_score_below(rnd: Round) -> float:
-    mean = rnd.groups.aggregate(mean=Avg("score"))["mean"] or 0.0
-    return LOW_SHARE * mean
+    counts = figures_of(rnd)["counts"]
+    scored = counts.get("scored", 0)
+    return LOW_SHARE * counts.get("score_sum", 0.0) / scored if scored else 0.0
 
 
 def summary(rnd: Round) -> dict[str, Any]:
     """The round's figures: groups, people, mixes, ways of meeting, who was left out
     and why, and for a published round the answers to "Did you meet?"."""
-    figures = rnd.groups.aggregate(
-        groups=Count("id"),
-        across_departments=Count("id", filter=Q(across_departments=True)),
-        across_levels=Count("id", filter=Q(across_levels=True)),
-        across_organisations=Count("id", filter=Q(across_organisations=True)),
-        in_person=Count("id", filter=Q(mode=MeetingMode.IN_PERSON)),
-        online=Count("id", filter=Q(mode=MeetingMode.ONLINE)),
-        either=Count("id", filter=Q(mode=MeetingMode.EITHER)),
-        moved=Count("id", filter=Q(moved=True)),
-        people=Coalesce(Sum("size"), 0),
-        without_email=Coalesce(Sum("unreached"), 0),
+    kept = figures_of(rnd)
+    counts = {name: kept["counts"].get(name, 0) for name in FIGURES}
+    groups = counts["groups"]
+    left_out = sorted(
+        (
+            {"text": _left_out_text(json.loads(key)), "count": n}
+            for key, n in kept["left_out"].items()
+        ),
+        key=lambda item: -item["count"],
     )
-    groups = figures["groups"]
-    left = rnd.left_out.values("reason").annotate(n=Count("id")).order_by("-n")
-    left_out = [{"text": _left_out_text(row["reason"]), "count": row["n"]} for row in left]
     result = {
-        **figures,
+        **counts,
         "left_out": left_out,
         "left_out_total": sum(item["count"] for item in left_out),
         "shares": [
-            (_("across departments"), _share(figures["across_departments"], groups)),
-            (_("across levels"), _share(figures["across_levels"], groups)),
-            (_("across organisations"), _share(figures["across_organisations"], groups)),
+            (_("across departments"), _share(counts["across_departments"], groups)),
+            (_("across levels"), _share(counts["across_levels"], groups)),
+            (_("across organisations"), _share(counts["across_organisations"], groups)),
         ],
         "modes": [
-            (_("in person"), figures["in_person"]),
-            (_("online"), figures["online"]),
-            (_("in person or online"), figures["either"]),
+            (_("in person"), counts["in_person"]),
+            (_("online"), counts["online"]),
+            (_("in person or online"), counts["either"]),
         ],
     }
     if rnd.status == Round.Status.PUBLISHED:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
@@ -31,6 +32,8 @@ from kaffeeklatsch.matching.reasons import group_mode, group_reasons
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import to_person
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
+from kaffeeklatsch.rounds.figures import changed, counts_of, group_counts, new_figures, reason_key
+from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Group, LeftOut, Round, RoundTask
 from kaffeeklatsch.rounds.schedule import suggest_start
 from kaffeeklatsch.rounds.storing import (
@@ -460,6 +463,23 @@ def preview_round(
                 )
             )
         ids = create_groups(rnd, groups)
+        rnd.figures = new_figures(
+            (
+                group_counts(
+                    g.mode,
+                    g.across_departments,
+                    g.across_levels,
+                    g.across_organisations,
+                    g.moved,
+                    g.size,
+                    g.unreached,
+                    g.score,
+                )
+                for g in groups
+            ),
+            (_reason_json(item.reason) for item in result.left_out),
+        )
+        Round.objects.filter(pk=rnd.pk).update(figures=rnd.figures)
         add_members(
             (ids[position], int(member))
             for position, found in enumerate(result.groups, start=1)
@@ -520,6 +540,9 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
         raise RoundError("not in round")
     participant = Participant.objects.get(pk=participant_id)
     before = 0.0
+    figures = figures_of(rnd)
+    counted_before = [counts_of(source)] if source is not None else []
+    left_out_change: Counter[str] = Counter()
 
     if target == "out":
         destination = None
@@ -545,8 +568,10 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
         if check.broken:
             raise RuleBroken(check.broken)
         before += destination.score or 0.0
+        counted_before.append(counts_of(destination))
 
     after = 0.0
+    counted_after = []
     if source is not None:
         before += source.score or 0.0
         source.members.remove(participant)
@@ -554,20 +579,25 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
         if remaining:
             _refresh_group(rnd, source, remaining)
             after += source.score or 0.0
+            counted_after.append(counts_of(source))
         else:
             source.delete()
     if left is not None:
+        left_out_change[reason_key(left.reason)] -= 1
         left.delete()
     if destination is None:
         LeftOut.objects.create(round=rnd, participant=participant, reason={})
+        left_out_change[reason_key({})] += 1
     else:
         destination.members.add(participant)
         _refresh_group(rnd, destination, [*destination_members, participant])
         after += destination.score or 0.0
+        counted_after.append(counts_of(destination))
     rnd.edited = True
     rnd.exact = False
     rnd.score = round(max(rnd.score - before + after, 0.0), 6)
-    rnd.save(update_fields=["edited", "exact", "score"])
+    rnd.figures = changed(figures, counted_before, counted_after, left_out_change)
+    rnd.save(update_fields=["edited", "exact", "score", "figures"])
 
 
 def _video_url(mode: str) -> str:

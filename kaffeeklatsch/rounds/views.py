@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.front.paging import page_links, page_number
+from kaffeeklatsch.front.paging import KnownCountPaginator, page_links, page_number
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import LinkError, feedback_answer
 from kaffeeklatsch.programmes.access import organiser_view
@@ -152,12 +152,23 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
         "task": active_task(programme),
         "here": request.get_full_path(),
     }
+    counts = context["summary"]
     if show == "left_out":
-        paginator = Paginator(left_out_people(rnd, query), PEOPLE_PER_PAGE)
+        people = left_out_people(rnd, query)
+        paginator = (
+            Paginator(people, PEOPLE_PER_PAGE)
+            if query
+            else KnownCountPaginator(people, PEOPLE_PER_PAGE, counts["left_out_total"])
+        )
         page = paginator.get_page(page_number(request.GET.get("page", "")))
         context["left_out"] = list(page.object_list)
     else:
-        paginator = Paginator(filtered_groups(rnd, query, show), GROUPS_PER_PAGE)
+        groups = filtered_groups(rnd, query, show)
+        paginator = (
+            Paginator(groups, GROUPS_PER_PAGE)
+            if query or show
+            else KnownCountPaginator(groups, GROUPS_PER_PAGE, counts["groups"])
+        )
         page = paginator.get_page(page_number(request.GET.get("page", "")))
         context["groups"] = group_views(list(page.object_list), with_answers=not is_preview)
     context.update(page=page, count=paginator.count, **page_links(paginator, page, kept))

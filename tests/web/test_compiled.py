@@ -104,10 +104,10 @@ def test_annotations_come_along(programme: Programme, make_participant: Any) -> 
     make_participant(programme, "Ben", email="ben@example.org")
     publish_round(preview_round(programme), notify=False)
     query: CompiledQuery[Group] = CompiledQuery(
-        lambda pk: Group.objects.filter(members=pk).annotate(size=Count("members"))
+        lambda pk: Group.objects.filter(members=pk).annotate(counted=Count("members"))
     )
     (group,) = query(anna.pk)
-    assert group.size == 1  # the filter's join counts the member asked for
+    assert group.counted == 1  # the filter's join counts the member asked for
     assert group.pk == Group.objects.get(members=anna).pk
 
 

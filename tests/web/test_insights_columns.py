@@ -79,6 +79,10 @@ def random_programme(make_programme: Any, owner: Any, seed: int) -> Any:
             LeftOut.objects.create(round=rnd, participant=person, reason={})
         # A group nobody is left in.
         Group.objects.create(round=rnd, mode="online", score=1.0, reasons=[])
+        # A group everyone left after answering: its answers still count.
+        emptied = Group.objects.create(round=rnd, mode="online", score=1.0, reasons=[])
+        for person, met in zip(pool[:2], (number % 2 == 0, False), strict=True):
+            Feedback.objects.create(group=emptied, participant=person, met=met)
     # A preview is no published round.
     preview = Round.objects.create(programme=programme, number=7, meet_from=start)
     Group.objects.create(round=preview, mode="either", reasons=[]).members.set(people[:2])

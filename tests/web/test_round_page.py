@@ -201,3 +201,34 @@ def test_a_published_round_shows_the_answers_of_its_page_only(
         figures[size] = (len(html.encode()), queries)
     assert figures[120][1] == figures[1200][1]
     assert figures[1200][0] < 1.2 * figures[120][0]
+
+
+def test_the_kept_figures_follow_every_move_as_a_fresh_count_would(
+    client: Any, organiser: Any, make_programme: Any
+) -> None:
+    from kaffeeklatsch.rounds import figures
+
+    programme = programme_of(organiser, make_programme, 61, "K")
+    rnd = preview_round(programme)
+    groups = list(rnd.groups.all())
+    people = [g.members.first() for g in groups[:4]]
+    move_participant(rnd, people[0].pk, str(groups[5].pk))
+    move_participant(rnd, people[1].pk, "out")
+    move_participant(rnd, people[2].pk, "new")
+    move_participant(rnd, people[1].pk, str(groups[7].pk))
+    move_participant(rnd, people[3].pk, "out")
+    rnd.refresh_from_db()
+    kept = rnd.figures
+    Round.objects.filter(pk=rnd.pk).update(figures={})
+    rnd.refresh_from_db()
+    fresh = figures.of(rnd)
+    assert fresh["left_out"] == kept["left_out"]
+    assert {k: v for k, v in fresh["counts"].items() if k != "score_sum"} == {
+        k: v for k, v in kept["counts"].items() if k != "score_sum"
+    }
+    assert fresh["counts"]["score_sum"] == pytest.approx(kept["counts"]["score_sum"])
+    # And the page shows them.
+    login(client, organiser)
+    html, _ = measured(client, reverse("rounds:detail", args=[programme.pk, rnd.pk]))
+    assert f"<strong>{fresh['counts']['groups']}</strong> groups" in html
+    assert f"<strong>{sum(kept['left_out'].values())}</strong> not in a group" in html
