@@ -50,7 +50,7 @@ def test_the_readme_starts_with_the_two_commands_and_they_exist() -> None:
     ci = (ROOT / ".ci/run").read_text()
     assert "scripts/test.sh" in ci
     run = (ROOT / "scripts/run.sh").read_text()
-    for step in ("migrate", "demo", "runserver"):
+    for step in ("migrate", "demo", "worker", "runserver"):
         assert f"kaffeeklatsch {step}" in run
     production = README.split("## Running it in production", 1)[1]
     for topic in ("### PostgreSQL", "EMAIL_HOST", "kaffeeklatsch worker", "### Reverse proxy"):
