@@ -348,10 +348,6 @@ def _distinct(values: Sequence[str]) -> bool:
     return len({v for v in values if v}) > 1
 
 
-def _unreached(member: Participant | PersonRow) -> bool:
-    return not member.email or member.reached_by != Participant.ReachedBy.EMAIL
-
-
 def _mix(members: Sequence[Participant | PersonRow]) -> tuple[bool, bool, bool, int, int]:
     """Whether a group is across departments, levels and organisations; its size and
     how many of its members are not reached by e-mail."""
@@ -360,7 +356,7 @@ def _mix(members: Sequence[Participant | PersonRow]) -> tuple[bool, bool, bool, 
         _distinct([m.level for m in members]),
         _distinct([m.organisation for m in members]),
         len(members),
-        sum(1 for m in members if _unreached(m)),
+        sum(1 for m in members if not Participant.by_email(m.email, m.reached_by)),
     )
 
 
