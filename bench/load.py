@@ -63,18 +63,21 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed import (  # noqa: E402 - the benchmark's own helpers, next to it
+    BIN,
+    ROOT,
     SIMPLE,
     Postgres,
+    bench_env,
     free_port,
     log,
     make_history,
     make_people,
+    migrate,
+    run_child,
     setup_django,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 STYLESHEET = "/static/kaffeeklatsch/style.css"
-BIN = Path(sys.executable).parent
 
 
 def _django() -> None:
@@ -543,12 +546,7 @@ def machine_speed() -> dict[str, float]:
 
 
 def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    run = subprocess.run(
-        [sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=False
-    )
-    if run.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{run.stderr[-3000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_child(__file__, args, env)
 
 
 def main() -> int:
@@ -610,23 +608,9 @@ def main() -> int:
     try:
         url = args.database_url or postgres.start()  # type: ignore[union-attr]
         port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "KAFFEEKLATSCH_DATA_DIR": str(data_dir),
-            "SECRET_KEY": "bench-" + "k" * 50,
-            "DEBUG": "",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "KAFFEEKLATSCH_BASE_URL": f"http://127.0.0.1:{port}",
-            "KAFFEEKLATSCH_RATE_LIMIT_PER_HOUR": str(10**9),
-            "CONN_MAX_AGE": "60",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = bench_env(url, data_dir, port)
         log("bench: migrating")
-        subprocess.run(
-            [str(BIN / "kaffeeklatsch"), "migrate", "--no-input"],
-            env=env, check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        migrate(env)
         info = child(["--_seed", str(clients)], env)
         server_options = {
             "worker_class": args.worker_class,

@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
 import shutil
 import statistics
@@ -53,11 +52,19 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import STYLESHEET, _wait_for, machine_speed  # noqa: E402 - the bench's own helpers
-from seed import ORGANISER, PASSWORD, Postgres, free_port, log, setup_django  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
+from seed import (  # noqa: E402
+    BIN,
+    ORGANISER,
+    PASSWORD,
+    ROOT,
+    Postgres,
+    bench_env,
+    free_port,
+    log,
+    migrate,
+    run_child,
+    setup_django,
+)
 
 # --- In child processes: seeding and the round panel ---------------------------
 
@@ -232,13 +239,7 @@ def prepared(client: Client, path: str, repeat: int) -> dict[str, Any]:
 
 
 def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    run = subprocess.run(
-        [sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=False
-    )
-    if run.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{run.stderr[-3000:]}")
-    sys.stderr.write(run.stderr)
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_child(__file__, args, env, echo=True)
 
 
 def pages_of(info: dict[str, Any]) -> list[tuple[str, str, bool]]:
@@ -293,23 +294,9 @@ def main() -> int:
     try:
         url = args.database_url or postgres.start()  # type: ignore[union-attr]
         port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "KAFFEEKLATSCH_DATA_DIR": str(data_dir),
-            "SECRET_KEY": "bench-" + "k" * 50,
-            "DEBUG": "",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "KAFFEEKLATSCH_BASE_URL": f"http://127.0.0.1:{port}",
-            "KAFFEEKLATSCH_RATE_LIMIT_PER_HOUR": str(10**9),
-            "CONN_MAX_AGE": "60",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = bench_env(url, data_dir, port)
         log("pages: migrating")
-        subprocess.run(
-            [str(BIN / "kaffeeklatsch"), "migrate", "--no-input"],
-            env=env, check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        migrate(env)
         info = child(["--_seed", str(people), str(args.rounds)], env)
         log(f"pages: {info}")
         log(f"pages: gunicorn on 127.0.0.1:{port} and one worker")

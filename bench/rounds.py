@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -48,16 +47,17 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import (  # noqa: E402 - the bench's own helpers, next to this file
+from load import Browser, _wait_for, machine_speed  # noqa: E402 - the bench's own helpers
+from seed import (  # noqa: E402
     BIN,
     ROOT,
-    Browser,
     Postgres,
-    _django,
-    _wait_for,
+    bench_env,
     free_port,
     log,
-    machine_speed,
+    migrate,
+    run_child,
+    setup_django,
 )
 
 PASSWORD = "bench-password-9"
@@ -67,7 +67,7 @@ def seed(people: int) -> dict[str, Any]:
     """An organiser with a programme of ``people`` active people."""
     import random
 
-    _django()
+    setup_django()
     from django.contrib.auth import get_user_model
 
     from kaffeeklatsch.participants.models import Participant
@@ -109,7 +109,7 @@ def seed(people: int) -> dict[str, Any]:
 
 def engine(programme_id: int) -> dict[str, Any]:
     """The engine alone on the programme's people, read as the product reads them."""
-    _django()
+    setup_django()
     from django.utils import timezone
 
     from kaffeeklatsch.matching.engine import match_round
@@ -130,12 +130,7 @@ def engine(programme_id: int) -> dict[str, Any]:
 
 
 def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    run = subprocess.run(
-        [sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=False
-    )
-    if run.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{run.stderr[-3000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_child(__file__, args, env)
 
 
 class MemoryWatch:
@@ -365,25 +360,9 @@ def main() -> int:
         try:
             url = postgres.start()
             port = free_port()
-            env = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "KAFFEEKLATSCH_DATA_DIR": str(data_dir),
-                "SECRET_KEY": "bench-" + "k" * 50,
-                "DEBUG": "",
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "KAFFEEKLATSCH_BASE_URL": f"http://127.0.0.1:{port}",
-                "KAFFEEKLATSCH_RATE_LIMIT_PER_HOUR": str(10**9),
-                "CONN_MAX_AGE": "60",
-                "LOG_LEVEL": "WARNING",
-                # The bench sends no e-mail: the outbox is what is measured.
-                "EMAIL_HOST": "127.0.0.1",
-                "EMAIL_PORT": "9",
-            }
-            subprocess.run(
-                [str(BIN / "kaffeeklatsch"), "migrate", "--no-input"],
-                env=env, check=True, stdout=subprocess.DEVNULL,
-            )  # fmt: skip
+            # The bench sends no e-mail: the outbox is what is measured.
+            env = bench_env(url, data_dir, port, EMAIL_HOST="127.0.0.1", EMAIL_PORT="9")
+            migrate(env)
             server = subprocess.Popen(
                 [str(BIN / "gunicorn"), "kaffeeklatsch.wsgi", "--bind", f"127.0.0.1:{port}",
                  "--workers", "2", "--timeout", "120", "--log-level", "warning"],

@@ -57,6 +57,49 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+BIN = Path(sys.executable).parent
+
+
+def bench_env(database_url: str, data_dir: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of the benchmarks' servers and workers: production settings on
+    loopback (DEBUG off, kept database connections) with no rate limit in the way."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KAFFEEKLATSCH_DATA_DIR": str(data_dir),
+        "SECRET_KEY": "bench-" + "k" * 50,
+        "DEBUG": "",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "KAFFEEKLATSCH_BASE_URL": f"http://127.0.0.1:{port}",
+        "KAFFEEKLATSCH_RATE_LIMIT_PER_HOUR": str(10**9),
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(BIN / "kaffeeklatsch"), "migrate", "--no-input"],
+        env=env, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def run_child(
+    script: str, args: list[str], env: dict[str, str], echo: bool = False
+) -> dict[str, Any]:
+    """Runs ``script`` with ``args`` in a new process; returns the JSON object on the
+    last line of its output (``echo``: its standard error is shown too)."""
+    run = subprocess.run(
+        [sys.executable, script, *args], env=env, capture_output=True, text=True, check=False
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{run.stderr[-3000:]}")
+    if echo:
+        sys.stderr.write(run.stderr)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaffeeklatsch.settings")

@@ -150,7 +150,12 @@ class Participant(models.Model):
     @property
     def reached_by_email(self) -> bool:
         """True when Kaffeeklatsch writes to this person itself (and not the organiser)."""
-        return bool(self.email) and self.reached_by == self.ReachedBy.EMAIL
+        return self.by_email(self.email, self.reached_by)
+
+    @classmethod
+    def by_email(cls, email: str, reached_by: str) -> bool:
+        """The rule of :attr:`reached_by_email`, for a person read as plain values."""
+        return bool(email) and reached_by == cls.ReachedBy.EMAIL
 
     @classmethod
     def reached_by_email_filter(cls, prefix: str = "") -> models.Q:

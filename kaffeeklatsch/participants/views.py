@@ -4,9 +4,7 @@ import base64
 import datetime as dt
 import functools
 import json
-import sys
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.front.compiled import Call, CompiledQuery
 from kaffeeklatsch.front.jinja import choice_labels
+from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
 from kaffeeklatsch.notifications.emails import (
@@ -383,15 +382,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 PEOPLE_PER_PAGE = 100
 
 
-def _page_number(raw: str) -> int:
-    """The page asked for: anything that is not a number asks for the first page, a
-    number past the end (even one too long for int()) for the last one."""
-    try:
-        return max(int(raw), 1)
-    except ValueError:
-        return sys.maxsize if raw.strip().isdecimal() else 1
-
-
 # The columns of a row of the list of people, and the row as the page shows it.
 _ROW_COLUMNS = (
     "pk", "name", "email", "reached_by", "department", "level", "place", "status", "paused_until",
@@ -456,21 +446,10 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
         )
     # One COUNT for the paginator and one query for the rows of the page.
     paginator = Paginator(people.order_by("name", "pk"), PEOPLE_PER_PAGE)
-    page = paginator.get_page(_page_number(request.GET.get("page", "")))
+    page = paginator.get_page(page_number(request.GET.get("page", "")))
     rows = _people_rows(programme, page.object_list)
     # Links to other pages keep the search and the filter.
     kept = {key: value for key, value in (("status", status), ("q", query)) if value}
-
-    def page_url(number: int) -> str:
-        return "?" + urlencode({**kept, "page": number})
-
-    # Nearby page numbers; an ellipsis (None) where numbers are left out.
-    pages = [
-        {"number": number, "url": page_url(number), "current": number == page.number}
-        if isinstance(number, int)
-        else None
-        for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=0)
-    ]
     return render(
         request,
         "participants/list.html",
@@ -479,11 +458,7 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
             "form": form,
             "people": rows,
             "page": page,
-            "pages": pages,
-            "first_url": page_url(1) if page.has_previous() else "",
-            "previous_url": page_url(page.number - 1) if page.has_previous() else "",
-            "next_url": page_url(page.number + 1) if page.has_next() else "",
-            "last_url": page_url(paginator.num_pages) if page.has_next() else "",
+            **page_links(paginator, page, kept),
             "searched": bool(kept),
             "count_text": ngettext("%(counter)s person", "%(counter)s people", paginator.count)
             % {"counter": paginator.count},

@@ -45,10 +45,6 @@ def _share(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-def _not_by_email() -> Q:
-    return Q(email="") | ~Q(reached_by=Participant.ReachedBy.EMAIL)
-
-
 def round_page_url(rnd: Round, target: str = "") -> str:
     """``target`` if it is a page of this round's page (with a search and a filter),
     otherwise the round's first page: where forms on the page return to."""
@@ -191,7 +187,7 @@ def group_views(groups: list[Group], with_answers: bool) -> list[GroupView]:
     )
     names: dict[int, str] = {}
     for group_id, pk, name, department, level, email, reached_by, note in through:
-        no_email = not email or reached_by != Participant.ReachedBy.EMAIL
+        no_email = not Participant.by_email(email, reached_by)
         member = Member(pk, name, department, level, no_email, note if no_email else "")
         views[group_id].members.append(member)
         names[pk] = name

@@ -68,27 +68,11 @@ def _reason_json(reason: Reason) -> dict:
     return {"code": reason.code, "params": dict(reason.params)}
 
 
-# What the engine and the storing of a round need of a participant, read as plain rows
-# (a round of 100,000 people would otherwise build 100,000 model instances).
-PERSON_FIELDS = (
-    "pk",
-    "name",
-    "email",
-    "reached_by",
-    "department",
-    "organisation",
-    "level",
-    "languages",
-    "place",
-    "latitude",
-    "longitude",
-    "mode",
-    "interests",
-    "availability",
-)
-
-
 class PersonRow(NamedTuple):
+    """What the engine and the storing of a round need of a participant, read as a
+    plain row (a round of 100,000 people would otherwise build 100,000 model
+    instances). The fields are the participant's; its JSON fields come last."""
+
     pk: int
     name: str
     email: str
@@ -96,42 +80,33 @@ class PersonRow(NamedTuple):
     department: str
     organisation: str
     level: str
-    languages: list[str]
     place: str
     latitude: float | None
     longitude: float | None
     mode: str
+    languages: list[str]
     interests: list[str]
     availability: list[list[int]]
 
 
 JSON_FIELDS = ("languages", "interests", "availability")
+PLAIN_FIELDS = PersonRow._fields[: -len(JSON_FIELDS)]
 
 
 def person_rows(participants: QuerySet[Participant]) -> list[PersonRow]:
     """The participants as rows. Their JSON fields are read as text and decoded once
     per distinct text: most people share their languages and times with many others."""
     texts = {f"{name}_text": Cast(name, TextField()) for name in JSON_FIELDS}
-    plain = [f for f in PERSON_FIELDS if f not in JSON_FIELDS]
-    rows = participants.order_by().annotate(**texts).values_list(*plain, *texts)
-    decoded: dict[str, Any] = {}
+    rows = participants.order_by().annotate(**texts).values_list(*PLAIN_FIELDS, *texts)
+    decoded: dict[str | None, Any] = {None: []}
 
     def load(text: str | None) -> Any:
-        if text is None:
-            return []
         if text not in decoded:
-            decoded[text] = json.loads(text)
+            decoded[text] = json.loads(text)  # type: ignore[arg-type]
         return decoded[text]
 
-    at = {name: i for i, name in enumerate(plain)}
-    result = []
-    for row in rows:
-        languages, interests, availability = (load(t) for t in row[len(plain) :])
-        values = {name: row[i] for name, i in at.items()}
-        result.append(
-            PersonRow(**values, languages=languages, interests=interests, availability=availability)
-        )
-    return result
+    plain = len(PLAIN_FIELDS)
+    return [PersonRow(*row[:plain], *map(load, row[plain:])) for row in rows]
 
 
 def _published_numbers(programme: Programme) -> dict[int, int]:
@@ -348,10 +323,6 @@ def _distinct(values: Sequence[str]) -> bool:
     return len({v for v in values if v}) > 1
 
 
-def _unreached(member: Participant | PersonRow) -> bool:
-    return not member.email or member.reached_by != Participant.ReachedBy.EMAIL
-
-
 def _mix(members: Sequence[Participant | PersonRow]) -> tuple[bool, bool, bool, int, int]:
     """Whether a group is across departments, levels and organisations; its size and
     how many of its members are not reached by e-mail."""
@@ -360,7 +331,7 @@ def _mix(members: Sequence[Participant | PersonRow]) -> tuple[bool, bool, bool, 
         _distinct([m.level for m in members]),
         _distinct([m.organisation for m in members]),
         len(members),
-        sum(1 for m in members if _unreached(m)),
+        sum(1 for m in members if not Participant.by_email(m.email, m.reached_by)),
     )
 
 

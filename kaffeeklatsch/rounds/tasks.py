@@ -26,13 +26,14 @@ import time
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import Error as DatabaseError
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from kaffeeklatsch.matching.engine import RulesError
 from kaffeeklatsch.programmes.models import Programme
-from kaffeeklatsch.rounds.models import Round, RoundTask
+from kaffeeklatsch.rounds.figures import of as figures_of
+from kaffeeklatsch.rounds.models import Group, Round, RoundTask
 from kaffeeklatsch.rounds.services import (
     Report,
     RoundError,
@@ -265,14 +266,11 @@ def analyse_if_large(task: RoundTask) -> None:
     """After a large round was written, PostgreSQL's statistics of its tables are
     gathered at once rather than when autovacuum next comes by, so the round's pages
     are planned for the tables as they now are (an index lookup, not a scan)."""
-    from django.db import connection
-
-    from kaffeeklatsch.rounds.models import Group
-
     if connection.vendor != "postgresql":
         return
-    task.refresh_from_db(fields=["round"])
-    if task.round_id is None or Group.objects.filter(round_id=task.round_id).count() < ANALYSE_FROM:
+    rnd = Round.objects.filter(tasks=task).first()
+    # The number of groups from the figures kept on the round, not a count of them.
+    if rnd is None or figures_of(rnd)["counts"].get("groups", 0) < ANALYSE_FROM:
         return
     tables = [Group._meta.db_table, Group.members.through._meta.db_table]
     if task.kind == RoundTask.Kind.PUBLISH:

@@ -175,10 +175,6 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
     return render(request, "rounds/detail.html", context)
 
 
-def _back(request: HttpRequest, rnd: Round) -> str:
-    return round_page_url(rnd, request.POST.get("next", ""))
-
-
 @organiser_view
 def round_move_form(
     request: HttpRequest, programme: Programme, round_id: int, participant_id: int
@@ -223,7 +219,7 @@ def round_move_form(
 @organiser_view
 def round_move(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
-    back = _back(request, rnd)
+    back = round_page_url(rnd, request.POST.get("next", ""))
     if active_task(programme) is not None:
         messages.error(
             request,
