@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "kaffeeklatsch.jobs",
     "kaffeeklatsch.insights",
     "kaffeeklatsch.reach",
+    "kaffeeklatsch.downloads",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A worker owns the preview or publication of a round it took this long, renewed as it
 # reports progress; after a crash another worker does the work again.
 ROUND_TASK_LEASE_SECONDS = float(os.environ.get("KAFFEEKLATSCH_ROUND_LEASE_SECONDS", "300"))
+
+# Programmes of at least this many people get their insights read by the worker and
+# shown "as of" a time, and their long downloads (letters, reports, spreadsheets)
+# prepared in the background; smaller ones are computed for every request.
+LARGE_PROGRAMME_PEOPLE = int(os.environ.get("KAFFEEKLATSCH_LARGE_PROGRAMME_PEOPLE", "5000"))
+# Seconds the worker's figures of a large programme are shown before new ones are read
+# (sooner when rounds, answers, arrivals or departures changed them).
+INSIGHTS_SNAPSHOT_MAX_AGE = float(os.environ.get("KAFFEEKLATSCH_INSIGHTS_MAX_AGE", "900"))
+# Hours a prepared download is kept for the organiser who asked for it.
+DOWNLOAD_KEEP_HOURS = float(os.environ.get("KAFFEEKLATSCH_DOWNLOAD_KEEP_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -172,22 +172,34 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """A workbook of one sheet, written row by row (openpyxl's write-only mode keeps
+    no row in memory once written, so hundreds of thousands of groups fit)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_safe(v) if isinstance(v, str) else v for v in row])
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
     sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def heading(text: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        return cell
+
+    def value(item: Cell) -> object:
+        if isinstance(item, str):
+            return _safe(item)
+        if isinstance(item, dt.date):
+            cell = WriteOnlyCell(sheet, value=item)
+            cell.number_format = "yyyy-mm-dd"
+            return cell
+        return item
+
+    sheet.append([heading(text) for text in header])
+    for row in rows:
+        sheet.append([value(item) for item in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

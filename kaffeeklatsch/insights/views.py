@@ -7,19 +7,27 @@ gets what :func:`kaffeeklatsch.programmes.access.organiser_view` gives them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kaffeeklatsch.downloads.build import CSV
+from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.downloads.views import ready_downloads, send_or_offer
 from kaffeeklatsch.insights import exports, present
 from kaffeeklatsch.insights.charts import to_svg
 from kaffeeklatsch.insights.forms import PeriodForm
-from kaffeeklatsch.insights.metrics import Insights, insights, load
+from kaffeeklatsch.insights.metrics import insights
+from kaffeeklatsch.insights.models import Snapshot
+from kaffeeklatsch.insights.snapshot import current
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
+
+View = Callable[..., HttpResponse]
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, dt.date | None, dt.date | None]:
@@ -29,17 +37,14 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, dt.date | None, dt.date |
     return form, None, None
 
 
-def _insights(programme: Programme, start: dt.date | None, end: dt.date | None) -> Insights:
-    return insights(load(programme, timezone.localdate()), start, end)
-
-
 @organiser_view
 def dashboard(request: HttpRequest, programme: Programme) -> HttpResponse:
     form, start, end = _period(request)
-    found = _insights(programme, start, end)
+    now = current(programme)
+    found = insights(now.columns, start, end) if now.columns is not None else None
     pictures = (
         [{"chart": chart, "svg": to_svg(chart)} for chart in present.charts(found)]
-        if found.enough_people
+        if found is not None and found.enough_people
         else []
     )
     return render(
@@ -49,86 +54,66 @@ def dashboard(request: HttpRequest, programme: Programme) -> HttpResponse:
             "programme": programme,
             "form": form,
             "insights": found,
-            "figures": present.key_figures(found),
-            "silo_sentence": present.silo_sentence(found),
+            "as_of": now.as_of,
+            "updating": now.updating,
+            "figures": present.key_figures(found) if found else [],
+            "silo_sentence": present.silo_sentence(found) if found else "",
             "definitions": present.definitions(),
             "privacy_rule": present.privacy_rule(),
             "not_enough_people": present.not_enough_people_text(),
             "pictures": pictures,
             "query": request.GET.urlencode() if form.is_bound and form.is_valid() else "",
+            "ready": ready_downloads(programme) if now.as_of or now.updating else [],
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 
-def _filename(programme: Programme, what: str, extension: str) -> str:
-    return f"{slugify(programme.name) or 'programme'}-{what}.{extension}"
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+@organiser_view
+def snapshot_status(request: HttpRequest, programme: Programme) -> JsonResponse:
+    """Whether the figures of a large programme have been read (for the page that
+    waits for them)."""
+    done = Snapshot.objects.filter(programme=programme).exists()
+    response = JsonResponse(
+        {
+            "done": done,
+            "failed": False,
+            "stage": _("The figures are being computed."),
+            "percent": None,
+            "url": reverse("insights:dashboard", args=[programme.pk]),
+        }
+    )
+    response["Cache-Control"] = "no-store"
     return response
 
 
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def _export(kind: str) -> View:
+    @organiser_view
+    def view(request: HttpRequest, programme: Programme) -> HttpResponse:
+        form, start, end = _period(request)
+        if form.is_bound and not form.is_valid():
+            return dashboard(request, programme.pk)
+        return send_or_offer(request, programme, kind, start=start, end=end)
+
+    return view
 
 
-def _bad_period(request: HttpRequest, programme: Programme) -> HttpResponse | None:
-    form, _start, _end = _period(request)
-    if form.is_bound and not form.is_valid():
-        return dashboard(request, programme.pk)
-    return None
-
-
-@organiser_view
-def rounds_csv(request: HttpRequest, programme: Programme) -> HttpResponse:
-    if bad := _bad_period(request, programme):
-        return bad
-    _form, start, end = _period(request)
-    header, rows = exports.rounds_table(_insights(programme, start, end))
-    return _download(exports.to_csv(header, rows), CSV, _filename(programme, "rounds", "csv"))
-
-
-@organiser_view
-def rounds_xlsx(request: HttpRequest, programme: Programme) -> HttpResponse:
-    if bad := _bad_period(request, programme):
-        return bad
-    _form, start, end = _period(request)
-    header, rows = exports.rounds_table(_insights(programme, start, end))
-    content = exports.to_xlsx(_("Rounds"), header, rows)
-    return _download(content, XLSX, _filename(programme, "rounds", "xlsx"))
+rounds_csv = _export(Download.Kind.ROUNDS_CSV)
+rounds_xlsx = _export(Download.Kind.ROUNDS_XLSX)
+groups_xlsx = _export(Download.Kind.GROUPS_XLSX)
+report_pdf = _export(Download.Kind.REPORT_PDF)
 
 
 @organiser_view
 def groups_csv(request: HttpRequest, programme: Programme) -> HttpResponse:
-    if bad := _bad_period(request, programme):
-        return bad
-    _form, start, end = _period(request)
+    form, start, end = _period(request)
+    if form.is_bound and not form.is_valid():
+        return dashboard(request, programme.pk)
     header, rows = exports.groups_table(programme, start, end)
     # Sent while it is read: a programme's groups may be hundreds of thousands.
     response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type=CSV)
     response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(programme, "groups", "csv")}"'
+        f'attachment; filename="{slugify(programme.name) or "programme"}-groups.csv"'
     )
+    response["Cache-Control"] = "no-store"
     return response
-
-
-@organiser_view
-def groups_xlsx(request: HttpRequest, programme: Programme) -> HttpResponse:
-    if bad := _bad_period(request, programme):
-        return bad
-    _form, start, end = _period(request)
-    header, rows = exports.groups_table(programme, start, end)
-    content = exports.to_xlsx(_("Groups"), header, rows)
-    return _download(content, XLSX, _filename(programme, "groups", "xlsx"))
-
-
-@organiser_view
-def report_pdf(request: HttpRequest, programme: Programme) -> HttpResponse:
-    if bad := _bad_period(request, programme):
-        return bad
-    _form, start, end = _period(request)
-    content = exports.report_pdf(programme, _insights(programme, start, end))
-    return _download(content, "application/pdf", _filename(programme, "report", "pdf"))

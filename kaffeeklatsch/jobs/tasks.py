@@ -50,7 +50,9 @@ def erase_expired() -> int:
 
     from django.conf import settings
 
+    from kaffeeklatsch.downloads import tasks as downloads
     from kaffeeklatsch.front.ratelimit import forget_expired
+    from kaffeeklatsch.insights.models import Snapshot
     from kaffeeklatsch.jobs.models import Job
     from kaffeeklatsch.notifications.models import OutboxMessage
     from kaffeeklatsch.participants.erasure import erase_people
@@ -88,6 +90,8 @@ def erase_expired() -> int:
         .filter(created_at__lt=before(settings.RETENTION_EMAIL_DAYS))
         .delete()[0]
     )
+    erased += downloads.erase_expired(now)
+    erased += Snapshot.objects.filter(computed_at__lt=before(1)).delete()[0]
     # Finished round tasks: a failed publication names the people it found.
     erased += (
         RoundTask.objects.exclude(status__in=RoundTask.ACTIVE)

@@ -19,6 +19,8 @@ from kaffeeklatsch.participants.models import Participant
 
 def erase_people(people: QuerySet[Participant]) -> int:
     """Erases these participants; returns how many."""
+    from kaffeeklatsch.downloads.models import Download
+    from kaffeeklatsch.insights.models import Snapshot
     from kaffeeklatsch.rounds.models import Group
 
     with transaction.atomic():
@@ -42,6 +44,10 @@ def erase_people(people: QuerySet[Participant]) -> int:
             .values_list("participant_id", flat=True)
         )
         _redact_messages(chosen, partners, [r["group_id"] for r in per_group])
+        # What was made from them: figures kept for the insights, prepared files.
+        programmes = {p.programme_id for p in chosen}
+        Snapshot.objects.filter(programme__in=programmes).delete()
+        Download.objects.filter(programme__in=programmes).delete()
         Participant.objects.filter(pk__in=ids).delete()
     return len(ids)
 

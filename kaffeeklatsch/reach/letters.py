@@ -3,7 +3,6 @@ phone list for the volunteers who call people, each in the reader's language."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from xml.sax.saxutils import escape
@@ -74,7 +73,8 @@ def offline_members(rnd: Round) -> Iterator[tuple[Group, Participant]]:
         .prefetch_related("members")
         .select_related("round__programme")
     )
-    for group in groups:
+    # A few hundred groups at a time, so a long list can be sent while it is read.
+    for group in groups.iterator(chunk_size=200):
         for member in group.members.all():
             if member.reached_by in OFFLINE:
                 yield group, member
@@ -173,14 +173,13 @@ def _answer(feedback: dict[tuple[int, int], bool], group: Group, person: Partici
     return _("we met") if met else _("we did not meet")
 
 
-def phone_rows(rnd: Round) -> list[list[str]]:
+def phone_rows(rnd: Round) -> Iterator[list[str]]:
     """The phone list for volunteers, in the organiser's language: people reached by
     phone, their partners as far as the partners agreed, and what to tell them."""
     answers = Feedback.objects.filter(
         group__round=rnd, participant__reached_by=Participant.ReachedBy.PHONE
     ).values_list("group_id", "participant_id", "met")
     feedback = {(group_id, person_id): met for group_id, person_id, met in answers}
-    rows = []
     for group, person in offline_members(rnd):
         if person.reached_by != Participant.ReachedBy.PHONE:
             continue
@@ -188,19 +187,16 @@ def phone_rows(rnd: Round) -> list[list[str]]:
         partners = "; ".join(
             p.name + (f" ({', '.join(p.contact)})" if p.contact else "") for p in meeting.partners
         )
-        rows.append(
-            [
-                person.name,
-                person.phone or person.phone_note,
-                person.get_language_display(),
-                partners,
-                meeting.when,
-                meeting.how,
-                meeting.starter,
-                _answer(feedback, group, person),
-            ]
-        )
-    return rows
+        yield [
+            person.name,
+            person.phone or person.phone_note,
+            person.get_language_display(),
+            partners,
+            meeting.when,
+            meeting.how,
+            meeting.starter,
+            _answer(feedback, group, person),
+        ]
 
 
 def phone_header() -> list[str]:
@@ -216,14 +212,11 @@ def phone_header() -> list[str]:
     ]
 
 
-def phone_list_csv(rnd: Round) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(phone_header())
-    for row in phone_rows(rnd):
-        # Cells starting with = + - @ would run as formulas in spreadsheet programmes.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
-    return out.getvalue()
+def phone_list_csv(rnd: Round) -> Iterator[bytes]:
+    """The phone list as CSV, line by line (see :func:`insights.exports.csv_lines`)."""
+    from kaffeeklatsch.insights.exports import csv_lines
+
+    return csv_lines(phone_header(), phone_rows(rnd))
 
 
 def phone_list_pdf(rnd: Round) -> bytes:

@@ -4,12 +4,15 @@ import secrets
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaffeeklatsch.downloads.build import CSV
+from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.downloads.views import send_or_offer
 from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.jobs.queue import enqueue
 from kaffeeklatsch.participants.models import Participant
@@ -135,37 +138,26 @@ def _published(programme: Programme, round_id: int) -> Round:
     return get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PUBLISHED)
 
 
-def _download(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @organiser_view
 def letters_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = _published(programme, round_id)
-    return _download(
-        letters.letters_pdf(rnd), "application/pdf", f"kaffeeklatsch-letters-{rnd.number}.pdf"
-    )
+    return send_or_offer(request, programme, Download.Kind.LETTERS_PDF, rnd)
 
 
 @organiser_view
 def phone_list_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = _published(programme, round_id)
-    return _download(
-        letters.phone_list_pdf(rnd), "application/pdf", f"kaffeeklatsch-phone-{rnd.number}.pdf"
-    )
+    return send_or_offer(request, programme, Download.Kind.PHONE_LIST_PDF, rnd)
 
 
 @organiser_view
 def phone_list_csv(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = _published(programme, round_id)
-    return _download(
-        letters.phone_list_csv(rnd).encode("utf-8-sig"),
-        "text/csv; charset=utf-8",
-        f"kaffeeklatsch-phone-{rnd.number}.csv",
-    )
+    # Sent while it is read: the phone list of a large round is long.
+    response = StreamingHttpResponse(letters.phone_list_csv(rnd), content_type=CSV)
+    response["Content-Disposition"] = f'attachment; filename="kaffeeklatsch-phone-{rnd.number}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -256,6 +256,12 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
             analyse_if_large(task)
         except DatabaseError:
             log.warning("statistics of round task %s not gathered", task.pk)
+        from kaffeeklatsch.insights.snapshot import is_large, request_snapshot
+
+        if task.kind == RoundTask.Kind.PUBLISH and is_large(programme):
+            # The insights of a large programme are read again at once, not when an
+            # organiser next opens them.
+            request_snapshot(programme)
 
 
 # Groups from which a stored round makes PostgreSQL gather its statistics again.

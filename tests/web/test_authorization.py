@@ -14,6 +14,7 @@ organiser of the programme).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,9 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from kaffeeklatsch.downloads.models import Download
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import feedback_url, sign_in_token
 from kaffeeklatsch.programmes.models import Organiser, Programme
@@ -96,6 +99,16 @@ def world(make_organiser: Any, make_programme: Any, make_participant: Any) -> Wo
     world.extra["task"] = RoundTask.objects.create(
         programme=programme, kind=RoundTask.Kind.PREVIEW, status=RoundTask.Status.FAILED
     )
+    world.extra["download"] = Download.objects.create(
+        programme=programme,
+        kind=Download.Kind.ROUNDS_CSV,
+        language="en",
+        status=Download.Status.READY,
+        content=b"Round\r\n",
+        content_type="text/csv",
+        filename="rounds.csv",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
     return world
 
 
@@ -136,6 +149,7 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "group_id": lambda w: w.published.groups.filter(members=w.participant).get().pk,
     "channel_id": lambda w: w.extra["channel"].pk,
     "task_id": lambda w: w.extra["task"].pk,
+    "download_id": lambda w: w.extra["download"].pk,
 }
 
 EVIL_HOOK = {"url": "https://evil.example.org/h", "secret": "x" * 20}
@@ -219,6 +233,11 @@ RULES: dict[str, Rule] = {
     "insights:groups_csv": Rule(ORGANISERS),
     "insights:groups_xlsx": Rule(ORGANISERS),
     "insights:report": Rule(ORGANISERS),
+    "insights:status": Rule(ORGANISERS),
+    "downloads:prepare": Rule(ORGANISERS, (("post", {"kind": "rounds_csv"}),)),
+    "downloads:status": Rule(ORGANISERS),
+    "downloads:status_json": Rule(ORGANISERS),
+    "downloads:file": Rule(ORGANISERS),
     "reach:settings": Rule(ORGANISERS, (GET, ("post", {"enabled": "on", "hours_before": "5"}))),
     "reach:channel_add": Rule(
         ORGANISERS,

@@ -123,9 +123,9 @@ def test_phone_list_for_volunteers_as_csv_and_pdf(
 ) -> None:
     rnd, hilde, ben, emil, clara = offline_round
     login(client, organiser)
-    csv_text = client.get(
-        reverse("reach:phone_list_csv", args=[programme.pk, rnd.pk])
-    ).content.decode("utf-8-sig")
+    csv_text = b"".join(
+        client.get(reverse("reach:phone_list_csv", args=[programme.pk, rnd.pk])).streaming_content
+    ).decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(csv_text)))
     assert header[:4] == ["Name", "Phone", "Language", "Meets"]
     assert [r[0] for r in rows] == ["Emil Jones"]  # Hilde gets a letter, not a call

@@ -15,10 +15,14 @@
       .then(function (status) {
         if (!status) { window.setTimeout(poll, 3000); return; }
         if (status.done || status.failed) { window.location.assign(status.url); return; }
-        bar.value = status.percent;
-        bar.textContent = status.percent + " %";
+        if (status.percent === null || status.percent === undefined) {
+          bar.removeAttribute("value");  // how far is not known: an indeterminate bar
+        } else {
+          bar.value = status.percent;
+          bar.textContent = status.percent + " %";
+        }
         stage.textContent = status.stage;
-        figure.textContent = status.percent;
+        if (figure) { figure.textContent = status.percent; }
         window.setTimeout(poll, 1000);
       })
       .catch(function () { window.setTimeout(poll, 3000); });

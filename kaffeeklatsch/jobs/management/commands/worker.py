@@ -23,10 +23,12 @@ MAX_DATABASE_WAIT = 60.0
 
 def work_once() -> dict[str, int]:
     """One pass over everything that is due."""
+    from kaffeeklatsch.downloads.tasks import run_downloads
     from kaffeeklatsch.rounds.tasks import run_round_tasks
 
     return {
         "previews": run_round_tasks(),
+        "downloads": run_downloads(),
         "rounds": start_due_rounds(),
         "jobs": run_due(),
         "emails": send_due(),
@@ -72,7 +74,7 @@ class Command(BaseCommand):
                 failures = 0
                 if any(done.values()):
                     self.stdout.write(
-                        "round previews and publications: {previews}, "
+                        "round previews and publications: {previews}, downloads: {downloads}, "
                         "rounds started: {rounds}, jobs run: {jobs}, e-mails sent: {emails}, "
                         "expired rows erased: {erased}".format(**done)
                     )

@@ -1,0 +1,152 @@
+"""Preparing downloads in the worker.
+
+A download is claimed like a round task: under ``SELECT ... FOR UPDATE SKIP LOCKED``,
+marked running with a lease (``settings.ROUND_TASK_LEASE_SECONDS``) and committed,
+so the organiser's page sees it is being made; the file is made outside any
+transaction and stored with the download's end in one. A worker that dies leaves the
+lease to run out and another worker makes the file again; after
+:data:`MAX_ATTEMPTS` the download fails with a reason the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from kaffeeklatsch.downloads.build import make
+from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Round
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+def request_download(
+    programme: Programme,
+    kind: str,
+    *,
+    user: object | None = None,
+    rnd: Round | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Download:
+    """The download the organiser asked for: the one already waiting or being made
+    with the same content and language, or a new one for the worker."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    same = Download.objects.filter(
+        programme=programme,
+        kind=kind,
+        round=rnd,
+        start=start,
+        end=end,
+        language=language,
+        status__in=Download.ACTIVE,
+    )
+    with transaction.atomic():
+        found = same.select_for_update().first()
+        if found is not None:
+            return found
+        return Download.objects.create(
+            programme=programme,
+            kind=kind,
+            round=rnd,
+            start=start,
+            end=end,
+            language=language,
+            requested_by=user if getattr(user, "pk", None) else None,
+        )
+
+
+def _lease() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=settings.ROUND_TASK_LEASE_SECONDS)
+
+
+def claim() -> Download | None:
+    """Takes the oldest waiting download, or one whose worker's lease ran out."""
+    now = timezone.now()
+    due = Q(status=Download.Status.WAITING) | Q(
+        status=Download.Status.RUNNING, claimed_until__lt=now
+    )
+    with transaction.atomic():
+        download = (
+            Download.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .defer("content")
+            .order_by("created_at", "id")
+            .first()
+        )
+        if download is None:
+            return None
+        if download.attempts >= MAX_ATTEMPTS:
+            _end(download, Download.Status.FAILED, error="crashed")
+            return claim()
+        download.status = Download.Status.RUNNING
+        download.attempts += 1
+        download.claimed_until = _lease()
+        download.save(update_fields=["status", "attempts", "claimed_until"])
+    return download
+
+
+def _end(download: Download, status: str, *, error: str = "", file: object = None) -> None:
+    now = timezone.now()
+    download.status = status
+    download.error = error
+    download.finished_at = now
+    download.claimed_until = None
+    fields = ["status", "error", "finished_at", "claimed_until"]
+    if file is not None:
+        download.content = file.content  # type: ignore[attr-defined]
+        download.content_type = file.content_type  # type: ignore[attr-defined]
+        download.filename = file.filename  # type: ignore[attr-defined]
+        download.size = len(file.content)  # type: ignore[attr-defined]
+        download.expires_at = now + dt.timedelta(hours=settings.DOWNLOAD_KEEP_HOURS)
+        fields += ["content", "content_type", "filename", "size", "expires_at"]
+    download.save(update_fields=fields)
+
+
+def run(download: Download) -> None:
+    """Makes the file of a claimed download and stores it (or the reason it failed)."""
+    try:
+        with translation.override(download.language):
+            file = make(
+                download.kind,
+                download.programme,
+                download.round,
+                download.start,
+                download.end,
+            )
+    except Exception:  # noqa: BLE001 - the organiser is told; the worker goes on
+        log.exception("download %s (%s) failed", download.pk, download.kind)
+        with transaction.atomic():
+            _end(download, Download.Status.FAILED, error="internal")
+        return
+    with transaction.atomic():
+        # Still ours? A worker that outlived its lease leaves the file to the other.
+        mine = Download.objects.select_for_update().filter(
+            pk=download.pk, status=Download.Status.RUNNING, attempts=download.attempts
+        )
+        if mine.exists():
+            _end(download, Download.Status.READY, file=file)
+
+
+def run_downloads(limit: int = 10) -> int:
+    """Prepares the waiting downloads (at most ``limit``); returns how many."""
+    done = 0
+    while done < limit and (download := claim()) is not None:
+        run(download)
+        done += 1
+    return done
+
+
+def erase_expired(now: dt.datetime) -> int:
+    """Downloads past their time, and finished ones older than the e-mail retention."""
+    keep = now - dt.timedelta(days=settings.RETENTION_EMAIL_DAYS)
+    return Download.objects.filter(
+        Q(expires_at__lt=now) | (Q(status=Download.Status.FAILED) & Q(created_at__lt=keep))
+    ).delete()[0]
