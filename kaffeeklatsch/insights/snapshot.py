@@ -6,12 +6,12 @@ its columns (:class:`~kaffeeklatsch.insights.metrics.Columns`) read by the worke
 (job ``insights_snapshot``) and kept in a :class:`~kaffeeklatsch.insights.models.Snapshot`;
 the dashboard, the exports and the report are computed from them. A snapshot is
 *current* while the programme's fingerprint (:func:`fingerprint`: its published
-rounds, its people's count, departures, breaks and confirmations, and the "Did you
-meet?" answers, read with a few aggregates) is the one it was read with and it is
-younger than ``settings.INSIGHTS_SNAPSHOT_MAX_AGE`` (which covers changes the
-fingerprint does not see, such as a new department). Otherwise the page shows the
-last snapshot with its time, asks the worker for a new one and says so. Smaller
-programmes are read on every request, as before.
+rounds, its people's count, departures, breaks and confirmations) is the one it was
+read with, no "Did you meet?" answer came since, and it is younger than
+``settings.INSIGHTS_SNAPSHOT_MAX_AGE`` (which covers changes the fingerprint does
+not see, such as a new department). Otherwise the page shows the last snapshot with
+its time, asks the worker for a new one and says so. Smaller programmes are read on
+every request, as before.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def is_large(programme: Programme) -> bool:
 
 
 def fingerprint(programme: Programme, today: dt.date) -> str:
-    """What the figures were read from, in a few aggregates (a few milliseconds at
-    100,000 people, from the indexes)."""
+    """What the figures were read from, in a few aggregates of the people and the
+    rounds (tens of milliseconds at 100,000 people); new answers are found by their
+    time (:func:`_answered_since`)."""
     status = Participant.Status
     people = programme.participants.aggregate(
         n=Count("pk"),
@@ -63,10 +64,15 @@ def fingerprint(programme: Programme, today: dt.date) -> str:
     rounds = programme.rounds.filter(status=Round.Status.PUBLISHED).aggregate(
         n=Count("pk"), last=Max("pk"), meet_from=Max("meet_from")
     )
-    answers = Feedback.objects.filter(group__round__programme=programme).aggregate(
-        n=Count("pk"), met=Count("pk", filter=Q(met=True)), last=Max("answered_at")
-    )
-    return json.dumps([today, people, rounds, answers], default=str, sort_keys=True)
+    return json.dumps([today, people, rounds], default=str, sort_keys=True)
+
+
+def _answered_since(programme: Programme, since: dt.datetime) -> bool:
+    """Whether someone answered "Did you meet?" (or changed an answer) since then;
+    from the index of the answers' times, not a count of every answer."""
+    return Feedback.objects.filter(
+        answered_at__gte=since, group__round__programme=programme
+    ).exists()
 
 
 def to_bytes(columns: Columns) -> bytes:
@@ -130,10 +136,12 @@ class Current:
     updating: bool = False
 
 
-def _fresh(snapshot: Snapshot, print_: str) -> bool:
-    age = timezone.now() - snapshot.computed_at
-    return snapshot.fingerprint == print_ and age.total_seconds() <= (
-        settings.INSIGHTS_SNAPSHOT_MAX_AGE
+def _fresh(snapshot: Snapshot, programme: Programme, today: dt.date) -> bool:
+    age = (timezone.now() - snapshot.computed_at).total_seconds()
+    return (
+        age <= settings.INSIGHTS_SNAPSHOT_MAX_AGE
+        and snapshot.fingerprint == fingerprint(programme, today)
+        and not _answered_since(programme, snapshot.computed_at)
     )
 
 
@@ -153,7 +161,7 @@ def current(programme: Programme, today: dt.date | None = None) -> Current:
     if not is_large(programme):
         return Current(load(programme, today))
     snapshot = Snapshot.objects.filter(programme=programme).first()
-    if snapshot is not None and _fresh(snapshot, fingerprint(programme, today)):
+    if snapshot is not None and _fresh(snapshot, programme, today):
         return Current(from_bytes(snapshot.data), as_of=snapshot.computed_at)
     request_snapshot(programme)
     if snapshot is None:
@@ -181,7 +189,7 @@ def columns_now(programme: Programme) -> Columns:
     if not is_large(programme):
         return load(programme, today)
     snapshot = Snapshot.objects.filter(programme=programme).first()
-    if snapshot is not None and _fresh(snapshot, fingerprint(programme, today)):
+    if snapshot is not None and _fresh(snapshot, programme, today):
         return from_bytes(snapshot.data)
     return store(programme, today)
 

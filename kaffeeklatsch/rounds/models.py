@@ -142,6 +142,9 @@ class Feedback(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "participant"], name="one_answer_per_person")
         ]
+        # New answers since a time, found without reading every answer (the insights
+        # of a large programme: kaffeeklatsch.insights.snapshot).
+        indexes = [models.Index(fields=["answered_at"], name="feedback_answered_at")]
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
 
