@@ -36,6 +36,9 @@ from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Round
 
 JOB = "insights_snapshot"
+FORMAT = 1
+"""The layout of a snapshot's data; one of another layout (kept by an older version
+of the code) is read again."""
 _PLAIN = ("names", "scores", "bounds")
 
 
@@ -77,7 +80,7 @@ def _answered_since(programme: Programme, since: dt.datetime) -> bool:
 
 def to_bytes(columns: Columns) -> bytes:
     arrays: dict[str, np.ndarray] = {}
-    plain: dict[str, object] = {"today": columns.today.isoformat()}
+    plain: dict[str, object] = {"format": FORMAT, "today": columns.today.isoformat()}
     for f in fields(Columns):
         value = getattr(columns, f.name)
         if f.name in _PLAIN:
@@ -101,6 +104,8 @@ def to_bytes(columns: Columns) -> bytes:
 def from_bytes(data: bytes) -> Columns:
     with np.load(io.BytesIO(data), allow_pickle=False) as stored:
         plain = json.loads(str(stored["plain"]))
+        if plain.pop("format", None) != FORMAT:
+            raise ValueError("a snapshot of another layout")
         arrays = {name: stored[name] for name in stored.files if name != "plain"}
     sizes = arrays.pop("left_out_sizes")
     left_out = np.split(arrays.pop("left_out"), np.cumsum(sizes)[:-1]) if len(sizes) else []
@@ -145,6 +150,17 @@ def _fresh(snapshot: Snapshot, programme: Programme, today: dt.date) -> bool:
     )
 
 
+def _readable(programme: Programme) -> tuple[Snapshot, Columns] | None:
+    """The programme's snapshot and its columns, unless it was kept in another layout."""
+    snapshot = Snapshot.objects.filter(programme=programme).first()
+    if snapshot is None:
+        return None
+    try:
+        return snapshot, from_bytes(bytes(snapshot.data))
+    except (ValueError, KeyError, OSError):
+        return None
+
+
 def request_snapshot(programme: Programme) -> None:
     """Asks the worker for new columns of the programme, unless it has been asked."""
     with transaction.atomic():
@@ -160,13 +176,13 @@ def current(programme: Programme, today: dt.date | None = None) -> Current:
     today = today or timezone.localdate()
     if not is_large(programme):
         return Current(load(programme, today))
-    snapshot = Snapshot.objects.filter(programme=programme).first()
-    if snapshot is not None and _fresh(snapshot, programme, today):
-        return Current(from_bytes(snapshot.data), as_of=snapshot.computed_at)
+    kept = _readable(programme)
+    if kept is not None and _fresh(kept[0], programme, today):
+        return Current(kept[1], as_of=kept[0].computed_at)
     request_snapshot(programme)
-    if snapshot is None:
+    if kept is None:
         return Current(None, updating=True)
-    return Current(from_bytes(snapshot.data), as_of=snapshot.computed_at, updating=True)
+    return Current(kept[1], as_of=kept[0].computed_at, updating=True)
 
 
 def store(programme: Programme, today: dt.date | None = None) -> Columns:
@@ -188,9 +204,9 @@ def columns_now(programme: Programme) -> Columns:
     today = timezone.localdate()
     if not is_large(programme):
         return load(programme, today)
-    snapshot = Snapshot.objects.filter(programme=programme).first()
-    if snapshot is not None and _fresh(snapshot, programme, today):
-        return from_bytes(snapshot.data)
+    kept = _readable(programme)
+    if kept is not None and _fresh(kept[0], programme, today):
+        return kept[1]
     return store(programme, today)
 
 

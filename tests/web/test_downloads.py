@@ -308,6 +308,19 @@ def test_columns_survive_being_kept(programme: Any, published: Any) -> None:
             assert np.array_equal(x, y), name
 
 
+def test_a_snapshot_of_another_layout_is_read_again(
+    client: Any, organiser: Any, programme: Any, published: Any, large: Any, monkeypatch: Any
+) -> None:
+    snapshot.store(programme)
+    monkeypatch.setattr(snapshot, "FORMAT", snapshot.FORMAT + 1)
+    login(client, organiser)
+    page = client.get(reverse("insights:dashboard", args=[programme.pk])).content.decode()
+    assert "data-computing" in page
+    run_due()
+    page = client.get(reverse("insights:dashboard", args=[programme.pk])).content.decode()
+    assert "Figures as of" in page and "data-computing" not in page
+
+
 def test_the_dashboard_of_a_large_programme_waits_for_the_worker_then_shows_its_figures(
     client: Any, organiser: Any, programme: Any, published: Any, large: Any
 ) -> None:
