@@ -21,9 +21,8 @@ from kaffeeklatsch.downloads.views import ready_downloads, send_or_offer
 from kaffeeklatsch.insights import exports, present
 from kaffeeklatsch.insights.charts import to_svg
 from kaffeeklatsch.insights.forms import PeriodForm
-from kaffeeklatsch.insights.metrics import insights
 from kaffeeklatsch.insights.models import Snapshot
-from kaffeeklatsch.insights.snapshot import current
+from kaffeeklatsch.insights.snapshot import current, figures
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
 
@@ -41,7 +40,7 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, dt.date | None, dt.date |
 def dashboard(request: HttpRequest, programme: Programme) -> HttpResponse:
     form, start, end = _period(request)
     now = current(programme)
-    found = insights(now.columns, start, end) if now.columns is not None else None
+    found = figures(programme, now, start, end)
     pictures = (
         [{"chart": chart, "svg": to_svg(chart)} for chart in present.charts(found)]
         if found is not None and found.enough_people
