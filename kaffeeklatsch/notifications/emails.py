@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.matching.languages import language_name
-from kaffeeklatsch.notifications.ics import meeting_invitation, uid_domain
+from kaffeeklatsch.notifications.calendar import attending, calendar_entry
+from kaffeeklatsch.notifications.dates import date_and_time
+from kaffeeklatsch.notifications.ics import PUBLISH, calendar_text
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import absolute, confirm_url, feedback_url, sign_in_url
@@ -212,28 +214,9 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
         subject = _("Kaffeeklatsch: you meet %(names)s") % {"names": names}
         ics = ""
         if start is not None:
-            description = "\n".join(
-                [
-                    _("Kaffeeklatsch round %(number)s of %(programme)s.")
-                    % {"number": group.round.number, "programme": programme.name},
-                    _("Conversation starter: %(starter)s") % {"starter": starter},
-                    *context["reasons"],
-                ]
-            )
-            ics = meeting_invitation(
-                uid=f"group-{group.pk}@{uid_domain()}",
-                start=start,
-                minutes=MEETING_MINUTES,
-                summary=_("Coffee with %(names)s") % {"names": names},
-                description=description,
-                location=group.video_url or mode_label,
-                attendees=[
-                    (m.name, m.email if m.pk == member.pk else m.shared_email)
-                    for m in members
-                    if (m.email if m.pk == member.pk else m.shared_email)
-                ],
-                url=group.video_url,
-            )
+            context["when"] = date_and_time(start)
+            entry = calendar_entry(group, attending(members), starter)
+            ics = calendar_text(entry, PUBLISH)
     return _render(lang, "introduction", context, subject, reply_to=reply_to, ics=ics)
 
 
@@ -347,7 +330,7 @@ def render_messages(messages: Sequence[OutboxMessage]) -> RenderResult:
     if not todo:
         return result
     groups = (
-        Group.objects.select_related("round__programme")
+        Group.objects.select_related("round__programme", "calendar_event")
         .prefetch_related("members")
         .in_bulk({m.group_id for m in todo})
     )

@@ -19,6 +19,7 @@ from kaffeeklatsch.participants.models import Participant
 
 def erase_people(people: QuerySet[Participant]) -> int:
     """Erases these participants; returns how many."""
+    from kaffeeklatsch.notifications.calendar import queue_calendar_changes
     from kaffeeklatsch.rounds.models import Group
 
     with transaction.atomic():
@@ -42,6 +43,9 @@ def erase_people(people: QuerySet[Participant]) -> int:
             .values_list("participant_id", flat=True)
         )
         _redact_messages(chosen, partners, [r["group_id"] for r in per_group])
+        # The others of their meetings still ahead get the changed or cancelled
+        # calendar entry; the erased get nothing, their addresses go with them.
+        queue_calendar_changes(ids, tell_going=False)
         Participant.objects.filter(pk__in=ids).delete()
     return len(ids)
 
