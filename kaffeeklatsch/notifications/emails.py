@@ -29,7 +29,13 @@ from kaffeeklatsch.notifications.dates import date_and_time
 from kaffeeklatsch.notifications.ics import PUBLISH, calendar_text
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.participants.tokens import absolute, confirm_url, feedback_url, sign_in_url
+from kaffeeklatsch.participants.tokens import (
+    absolute,
+    confirm_url,
+    feedback_url,
+    sign_in_url,
+    unsubscribe_url,
+)
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
@@ -65,8 +71,18 @@ def _render(
 ) -> Rendered:
     with translation.override(lang):
         context = {**context, "base_url": settings.BASE_URL, "LANGUAGE_CODE": lang}
+        participant = context.get("participant")
+        if isinstance(participant, Participant):
+            # Besides the List-Unsubscribe header: a way out the reader can see.
+            context["unsubscribe_url"] = unsubscribe_url(participant)
         text = render_to_string(f"notifications/email/{template}.txt", context)
         html = render_to_string(f"notifications/email/{template}.html", context)
+        if "unsubscribe_url" in context:
+            text = "{}\n\n-- \n{}\n".format(
+                text.rstrip("\n"),
+                _("To get no more e-mails, leave the programme: %(url)s")
+                % {"url": context["unsubscribe_url"]},
+            )
     return Rendered(str(subject), text, html, reply_to or [], ics)
 
 

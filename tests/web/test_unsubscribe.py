@@ -16,7 +16,7 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import unsubscribe_url
 from kaffeeklatsch.rounds.services import preview_round, publish_round
-from tests.web.conftest import path_of, send_outbox
+from tests.web.conftest import html_part, path_of, send_outbox, text_part
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,15 @@ def test_every_e_mail_to_a_participant_carries_the_headers(
     [south] = smtp.to("cleo@example.org")
     assert str(south["List-Id"]) == f"Café “Süd”, Köln <programme-{other.pk}.localhost>"
     assert "List-Id: =?utf-8?" in south.as_string()
-    # Each person's link is their own.
+    # The same way out is in the text the reader sees, in their language.
+    for message in [*to_anna, south]:
+        url = unsubscribe_link(message)
+        assert f'<a href="{url}"' in html_part(message)
+        assert url in text_part(message).replace("\r\n", "\n").rsplit("\n-- \n", 1)[1]
+    assert "leave the programme: http" in text_part(to_anna[0])
+    assert "treten Sie aus dem Programm aus: http" in text_part(south)
+    # Each person's link is their own, and the same in all their e-mails.
+    assert unsubscribe_link(to_anna[0]) == unsubscribe_link(to_anna[1])
     assert unsubscribe_link(to_anna[0]) != unsubscribe_link(smtp.to("ben@example.org")[0])
     # The organiser's e-mail is not to a participant: no list headers.
     [to_olga] = smtp.to(organiser.email)
