@@ -18,6 +18,7 @@ members who already have the entry (their introduction is written out),
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 
 from django.db import transaction
@@ -41,7 +42,7 @@ def attending(members: Collection[Participant], going: Collection[int] = ()) -> 
     )
 
 
-def _state(group: Group) -> tuple[int, object]:
+def _state(group: Group) -> tuple[int, dt.datetime]:
     try:
         event = group.calendar_event
     except CalendarEvent.DoesNotExist:
@@ -63,11 +64,12 @@ def calendar_entry(group: Group, members: Collection[Participant], starter: str)
             *group.reason_texts(translation.get_language()),
         ]
     )
-    assert group.suggested_start is not None
+    if group.suggested_start is None:
+        raise ValueError(f"group {group.pk} has no suggested time")
     return CalendarEntry(
         uid=group_uid(group.pk),
         sequence=sequence,
-        stamp=stamp,  # type: ignore[arg-type]
+        stamp=stamp,
         start=group.suggested_start,
         minutes=MEETING_MINUTES,
         summary=_("Coffee: %(names)s") % {"names": names},

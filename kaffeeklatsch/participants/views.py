@@ -378,9 +378,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             context["error"] = _("This request is incomplete. Please use the button below.")
             return render(request, "participants/unsubscribe.html", context, status=400)
         leave_programme(participant)
-        context["done"] = True
-    elif request.method != "GET":
-        return HttpResponseNotAllowed(["GET", "POST"])
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     context["left"] = participant.status == Participant.Status.LEFT
     return render(request, "participants/unsubscribe.html", context)
 

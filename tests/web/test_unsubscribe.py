@@ -90,6 +90,7 @@ def test_one_click_leaves_the_programme_as_the_page_does(
     before = state(anna)
 
     # Opening the link (as a mail scanner does) only asks.
+    assert provider.head(path).status_code == 200
     page = provider.get(path, headers={"accept-language": "en"})
     assert page.status_code == 200
     assert "do you want to leave “Kaffee im Haus”?" in page.content.decode()
