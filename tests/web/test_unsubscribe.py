@@ -161,3 +161,32 @@ def test_unsubscribing_cancels_the_meeting_ahead(
         part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
         assert part.get_param("method") == "CANCEL"
     assert state(anna)[0] == Participant.Status.LEFT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_providers_post_over_http(
+    live_server: Any, settings: Any, programme: Any, make_participant: Any, smtp: Any
+) -> None:
+    """As a mail provider does it: the URL from the header, a plain HTTP POST with the
+    RFC 8058 body, no cookie."""
+    import urllib.request
+
+    settings.BASE_URL = live_server.url
+    anna = make_participant(programme, "Anna", email="anna@example.org")
+    emails.queue_sign_in_link(anna)
+    send_outbox()
+    [message] = smtp.to("anna@example.org")
+    url = unsubscribe_link(message)
+    assert url.startswith(live_server.url + "/unsubscribe/")
+    with urllib.request.urlopen(url, timeout=30) as response:  # a scanner's GET
+        assert response.status == 200
+    assert state(anna)[0] == Participant.Status.ACTIVE
+    request = urllib.request.Request(
+        url,
+        data=ONE_CLICK.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+    assert state(anna)[0] == Participant.Status.LEFT
