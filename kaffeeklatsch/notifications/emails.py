@@ -24,10 +24,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.matching.languages import language_name
-from kaffeeklatsch.notifications.ics import meeting_invitation, uid_domain
+from kaffeeklatsch.notifications.calendar import attending, calendar_entry
+from kaffeeklatsch.notifications.dates import date_and_time
+from kaffeeklatsch.notifications.ics import PUBLISH, calendar_text
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.participants.tokens import absolute, confirm_url, feedback_url, sign_in_url
+from kaffeeklatsch.participants.tokens import (
+    absolute,
+    confirm_url,
+    feedback_url,
+    sign_in_url,
+    unsubscribe_url,
+)
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
@@ -63,8 +71,18 @@ def _render(
 ) -> Rendered:
     with translation.override(lang):
         context = {**context, "base_url": settings.BASE_URL, "LANGUAGE_CODE": lang}
+        participant = context.get("participant")
+        if isinstance(participant, Participant):
+            # Besides the List-Unsubscribe header: a way out the reader can see.
+            context["unsubscribe_url"] = unsubscribe_url(participant)
         text = render_to_string(f"notifications/email/{template}.txt", context)
         html = render_to_string(f"notifications/email/{template}.html", context)
+        if "unsubscribe_url" in context:
+            text = "{}\n\n-- \n{}\n".format(
+                text.rstrip("\n"),
+                _("To get no more e-mails, leave the programme: %(url)s")
+                % {"url": context["unsubscribe_url"]},
+            )
     return Rendered(str(subject), text, html, reply_to or [], ics)
 
 
@@ -212,28 +230,9 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
         subject = _("Kaffeeklatsch: you meet %(names)s") % {"names": names}
         ics = ""
         if start is not None:
-            description = "\n".join(
-                [
-                    _("Kaffeeklatsch round %(number)s of %(programme)s.")
-                    % {"number": group.round.number, "programme": programme.name},
-                    _("Conversation starter: %(starter)s") % {"starter": starter},
-                    *context["reasons"],
-                ]
-            )
-            ics = meeting_invitation(
-                uid=f"group-{group.pk}@{uid_domain()}",
-                start=start,
-                minutes=MEETING_MINUTES,
-                summary=_("Coffee with %(names)s") % {"names": names},
-                description=description,
-                location=group.video_url or mode_label,
-                attendees=[
-                    (m.name, m.email if m.pk == member.pk else m.shared_email)
-                    for m in members
-                    if (m.email if m.pk == member.pk else m.shared_email)
-                ],
-                url=group.video_url,
-            )
+            context["when"] = date_and_time(start)
+            entry = calendar_entry(group, attending(members), starter)
+            ics = calendar_text(entry, PUBLISH)
     return _render(lang, "introduction", context, subject, reply_to=reply_to, ics=ics)
 
 
@@ -347,7 +346,7 @@ def render_messages(messages: Sequence[OutboxMessage]) -> RenderResult:
     if not todo:
         return result
     groups = (
-        Group.objects.select_related("round__programme")
+        Group.objects.select_related("round__programme", "calendar_event")
         .prefetch_related("members")
         .in_bulk({m.group_id for m in todo})
     )

@@ -22,6 +22,7 @@ class OutboxMessage(models.Model):
         FEEDBACK = "feedback", _("Did you meet?")
         ORGANISER = "organiser", _("Organiser invitation")
         REMINDER = "reminder", _("Reminder")
+        CALENDAR = "calendar", _("Calendar change")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -78,3 +79,22 @@ class OutboxMessage(models.Model):
     def not_rendered() -> models.Q:
         """The rows :attr:`rendered` is false for, as a filter."""
         return models.Q(group__isnull=False, body_text="")
+
+
+class CalendarEvent(models.Model):
+    """The state of a group's calendar entry once it changed after it was sent: the
+    SEQUENCE and DTSTAMP every member's copy carries (see :mod:`.ics`). A group
+    without a row has sequence 0, stamped when its round was published."""
+
+    group = models.OneToOneField(
+        "rounds.Group", primary_key=True, on_delete=models.CASCADE, related_name="calendar_event"
+    )
+    sequence = models.PositiveIntegerField(default=0)
+    stamp = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("calendar entry")
+        verbose_name_plural = _("calendar entries")
+
+    def __str__(self) -> str:
+        return f"group {self.group_id}, sequence {self.sequence}"

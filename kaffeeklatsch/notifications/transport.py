@@ -31,6 +31,7 @@ import random
 import smtplib
 from collections.abc import Sequence
 from email.mime.text import MIMEText
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -40,8 +41,10 @@ from django.utils import timezone
 
 from kaffeeklatsch.jobs.faults import pause_point
 from kaffeeklatsch.notifications.emails import render_messages
-from kaffeeklatsch.notifications.ics import uid_domain
+from kaffeeklatsch.notifications.ics import calendar_method, uid_domain
 from kaffeeklatsch.notifications.models import OutboxMessage
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.tokens import unsubscribe_url
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -62,13 +65,28 @@ def message_id(message: OutboxMessage) -> str:
     return f"<outbox-{message.pk}@{uid_domain()}>"
 
 
+def list_headers(participant: Participant) -> dict[str, str]:
+    """The bulk-sender headers of an e-mail to a participant: the programme as a list
+    (``List-Id``, RFC 2919) and the one-click way to leave it (``List-Unsubscribe``
+    with ``List-Unsubscribe-Post``, RFC 8058)."""
+    programme = participant.programme
+    return {
+        "List-Id": formataddr((programme.name, f"programme-{programme.pk}.{uid_domain()}")),
+        "List-Unsubscribe": f"<{unsubscribe_url(participant)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def build(message: OutboxMessage) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message_id(message), "Auto-Submitted": "auto-generated"}
+    if message.participant_id is not None:
+        headers.update(list_headers(message.participant))
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
         to=[message.to],
         reply_to=message.reply_to or None,
-        headers={"Message-ID": message_id(message), "Auto-Submitted": "auto-generated"},
+        headers=headers,
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
@@ -76,7 +94,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
         # Built by hand: Django's attach() would repeat the charset parameter. Base64
         # keeps the CRLF line endings RFC 5545 asks for, byte for byte.
         calendar = MIMEText(message.ics, "calendar", "utf-8")
-        calendar.set_param("method", "PUBLISH")
+        calendar.set_param("method", calendar_method(message.ics))
         calendar.add_header("Content-Disposition", "attachment", filename="invitation.ics")
         mail.attach(calendar)
     return mail
@@ -198,6 +216,16 @@ def _render(batch: Sequence[OutboxMessage]) -> list[OutboxMessage]:
     return [message for message in batch if message.pk not in failed]
 
 
+def _load_recipients(batch: Sequence[OutboxMessage]) -> None:
+    """The participants the batch goes to, with their programmes, in one query (the
+    list headers name both)."""
+    ids = {m.participant_id for m in batch if m.participant_id is not None}
+    people = Participant.objects.select_related("programme").in_bulk(ids)
+    for message in batch:
+        if message.participant_id in people:
+            message.participant = people[message.participant_id]
+
+
 # Failures after which the connection is of no more use for the rest of the batch.
 BROKEN = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 
@@ -214,6 +242,7 @@ def deliver(batch: Sequence[OutboxMessage]) -> None:
     batch = _render(batch)
     if not batch:
         return
+    _load_recipients(batch)
     connection = get_connection(fail_silently=False)
     try:
         connection.open()

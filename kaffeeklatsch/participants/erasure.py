@@ -21,6 +21,7 @@ def erase_people(people: QuerySet[Participant]) -> int:
     """Erases these participants; returns how many."""
     from kaffeeklatsch.downloads.models import Download
     from kaffeeklatsch.insights.models import Snapshot
+    from kaffeeklatsch.notifications.calendar import queue_calendar_changes
     from kaffeeklatsch.rounds.models import Group
 
     with transaction.atomic():
@@ -48,6 +49,9 @@ def erase_people(people: QuerySet[Participant]) -> int:
         programmes = {p.programme_id for p in chosen}
         Snapshot.objects.filter(programme__in=programmes).delete()
         Download.objects.filter(programme__in=programmes).delete()
+        # The others of their meetings still ahead get the changed or cancelled
+        # calendar entry; the erased get nothing, their addresses go with them.
+        queue_calendar_changes(ids, tell_going=False)
         Participant.objects.filter(pk__in=ids).delete()
     return len(ids)
 

@@ -82,3 +82,30 @@ def feedback_answer(token: str) -> FeedbackAnswer:
         raise LinkError("expired") from exc
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise LinkError("invalid") from exc
+
+
+UNSUBSCRIBE_SALT = "kaffeeklatsch.participants.unsubscribe"
+
+
+def unsubscribe_url(participant: Participant) -> str:
+    """The one-click link of every e-mail to ``participant`` (``List-Unsubscribe``,
+    RFC 8058). It does not expire and is not used up: mail providers act on old
+    e-mails too, and leaving twice changes nothing. Without a time in it, it is the
+    same in every e-mail to the person."""
+    token = signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"p": participant.pk})
+    return absolute(reverse("participants:unsubscribe", args=[token]))
+
+
+def unsubscribing(token: str) -> Participant:
+    """The participant an unsubscribe link belongs to."""
+    try:
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+        return Participant.objects.select_related("programme").get(pk=int(data["p"]))
+    except (
+        signing.BadSignature,
+        Participant.DoesNotExist,
+        KeyError,
+        TypeError,
+        ValueError,
+    ) as exc:
+        raise LinkError("invalid") from exc

@@ -9,6 +9,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("sign-in/<str:token>/", views.sign_in, name="sign_in"),
     path("sign-in/", views.request_link, name="request_link"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("me/", views.me, name="me"),
     path("me/profile/", views.edit_profile, name="edit_profile"),
     path("me/pause/", views.pause, name="pause"),

@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.front.compiled import Call, CompiledQuery
@@ -24,6 +25,7 @@ from kaffeeklatsch.front.jinja import choice_labels
 from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
+from kaffeeklatsch.notifications.calendar import queue_calendar_changes
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
     queue_sign_in_link,
@@ -44,7 +46,7 @@ from kaffeeklatsch.participants.forms import (
     SignupForm,
 )
 from kaffeeklatsch.participants.models import Named, Participant, blocked_names
-from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for
+from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for, unsubscribing
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.reach.panels import panel_queries, participant_panel
@@ -328,15 +330,58 @@ def unblock(request: HttpRequest, participant: Participant, other_id: int) -> Ht
     return redirect("participants:me")
 
 
+@transaction.atomic
+def leave_programme(participant: Participant) -> bool:
+    """The participant leaves their programme, and their meetings still ahead are
+    cancelled (see :mod:`kaffeeklatsch.notifications.calendar`); false if they had
+    left already, in which case nothing changes."""
+    locked = Participant.objects.select_for_update().get(pk=participant.pk)
+    if locked.status == Participant.Status.LEFT:
+        return False
+    queue_calendar_changes([participant.pk], tell_going=True)
+    participant.status = Participant.Status.LEFT
+    participant.left_at = timezone.now()
+    participant.save(update_fields=["status", "left_at"])
+    return True
+
+
 @participant_view
 def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
-        participant.status = Participant.Status.LEFT
-        participant.left_at = timezone.now()
-        participant.save(update_fields=["status", "left_at"])
+        leave_programme(participant)
         messages.success(request, _("You have left the programme. You will get no more e-mails."))
         return redirect("participants:me")
     return render(request, "participants/leave.html", {"participant": participant})
+
+
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+
+
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click link of every e-mail (``List-Unsubscribe``, RFC 8058): a POST
+    with ``List-Unsubscribe=One-Click``, from a mail provider or the page's own
+    button, leaves the programme as the participant's page does. Neither needs a
+    session, so there is no CSRF token; the signed link is the authority. A GET only
+    shows what the POST would do: mail scanners open links."""
+    try:
+        participant = unsubscribing(token)
+    except LinkError:
+        return render(request, "participants/unsubscribe.html", {"invalid": True}, status=400)
+    context: dict[str, Any] = {
+        "participant": participant,
+        "programme": participant.programme,
+        "one_click": ONE_CLICK,
+    }
+    if request.method == "POST":
+        if request.POST.get("List-Unsubscribe") != ONE_CLICK["List-Unsubscribe"]:
+            context["error"] = _("This request is incomplete. Please use the button below.")
+            return render(request, "participants/unsubscribe.html", context, status=400)
+        leave_programme(participant)
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    context["left"] = participant.status == Participant.Status.LEFT
+    return render(request, "participants/unsubscribe.html", context)
 
 
 @participant_view

@@ -87,7 +87,7 @@ def _letter(meeting: Meeting, styles: dict[str, ParagraphStyle]) -> list:
     if person.reached_by == Participant.ReachedBy.POST and person.postal_address:
         story.append(_p(f"{person.name}\n{person.postal_address}", styles["body"]))
         story.append(Spacer(1, 10 * mm))
-    story.append(_p(date_format(timezone.localdate(), "j. F Y"), styles["body"]))
+    story.append(_p(date_format(timezone.localdate(), "DATE_FORMAT"), styles["body"]))
     story.append(_p(programme.name, styles["title"]))
     story.append(_p(_("Dear %(name)s,") % {"name": person.name}, styles["body"]))
     story.append(

@@ -12,12 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.matching.languages import language_name
+from kaffeeklatsch.notifications.dates import clock_time, long_date
 from kaffeeklatsch.notifications.emails import conversation_starter
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode
@@ -50,10 +50,9 @@ class Meeting:
 def _when(start: dt.datetime | None) -> str:
     if start is None:
         return ""
-    local = start.astimezone(timezone.get_default_timezone())
     return _("%(date)s at %(time)s (%(minutes)s minutes)") % {
-        "date": date_format(local, "l, j. F Y"),
-        "time": date_format(local, "H:i"),
+        "date": long_date(start),
+        "time": clock_time(start),
         "minutes": MEETING_MINUTES,
     }
 

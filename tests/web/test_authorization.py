@@ -188,6 +188,12 @@ RULES: dict[str, Rule] = {
         ANYONE, (GET, POST), args=lambda w: {"token": "forged"}, by_link=True
     ),
     "rounds_feedback": Rule(ANYONE, args=lambda w: {"token": "forged"}, by_link=True),
+    "participants:unsubscribe": Rule(
+        ANYONE,
+        (GET, ("post", {"List-Unsubscribe": "One-Click"})),
+        args=lambda w: {"token": "forged"},
+        by_link=True,
+    ),
     # Any organiser account.
     "accounts:password_change": Rule(
         SIGNED_IN_USERS,
@@ -448,7 +454,12 @@ def test_a_participant_cannot_act_on_another_participants_objects(world: World) 
 
 def test_forged_links_open_nothing(world: World, client: Client) -> None:
     before = snapshot()
-    for name in ("participants:confirm", "participants:sign_in", "rounds_feedback"):
+    for name in (
+        "participants:confirm",
+        "participants:sign_in",
+        "rounds_feedback",
+        "participants:unsubscribe",
+    ):
         url = reverse(name, kwargs={"token": "forged"})
         assert client.get(url).status_code == 400, name
         assert client.post(url).status_code in (400, 405), name
