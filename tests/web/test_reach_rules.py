@@ -293,3 +293,24 @@ def test_send_again_is_for_the_programmes_own_failed_messages(
     assert answer["Location"] == reverse("reach:settings", args=[programme.pk])
     failed.refresh_from_db()
     assert failed.status == Job.Status.PENDING and failed.attempts == 0
+
+
+@pytest.mark.django_db
+def test_failed_messages_read_in_german(
+    programme: Any, pair: list[Any], german_client: Any, organiser: Any
+) -> None:
+    channel = mattermost_channel(programme, "https://chat.example.org")
+    rnd = publish_round(preview_round(programme))
+    Job.objects.filter(kind="reach_announce").update(
+        status=Job.Status.FAILED, attempts=8, last_error="TransportError: connection failed: x"
+    )
+    login(german_client, organiser)
+    for url in (
+        reverse("reach:settings", args=[programme.pk]),
+        reverse("rounds:detail", args=[programme.pk, rnd.pk]),
+    ):
+        page = german_client.get(url).content.decode()
+        assert "Nicht zugestellte Chat-Nachrichten" in page
+        assert f"Ankündigung der Runde 1 in {channel}" in page
+        assert "Der Chat-Server war nicht erreichbar." in page
+        assert "Erneut senden" in page
