@@ -21,7 +21,7 @@ from kaffeeklatsch.jobs.queue import Policy, handler
 from kaffeeklatsch.notifications.transport import MAX_ATTEMPTS as EMAIL_ATTEMPTS
 from kaffeeklatsch.notifications.transport import backoff as email_backoff
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.reach.channels import TransportError
+from kaffeeklatsch.reach.channels import HandleRefused, TransportError
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, ReminderSetting
 from kaffeeklatsch.reach.reminders import queue_reminders
 from kaffeeklatsch.reach.services import announcement_lines, direct_message_text
@@ -45,7 +45,7 @@ def _channel_failed(payload: dict[str, Any], exc: Exception) -> None:
 
 def _handle_failed(payload: dict[str, Any], exc: Exception) -> None:
     log.warning("handle %s: %s", payload.get("handle"), _reason(exc))
-    refused = isinstance(exc, TransportError) and exc.permanent
+    refused = isinstance(exc, HandleRefused)
     ChatHandle.objects.filter(pk=payload.get("handle")).update(
         last_error=_reason(exc), **({"refused": True} if refused else {})
     )

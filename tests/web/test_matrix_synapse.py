@@ -245,6 +245,8 @@ def test_a_matrix_id_on_an_unreachable_server_is_refused_once_and_remembered(
     channel = channel_of(programme, homeserver, bot, room)
     [user] = people(programme, make_participant, homeserver, channel, 1)
     far = make_participant(programme, "Far Away")
+    for name in ("Carla", "Dora"):
+        make_participant(programme, name)
     ChatHandle.objects.create(participant=far, channel=channel, handle="@far:unreachable.invalid")
     publish_round(preview_round(programme))
     run_due()
@@ -261,8 +263,9 @@ def test_a_matrix_id_on_an_unreachable_server_is_refused_once_and_remembered(
     page = client.get(reverse("reach:settings", args=[programme.pk])).content.decode()
     assert "The Matrix ID cannot be reached on its server." in page
     assert "Direct message of round 1 to Far Away" in page
-    # Remembered: the next round does not try again.
-    publish_round(preview_round(programme))
+    # Remembered: the next round, with Far Away in it again, does not try again.
+    second = publish_round(preview_round(programme))
+    assert second.groups.filter(members=far).exists()
     assert Job.objects.filter(kind="reach_direct", payload__handle=handle.pk).count() == 1
     rooms = set(bot.joined_rooms())
     run_due()

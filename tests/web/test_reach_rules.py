@@ -314,3 +314,27 @@ def test_failed_messages_read_in_german(
         assert f"Ankündigung der Runde 1 in {channel}" in page
         assert "Der Chat-Server war nicht erreichbar." in page
         assert "Erneut senden" in page
+
+
+@pytest.mark.django_db
+def test_a_refused_direct_message_is_tried_again_next_round(
+    programme: Any, pair: list[Any], httpserver: HTTPServer, make_participant: Any
+) -> None:
+    """Only a handle the platform refuses for good (see the Matrix tests) is skipped
+    later; an unknown user name may be a typo on the platform's side that gets fixed."""
+    for name in ("Carla", "Dora"):
+        make_participant(programme, name)
+    channel = mattermost_channel(programme, httpserver.url_for("").rstrip("/"))
+    ghost = ChatHandle.objects.create(participant=pair[0], channel=channel, handle="ghost")
+    httpserver.expect_request("/hooks/xyz").respond_with_json({})
+    httpserver.expect_request("/api/v4/users/me").respond_with_json({"id": "bot"})
+    httpserver.expect_request("/api/v4/users/username/ghost").respond_with_json({}, status=404)
+    publish_round(preview_round(programme))
+    run_due()
+    job = chat_jobs("reach_direct").get()
+    assert job.status == Job.Status.FAILED and job.attempts == 1
+    ghost.refresh_from_db()
+    assert ghost.last_error == "HTTP 404" and not ghost.refused
+    rnd = publish_round(preview_round(programme))
+    assert rnd.groups.filter(members=pair[0]).exists()
+    assert chat_jobs("reach_direct").filter(payload__handle=ghost.pk).count() == 2

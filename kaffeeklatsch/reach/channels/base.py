@@ -70,6 +70,14 @@ class TransportError(Exception):
         self.retry_after = retry_after
 
 
+class HandleRefused(TransportError):
+    """The platform refuses this person's handle for good (a Matrix ID on a server that
+    cannot be reached): later rounds do not try it again."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, permanent=True, status=status)
+
+
 def retry_after(headers: Mapping[str, str], body: bytes) -> float | None:
     """The wait a rate-limited answer asks for: Matrix's ``retry_after_ms`` in the body,
     or the ``Retry-After`` header in seconds or as an HTTP date (RFC 9110 §10.2.3)."""

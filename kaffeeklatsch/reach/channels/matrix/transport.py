@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.reach.channels.base import (
+    HandleRefused,
     Setting,
     Transport,
     TransportError,
@@ -171,10 +172,8 @@ class Matrix(Transport):
             # No empty room is left behind: the bot leaves and forgets it.
             self._abandon(room_id)
             if exc.status in (403, 404, 502) or exc.permanent:
-                raise TransportError(
-                    f"the Matrix ID cannot be invited (HTTP {exc.status})",
-                    permanent=True,
-                    status=exc.status,
+                raise HandleRefused(
+                    f"the Matrix ID cannot be invited (HTTP {exc.status})", status=exc.status
                 ) from None
             raise
         # Re-read just before writing: another client of the bot may have written since.
