@@ -338,3 +338,29 @@ def test_a_refused_direct_message_is_tried_again_next_round(
     rnd = publish_round(preview_round(programme))
     assert rnd.groups.filter(members=pair[0]).exists()
     assert chat_jobs("reach_direct").filter(payload__handle=ghost.pk).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("room_id", "accepted"),
+    [
+        ("!zdq4jX6X2mGHZ3aD3ctw2VExOkPrjKchsSrR61BDaTE", True),  # room version 12
+        ("!abc123:example.org", True),
+        ("!abc123:example.org:8448", True),
+        ("#coffee:example.org", False),
+        ("!two words", False),
+        ("!abc:", False),
+    ],
+)
+def test_the_matrix_form_accepts_room_ids_of_every_version(
+    room_id: str, accepted: bool, client: Any, organiser: Any, programme: Any
+) -> None:
+    login(client, organiser)
+    answer = client.post(
+        reverse("reach:channel_add", args=[programme.pk, "matrix"]),
+        {"homeserver": "https://matrix.example.org", "access_token": "t", "room_id": room_id},
+    )
+    assert ChatChannel.objects.exists() is accepted
+    if not accepted:
+        assert answer.status_code == 200
+        assert "A room ID starts with “!”" in answer.content.decode()

@@ -59,14 +59,12 @@ class TransportError(Exception):
         permanent: bool = False,
         *,
         status: int | None = None,
-        errcode: str = "",
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.status = status
-        self.errcode = errcode
         self.retry_after = retry_after
 
 
@@ -169,8 +167,6 @@ def _request(method: str, url: str, body: bytes | None, headers: dict[str, str])
             content = exc.read(MAX_REPLY_BYTES)
         except OSError:
             content = b""
-        errcode = Response(exc.code, content).json()
-        errcode = errcode.get("errcode", "") if isinstance(errcode, dict) else ""
         # Redirects and 4xx other than rate limits mean the configuration is wrong:
         # retrying won't help.
         permanent = 300 <= exc.code < 500 and exc.code not in (408, 429)
@@ -178,7 +174,6 @@ def _request(method: str, url: str, body: bytes | None, headers: dict[str, str])
             f"HTTP {exc.code}",
             permanent=permanent,
             status=exc.code,
-            errcode=errcode if isinstance(errcode, str) else "",
             retry_after=retry_after(exc.headers, content) if exc.code in (429, 503) else None,
         ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
