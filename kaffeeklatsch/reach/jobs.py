@@ -1,7 +1,12 @@
 """Background work of the reach app, run by the worker through the job queue.
 
-A handler that raises is retried by the queue with back-off; a permanent failure
-(wrong token, unknown room) is recorded on the channel instead, for the organiser.
+Chat messages are retried for as long as e-mails are (the outbox's number of attempts
+and its back-off with jitter), and not sooner than a rate-limited server asked. Each
+failure is recorded on its target: the channel for announcements and test messages,
+the person's handle for direct messages; only a success of the same target clears it.
+A permanent failure (wrong token, bot removed from the room) ends the job at once as
+failed, shown with its reason and a "send again" button on the reach page and the
+round's page.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kaffeeklatsch.jobs.queue import handler
+from kaffeeklatsch.jobs.queue import Policy, handler
+from kaffeeklatsch.notifications.transport import MAX_ATTEMPTS as EMAIL_ATTEMPTS
+from kaffeeklatsch.notifications.transport import backoff as email_backoff
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.reach.channels import TransportError
+from kaffeeklatsch.reach.channels import HandleRefused, TransportError
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, ReminderSetting
 from kaffeeklatsch.reach.reminders import queue_reminders
 from kaffeeklatsch.reach.services import announcement_lines, direct_message_text
@@ -22,21 +29,33 @@ from kaffeeklatsch.rounds.models import Group, Round
 
 log = logging.getLogger(__name__)
 
-
-def _deliver(channel: ChatChannel, send: Any) -> None:
-    try:
-        send()
-    except TransportError as exc:
-        if not exc.permanent:
-            raise
-        # Retrying cannot help; the organiser sees why on the programme's reach page.
-        log.warning("channel %s (%s): %s", channel.pk, channel.kind, exc.message)
-        ChatChannel.objects.filter(pk=channel.pk).update(last_error=exc.message[:200])
-        return
-    ChatChannel.objects.filter(pk=channel.pk).update(last_sent_at=timezone.now(), last_error="")
+#: The job kinds that send a chat message.
+CHAT_KINDS = ("reach_announce", "reach_direct", "reach_test")
 
 
-@handler("reach_announce")
+def _reason(exc: Exception) -> str:
+    message = exc.message if isinstance(exc, TransportError) else type(exc).__name__
+    return message[:200]
+
+
+def _channel_failed(payload: dict[str, Any], exc: Exception) -> None:
+    log.warning("channel %s: %s", payload.get("channel"), _reason(exc))
+    ChatChannel.objects.filter(pk=payload.get("channel")).update(last_error=_reason(exc))
+
+
+def _handle_failed(payload: dict[str, Any], exc: Exception) -> None:
+    log.warning("handle %s: %s", payload.get("handle"), _reason(exc))
+    refused = isinstance(exc, HandleRefused)
+    ChatHandle.objects.filter(pk=payload.get("handle")).update(
+        last_error=_reason(exc), **({"refused": True} if refused else {})
+    )
+
+
+CHANNEL_POLICY = Policy(EMAIL_ATTEMPTS, email_backoff, _channel_failed)
+HANDLE_POLICY = Policy(EMAIL_ATTEMPTS, email_backoff, _handle_failed)
+
+
+@handler("reach_announce", CHANNEL_POLICY)
 def announce(payload: dict[str, Any]) -> None:
     channel = ChatChannel.objects.filter(pk=payload["channel"]).first()
     rnd = (
@@ -46,11 +65,11 @@ def announce(payload: dict[str, Any]) -> None:
     )
     if channel is None or rnd is None:
         return
-    lines = announcement_lines(rnd)
-    _deliver(channel, lambda: channel.transport().announce(rnd, lines))
+    channel.transport().announce(rnd, announcement_lines(rnd))
+    ChatChannel.objects.filter(pk=channel.pk).update(last_sent_at=timezone.now(), last_error="")
 
 
-@handler("reach_direct")
+@handler("reach_direct", HANDLE_POLICY)
 def direct(payload: dict[str, Any]) -> None:
     handle = (
         ChatHandle.objects.select_related("channel", "participant")
@@ -72,7 +91,14 @@ def direct(payload: dict[str, Any]) -> None:
     if group is None or not transport.can_send_direct():
         return
     text = direct_message_text(group, handle.participant)
-    _deliver(handle.channel, lambda: transport.direct_message(handle.handle, text))
+    # One direct message of a channel at a time, across all workers: finding or opening
+    # a person's direct room and recording it in the bot's account data must not
+    # interleave (two rooms for one person, or one worker's record overwriting another's).
+    ChatChannel.objects.select_for_update().filter(pk=handle.channel_id).first()
+    transport.direct_message(handle.handle, text)
+    ChatHandle.objects.filter(pk=handle.pk).update(
+        last_sent_at=timezone.now(), last_error="", refused=False
+    )
 
 
 @handler("reach_reminder")
@@ -90,7 +116,7 @@ def reminder(payload: dict[str, Any]) -> None:
     queue_reminders(group)
 
 
-@handler("reach_test")
+@handler("reach_test", CHANNEL_POLICY)
 def test_message(payload: dict[str, Any]) -> None:
     channel = ChatChannel.objects.select_related("programme").filter(pk=payload["channel"]).first()
     if channel is None:
@@ -101,4 +127,5 @@ def test_message(payload: dict[str, Any]) -> None:
             % {"programme": channel.programme.name},
             _("If you can read this, the rounds will be announced here."),
         ]
-    _deliver(channel, lambda: channel.transport().test_message(lines, f"test-{payload['key']}"))
+    channel.transport().test_message(lines, f"test-{payload['key']}")
+    ChatChannel.objects.filter(pk=channel.pk).update(last_sent_at=timezone.now(), last_error="")

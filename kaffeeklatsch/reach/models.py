@@ -62,6 +62,12 @@ class ChatHandle(models.Model):
     channel = models.ForeignKey(ChatChannel, on_delete=models.CASCADE, related_name="handles")
     handle = models.CharField(_("handle"), max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    # The last direct message's failure, cleared only by a direct message that arrives.
+    last_error = models.CharField(max_length=200, blank=True)
+    # The platform refused the handle for good (e.g. a Matrix ID on a server that cannot
+    # be reached): later rounds do not try again until the person enters a new handle.
+    refused = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

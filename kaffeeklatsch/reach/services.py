@@ -184,13 +184,18 @@ def queue_round_messages(rnd: Round) -> int:
             channel__programme=programme,
             participant__groups__round=rnd,
             participant__status=Participant.Status.ACTIVE,
+            refused=False,
         )
         .distinct()
-        .values_list("pk", flat=True)
+        .values_list("pk", "channel_id")
     )
     jobs += [
-        Job(kind="reach_direct", payload={"handle": pk, "round": rnd.pk}, run_at=now)
-        for pk in handles
+        Job(
+            kind="reach_direct",
+            payload={"handle": pk, "channel": channel, "round": rnd.pk},
+            run_at=now,
+        )
+        for pk, channel in handles
     ]
     setting = ReminderSetting.objects.filter(programme=programme, enabled=True).first()
     if setting is not None:

@@ -19,6 +19,11 @@ urlpatterns = [
         views.channel_test,
         name="channel_test",
     ),
+    path(
+        programme + "reach/messages/<int:job_id>/send-again/",
+        views.send_again,
+        name="send_again",
+    ),
     path(rnd + "letters.pdf", views.letters_pdf, name="letters"),
     path(rnd + "phone-list.pdf", views.phone_list_pdf, name="phone_list"),
     path(rnd + "phone-list.csv", views.phone_list_csv, name="phone_list_csv"),

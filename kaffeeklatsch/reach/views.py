@@ -13,13 +13,12 @@ from django.views.decorators.http import require_POST
 from kaffeeklatsch.downloads.build import CSV
 from kaffeeklatsch.downloads.models import Download
 from kaffeeklatsch.downloads.views import send_or_offer
-from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.jobs.queue import enqueue
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import LinkError
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
-from kaffeeklatsch.reach import letters
+from kaffeeklatsch.reach import deliveries, letters
 from kaffeeklatsch.reach.channels import TRANSPORTS
 from kaffeeklatsch.reach.forms import (
     ChannelForm,
@@ -53,13 +52,10 @@ def reach_settings(request: HttpRequest, programme: Programme) -> HttpResponse:
         messages.success(request, _("The reminder setting is saved."))
         return redirect("reach:settings", programme_id=programme.pk)
     channels = list(programme.channels.all())
-    waiting = Job.objects.filter(
-        kind__in=["reach_announce", "reach_direct", "reach_test"],
-        status=Job.Status.PENDING,
-        attempts__gt=0,
-    )
+    waiting = deliveries.waiting_counts(programme)
     for channel in channels:
-        channel.retrying = waiting.filter(payload__channel=channel.pk).count()
+        channel.retrying = waiting.get(channel.pk, 0)
+    failed, failed_total = deliveries.undelivered(programme)
     return render(
         request,
         "reach/settings.html",
@@ -68,8 +64,27 @@ def reach_settings(request: HttpRequest, programme: Programme) -> HttpResponse:
             "form": form,
             "channels": channels,
             "kinds": [(kind, t.label) for kind, t in TRANSPORTS.items()],
+            "failed": failed,
+            "failed_total": failed_total,
         },
     )
+
+
+@require_POST
+@organiser_view
+def send_again(request: HttpRequest, programme: Programme, job_id: int) -> HttpResponse:
+    """Sends a chat message that finally failed once more, from its first attempt."""
+    job = deliveries.send_again(programme, job_id)
+    if job is None:
+        raise Http404
+    messages.success(
+        request, _("The message is on its way again; reload this page in a minute to see it.")
+    )
+    rnd = programme.rounds.filter(pk=job.payload.get("round")).first()
+    target = request.POST.get("next", "")
+    if rnd is not None and target:
+        return redirect(round_page_url(rnd, target))
+    return redirect("reach:settings", programme_id=programme.pk)
 
 
 @organiser_view
@@ -196,12 +211,15 @@ def chat(request: HttpRequest, participant: Participant) -> HttpResponse:
         with transaction.atomic():
             for channel in channels:
                 handle = form.handles.get(channel.pk)
-                if handle:
-                    ChatHandle.objects.update_or_create(
-                        participant=participant, channel=channel, defaults={"handle": handle}
-                    )
-                else:
+                if not handle:
                     ChatHandle.objects.filter(participant=participant, channel=channel).delete()
+                elif current.get(channel.pk) != handle:
+                    # A new handle is tried afresh, whatever the old one's fate was.
+                    ChatHandle.objects.update_or_create(
+                        participant=participant,
+                        channel=channel,
+                        defaults={"handle": handle, "refused": False, "last_error": ""},
+                    )
         messages.success(request, _("Your chat settings are saved."))
         return redirect("participants:me")
     return render(

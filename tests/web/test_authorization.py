@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import feedback_url, sign_in_token
 from kaffeeklatsch.programmes.models import Organiser, Programme
@@ -96,6 +97,14 @@ def world(make_organiser: Any, make_programme: Any, make_participant: Any) -> Wo
         co_membership,
     )
     world.extra["channel"] = channel
+    world.extra["failed_job"] = Job.objects.create(
+        kind="reach_announce",
+        payload={"channel": channel.pk, "round": published.pk},
+        run_at=timezone.now(),
+        status=Job.Status.FAILED,
+        attempts=8,
+        last_error="TransportError: HTTP 403",
+    )
     world.extra["task"] = RoundTask.objects.create(
         programme=programme, kind=RoundTask.Kind.PREVIEW, status=RoundTask.Status.FAILED
     )
@@ -150,6 +159,7 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "channel_id": lambda w: w.extra["channel"].pk,
     "task_id": lambda w: w.extra["task"].pk,
     "download_id": lambda w: w.extra["download"].pk,
+    "job_id": lambda w: w.extra["failed_job"].pk,
 }
 
 EVIL_HOOK = {"url": "https://evil.example.org/h", "secret": "x" * 20}
@@ -253,6 +263,7 @@ RULES: dict[str, Rule] = {
     "reach:channel_edit": Rule(ORGANISERS, (GET, ("post", EVIL_HOOK))),
     "reach:channel_test": Rule(ORGANISERS, (POST,)),
     "reach:channel_remove": Rule(ORGANISERS, (POST,)),
+    "reach:send_again": Rule(ORGANISERS, (POST,)),
     "reach:letters": Rule(ORGANISERS, args=_published_round),
     "reach:phone_list": Rule(ORGANISERS, args=_published_round),
     "reach:phone_list_csv": Rule(ORGANISERS, args=_published_round),

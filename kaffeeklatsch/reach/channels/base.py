@@ -10,7 +10,10 @@ neither secrets nor webhook addresses reach a log.
 from __future__ import annotations
 
 import base64
+import email.utils
 import json as jsonlib
+import random
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
 TIMEOUT_SECONDS = 15
 USER_AGENT = "Kaffeeklatsch"
 MAX_REPLY_BYTES = 1_000_000
+#: A rate limit that asks for at most this many seconds is waited out in the request;
+#: a longer one goes back to the job queue, which tries again after that time.
+MAX_INLINE_WAIT = 30.0
+#: How often one request waits out a rate limit before the job queue takes over.
+RATE_LIMIT_TRIES = 20
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -42,12 +50,53 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class TransportError(Exception):
-    """Sending failed. ``permanent`` failures (bad token, unknown room) are not retried."""
+    """Sending failed. ``permanent`` failures (bad token, unknown room) are not retried;
+    ``retry_after`` is the wait in seconds a rate-limited server asked for."""
 
-    def __init__(self, message: str, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        permanent: bool = False,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.status = status
+        self.retry_after = retry_after
+
+
+class HandleRefused(TransportError):
+    """The platform refuses this person's handle for good (a Matrix ID on a server that
+    cannot be reached): later rounds do not try it again."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, permanent=True, status=status)
+
+
+def retry_after(headers: Mapping[str, str], body: bytes) -> float | None:
+    """The wait a rate-limited answer asks for: Matrix's ``retry_after_ms`` in the body,
+    or the ``Retry-After`` header in seconds or as an HTTP date (RFC 9110 §10.2.3)."""
+    try:
+        reply = jsonlib.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        reply = None
+    if isinstance(reply, dict):
+        millis = reply.get("retry_after_ms")
+        if isinstance(millis, int | float) and not isinstance(millis, bool) and millis >= 0:
+            return float(millis) / 1000
+    value = (headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
 
 
 @dataclass(frozen=True)
@@ -95,15 +144,38 @@ def http(
     if basic_auth is not None:
         token = base64.b64encode(f"{basic_auth[0]}:{basic_auth[1]}".encode()).decode("ascii")
         all_headers["Authorization"] = f"Basic {token}"
-    request = urllib.request.Request(url, data=body, headers=all_headers, method=method)
+    for _try in range(RATE_LIMIT_TRIES):
+        try:
+            return _request(method, url, body, all_headers)
+        except TransportError as exc:
+            wait = exc.retry_after
+            if exc.status != 429 or wait is None or wait > MAX_INLINE_WAIT:
+                raise
+            # Waited out here, a little longer than asked, so that many messages in a
+            # row keep to the server's pace instead of ending as failed attempts.
+            time.sleep(wait + random.uniform(0, 0.1 + wait / 10))
+    raise TransportError("HTTP 429", status=429, retry_after=MAX_INLINE_WAIT)
+
+
+def _request(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Response:
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
     try:
         with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as reply:
             return Response(reply.status, reply.read(MAX_REPLY_BYTES))
     except urllib.error.HTTPError as exc:
+        try:
+            content = exc.read(MAX_REPLY_BYTES)
+        except OSError:
+            content = b""
         # Redirects and 4xx other than rate limits mean the configuration is wrong:
         # retrying won't help.
         permanent = 300 <= exc.code < 500 and exc.code not in (408, 429)
-        raise TransportError(f"HTTP {exc.code}", permanent=permanent) from None
+        raise TransportError(
+            f"HTTP {exc.code}",
+            permanent=permanent,
+            status=exc.code,
+            retry_after=retry_after(exc.headers, content) if exc.code in (429, 503) else None,
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise TransportError(f"connection failed: {type(reason).__name__}") from None
@@ -193,6 +265,29 @@ class Transport:
 
 def plain(lines: Sequence[str]) -> str:
     return "\n".join(lines)
+
+
+def html(lines: Sequence[str]) -> str:
+    """Headline in bold, lines starting with "- " as a list, the others as paragraphs;
+    every text escaped, so a name like ``<b>Eve</b>`` stays text."""
+    from django.utils.html import escape
+
+    if not lines:
+        return ""
+    head, *rest = lines
+    parts = [f"<p><strong>{escape(head)}</strong></p>"]
+    items: list[str] = []
+    for line in rest:
+        if line.startswith("- "):
+            items.append(f"<li>{escape(line[2:])}</li>")
+            continue
+        if items:
+            parts.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        parts.append(f"<p>{escape(line)}</p>")
+    if items:
+        parts.append("<ul>" + "".join(items) + "</ul>")
+    return "".join(parts)
 
 
 def markdown(lines: Sequence[str]) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
+from kaffeeklatsch.reach.deliveries import Undelivered, undelivered
 from kaffeeklatsch.reach.letters import OFFLINE
 from kaffeeklatsch.reach.models import MeetingUpdate
 from kaffeeklatsch.rounds.models import Group, Round
@@ -21,7 +23,10 @@ def reach_round_panel(context: dict[str, Any], programme: Any, rnd: Round) -> di
     published = rnd.status == Round.Status.PUBLISHED
     offline = 0
     updates: list[MeetingUpdate] = []
+    failed: list[Undelivered] = []
+    failed_total = 0
     if published:
+        failed, failed_total = undelivered(programme, rnd)
         # Counted and listed in the database: a round may have 100,000 members.
         offline = Group.members.through.objects.filter(
             group__round=rnd, participant__reached_by__in=OFFLINE
@@ -40,4 +45,7 @@ def reach_round_panel(context: dict[str, Any], programme: Any, rnd: Round) -> di
         "offline": offline,
         "updates": updates,
         "shown": UPDATES_SHOWN,
+        "failed": failed,
+        "failed_total": failed_total,
+        "next": reverse("rounds:detail", args=[programme.pk, rnd.pk]),
     }

@@ -1,10 +1,19 @@
 """Matrix: the Client-Server API of the bot's homeserver, with the bot's access token.
 
 Announcements are ``m.room.message`` events sent with
-``PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}``; the transaction
-id is derived from the round, so a retried announcement is not posted twice. Direct
-messages go to the bot's direct room with the person, found in the bot's ``m.direct``
-account data or opened with ``POST /_matrix/client/v3/createRoom`` (``is_direct``).
+``PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}``, as plain
+``body`` and as ``formatted_body`` (``org.matrix.custom.html``, every text escaped);
+the transaction id is derived from the round, so a retried announcement is not posted
+twice. A room the bot was invited to is joined on the first message. Room ids of every
+room version are accepted: up to version 11 ``!opaque:server``, from version 12 the
+bare ``!`` and 43 characters of the room's create event hash.
+
+Direct messages go to the bot's direct room with the person, found in the bot's
+``m.direct`` account data while the person is still in it; otherwise a new room is
+created, the person invited, and the room recorded in ``m.direct`` by re-reading and
+merging (the caller holds a lock per channel, so two workers never open two rooms).
+When the invitation cannot reach the person's server, the new room is left and
+forgotten and the failure is permanent: the caller remembers it for the handle.
 """
 
 from __future__ import annotations
@@ -12,18 +21,30 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.reach.channels.base import Setting, Transport, TransportError, http, plain
+from kaffeeklatsch.reach.channels.base import (
+    HandleRefused,
+    Setting,
+    Transport,
+    TransportError,
+    html,
+    http,
+    plain,
+)
 
 if TYPE_CHECKING:
     from kaffeeklatsch.rounds.models import Round
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+# "!" then an opaque part without spaces or colons, and a server name up to room
+# version 11; from version 12 the opaque part alone (the spec allows 255 bytes).
+ROOM_ID = re.compile(r"^![^:\s]+(:[^\s:]+(:\d{1,5})?)?$")
+IN_ROOM = ("join", "invite")
 
 
 class Matrix(Transport):
@@ -40,8 +61,16 @@ class Matrix(Transport):
 
     @classmethod
     def check(cls, config: dict[str, str]) -> None:
-        if not config["room_id"].startswith("!") or ":" not in config["room_id"]:
-            raise ValidationError({"room_id": _("A room ID looks like !abc123:example.org.")})
+        room_id = config["room_id"]
+        if len(room_id.encode("utf-8")) > 255 or not ROOM_ID.match(room_id):
+            raise ValidationError(
+                {
+                    "room_id": _(
+                        "A room ID starts with “!”, e.g. !abc123:example.org or "
+                        "!zdq4jX6X2mGHZ3aD3ctw2VExOkPrjKchsSrR61BDaTE."
+                    )
+                }
+            )
 
     @classmethod
     def validate_handle(cls, handle: str) -> str:
@@ -53,50 +82,119 @@ class Matrix(Transport):
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config['access_token']}"}
 
-    def _send(self, room_id: str, txn_id: str, text: str) -> None:
-        url = (
-            f"{self.config['homeserver']}/_matrix/client/v3/rooms/{quote(room_id, safe='')}"
-            f"/send/m.room.message/{quote(txn_id, safe='')}"
-        )
-        http("PUT", url, json={"msgtype": "m.text", "body": text}, headers=self._headers())
+    def _api(self, method: str, path: str, json: Any = None) -> Any:
+        url = f"{self.config['homeserver']}/_matrix/client/v3{path}"
+        return http(method, url, json=json, headers=self._headers()).json()
+
+    def _send(self, room_id: str, txn_id: str, lines: Sequence[str]) -> None:
+        path = f"/rooms/{quote(room_id, safe='')}/send/m.room.message/{quote(txn_id, safe='')}"
+        content = {
+            "msgtype": "m.text",
+            "body": plain(lines),
+            "format": "org.matrix.custom.html",
+            "formatted_body": html(lines),
+        }
+        try:
+            self._api("PUT", path, content)
+        except TransportError as exc:
+            if exc.status != 403:
+                raise
+            # Not in the room: join it if the bot was invited, then send once more.
+            self._join(room_id)
+            self._api("PUT", path, content)
+
+    def _join(self, room_id: str) -> None:
+        try:
+            self._api("POST", f"/join/{quote(room_id, safe='')}", {})
+        except TransportError as exc:
+            if exc.status == 403:
+                raise TransportError(
+                    "the bot is not in the room and not invited", permanent=True, status=403
+                ) from None
+            raise
 
     def announce(self, rnd: Round, lines: Sequence[str]) -> None:
-        self._send(self.config["room_id"], f"kaffeeklatsch-round-{rnd.pk}", plain(lines))
+        self._send(self.config["room_id"], f"kaffeeklatsch-round-{rnd.pk}", lines)
 
-    def _direct_room(self, handle: str) -> str:
-        """The bot's direct room with ``handle``: the one recorded in the bot's ``m.direct``
-        account data, or a new one (``createRoom`` with ``is_direct``), recorded there so
-        that later rounds use the same room."""
-        base = f"{self.config['homeserver']}/_matrix/client/v3"
-        whoami = http("GET", f"{base}/account/whoami", headers=self._headers()).json() or {}
+    def test_message(self, lines: Sequence[str], key: str) -> None:
+        self._send(self.config["room_id"], f"kaffeeklatsch-test-{key}", lines)
+
+    def _bot(self) -> str:
+        whoami = self._api("GET", "/account/whoami") or {}
         bot = whoami.get("user_id") if isinstance(whoami, dict) else None
         if not isinstance(bot, str):
             raise TransportError("whoami returned no user_id")
-        direct_url = f"{base}/user/{quote(bot, safe='')}/account_data/m.direct"
+        return bot
+
+    def _direct_rooms(self, bot: str) -> dict[str, Any]:
         try:
-            direct = http("GET", direct_url, headers=self._headers()).json()
+            direct = self._api("GET", f"/user/{quote(bot, safe='')}/account_data/m.direct")
         except TransportError as exc:
-            if exc.message != "HTTP 404":  # no direct rooms recorded yet
+            if exc.status != 404:  # 404: no direct rooms recorded yet
                 raise
             direct = {}
-        direct = direct if isinstance(direct, dict) else {}
-        rooms = direct.get(handle)
-        if isinstance(rooms, list) and rooms and isinstance(rooms[-1], str):
-            return rooms[-1]
-        created = http(
-            "POST",
-            f"{base}/createRoom",
-            json={"is_direct": True, "invite": [handle], "preset": "trusted_private_chat"},
-            headers=self._headers(),
-        ).json()
+        return direct if isinstance(direct, dict) else {}
+
+    def _membership(self, room_id: str, user: str) -> str:
+        """``user``'s membership of the room as the bot sees it; "" when unknown."""
+        path = f"/rooms/{quote(room_id, safe='')}/state/m.room.member/{quote(user, safe='')}"
+        try:
+            state = self._api("GET", path)
+        except TransportError as exc:
+            if exc.status in (403, 404):  # never a member, or the bot itself left
+                return ""
+            raise
+        membership = state.get("membership") if isinstance(state, dict) else None
+        return membership if isinstance(membership, str) else ""
+
+    def _direct_room(self, handle: str) -> str:
+        """The bot's direct room with ``handle``, where the person still is; or a new one,
+        recorded in the bot's ``m.direct`` so that later rounds use it."""
+        bot = self._bot()
+        rooms = self._direct_rooms(bot).get(handle)
+        if isinstance(rooms, list):
+            for room_id in reversed(rooms):
+                if (
+                    isinstance(room_id, str)
+                    and self._membership(room_id, handle) in IN_ROOM
+                    and self._membership(room_id, bot) == "join"
+                ):
+                    return room_id
+        created = self._api(
+            "POST", "/createRoom", {"is_direct": True, "preset": "trusted_private_chat"}
+        )
         room_id = created.get("room_id") if isinstance(created, dict) else None
         if not isinstance(room_id, str):
             raise TransportError("createRoom returned no room_id")
-        direct[handle] = [room_id]
-        http("PUT", direct_url, json=direct, headers=self._headers())
+        try:
+            self._api("POST", f"/rooms/{quote(room_id, safe='')}/invite", {"user_id": handle})
+        except TransportError as exc:
+            # No empty room is left behind: the bot leaves and forgets it.
+            self._abandon(room_id)
+            if exc.status in (403, 404, 502) or exc.permanent:
+                raise HandleRefused(
+                    f"the Matrix ID cannot be invited (HTTP {exc.status})", status=exc.status
+                ) from None
+            raise
+        # Re-read just before writing: another client of the bot may have written since.
+        direct = self._direct_rooms(bot)
+        previous = direct.get(handle)
+        direct[handle] = [
+            *(r for r in (previous if isinstance(previous, list) else []) if r != room_id),
+            room_id,
+        ]
+        self._api("PUT", f"/user/{quote(bot, safe='')}/account_data/m.direct", direct)
         return room_id
+
+    def _abandon(self, room_id: str) -> None:
+        quoted = quote(room_id, safe="")
+        try:
+            self._api("POST", f"/rooms/{quoted}/leave", {})
+            self._api("POST", f"/rooms/{quoted}/forget", {})
+        except TransportError:
+            pass  # the invitation's failure is the news; an orphan room is only tidiness
 
     def direct_message(self, handle: str, text: str) -> None:
         room_id = self._direct_room(handle)
         digest = hashlib.sha256(f"{handle}\n{text}".encode()).hexdigest()[:24]
-        self._send(room_id, f"kaffeeklatsch-dm-{digest}", text)
+        self._send(room_id, f"kaffeeklatsch-dm-{digest}", text.split("\n"))

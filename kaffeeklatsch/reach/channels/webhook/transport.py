@@ -4,6 +4,10 @@ Headers: ``X-Kaffeeklatsch-Timestamp`` (Unix seconds) and
 ``X-Kaffeeklatsch-Signature: sha256=<hex>``, the HMAC-SHA256 with the shared secret
 over ``<timestamp>.<body>``. Receivers recompute it, compare in constant time and
 reject old timestamps, which stops forged and replayed requests.
+
+Every delivery has an id, ``X-Kaffeeklatsch-Delivery`` and ``"delivery"`` in the body:
+the same for every retry of one delivery (a round's announcement to this address, one
+test message), different for any other, so a receiver drops what it has seen.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
 
 SIGNATURE_HEADER = "X-Kaffeeklatsch-Signature"
 TIMESTAMP_HEADER = "X-Kaffeeklatsch-Timestamp"
+DELIVERY_HEADER = "X-Kaffeeklatsch-Delivery"
+_DELIVERIES = uuid.UUID("0b7f6f0e-5a51-4c35-9c1f-6b0c6c8a4e21")
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -50,7 +57,14 @@ class Webhook(Transport):
         if len(config["secret"]) < 16:
             raise ValidationError({"secret": _("The secret needs at least 16 characters.")})
 
-    def post(self, payload: dict[str, Any]) -> None:
+    def delivery_id(self, what: str) -> str:
+        """Stable for ``what`` sent to this address; the address keeps two webhooks of
+        one receiver apart."""
+        return str(uuid.uuid5(_DELIVERIES, f"{self.config['url']}\n{what}"))
+
+    def post(self, payload: dict[str, Any], what: str) -> None:
+        delivery = self.delivery_id(what)
+        payload = {**payload, "delivery": delivery}
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
         timestamp = str(int(time.time()))
         http(
@@ -60,6 +74,7 @@ class Webhook(Transport):
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 TIMESTAMP_HEADER: timestamp,
+                DELIVERY_HEADER: delivery,
                 SIGNATURE_HEADER: signature(self.config["secret"], timestamp, body),
             },
         )
@@ -73,9 +88,10 @@ class Webhook(Transport):
                 "round": rnd.number,
                 "title": head,
                 "lines": list(rest),
-            }
+            },
+            f"round-{rnd.pk}",
         )
 
     def test_message(self, lines: Sequence[str], key: str) -> None:
         head, *rest = lines or [""]
-        self.post({"event": "test", "title": head, "lines": list(rest)})
+        self.post({"event": "test", "title": head, "lines": list(rest)}, key)
