@@ -120,6 +120,10 @@ INSTALLED_APPS = [
     "kaffeeklatsch.jobs",
     "kaffeeklatsch.insights",
     "kaffeeklatsch.reach",
+    "kaffeeklatsch.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +244,40 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A worker owns the preview or publication of a round it took this long, renewed as it
 # reports progress; after a crash another worker does the work again.
 ROUND_TASK_LEASE_SECONDS = float(os.environ.get("KAFFEEKLATSCH_ROUND_LEASE_SECONDS", "300"))
+
+# The REST API (kaffeeklatsch/api): programme tokens only, requests per token and hour.
+API_REQUESTS_PER_HOUR = int(os.environ.get("KAFFEEKLATSCH_API_REQUESTS_PER_HOUR", "3600"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kaffeeklatsch.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["kaffeeklatsch.api.auth.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["kaffeeklatsch.api.auth.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kaffeeklatsch API",
+    "DESCRIPTION": (
+        "Programmes, people, rounds, “Did you meet?” answers and insights of one "
+        "programme. Send a token made on the programme's “Connections” page as "
+        "`Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from the installed package (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantStatusEnum": "kaffeeklatsch.participants.models.Participant.Status",
+        "RoundStatusEnum": "kaffeeklatsch.rounds.models.Round.Status",
+        "TaskStatusEnum": "kaffeeklatsch.rounds.models.RoundTask.Status",
+    },
+}
 
 LOGGING = {
     "version": 1,
