@@ -257,6 +257,9 @@ class GroupSerializer(serializers.Serializer):
     suggested_start = serializers.DateTimeField(source="group.suggested_start", allow_null=True)
     moved = serializers.BooleanField(source="group.moved")
     former_members = serializers.IntegerField(source="group.former_members")
+    across_departments = serializers.BooleanField(source="group.across_departments")
+    across_levels = serializers.BooleanField(source="group.across_levels")
+    across_organisations = serializers.BooleanField(source="group.across_organisations")
     members = MemberSerializer(many=True)
     reasons = serializers.SerializerMethodField()
 

@@ -275,11 +275,22 @@ class RoundPublish(RoundView):
         return _accepted(request, task)
 
 
+class AnswerPages(Pages):
+    """Pages of groups with the round's totals beside them."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged = super().get_paginated_response_schema(schema)
+        totals = {name: {"type": "integer"} for name in s.RoundAnswersSerializer().fields}
+        paged["properties"]["totals"] = {"type": "object", "properties": totals}
+        return paged
+
+
 class RoundAnswers(RoundView, generics.ListAPIView):
     """The answers to "Did you meet?" of a published round: per group how many members
-    answered and how many said yes, never who answered what."""
+    answered and how many said yes, never who answered what; ``totals`` for the round."""
 
     serializer_class = s.GroupAnswersSerializer
+    pagination_class = AnswerPages
 
     def get_queryset(self) -> QuerySet[Group]:
         rnd = self.round()
@@ -303,7 +314,7 @@ class RoundAnswers(RoundView, generics.ListAPIView):
         )
         groups = int(self.round().figures.get("counts", {}).get("groups", 0))
         totals["met_share"] = round(100 * totals["groups_met"] / groups) if groups else 0
-        response.data["totals"] = totals
+        response.data["totals"] = s.RoundAnswersSerializer(totals).data
         return response
 
 

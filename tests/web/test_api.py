@@ -185,6 +185,9 @@ def test_requests_beyond_the_limit_get_429_with_retry_after(
     response = writer.get(url("programme", programme))
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 3601
+    assert "throttled" in response.json()["detail"]
+    german = writer.get(url("programme", programme), headers={"accept-language": "de"})
+    assert german.status_code == 429 and "gedrosselt" in german.json()["detail"]
     # Another token of the same programme has its own count.
     other = api_client(make_token(programme, "read")[1])
     assert other.get(url("programme", programme)).status_code == 200
@@ -345,6 +348,7 @@ def test_a_round_is_previewed_read_and_published_through_the_worker(
     assert groups["count"] == 4
     first = groups["results"][0]
     assert len(first["members"]) == 2 and first["reasons"]
+    assert {"across_departments", "across_levels", "across_organisations"} <= set(first)
     assert all(r["text"] and r["code"] for r in first["reasons"])
     german = api_client(make_token(programme, "read")[1], "de")
     german_reasons = german.get(url("groups", programme, rnd.pk)).json()["results"][0]["reasons"]
@@ -452,6 +456,10 @@ def test_the_schema_is_valid_openapi_3_with_every_endpoint() -> None:
     assert len(routes) == 14
     assert routes == documented
     assert "programmeToken" in schema["components"]["securitySchemes"]
+    answers = schema["paths"]["/api/v1/programmes/{programme_id}/rounds/{round_id}/answers/"]
+    paged = answers["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    name = paged["$ref"].rsplit("/", 1)[1]
+    assert "totals" in schema["components"]["schemas"][name]["properties"]
 
 
 def test_the_documentation_is_served_from_the_package_without_a_cdn() -> None:
