@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
@@ -462,6 +463,14 @@ def test_the_schema_is_valid_openapi_3_with_every_endpoint() -> None:
     assert "totals" in schema["components"]["schemas"][name]["properties"]
 
 
+def test_the_schema_is_generated_without_warnings(tmp_path: Any) -> None:
+    """Every view, field and enum is described; a warning would mean a guess."""
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "api.yaml")
+    )
+    assert "/api/v1/programmes/{programme_id}/people/" in (tmp_path / "api.yaml").read_text()
+
+
 def test_the_documentation_is_served_from_the_package_without_a_cdn() -> None:
     page = Client().get(reverse("api:docs"))
     assert page.status_code == 200
@@ -516,3 +525,21 @@ def test_a_token_without_a_name_is_refused_in_german(
     html = response.content.decode()
     assert "Dieses Feld ist zwingend erforderlich." in html and "API-Tokens" in html
     assert not ApiToken.objects.exists()
+
+
+def test_a_failed_task_says_why_in_the_readers_language(
+    programme: Any, people: list[Participant]
+) -> None:
+    from kaffeeklatsch.rounds.storing import delete_preview
+
+    _token, secret = make_token(programme)
+    rnd = preview_round(programme)
+    task = post(api_client(secret), url("publish", programme, rnd.pk)).json()
+    delete_preview(rnd)
+    run_round_tasks()
+    english = api_client(secret).get(task["url"]).json()
+    assert english["status"] == "failed" and english["error"] == "gone"
+    assert english["error_text"].startswith("The preview was discarded")
+    assert english["round_url"] is None
+    german = api_client(secret, "de").get(task["url"]).json()
+    assert german["error_text"] not in ("", english["error_text"])
