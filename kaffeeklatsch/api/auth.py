@@ -57,8 +57,12 @@ class TokenAuthentication(BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("This token is not valid.")) from None
         prefix = ApiToken.prefix_of(sent)
-        token = ApiToken.objects.filter(prefix=prefix).select_related("programme").first()
-        if prefix is None or token is None or not token.matches(sent):
+        token = (
+            ApiToken.objects.filter(prefix=prefix).select_related("programme").first()
+            if prefix is not None
+            else None
+        )
+        if token is None or not token.matches(sent):
             raise exceptions.AuthenticationFailed(_("This token is not valid."))
         if token.revoked:
             raise exceptions.AuthenticationFailed(_("This token was revoked."))

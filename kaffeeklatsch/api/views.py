@@ -229,8 +229,12 @@ class TaskDetail(ProgrammeView, generics.RetrieveAPIView):
 
 
 class RoundView(ProgrammeView):
+    found: Round | None = None
+
     def round(self) -> Round:
-        return get_object_or_404(self.programme().rounds, pk=self.kwargs["round_id"])
+        if self.found is None:
+            self.found = get_object_or_404(self.programme().rounds, pk=self.kwargs["round_id"])
+        return self.found
 
 
 class RoundDetail(RoundView, generics.RetrieveAPIView):
