@@ -490,6 +490,8 @@ def test_an_organiser_makes_a_token_sees_it_once_and_revokes_it(
     client: Client, organiser: Any, programme: Any
 ) -> None:
     login(client, organiser)
+    detail = client.get(reverse("programmes:detail", args=[programme.pk])).content.decode()
+    assert reverse("connections:overview", args=[programme.pk]) in detail
     page = client.get(reverse("connections:overview", args=[programme.pk]))
     assert page.status_code == 200
     html = page.content.decode()
