@@ -121,6 +121,10 @@ INSTALLED_APPS = [
     "kaffeeklatsch.insights",
     "kaffeeklatsch.reach",
     "kaffeeklatsch.downloads",
+    "kaffeeklatsch.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +255,39 @@ LARGE_PROGRAMME_PEOPLE = int(os.environ.get("KAFFEEKLATSCH_LARGE_PROGRAMME_PEOPL
 INSIGHTS_SNAPSHOT_MAX_AGE = float(os.environ.get("KAFFEEKLATSCH_INSIGHTS_MAX_AGE", "900"))
 # Hours a prepared download is kept for the organiser who asked for it.
 DOWNLOAD_KEEP_HOURS = float(os.environ.get("KAFFEEKLATSCH_DOWNLOAD_KEEP_HOURS", "24"))
+# The REST API (kaffeeklatsch/api): programme tokens only, requests per token and hour.
+API_REQUESTS_PER_HOUR = int(os.environ.get("KAFFEEKLATSCH_API_REQUESTS_PER_HOUR", "3600"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kaffeeklatsch.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["kaffeeklatsch.api.auth.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["kaffeeklatsch.api.auth.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kaffeeklatsch API",
+    "DESCRIPTION": (
+        "Programmes, people, rounds, “Did you meet?” answers and insights of one "
+        "programme. Send a token made on the programme's “Connections” page as "
+        "`Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from the installed package (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantStatusEnum": "kaffeeklatsch.participants.models.Participant.Status",
+        "RoundStatusEnum": "kaffeeklatsch.rounds.models.Round.Status",
+        "TaskStatusEnum": "kaffeeklatsch.rounds.models.RoundTask.Status",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,8 @@ urlpatterns = [
     path(
         "programmes/<int:programme_id>/downloads/", include("kaffeeklatsch.downloads.urls")
     ),
+    path("programmes/<int:programme_id>/connections/", include("kaffeeklatsch.api.page_urls")),
+    path("api/v1/", include("kaffeeklatsch.api.urls")),
     path("", include("kaffeeklatsch.reach.urls")),
     path("", include("kaffeeklatsch.participants.urls")),
     path("feedback/<str:token>/", rounds_views.feedback, name="rounds_feedback"),

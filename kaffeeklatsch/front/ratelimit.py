@@ -35,6 +35,23 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _key(action: str, client: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}|{action}|{client}".encode()).hexdigest()
+
+
+def seconds_left(action: str, client: str) -> int:
+    """Seconds until the current window of ``client`` for ``action`` ends (what a
+    refused client is told to wait, as Retry-After)."""
+    start = (
+        RateLimit.objects.filter(key=_key(action, client))
+        .values_list("window_start", flat=True)
+        .first()
+    )
+    if start is None:
+        return 0
+    return max(1, int((start + WINDOW - timezone.now()).total_seconds()) + 1)
+
+
 def hit(action: str, client: str, limit: int) -> bool:
     """Counts one use; false when ``client`` used ``action`` more than ``limit`` times
     in the current hour.
@@ -42,7 +59,7 @@ def hit(action: str, client: str, limit: int) -> bool:
     One statement (an upsert, on PostgreSQL and SQLite alike): however many web
     processes count the same client at the same moment, each use is counted once,
     and no row stays locked beyond the statement."""
-    key = hashlib.sha256(f"{settings.SECRET_KEY}|{action}|{client}".encode()).hexdigest()
+    key = _key(action, client)
     now = timezone.now()
     connection = connections[router.db_for_write(RateLimit)]
     quote = connection.ops.quote_name

@@ -25,14 +25,14 @@ from kaffeeklatsch.front.jinja import choice_labels
 from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
-from kaffeeklatsch.notifications.calendar import queue_calendar_changes
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
     queue_sign_in_link,
-    queue_welcome,
 )
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants import importing
+from kaffeeklatsch.participants.adding import add_participant
+from kaffeeklatsch.participants.adding import leave as leave_programme
 from kaffeeklatsch.participants.erasure import erase_participant
 from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.forms import (
@@ -330,21 +330,6 @@ def unblock(request: HttpRequest, participant: Participant, other_id: int) -> Ht
     return redirect("participants:me")
 
 
-@transaction.atomic
-def leave_programme(participant: Participant) -> bool:
-    """The participant leaves their programme, and their meetings still ahead are
-    cancelled (see :mod:`kaffeeklatsch.notifications.calendar`); false if they had
-    left already, in which case nothing changes."""
-    locked = Participant.objects.select_for_update().get(pk=participant.pk)
-    if locked.status == Participant.Status.LEFT:
-        return False
-    queue_calendar_changes([participant.pk], tell_going=True)
-    participant.status = Participant.Status.LEFT
-    participant.left_at = timezone.now()
-    participant.save(update_fields=["status", "left_at"])
-    return True
-
-
 @participant_view
 def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
@@ -519,16 +504,7 @@ def participant_add(request: HttpRequest, programme: Programme) -> HttpResponse:
         initial={"status": Participant.Status.ACTIVE, "language": programme.language},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            participant = form.save(commit=False)
-            participant.added_by_organiser = True
-            if participant.status == Participant.Status.ACTIVE:
-                participant.confirmed_at = timezone.now()
-            participant.save()
-            if participant.email and participant.status == Participant.Status.ACTIVE:
-                queue_welcome(participant)
-            elif participant.email and participant.status == Participant.Status.PENDING:
-                queue_confirmation(participant)
+        participant = add_participant(form)
         messages.success(request, _("%(name)s was added.") % {"name": participant.name})
         return redirect("participants:list", programme_id=programme.pk)
     return render(request, "participants/form.html", {"programme": programme, "form": form})

@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from kaffeeklatsch.api.models import ApiToken
 from kaffeeklatsch.downloads.models import Download
 from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.participants.models import Participant
@@ -45,6 +46,8 @@ SIGNED_IN_USERS = frozenset({"stranger", "co", "owner", "staff"})
 PARTICIPANTS = frozenset({"participant", "other_participant"})
 ORGANISERS = frozenset({"co", "owner"})
 OWNER = frozenset({"owner"})
+# No role with a session: what only a token of the programme may use.
+NOBODY: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -105,6 +108,10 @@ def world(make_organiser: Any, make_programme: Any, make_participant: Any) -> Wo
         attempts=8,
         last_error="TransportError: HTTP 403",
     )
+    token = ApiToken(programme=programme, name="HR system", scope=ApiToken.Scope.WRITE)
+    token.issue()
+    token.save()
+    world.extra["token"] = token
     world.extra["task"] = RoundTask.objects.create(
         programme=programme, kind=RoundTask.Kind.PREVIEW, status=RoundTask.Status.FAILED
     )
@@ -160,6 +167,7 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "task_id": lambda w: w.extra["task"].pk,
     "download_id": lambda w: w.extra["download"].pk,
     "job_id": lambda w: w.extra["failed_job"].pk,
+    "token_id": lambda w: w.extra["token"].pk,
 }
 
 EVIL_HOOK = {"url": "https://evil.example.org/h", "secret": "x" * 20}
@@ -272,6 +280,26 @@ RULES: dict[str, Rule] = {
         (("post", lambda w: {"participant": w.participant.pk, "met": "no"}),),
         args=_published_round,
     ),
+    "connections:overview": Rule(ORGANISERS, (GET, ("post", {"name": "Mole", "scope": "write"}))),
+    "connections:revoke": Rule(ORGANISERS, (POST,)),
+    # The REST API: its description for anyone; every endpoint only with a token of
+    # the programme (tests/web/test_api.py), never with a session of any role.
+    "api:schema": Rule(ANYONE),
+    "api:docs": Rule(ANYONE),
+    "api:programmes": Rule(NOBODY),
+    "api:programme": Rule(NOBODY),
+    "api:people": Rule(NOBODY, (GET, ("post", {"name": "Intruder"}))),
+    "api:person": Rule(NOBODY, (GET, ("patch", {"name": "Renamed"}))),
+    "api:person_pause": Rule(NOBODY, (("post", {"skip_next_round": "on"}),)),
+    "api:person_leave": Rule(NOBODY, (POST,)),
+    "api:rounds": Rule(NOBODY),
+    "api:preview": Rule(NOBODY, (POST,)),
+    "api:task": Rule(NOBODY),
+    "api:round": Rule(NOBODY),
+    "api:groups": Rule(NOBODY),
+    "api:answers": Rule(NOBODY, args=_published_round),
+    "api:publish": Rule(NOBODY, (POST,)),
+    "api:insights": Rule(NOBODY),
     # The owner of the programme.
     "programmes:organisers": Rule(OWNER, (GET, ("post", {"email": "mole@example.org"}))),
     "programmes:remove_organiser": Rule(OWNER, (POST,)),
@@ -378,9 +406,9 @@ def _data(data: Data, w: World) -> dict[str, Any]:
 
 
 def refused(response: Any, method: str) -> bool:
-    """Not found, forbidden, or sent to a sign-in page; a GET on a POST-only action
-    may also be refused as 405."""
-    if response.status_code in (403, 404):
+    """Not found, forbidden, not authenticated (the API without a token), or sent to a
+    sign-in page; a GET on a POST-only action may also be refused as 405."""
+    if response.status_code in (401, 403, 404):
         return True
     if response.status_code == 405 and method == "get":
         return True
@@ -440,7 +468,9 @@ def test_objects_of_another_programme_cannot_be_reached_through_ones_own(world: 
         url = reverse(name, kwargs=kwargs)
         for method, data in rule.requests:
             response = getattr(client, method)(url, _data(data, world))
-            assert response.status_code in (404, 405), (name, url, response.status_code)
+            # The API answers a session without a token before it looks at the URL.
+            expected = (401, 404, 405) if name.startswith("api:") else (404, 405)
+            assert response.status_code in expected, (name, url, response.status_code)
     assert snapshot() == before
 
 

@@ -1,0 +1,343 @@
+"""What the API answers, and (for the documentation) what it accepts.
+
+Answers are read-only serializers of the models and of the figures the pages show;
+the accepted bodies are validated by the pages' forms (:mod:`kaffeeklatsch.api.forms`),
+the input serializers here only describe them in the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Round, RoundTask
+from kaffeeklatsch.rounds.pages import task_error_text, task_problems
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = [
+            "id",
+            "name",
+            "description",
+            "language",
+            "cadence",
+            "weekday",
+            "automatic",
+            "next_round_on",
+            "group_size",
+            "repeat_window",
+            "mode",
+            "registration_open",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+PERSON_FIELDS = [
+    "name",
+    "email",
+    "department",
+    "organisation",
+    "level",
+    "place",
+    "mode",
+    "language",
+    "languages",
+    "interests",
+    "availability",
+    "phone",
+    "shares",
+    "named_in_channels",
+    "reminders",
+    "reached_by",
+    "postal_address",
+    "phone_note",
+    "status",
+]
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    languages = serializers.ListField(child=serializers.CharField(), read_only=True)
+    interests = serializers.ListField(child=serializers.CharField(), read_only=True)
+    availability = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Participant
+        fields = [
+            "id",
+            *PERSON_FIELDS,
+            "paused_until",
+            "skip_next_round",
+            "created_at",
+            "confirmed_at",
+            "left_at",
+        ]
+        read_only_fields = fields
+
+    def get_availability(self, participant: Participant) -> list[str]:
+        from kaffeeklatsch.participants.profile import choices_from_slots
+
+        return choices_from_slots(participant.availability)
+
+
+class PersonInputSerializer(serializers.Serializer):
+    """A person as sent to create or change them (all fields may be left out of a
+    change). Validated by the form of the people page."""
+
+    name = serializers.CharField(required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    department = serializers.CharField(required=False, allow_blank=True)
+    organisation = serializers.CharField(required=False, allow_blank=True)
+    level = serializers.CharField(required=False, allow_blank=True)
+    place = serializers.CharField(required=False, allow_blank=True)
+    mode = serializers.ChoiceField(Participant._meta.get_field("mode").choices, required=False)
+    language = serializers.ChoiceField(
+        Participant._meta.get_field("language").choices, required=False
+    )
+    languages = serializers.ListField(child=serializers.CharField(), required=False)
+    interests = serializers.ListField(child=serializers.CharField(), required=False)
+    availability = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="e.g. 0-morning, 2-afternoon"
+    )
+    phone = serializers.CharField(required=False, allow_blank=True)
+    shares = serializers.ChoiceField(Participant.Shares.choices, required=False)
+    named_in_channels = serializers.BooleanField(required=False)
+    reminders = serializers.BooleanField(required=False)
+    reached_by = serializers.ChoiceField(Participant.ReachedBy.choices, required=False)
+    postal_address = serializers.CharField(required=False, allow_blank=True)
+    phone_note = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(Participant.Status.choices, required=False)
+
+
+class PauseInputSerializer(serializers.Serializer):
+    paused_until = serializers.DateField(required=False, allow_null=True)
+    skip_next_round = serializers.BooleanField(required=False)
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    groups = serializers.SerializerMethodField()
+    people = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Round
+        fields = [
+            "id",
+            "number",
+            "status",
+            "meet_from",
+            "created_at",
+            "published_at",
+            "quality_percent",
+            "exact",
+            "edited",
+            "groups",
+            "people",
+        ]
+        read_only_fields = fields
+
+    def get_groups(self, rnd: Round) -> int:
+        return int(rnd.figures.get("counts", {}).get("groups", 0))
+
+    def get_people(self, rnd: Round) -> int:
+        return int(rnd.figures.get("counts", {}).get("people", 0))
+
+
+class CountedTextSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class RoundSummarySerializer(serializers.Serializer):
+    groups = serializers.IntegerField()
+    people = serializers.IntegerField()
+    without_email = serializers.IntegerField()
+    across_departments = serializers.IntegerField()
+    across_levels = serializers.IntegerField()
+    across_organisations = serializers.IntegerField()
+    in_person = serializers.IntegerField()
+    online = serializers.IntegerField()
+    either = serializers.IntegerField()
+    moved = serializers.IntegerField()
+    left_out_total = serializers.IntegerField()
+    left_out = CountedTextSerializer(many=True)
+
+
+class RoundDetailSerializer(RoundSerializer):
+    summary = serializers.SerializerMethodField()
+
+    class Meta(RoundSerializer.Meta):
+        fields = [*RoundSerializer.Meta.fields, "summary"]
+        read_only_fields = fields
+
+    def get_summary(self, rnd: Round) -> dict[str, Any]:
+        from kaffeeklatsch.rounds.pages import summary
+
+        return RoundSummarySerializer(summary(rnd)).data
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    stage_text = serializers.CharField(source="get_stage_display")
+    error_text = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    round_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoundTask
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "stage",
+            "stage_text",
+            "percent",
+            "created_at",
+            "finished_at",
+            "error",
+            "error_text",
+            "problems",
+            "round",
+            "url",
+            "round_url",
+        ]
+        read_only_fields = fields
+
+    def get_error_text(self, task: RoundTask) -> str:
+        return task_error_text(task)
+
+    def get_problems(self, task: RoundTask) -> list[str]:
+        return task_problems(task)
+
+    def get_url(self, task: RoundTask) -> str:
+        return task_url(task)
+
+    def get_round_url(self, task: RoundTask) -> str | None:
+        if task.status != RoundTask.Status.DONE or not task.round_id:
+            return None
+        return self.context["request"].build_absolute_uri(
+            reverse("api:round", args=[task.programme_id, task.round_id])
+        )
+
+
+def task_url(task: RoundTask) -> str:
+    return reverse("api:task", args=[task.programme_id, task.pk])
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    department = serializers.CharField()
+    level = serializers.CharField()
+    reached_by_email = serializers.SerializerMethodField()
+
+    def get_reached_by_email(self, member: Any) -> bool:
+        return not member.no_email
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    params = serializers.DictField()
+    text = serializers.CharField()
+
+
+class GroupSerializer(serializers.Serializer):
+    """A group of a round with its members and why they were matched (a GroupView of
+    the round page)."""
+
+    id = serializers.IntegerField(source="group.pk")
+    number = serializers.IntegerField(source="group.number")
+    mode = serializers.CharField(source="group.mode")
+    score = serializers.FloatField(source="group.score", allow_null=True)
+    suggested_start = serializers.DateTimeField(source="group.suggested_start", allow_null=True)
+    moved = serializers.BooleanField(source="group.moved")
+    former_members = serializers.IntegerField(source="group.former_members")
+    across_departments = serializers.BooleanField(source="group.across_departments")
+    across_levels = serializers.BooleanField(source="group.across_levels")
+    across_organisations = serializers.BooleanField(source="group.across_organisations")
+    members = MemberSerializer(many=True)
+    reasons = serializers.SerializerMethodField()
+
+    def get_reasons(self, view: Any) -> list[dict[str, Any]]:
+        items = [item for item in view.group.reasons if isinstance(item, dict)]
+        return ReasonSerializer(
+            [
+                {"code": item.get("code", ""), "params": item.get("params", {}), "text": text}
+                for item, text in zip(items, view.reasons, strict=False)
+            ],
+            many=True,
+        ).data
+
+
+class GroupAnswersSerializer(serializers.Serializer):
+    """How many members of a group answered "Did you meet?" and how many said yes;
+    never who answered what."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    size = serializers.IntegerField()
+    answers = serializers.IntegerField()
+    said_met = serializers.IntegerField()
+
+
+class RoundAnswersSerializer(serializers.Serializer):
+    answers = serializers.IntegerField()
+    said_met = serializers.IntegerField()
+    groups_met = serializers.IntegerField()
+    met_share = serializers.IntegerField()
+
+
+class InsightRoundSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    meet_from = serializers.DateField()
+    groups = serializers.IntegerField()
+    people = serializers.IntegerField()
+    left_out = serializers.IntegerField()
+    score = serializers.FloatField()
+    bound = serializers.FloatField()
+    quality = serializers.IntegerField(allow_null=True)
+    answers = serializers.IntegerField()
+    answered_groups = serializers.IntegerField()
+    met_groups = serializers.IntegerField(allow_null=True)
+    meeting_rate = serializers.IntegerField(allow_null=True)
+    new_connections = serializers.IntegerField()
+
+
+class DepartmentSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    people = serializers.IntegerField(allow_null=True)
+    connections = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+
+
+class SiloSerializer(serializers.Serializer):
+    connections = serializers.IntegerField()
+    across = serializers.IntegerField()
+    observed = serializers.FloatField(allow_null=True)
+    expected = serializers.FloatField(allow_null=True)
+    index = serializers.FloatField(allow_null=True)
+
+
+class TotalsSerializer(serializers.Serializer):
+    rounds = serializers.IntegerField()
+    new_connections = serializers.IntegerField()
+    people_who_met = serializers.IntegerField()
+    met_other_department = serializers.IntegerField()
+    met_other_level = serializers.IntegerField()
+    met_other_organisation = serializers.IntegerField()
+
+
+class InsightsSerializer(serializers.Serializer):
+    enough_people = serializers.BooleanField()
+    notice = serializers.CharField(allow_blank=True)
+    privacy_rule = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    totals = TotalsSerializer(allow_null=True)
+    rounds = InsightRoundSerializer(many=True, allow_null=True)
+    departments = DepartmentSerializer(many=True, allow_null=True)
+    silo = SiloSerializer(allow_null=True)

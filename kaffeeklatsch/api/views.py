@@ -1,0 +1,401 @@
+"""The REST API of a programme, for HR and member systems and for scripts.
+
+Every endpoint is for the token's own programme: a token of another programme gets
+404 (the existence of other programmes is not revealed), a read token 403 on a change.
+Changes go through the forms of the pages (:mod:`kaffeeklatsch.api.forms`), the
+previews and publications through the worker's round tasks, and the figures through
+the insights with their privacy rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kaffeeklatsch.api import serializers as s
+from kaffeeklatsch.api.auth import token_of
+from kaffeeklatsch.api.forms import checked, current_data, form_data
+from kaffeeklatsch.insights import present
+from kaffeeklatsch.insights.forms import PeriodForm
+from kaffeeklatsch.insights.metrics import Insights, insights, load
+from kaffeeklatsch.participants.adding import add_participant, leave
+from kaffeeklatsch.participants.forms import OrganiserParticipantForm, PauseForm
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
+from kaffeeklatsch.rounds.pages import TASK_ERRORS, group_views
+from kaffeeklatsch.rounds.tasks import Busy, request_preview, request_publish
+
+ERRORS = {400: OpenApiResponse(description="Invalid input: the errors per field.")}
+
+
+class Pages(PageNumberPagination):
+    page_size = 100
+
+
+class ProgrammeView(generics.GenericAPIView):
+    """An endpoint of the programme in the URL, which must be the token's."""
+
+    pagination_class = Pages
+
+    def programme(self) -> Programme:
+        token = token_of(self.request)
+        if token is None or token.programme_id != self.kwargs.get("programme_id"):
+            raise exceptions.NotFound()
+        return token.programme
+
+
+class ProgrammeList(generics.ListAPIView):
+    """The programmes this token belongs to (one)."""
+
+    serializer_class = s.ProgrammeSerializer
+    pagination_class = Pages
+
+    def get_queryset(self) -> QuerySet[Programme]:
+        token = token_of(self.request)
+        return Programme.objects.filter(pk=token.programme_id if token else None).order_by("pk")
+
+
+class ProgrammeDetail(ProgrammeView, generics.RetrieveAPIView):
+    serializer_class = s.ProgrammeSerializer
+
+    def get_object(self) -> Programme:
+        return self.programme()
+
+
+def _person_form(programme: Programme, body: Any, instance: Participant | None = None) -> Any:
+    given = form_data(body, s.PERSON_FIELDS)
+    # A field left out keeps what the page's form shows before a change: the stored
+    # value, or for a new person the page's defaults.
+    initial = (
+        {"status": Participant.Status.ACTIVE, "language": programme.language}
+        if instance is None
+        else None
+    )
+    shown = OrganiserParticipantForm(instance=instance, initial=initial, programme=programme)
+    return OrganiserParticipantForm(
+        {**current_data(shown), **given}, instance=instance, programme=programme
+    )
+
+
+class PeopleList(ProgrammeView, generics.ListCreateAPIView):
+    """The people of the programme, in name order, a page of 100 at a time; ``POST``
+    adds a person as the people page does (with their welcome or confirmation e-mail)."""
+
+    serializer_class = s.ParticipantSerializer
+
+    def get_queryset(self) -> QuerySet[Participant]:
+        people = self.programme().participants.order_by("name", "pk")
+        wanted = self.request.query_params.get("status", "")
+        if wanted:
+            if wanted not in Participant.Status.values:
+                raise exceptions.ValidationError(
+                    {"status": [_("Unknown status: %(status)s") % {"status": wanted}]}
+                )
+            people = people.filter(status=wanted)
+        return people
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", enum=Participant.Status.values, required=False),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.PersonInputSerializer, responses={201: s.ParticipantSerializer, **ERRORS}
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        programme = self.programme()
+        participant = add_participant(checked(_person_form(programme, request.data)))
+        return Response(s.ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
+
+
+class PersonView(ProgrammeView):
+    def person(self) -> Participant:
+        return get_object_or_404(self.programme().participants, pk=self.kwargs["participant_id"])
+
+
+class PersonDetail(PersonView, generics.RetrieveAPIView):
+    """One person; ``PATCH`` changes the fields sent, as the person's page does."""
+
+    serializer_class = s.ParticipantSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self) -> Participant:
+        return self.person()
+
+    @extend_schema(
+        request=s.PersonInputSerializer, responses={200: s.ParticipantSerializer, **ERRORS}
+    )
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.person()
+        checked(_person_form(self.programme(), request.data, person)).save()
+        return Response(s.ParticipantSerializer(person).data)
+
+
+class PersonPause(PersonView):
+    """A break until a day (none: taking part again), or skipping the next round."""
+
+    serializer_class = s.ParticipantSerializer
+
+    @extend_schema(
+        request=s.PauseInputSerializer, responses={200: s.ParticipantSerializer, **ERRORS}
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.person()
+        form = checked(PauseForm(form_data(request.data, ["paused_until", "skip_next_round"])))
+        person.paused_until = form.cleaned_data["paused_until"]
+        person.skip_next_round = form.cleaned_data["skip_next_round"]
+        person.save(update_fields=["paused_until", "skip_next_round"])
+        return Response(s.ParticipantSerializer(person).data)
+
+
+class PersonLeave(PersonView):
+    """The person leaves the programme, as when they leave on their own page: no more
+    rounds or e-mails, and their data is erased after the retention period."""
+
+    serializer_class = s.ParticipantSerializer
+
+    @extend_schema(request=None, responses={200: s.ParticipantSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.person()
+        if person.status != Participant.Status.LEFT:
+            leave(person)
+        return Response(s.ParticipantSerializer(person).data)
+
+
+class RoundList(ProgrammeView, generics.ListAPIView):
+    """The programme's rounds, newest first (a preview, if there is one, among them)."""
+
+    serializer_class = s.RoundSerializer
+
+    def get_queryset(self) -> QuerySet[Round]:
+        return self.programme().rounds.order_by("-number", "-pk")
+
+
+def _accepted(request: Request, task: RoundTask) -> Response:
+    url = request.build_absolute_uri(s.task_url(task))
+    body = s.TaskSerializer(task, context={"request": request}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+
+def _busy(request: Request, task: RoundTask) -> Response:
+    body = {
+        "detail": _("A round of this programme is already being calculated or published."),
+        "task": s.TaskSerializer(task, context={"request": request}).data,
+    }
+    return Response(body, status=status.HTTP_409_CONFLICT)
+
+
+TASK_ANSWERS = {
+    202: s.TaskSerializer,
+    409: OpenApiResponse(description="A task of the programme is already waiting or running."),
+}
+
+
+class RoundPreview(ProgrammeView):
+    """Asks the worker for a (new) preview of the next round; the answer is 202 with
+    the task, whose status URL (``Location``) tells how far it is."""
+
+    serializer_class = s.TaskSerializer
+
+    @extend_schema(request=None, responses=TASK_ANSWERS)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            task = request_preview(self.programme())
+        except Busy as exc:
+            return _busy(request, exc.task)
+        return _accepted(request, task)
+
+
+class TaskDetail(ProgrammeView, generics.RetrieveAPIView):
+    """How far a preview or publication is; once done, the URL of its round."""
+
+    serializer_class = s.TaskSerializer
+
+    def get_object(self) -> RoundTask:
+        return get_object_or_404(self.programme().round_tasks, pk=self.kwargs["task_id"])
+
+
+class RoundView(ProgrammeView):
+    found: Round | None = None
+
+    def round(self) -> Round:
+        if self.found is None:
+            self.found = get_object_or_404(self.programme().rounds, pk=self.kwargs["round_id"])
+        return self.found
+
+
+class RoundDetail(RoundView, generics.RetrieveAPIView):
+    """A round with its figures, as the round page sums them up."""
+
+    serializer_class = s.RoundDetailSerializer
+
+    def get_object(self) -> Round:
+        return self.round()
+
+
+class RoundGroups(RoundView, generics.ListAPIView):
+    """The groups of a round, with their members and why they were matched, 100 at a
+    time in the order of their numbers."""
+
+    serializer_class = s.GroupSerializer
+
+    def get_queryset(self) -> QuerySet[Group]:
+        return self.round().groups.order_by("number", "id")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        views = group_views(list(page or []), with_answers=False)
+        return self.get_paginated_response(s.GroupSerializer(views, many=True).data)
+
+
+class RoundPublish(RoundView):
+    """Asks the worker to publish this preview (and send the introductions); 202 with
+    the task."""
+
+    serializer_class = s.TaskSerializer
+
+    @extend_schema(request=None, responses=TASK_ANSWERS)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rnd = self.round()
+        if rnd.status != Round.Status.PREVIEW:
+            return Response({"detail": str(TASK_ERRORS["published"])}, status=409)
+        try:
+            task = request_publish(rnd)
+        except Busy as exc:
+            return _busy(request, exc.task)
+        return _accepted(request, task)
+
+
+class AnswerPages(Pages):
+    """Pages of groups with the round's totals beside them."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged = super().get_paginated_response_schema(schema)
+        totals = {name: {"type": "integer"} for name in s.RoundAnswersSerializer().fields}
+        paged["properties"]["totals"] = {"type": "object", "properties": totals}
+        return paged
+
+
+class RoundAnswers(RoundView, generics.ListAPIView):
+    """The answers to "Did you meet?" of a published round: per group how many members
+    answered and how many said yes, never who answered what; ``totals`` for the round."""
+
+    serializer_class = s.GroupAnswersSerializer
+    pagination_class = AnswerPages
+
+    def get_queryset(self) -> QuerySet[Group]:
+        rnd = self.round()
+        if rnd.status != Round.Status.PUBLISHED:
+            raise exceptions.NotFound(_("Only published rounds have answers."))
+        return (
+            rnd.groups.order_by("number", "id")
+            .annotate(
+                answers=Count("feedback", distinct=True),
+                said_met=Count("feedback", filter=Q(feedback__met=True), distinct=True),
+            )
+            .values("id", "number", "size", "answers", "said_met")
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        totals = Feedback.objects.filter(group__round=self.round()).aggregate(
+            answers=Count("id"),
+            said_met=Count("id", filter=Q(met=True)),
+            groups_met=Count("group", filter=Q(met=True), distinct=True),
+        )
+        groups = int(self.round().figures.get("counts", {}).get("groups", 0))
+        totals["met_share"] = round(100 * totals["groups_met"] / groups) if groups else 0
+        response.data["totals"] = s.RoundAnswersSerializer(totals).data
+        return response
+
+
+def _insights_body(found: Insights) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "enough_people": found.enough_people,
+        "notice": "" if found.enough_people else present.not_enough_people_text(),
+        "privacy_rule": present.privacy_rule(),
+        "start": found.start,
+        "end": found.end,
+        "totals": None,
+        "rounds": None,
+        "departments": None,
+        "silo": None,
+    }
+    if not found.enough_people:
+        return body
+    mixing, net, silo = found.mixing, found.network, found.silo
+    body["totals"] = {
+        "rounds": len(found.rounds),
+        "new_connections": found.total_new_connections,
+        "people_who_met": mixing.people_who_met,
+        "met_other_department": mixing.other_department,
+        "met_other_level": mixing.other_level,
+        "met_other_organisation": mixing.other_organisation,
+    }
+    body["rounds"] = [
+        {
+            **{name: getattr(r, name) for name in s.InsightRoundSerializer().fields},
+            # As the page: a round with too few answers shows no count of groups that met.
+            "met_groups": r.met_groups if r.meeting_rate is not None else None,
+        }
+        for r in found.rounds
+    ]
+    size = len(net.labels)
+    body["departments"] = [
+        {
+            "label": present.department_label(net.labels[i]),
+            "people": None if net.hidden[i] else net.people[i],
+            "connections": [net.cell(i, j) for j in range(size)],
+        }
+        for i in range(size)
+    ]
+    body["silo"] = {
+        "connections": silo.connections,
+        "across": silo.across,
+        "observed": silo.observed,
+        "expected": silo.expected,
+        "index": silo.index,
+    }
+    return body
+
+
+class InsightsView(ProgrammeView):
+    """The figures of the insights page, with its privacy rules: nothing about fewer
+    than five people, no one's answers; a programme of fewer than five people has no
+    figures at all. ``start`` and ``end`` choose the rounds by the day they met from."""
+
+    serializer_class = s.InsightsSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", type=str, description="YYYY-MM-DD", required=False),
+            OpenApiParameter("end", type=str, description="YYYY-MM-DD", required=False),
+        ],
+        responses={200: s.InsightsSerializer, **ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        programme = self.programme()
+        period = {k: v for k, v in request.query_params.items() if k in ("start", "end")}
+        unknown = sorted(set(request.query_params) - {"start", "end"})
+        if unknown:
+            raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        form = checked(PeriodForm(period))
+        found = insights(
+            load(programme, timezone.localdate()),
+            form.cleaned_data.get("start"),
+            form.cleaned_data.get("end"),
+        )
+        return Response(s.InsightsSerializer(_insights_body(found)).data)
