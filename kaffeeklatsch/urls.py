@@ -9,6 +9,7 @@ urlpatterns = [
     path("programmes/", include("kaffeeklatsch.programmes.urls")),
     path("programmes/<int:programme_id>/rounds/", include("kaffeeklatsch.rounds.urls")),
     path("programmes/<int:programme_id>/insights/", include("kaffeeklatsch.insights.urls")),
+    path("sso/", include("kaffeeklatsch.sso.urls")),
     path("", include("kaffeeklatsch.reach.urls")),
     path("", include("kaffeeklatsch.participants.urls")),
     path("feedback/<str:token>/", rounds_views.feedback, name="rounds_feedback"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -19,6 +20,13 @@ class OrganiserBackend(ModelBackend):
     """Django's ModelBackend (user name and password, permissions), finding the
     user behind a session with a statement built once instead of through the ORM on
     every request."""
+
+    def authenticate(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # An administrator who requires single sign-on switches passwords off
+        # everywhere, the admin's sign-in page included.
+        if settings.SSO_REQUIRED and settings.SSO_ISSUER and settings.SSO_CLIENT_ID:
+            return None
+        return super().authenticate(request, *args, **kwargs)
 
     def get_user(self, user_id: Any) -> Any:
         if type(user_id) is not int:
