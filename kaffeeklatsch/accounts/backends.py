@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.sso.provider import sso_required
 
 # Every organiser page starts with this lookup: its statement is built once.
 _user_by_id: CompiledQuery[Any] = CompiledQuery(
@@ -24,7 +24,7 @@ class OrganiserBackend(ModelBackend):
     def authenticate(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # An administrator who requires single sign-on switches passwords off
         # everywhere, the admin's sign-in page included.
-        if settings.SSO_REQUIRED and settings.SSO_ISSUER and settings.SSO_CLIENT_ID:
+        if sso_required():
             return None
         return super().authenticate(request, *args, **kwargs)
 

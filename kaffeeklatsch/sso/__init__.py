@@ -45,7 +45,7 @@ def status(programme: Programme | None = None) -> Status:
     return Status(
         configured=configured,
         issuer=settings.SSO_ISSUER if configured else "",
-        required=bool(configured and settings.SSO_REQUIRED),
+        required=provider.sso_required(),
         participants=bool(configured and programme is not None and programme.sso_sign_in),
         last_organiser_sign_in=last(None),
         last_participant_sign_in=last(programme) if programme is not None else None,

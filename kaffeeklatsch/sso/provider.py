@@ -35,6 +35,11 @@ def configured() -> bool:
     return bool(settings.SSO_ISSUER and settings.SSO_CLIENT_ID)
 
 
+def sso_required() -> bool:
+    """Organisers sign in through the identity provider only (no passwords)."""
+    return bool(settings.SSO_REQUIRED and configured())
+
+
 _cache: dict[str, tuple[float, Metadata]] = {}
 _lock = threading.Lock()
 

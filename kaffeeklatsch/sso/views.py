@@ -79,7 +79,7 @@ def refused(request: HttpRequest, reason: str) -> HttpResponse:
     return render(
         request,
         "sso/refused.html",
-        {"reason": REASONS[reason], "sso_required": settings.SSO_REQUIRED},
+        {"reason": REASONS[reason]},
         status=status,
     )
 
@@ -144,8 +144,8 @@ def callback(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     if request.GET.get("error") or not code:
         return refused(request, "provider")
-    backend = SsoBackend()
     try:
+        backend = SsoBackend()
         claims, id_token = backend.claims(
             request, code, entry.get("nonce") or "", entry.get("code_verifier") or ""
         )
@@ -164,7 +164,7 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 
 def _organiser_signed_in(request: HttpRequest, user: Any, id_token: str) -> HttpResponse:
-    next_url = request.session.get("oidc_login_next")
+    next_url = request.session.pop("oidc_login_next", None)
     auth.login(request, user, backend=ORGANISER_BACKEND)
     request.session[ORGANISER_ID_TOKEN] = id_token
     SignInRecord.note(None)
@@ -258,18 +258,14 @@ class OrganiserLoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["sso_configured"] = provider.configured()
-        context["sso_required"] = sso_required()
+        context["sso_required"] = provider.sso_required()
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if sso_required():
+        if provider.sso_required():
             messages.error(request, _("Passwords are switched off on this server."))
             return redirect(reverse("accounts:login"))
         return super().post(request, *args, **kwargs)
-
-
-def sso_required() -> bool:
-    return bool(settings.SSO_REQUIRED and provider.configured())
 
 
 class OrganiserLogoutView(auth_views.LogoutView):

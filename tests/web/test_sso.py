@@ -244,7 +244,9 @@ def test_an_organiser_signs_in_with_the_code_flow_pkce_state_and_nonce(
     # The provider got the PKCE verifier of the challenge (the wrapper refuses others).
     (exchange,) = idp.token_requests
     assert len(exchange["code_verifier"]) >= 43
-    assert sso.status().last_organiser_sign_in is not None
+    status = sso.status()
+    assert (status.configured, status.issuer, status.required) == (True, idp.url, False)
+    assert status.last_sign_in == status.last_organiser_sign_in is not None
 
 
 def test_a_wrong_pkce_verifier_is_refused_by_the_provider_and_nobody_signed_in(
@@ -445,6 +447,7 @@ def test_required_sso_offers_no_password_form(
     page = browser.get("/accounts/login/")
     assert 'name="password"' in page.text and "/sso/sign-in/" in page.text
     settings.SSO_REQUIRED = True
+    assert sso.status().required
     page = browser.get("/accounts/login/")
     assert 'name="password"' not in page.text
     assert "passwords are switched off" in page.text
