@@ -15,7 +15,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
+from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.utils import absolutify
 
 from kaffeeklatsch.sso import provider
 
@@ -92,7 +94,8 @@ class SsoBackend(OIDCAuthenticationBackend):
             "client_secret": self.OIDC_RP_CLIENT_SECRET,
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": request.build_absolute_uri(_callback_path()),
+            # The same address the sign-in was started with (OAuth 2.0, 4.1.3).
+            "redirect_uri": absolutify(request, reverse(settings.OIDC_AUTHENTICATION_CALLBACK_URL)),
             "code_verifier": code_verifier,
         }
         try:
@@ -139,12 +142,6 @@ class SsoBackend(OIDCAuthenticationBackend):
                 user.first_name, user.last_name = first[:150], last[:150]
                 user.save(update_fields=["first_name", "last_name"])
             return user
-
-
-def _callback_path() -> str:
-    from django.urls import reverse
-
-    return reverse("sso:callback")
 
 
 def claim_text(claims: dict[str, Any], name: str) -> str:

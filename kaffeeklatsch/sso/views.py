@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from kaffeeklatsch.participants.models import Participant
@@ -94,7 +95,7 @@ class _StartView(OIDCAuthenticationRequestView):
     def __init__(self, **kwargs: Any) -> None:
         # The library reads the endpoints here; they are read in get() instead, where
         # a provider that cannot be reached gets a page that says so.
-        self.kwargs = kwargs
+        View.__init__(self, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not provider.configured():

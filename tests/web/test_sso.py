@@ -13,7 +13,7 @@ import base64
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -190,8 +190,22 @@ class Browser:
 
 
 @pytest.fixture
-def browser(live_server: Any) -> Browser:
-    return Browser(live_server.url)
+def new_browser(live_server: Any) -> Iterator[Callable[[], Browser]]:
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        made.append(Browser(live_server.url))
+        return made[-1]
+
+    yield make
+    # No server thread is left on a kept-alive connection when the test ends.
+    for one in made:
+        one.session.close()
+
+
+@pytest.fixture
+def browser(new_browser: Callable[[], Browser]) -> Browser:
+    return new_browser()
 
 
 def signed_in_users() -> set[int]:
@@ -328,10 +342,10 @@ def test_a_replayed_callback_is_refused(idp: Provider, browser: Browser, olga: A
 
 
 def test_a_callback_of_another_browser_or_a_forged_one_is_refused(
-    idp: Provider, live_server: Any, olga: Any
+    idp: Provider, new_browser: Callable[[], Browser], olga: Any
 ) -> None:
     idp.user("olga-1", email="olga@example.org", email_verified=True)
-    attacker, victim = Browser(live_server.url), Browser(live_server.url)
+    attacker, victim = new_browser(), new_browser()
     page = attacker.start("/sso/sign-in/")
     callback = attacker.callback_url(page, "olga-1")
     # Login CSRF: the attacker's answer opened in the victim's browser.
@@ -358,7 +372,7 @@ def test_a_denied_sign_in_at_the_provider_signs_nobody_in(
 
 
 def test_no_account_is_made_unless_the_configuration_allows_it(
-    idp: Provider, browser: Browser, live_server: Any, settings: Any
+    idp: Provider, browser: Browser, new_browser: Callable[[], Browser], settings: Any
 ) -> None:
     idp.user("nina-1", email="nina@example.org", email_verified=True, name="Nina Kraus")
     refused = organiser_sign_in(browser, idp, "nina-1")
@@ -368,7 +382,7 @@ def test_no_account_is_made_unless_the_configuration_allows_it(
 
     settings.SSO_NEW_ORGANISER_GROUPS = ["coffee-organisers"]
     idp.user("nina-1", email="nina@example.org", email_verified=True, groups=["staff"])
-    assert organiser_sign_in(Browser(live_server.url), idp, "nina-1").status_code == 400
+    assert organiser_sign_in(new_browser(), idp, "nina-1").status_code == 400
     assert not get_user_model().objects.exists()
 
     idp.user(
@@ -378,7 +392,7 @@ def test_no_account_is_made_unless_the_configuration_allows_it(
         name="Nina Kraus",
         groups=["staff", "coffee-organisers"],
     )
-    done = organiser_sign_in(Browser(live_server.url), idp, "nina-1")
+    done = organiser_sign_in(new_browser(), idp, "nina-1")
     assert done.status_code == 200 and urlsplit(done.url).path == "/programmes/"
     user = get_user_model().objects.get()
     assert (user.email, user.first_name, user.last_name) == ("nina@example.org", "Nina", "Kraus")
@@ -442,7 +456,11 @@ def test_a_password_sign_out_stays_local(idp: Provider, browser: Browser, olga: 
 
 
 def test_required_sso_offers_no_password_form(
-    idp: Provider, browser: Browser, olga: Any, settings: Any
+    idp: Provider,
+    browser: Browser,
+    new_browser: Callable[[], Browser],
+    olga: Any,
+    settings: Any,
 ) -> None:
     page = browser.get("/accounts/login/")
     assert 'name="password"' in page.text and "/sso/sign-in/" in page.text
@@ -460,7 +478,7 @@ def test_required_sso_offers_no_password_form(
     olga.save()
     browser.post("/admin/login/", {"username": "olga", "password": PASSWORD})
     assert signed_in_users() == set()
-    german = Browser(browser.base)
+    german = new_browser()
     german.session.headers["Accept-Language"] = "de"
     assert "Passwörter sind abgeschaltet" in german.get("/accounts/login/").text
 
