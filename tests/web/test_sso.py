@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -674,3 +678,63 @@ def test_a_programme_can_let_participants_sign_in_only_when_sso_is_configured(
     assert "Single sign-on is not configured on this server" in refused.text
     without.refresh_from_db()
     assert not without.sso_sign_in
+
+
+# ---------------------------------------------------------------------------
+# Configuration
+
+
+def _sso_settings(env: dict[str, str], tmp_path: Any) -> dict[str, Any]:
+    program = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'issuer': s.SSO_ISSUER, 'client': s.OIDC_RP_CLIENT_ID, 'required': s.SSO_REQUIRED,"
+        "'domains': s.SSO_NEW_ORGANISER_DOMAINS, 'groups': s.SSO_NEW_ORGANISER_GROUPS,"
+        "'verified': s.SSO_REQUIRE_VERIFIED_EMAIL, 'pkce': s.OIDC_USE_PKCE,"
+        "'department': s.SSO_DEPARTMENT_CLAIM}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KAFFEEKLATSCH_")}
+    clean.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "kaffeeklatsch.settings",
+            "KAFFEEKLATSCH_DATA_DIR": str(tmp_path),
+        }
+    )
+    clean.update(env)
+    out = subprocess.run(
+        [sys.executable, "-c", program], env=clean, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_sso_is_off_unless_configured_and_reads_its_variables(tmp_path: Any) -> None:
+    assert _sso_settings({}, tmp_path) == {
+        "issuer": "",
+        "client": "",
+        "required": False,
+        "domains": [],
+        "groups": [],
+        "verified": True,
+        "pkce": True,
+        "department": "",
+    }
+    assert _sso_settings(
+        {
+            "KAFFEEKLATSCH_OIDC_ISSUER": "https://keycloak.example.org/realms/staff/",
+            "KAFFEEKLATSCH_OIDC_CLIENT_ID": "kaffeeklatsch",
+            "KAFFEEKLATSCH_OIDC_REQUIRED": "yes",
+            "KAFFEEKLATSCH_OIDC_NEW_ORGANISER_DOMAINS": "@Example.org, verein.example ",
+            "KAFFEEKLATSCH_OIDC_NEW_ORGANISER_GROUPS": "/coffee-organisers",
+            "KAFFEEKLATSCH_OIDC_REQUIRE_VERIFIED_EMAIL": "false",
+            "KAFFEEKLATSCH_OIDC_DEPARTMENT_CLAIM": "department",
+        },
+        tmp_path,
+    ) == {
+        "issuer": "https://keycloak.example.org/realms/staff",
+        "client": "kaffeeklatsch",
+        "required": True,
+        "domains": ["example.org", "verein.example"],
+        "groups": ["/coffee-organisers"],
+        "verified": False,
+        "pkce": True,
+        "department": "department",
+    }
