@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "kaffeeklatsch.sso",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on with the organisation's identity provider (OpenID Connect, see the
+# README's "Single sign-on"). Off unless an issuer and a client are configured.
+SSO_ISSUER = os.environ.get("KAFFEEKLATSCH_OIDC_ISSUER", "").strip().rstrip("/")
+SSO_CLIENT_ID = os.environ.get("KAFFEEKLATSCH_OIDC_CLIENT_ID", "").strip()
+SSO_CLIENT_SECRET = os.environ.get("KAFFEEKLATSCH_OIDC_CLIENT_SECRET", "").strip()
+SSO_SCOPES = os.environ.get("KAFFEEKLATSCH_OIDC_SCOPES", "openid email profile").strip()
+SSO_SIGN_ALGORITHM = os.environ.get("KAFFEEKLATSCH_OIDC_SIGN_ALGORITHM", "RS256").strip()
+# Which claims hold what Kaffeeklatsch needs to know of a person.
+SSO_EMAIL_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_EMAIL_CLAIM", "email").strip()
+SSO_NAME_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_NAME_CLAIM", "name").strip()
+SSO_DEPARTMENT_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_DEPARTMENT_CLAIM", "").strip()
+SSO_LEVEL_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_LEVEL_CLAIM", "").strip()
+# Whether the e-mail claim must come with "email_verified": true (Entra ID sends no
+# such claim; its addresses are managed by the tenant).
+SSO_REQUIRE_VERIFIED_EMAIL = env_bool("KAFFEEKLATSCH_OIDC_REQUIRE_VERIFIED_EMAIL", True)
+# Organisers sign in through the identity provider only: no password form.
+SSO_REQUIRED = env_bool("KAFFEEKLATSCH_OIDC_REQUIRED", False)
+# Who gets an organiser account at the first sign-in (nobody unless configured).
+SSO_NEW_ORGANISER_DOMAINS = [
+    domain.lower().lstrip("@") for domain in env_list("KAFFEEKLATSCH_OIDC_NEW_ORGANISER_DOMAINS")
+]
+SSO_GROUPS_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_GROUPS_CLAIM", "groups").strip()
+SSO_NEW_ORGANISER_GROUPS = env_list("KAFFEEKLATSCH_OIDC_NEW_ORGANISER_GROUPS")
+SSO_TIMEOUT_SECONDS = float(os.environ.get("KAFFEEKLATSCH_OIDC_TIMEOUT_SECONDS", "10"))
+# mozilla-django-oidc's own settings; the provider's endpoints come from its discovery
+# document (kaffeeklatsch/sso/provider.py).
+OIDC_RP_CLIENT_ID = SSO_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = SSO_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = SSO_SIGN_ALGORITHM
+OIDC_RP_SCOPES = SSO_SCOPES
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+OIDC_TIMEOUT = SSO_TIMEOUT_SECONDS
+OIDC_STORE_ID_TOKEN = True
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "programmes:list"
 LOGOUT_REDIRECT_URL = "front:home"

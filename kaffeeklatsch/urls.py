@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("programmes/<int:programme_id>/connections/", include("kaffeeklatsch.api.page_urls")),
     path("api/v1/", include("kaffeeklatsch.api.urls")),
+    path("sso/", include("kaffeeklatsch.sso.urls")),
     path("", include("kaffeeklatsch.reach.urls")),
     path("", include("kaffeeklatsch.participants.urls")),
     path("feedback/<str:token>/", rounds_views.feedback, name="rounds_feedback"),

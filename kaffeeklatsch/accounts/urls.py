@@ -1,10 +1,12 @@
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
+from kaffeeklatsch.sso.views import OrganiserLoginView, OrganiserLogoutView
+
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("login/", OrganiserLoginView.as_view(), name="login"),
+    path("logout/", OrganiserLogoutView.as_view(), name="logout"),
     path(
         "password/",
         auth.PasswordChangeView.as_view(

@@ -51,6 +51,8 @@ from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.reach.panels import panel_queries, participant_panel
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.sso import provider as sso_provider
+from kaffeeklatsch.sso import signout as sso_signout
 
 LINK_THROTTLE = dt.timedelta(minutes=5)
 
@@ -113,7 +115,8 @@ def joined(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "participants/joined.html", {"programme": programme})
 
 
-def _sign_in(request: HttpRequest, participant: Participant) -> None:
+def start_session(request: HttpRequest, participant: Participant) -> None:
+    """Signs the participant in (after a link from an e-mail or single sign-on)."""
     request.session.cycle_key()
     request.session["participant_id"] = participant.pk
     request.session["participant_language"] = participant.language
@@ -143,7 +146,7 @@ def _link_page(request: HttpRequest, token: str, confirm: bool) -> HttpResponse:
                 participant.activate()
                 participant.save(update_fields=["status", "confirmed_at"])
                 messages.success(request, _("Thank you! You are taking part now."))
-        _sign_in(request, participant)
+        start_session(request, participant)
         return redirect("participants:me")
     template = "participants/confirm.html" if confirm else "participants/sign_in.html"
     return render(request, template, {"participant": participant})
@@ -177,13 +180,24 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = SignInRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        for participant in Participant.objects.filter(email=email).exclude(
-            status=Participant.Status.LEFT
-        ):
+        people = Participant.objects.filter(email=email).exclude(status=Participant.Status.LEFT)
+        if sso_provider.configured():
+            # Their programme lets them sign in with the organisation's account
+            # instead of a link by e-mail.
+            people = people.exclude(programme__sso_sign_in=True)
+        for participant in people:
             _send_link(participant)
         # The same answer whether or not the address is known.
         return render(request, "participants/link_sent.html")
-    return render(request, "participants/request_link.html", {"form": form})
+    return render(
+        request,
+        "participants/request_link.html",
+        {
+            "form": form,
+            "sso": sso_provider.configured()
+            and Programme.objects.filter(sso_sign_in=True).exists(),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -402,7 +416,9 @@ def erase(request: HttpRequest, participant: Participant) -> HttpResponse:
 def sign_out(request: HttpRequest) -> HttpResponse:
     request.session.pop("participant_id", None)
     request.session.pop("participant_language", None)
-    return redirect("front:home")
+    id_token = request.session.pop(sso_signout.PARTICIPANT_ID_TOKEN, None)
+    elsewhere = sso_signout.end_session_url(request, id_token)
+    return redirect(elsewhere) if elsewhere else redirect("front:home")
 
 
 # ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.sso import provider as sso_provider
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -26,6 +27,7 @@ class ProgrammeForm(forms.ModelForm):
             "weight_organisation",
             "registration_open",
             "allowed_domains",
+            "sso_sign_in",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -39,6 +41,14 @@ class ProgrammeForm(forms.ModelForm):
                     params={"domain": domain},
                 )
         return ", ".join(domains)
+
+    def clean_sso_sign_in(self) -> bool:
+        wanted = bool(self.cleaned_data.get("sso_sign_in"))
+        if wanted and not sso_provider.configured():
+            raise forms.ValidationError(
+                _("Single sign-on is not configured on this server; see the README.")
+            )
+        return wanted
 
 
 class CoOrganiserForm(forms.Form):

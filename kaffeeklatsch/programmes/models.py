@@ -121,6 +121,14 @@ class Programme(models.Model):
         blank=True,
         help_text=_("Comma-separated, e.g. example.org. Empty: any address."),
     )
+    sso_sign_in = models.BooleanField(
+        _("participants sign in with the organisation's account"),
+        default=False,
+        help_text=_(
+            "Instead of a link by e-mail, participants sign in through the organisation's "
+            "identity provider (single sign-on), found by their e-mail address."
+        ),
+    )
     invite_token = models.CharField(max_length=40, unique=True, default=new_invite_token)
     created_at = models.DateTimeField(auto_now_add=True)
     organisers = models.ManyToManyField(

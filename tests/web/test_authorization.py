@@ -39,6 +39,29 @@ from tests.web.conftest import login, path_of, sign_in_participant
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def identity_provider(httpserver: Any, settings: Any) -> Iterator[None]:
+    """Single sign-on configured, with an identity provider on loopback that answers
+    discovery, so that its pages are in the matrix too."""
+    from kaffeeklatsch.sso import provider
+
+    issuer = httpserver.url_for("/idp")
+    httpserver.expect_request("/idp/.well-known/openid-configuration").respond_with_json(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": issuer + "/authorize",
+            "token_endpoint": issuer + "/token",
+            "userinfo_endpoint": issuer + "/userinfo",
+            "jwks_uri": issuer + "/jwks",
+        }
+    )
+    settings.SSO_ISSUER, settings.SSO_CLIENT_ID = issuer, "kaffeeklatsch"
+    provider.forget()
+    yield
+    provider.forget()
+
+
 ROLES = ("anonymous", "participant", "other_participant", "stranger", "co", "owner", "staff")
 
 ANYONE = frozenset(ROLES)
@@ -319,6 +342,15 @@ RULES: dict[str, Rule] = {
     "reach:meeting_update_link": Rule(
         ANYONE, (GET, POST), args=lambda w: {"token": "forged"}, by_link=True
     ),
+    # Single sign-on: anyone may start it; the provider's answer counts only in the
+    # browser that started the sign-in (test_forged_sso_answers_sign_nobody_in), and
+    # the choice between one's programmes only after signing in there.
+    "sso:sign_in": Rule(ANYONE),
+    "sso:participant_sign_in": Rule(ANYONE),
+    "sso:callback": Rule(
+        ANYONE, (GET, ("get", {"code": "forged", "state": "forged"})), by_link=True
+    ),
+    "sso:choose": Rule(frozenset(), (GET, ("post", lambda w: {"participant": w.participant.pk}))),
 }
 
 # The Django admin: for the server's administrator only (test_the_admin_is_for_staff_only).
@@ -508,6 +540,21 @@ def test_forged_links_open_nothing(world: World, client: Client) -> None:
     real = reverse("participants:sign_in", args=[sign_in_token(world.participant)])
     assert client.post(real[:-3] + "x/").status_code == 400
     assert "participant_id" not in client.session
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_forged_sso_answers_sign_nobody_in(role: str, world: World) -> None:
+    client = client_for(role, world)
+    signed_in = (client.session.get("_auth_user_id"), client.session.get("participant_id"))
+    before = snapshot()
+    # A sign-in started in this browser, answered with another state.
+    assert client.get(reverse("sso:sign_in")).status_code == 302
+    for query in ({}, {"code": "forged", "state": "forged"}, {"error": "access_denied"}):
+        assert client.get(reverse("sso:callback"), query).status_code == 400
+    assert (client.session.get("_auth_user_id"), client.session.get("participant_id")) == (
+        signed_in
+    )
     assert snapshot() == before
 
 

@@ -1,0 +1,52 @@
+"""Single sign-on with the organisation's identity provider (OpenID Connect)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kaffeeklatsch.programmes.models import Programme
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the organisers' connections page shows of single sign-on."""
+
+    configured: bool
+    issuer: str
+    required: bool
+    # Whether the programme asked about lets its participants sign in this way.
+    participants: bool
+    # The last sign-in through the identity provider: of any organiser, and of a
+    # participant of the programme asked about.
+    last_organiser_sign_in: dt.datetime | None
+    last_participant_sign_in: dt.datetime | None
+
+    @property
+    def last_sign_in(self) -> dt.datetime | None:
+        times = [t for t in (self.last_organiser_sign_in, self.last_participant_sign_in) if t]
+        return max(times) if times else None
+
+
+def status(programme: Programme | None = None) -> Status:
+    """Single sign-on as the connections page shows it, for ``programme`` if given."""
+    from django.conf import settings
+
+    from kaffeeklatsch.sso import provider
+    from kaffeeklatsch.sso.models import SignInRecord
+
+    def last(of: Programme | None) -> dt.datetime | None:
+        record = SignInRecord.objects.filter(programme=of).order_by("-last_at").first()
+        return record.last_at if record else None
+
+    configured = provider.configured()
+    return Status(
+        configured=configured,
+        issuer=settings.SSO_ISSUER if configured else "",
+        required=provider.sso_required(),
+        participants=bool(configured and programme is not None and programme.sso_sign_in),
+        last_organiser_sign_in=last(None),
+        last_participant_sign_in=last(programme) if programme is not None else None,
+    )
