@@ -274,22 +274,16 @@ class GroupSerializer(serializers.Serializer):
         ).data
 
 
-class GroupAnswersSerializer(serializers.Serializer):
-    """How many members of a group answered "Did you meet?" and how many said yes;
-    never who answered what."""
-
-    id = serializers.IntegerField()
-    number = serializers.IntegerField()
-    size = serializers.IntegerField()
-    answers = serializers.IntegerField()
-    said_met = serializers.IntegerField()
-
-
 class RoundAnswersSerializer(serializers.Serializer):
+    """A published round's "Did you meet?" answers as totals: how many people
+    answered, for how many groups, and (when at least five people answered) in how
+    many groups someone said yes and the share of the answered groups that is."""
+
+    groups = serializers.IntegerField()
     answers = serializers.IntegerField()
-    said_met = serializers.IntegerField()
-    groups_met = serializers.IntegerField()
-    met_share = serializers.IntegerField()
+    answered_groups = serializers.IntegerField()
+    groups_met = serializers.IntegerField(allow_null=True)
+    meeting_rate = serializers.IntegerField(allow_null=True)
 
 
 class InsightRoundSerializer(serializers.Serializer):

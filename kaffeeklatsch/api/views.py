@@ -26,7 +26,7 @@ from kaffeeklatsch.api.auth import token_of
 from kaffeeklatsch.api.forms import checked, current_data, form_data
 from kaffeeklatsch.insights import present
 from kaffeeklatsch.insights.forms import PeriodForm
-from kaffeeklatsch.insights.metrics import Insights, insights, load
+from kaffeeklatsch.insights.metrics import MIN_GROUP, Insights, insights, load
 from kaffeeklatsch.participants.adding import add_participant, leave
 from kaffeeklatsch.participants.forms import OrganiserParticipantForm, PauseForm
 from kaffeeklatsch.participants.models import Participant
@@ -279,47 +279,36 @@ class RoundPublish(RoundView):
         return _accepted(request, task)
 
 
-class AnswerPages(Pages):
-    """Pages of groups with the round's totals beside them."""
+class RoundAnswers(RoundView, generics.RetrieveAPIView):
+    """The answers to "Did you meet?" of a published round, as totals of the round
+    only, with the privacy rule of the insights: never who answered what nor any
+    group's answers (a group is fewer than five people), and how many groups met only
+    when at least five people answered."""
 
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        paged = super().get_paginated_response_schema(schema)
-        totals = {name: {"type": "integer"} for name in s.RoundAnswersSerializer().fields}
-        paged["properties"]["totals"] = {"type": "object", "properties": totals}
-        return paged
+    serializer_class = s.RoundAnswersSerializer
 
-
-class RoundAnswers(RoundView, generics.ListAPIView):
-    """The answers to "Did you meet?" of a published round: per group how many members
-    answered and how many said yes, never who answered what; ``totals`` for the round."""
-
-    serializer_class = s.GroupAnswersSerializer
-    pagination_class = AnswerPages
-
-    def get_queryset(self) -> QuerySet[Group]:
+    def get_object(self) -> dict[str, Any]:
         rnd = self.round()
         if rnd.status != Round.Status.PUBLISHED:
             raise exceptions.NotFound(_("Only published rounds have answers."))
-        return (
-            rnd.groups.order_by("number", "id")
-            .annotate(
-                answers=Count("feedback", distinct=True),
-                said_met=Count("feedback", filter=Q(feedback__met=True), distinct=True),
-            )
-            .values("id", "number", "size", "answers", "said_met")
-        )
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        totals = Feedback.objects.filter(group__round=self.round()).aggregate(
+        totals = Feedback.objects.filter(group__round=rnd).aggregate(
             answers=Count("id"),
-            said_met=Count("id", filter=Q(met=True)),
+            answered_groups=Count("group", distinct=True),
             groups_met=Count("group", filter=Q(met=True), distinct=True),
         )
-        groups = int(self.round().figures.get("counts", {}).get("groups", 0))
-        totals["met_share"] = round(100 * totals["groups_met"] / groups) if groups else 0
-        response.data["totals"] = s.RoundAnswersSerializer(totals).data
-        return response
+        groups = int(rnd.figures.get("counts", {}).get("groups", 0))
+        shown = totals["answers"] >= MIN_GROUP
+        return {
+            "groups": groups,
+            "answers": totals["answers"],
+            "answered_groups": totals["answered_groups"],
+            "groups_met": totals["groups_met"] if shown else None,
+            "meeting_rate": (
+                round(100 * totals["groups_met"] / totals["answered_groups"])
+                if shown and totals["answered_groups"]
+                else None
+            ),
+        }
 
 
 def _insights_body(found: Insights) -> dict[str, Any]:

@@ -368,22 +368,38 @@ def test_a_round_is_previewed_read_and_published_through_the_worker(
     assert again.json()["detail"] == "This round was published already."
 
 
-def test_answers_are_counted_per_group_without_who_answered(
+def test_answers_are_round_totals_without_anyones_answer(
     reader: Client, programme: Any, people: list[Participant]
 ) -> None:
     rnd = publish_round(preview_round(programme), notify=False)
-    group = rnd.groups.order_by("number").first()
-    a, b = group.members.order_by("pk")
-    Feedback.objects.create(group=group, participant=a, met=True)
-    Feedback.objects.create(group=group, participant=b, met=False)
+    groups = list(rnd.groups.order_by("number"))
+    a, b = groups[0].members.order_by("pk")
+    Feedback.objects.create(group=groups[0], participant=a, met=True)
+    Feedback.objects.create(group=groups[0], participant=b, met=False)
     body = reader.get(url("answers", programme, rnd.pk)).json()
-    assert body["count"] == 4
-    first = body["results"][0]
-    assert first == {"id": group.pk, "number": group.number, "size": 2, "answers": 2, "said_met": 1}
-    assert body["totals"] == {"answers": 2, "said_met": 1, "groups_met": 1, "met_share": 25}
+    # Two people answered: whether their group met is not told.
+    assert body == {
+        "groups": 4,
+        "answers": 2,
+        "answered_groups": 1,
+        "groups_met": None,
+        "meeting_rate": None,
+    }
+    for group in groups[1:]:
+        for member in group.members.all():
+            Feedback.objects.create(group=group, participant=member, met=group == groups[1])
+    body = reader.get(url("answers", programme, rnd.pk)).json()
+    assert body == {
+        "groups": 4,
+        "answers": 8,
+        "answered_groups": 4,
+        "groups_met": 2,
+        "meeting_rate": 50,
+    }
     text = json.dumps(body)
     for person in people:
         assert person.name not in text and person.email not in text
+    assert "results" not in body
 
 
 # --- insights ----------------------------------------------------------------------------
@@ -458,9 +474,9 @@ def test_the_schema_is_valid_openapi_3_with_every_endpoint() -> None:
     assert routes == documented
     assert "programmeToken" in schema["components"]["securitySchemes"]
     answers = schema["paths"]["/api/v1/programmes/{programme_id}/rounds/{round_id}/answers/"]
-    paged = answers["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    name = paged["$ref"].rsplit("/", 1)[1]
-    assert "totals" in schema["components"]["schemas"][name]["properties"]
+    body = answers["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    name = body["$ref"].rsplit("/", 1)[1]
+    assert "meeting_rate" in schema["components"]["schemas"][name]["properties"]
 
 
 def test_the_schema_is_generated_without_warnings(tmp_path: Any) -> None:
