@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "kaffeeklatsch.jobs",
     "kaffeeklatsch.insights",
     "kaffeeklatsch.reach",
+    "kaffeeklatsch.scim",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("programmes/<int:programme_id>/rounds/", include("kaffeeklatsch.rounds.urls")),
     path("programmes/<int:programme_id>/insights/", include("kaffeeklatsch.insights.urls")),
     path("", include("kaffeeklatsch.reach.urls")),
+    path("", include("kaffeeklatsch.scim.urls")),
     path("", include("kaffeeklatsch.participants.urls")),
     path("feedback/<str:token>/", rounds_views.feedback, name="rounds_feedback"),
     path("", include("kaffeeklatsch.front.urls")),

@@ -147,6 +147,20 @@ class Participant(models.Model):
         self.status = self.Status.ACTIVE
         self.confirmed_at = self.confirmed_at or timezone.now()
 
+    def leave(self) -> None:
+        """The person leaves the programme: no more rounds and no more e-mails; what is
+        stored about them is erased after ``RETENTION_LEFT_DAYS``
+        (:func:`kaffeeklatsch.jobs.tasks.erase_expired`) unless they come back."""
+        self.status = self.Status.LEFT
+        self.left_at = timezone.now()
+        self.save(update_fields=["status", "left_at"])
+
+    def rejoin(self) -> None:
+        """Back after :meth:`leave`."""
+        self.status = self.Status.ACTIVE
+        self.left_at = None
+        self.save(update_fields=["status", "left_at"])
+
     @property
     def reached_by_email(self) -> bool:
         """True when Kaffeeklatsch writes to this person itself (and not the organiser)."""

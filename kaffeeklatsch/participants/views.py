@@ -331,9 +331,7 @@ def unblock(request: HttpRequest, participant: Participant, other_id: int) -> Ht
 @participant_view
 def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
-        participant.status = Participant.Status.LEFT
-        participant.left_at = timezone.now()
-        participant.save(update_fields=["status", "left_at"])
+        participant.leave()
         messages.success(request, _("You have left the programme. You will get no more e-mails."))
         return redirect("participants:me")
     return render(request, "participants/leave.html", {"participant": participant})
@@ -342,9 +340,7 @@ def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
 @participant_view
 def rejoin(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST" and participant.status == Participant.Status.LEFT:
-        participant.status = Participant.Status.ACTIVE
-        participant.left_at = None
-        participant.save(update_fields=["status", "left_at"])
+        participant.rejoin()
         messages.success(request, _("Welcome back! You are taking part again."))
     return redirect("participants:me")
 
