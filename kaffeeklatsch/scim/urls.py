@@ -15,10 +15,10 @@ urlpatterns = [
     path(base + "/Schemas/<str:key>", views.schema_detail, name="schema"),
     path(base + "/Users", views.users, name="users"),
     path(base + "/Users/.search", views.users_search, name="users_search"),
-    path(base + "/Users/<str:user_id>", views.user, name="user"),
+    path(base + "/Users/<str:resource_id>", views.user, name="user"),
     path(base + "/Groups", views.groups, name="groups"),
     path(base + "/Groups/.search", views.groups_search, name="groups_search"),
-    path(base + "/Groups/<str:group_id>", views.group, name="group"),
+    path(base + "/Groups/<str:resource_id>", views.group, name="group"),
     path(base + "/<path:rest>", views.unknown, name="unknown"),
     path("programmes/<int:programme_id>/connections/scim/", pages.settings, name="settings"),
 ]

@@ -151,6 +151,21 @@ def _body(request: HttpRequest, *schemas: str) -> dict[str, Any]:
     return payload
 
 
+def _patch_body(request: HttpRequest) -> dict[str, Any]:
+    """The PatchOp of the request. A sub-attribute given as null in a list of values
+    is unassigned (RFC 7643 §2.5), so it is left out: Entra ID removes members as
+    ``{"$ref": null, "value": id}``, which must match the member whatever its $ref."""
+    payload = _body(request, str(PatchOp.__schema__))
+    for operation in payload.get("Operations") or []:
+        value = operation.get("value") if isinstance(operation, dict) else None
+        if isinstance(value, list):
+            operation["value"] = [
+                {k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else item
+                for item in value
+            ]
+    return payload
+
+
 def _base(request: HttpRequest, connection: ScimConnection) -> str:
     return request.build_absolute_uri(reverse("scim:root", args=[connection.programme_id]))
 
@@ -346,8 +361,8 @@ def users_search(request: HttpRequest, connection: ScimConnection) -> HttpRespon
 
 
 @scim_view("GET", "PUT", "PATCH", "DELETE")
-def user(request: HttpRequest, connection: ScimConnection, user_id: str) -> HttpResponse:
-    found = _user(connection, user_id)
+def user(request: HttpRequest, connection: ScimConnection, resource_id: str) -> HttpResponse:
+    found = _user(connection, resource_id)
     if request.method == "GET":
         return _user_response(request, found, Context.RESOURCE_QUERY_RESPONSE)
     if request.method == "DELETE":
@@ -362,7 +377,7 @@ def user(request: HttpRequest, connection: ScimConnection, user_id: str) -> Http
         model.replace(current)
         provisioning.update_user(found, _stored_user(model))
         return _user_response(request, found, Context.RESOURCE_REPLACEMENT_RESPONSE)
-    payload = _body(request, str(PatchOp.__schema__))
+    payload = _patch_body(request)
     patch = PatchOp[schema.UserModel].model_validate(  # type: ignore[index]
         payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
     )
@@ -474,8 +489,8 @@ def groups_search(request: HttpRequest, connection: ScimConnection) -> HttpRespo
 
 
 @scim_view("GET", "PUT", "PATCH", "DELETE")
-def group(request: HttpRequest, connection: ScimConnection, group_id: str) -> HttpResponse:
-    found = _group(connection, group_id)
+def group(request: HttpRequest, connection: ScimConnection, resource_id: str) -> HttpResponse:
+    found = _group(connection, resource_id)
     if request.method == "GET":
         return _group_response(request, found, Context.RESOURCE_QUERY_RESPONSE)
     if request.method == "DELETE":
@@ -490,7 +505,7 @@ def group(request: HttpRequest, connection: ScimConnection, group_id: str) -> Ht
         model.replace(current)
         ctx = Context.RESOURCE_REPLACEMENT_RESPONSE
     else:
-        payload = _body(request, str(PatchOp.__schema__))
+        payload = _patch_body(request)
         patch = PatchOp[schema.GroupModel].model_validate(  # type: ignore[index]
             payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )

@@ -41,6 +41,8 @@ SIGNED_IN_USERS = frozenset({"stranger", "co", "owner", "staff"})
 PARTICIPANTS = frozenset({"participant", "other_participant"})
 ORGANISERS = frozenset({"co", "owner"})
 OWNER = frozenset({"owner"})
+# The SCIM endpoint opens with the programme's bearer token only, for no signed-in role.
+NOBODY: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -236,6 +238,7 @@ RULES: dict[str, Rule] = {
         (("post", lambda w: {"participant": w.participant.pk, "met": "no"}),),
         args=_published_round,
     ),
+    "scim:settings": Rule(ORGANISERS, (GET, ("post", {"action": "token"}))),
     # The owner of the programme.
     "programmes:organisers": Rule(OWNER, (GET, ("post", {"email": "mole@example.org"}))),
     "programmes:remove_organiser": Rule(OWNER, (POST,)),
@@ -255,6 +258,25 @@ RULES: dict[str, Rule] = {
     "reach:meeting_update_link": Rule(
         ANYONE, (GET, POST), args=lambda w: {"token": "forged"}, by_link=True
     ),
+    **{
+        f"scim:{name}": Rule(NOBODY, (GET, POST), args=args)
+        for name, args in {
+            "root": None,
+            "search": None,
+            "config": None,
+            "resource_types": None,
+            "resource_type": lambda w: {"programme_id": w.programme.pk, "key": "User"},
+            "schemas": None,
+            "schema": lambda w: {"programme_id": w.programme.pk, "key": "urn:x"},
+            "users": None,
+            "users_search": None,
+            "user": lambda w: {"programme_id": w.programme.pk, "resource_id": "x"},
+            "groups": None,
+            "groups_search": None,
+            "group": lambda w: {"programme_id": w.programme.pk, "resource_id": "x"},
+            "unknown": lambda w: {"programme_id": w.programme.pk, "rest": "x"},
+        }.items()
+    },
 }
 
 # The Django admin: for the server's administrator only (test_the_admin_is_for_staff_only).
@@ -342,9 +364,9 @@ def _data(data: Data, w: World) -> dict[str, Any]:
 
 
 def refused(response: Any, method: str) -> bool:
-    """Not found, forbidden, or sent to a sign-in page; a GET on a POST-only action
-    may also be refused as 405."""
-    if response.status_code in (403, 404):
+    """Not found, forbidden, unauthorised (the SCIM endpoint, without its token), or
+    sent to a sign-in page; a GET on a POST-only action may also be refused as 405."""
+    if response.status_code in (401, 403, 404):
         return True
     if response.status_code == 405 and method == "get":
         return True
