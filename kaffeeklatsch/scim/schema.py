@@ -93,9 +93,8 @@ def resource_types() -> list[ResourceType]:
     return [ResourceType.from_resource(UserModel), ResourceType.from_resource(GroupModel)]
 
 
-def service_provider_config(documentation: str) -> ServiceProviderConfig:
+def service_provider_config() -> ServiceProviderConfig:
     return ServiceProviderConfig(
-        documentation_uri=documentation,
         patch=Patch(supported=True),
         bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_RESULTS),

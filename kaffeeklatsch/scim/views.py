@@ -14,6 +14,7 @@ from typing import Any
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -113,7 +114,8 @@ def scim_view(*methods: str) -> Callable[[ScimView], ScimView]:
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
-                with schema.POLICY:
+                # One transaction: a request refused half-way leaves everything as it was.
+                with schema.POLICY, transaction.atomic():
                     return view(request, connection, *args, **kwargs)
             except SCIMException as exc:
                 return _error(exc.status, _refused(exc.detail), exc.scim_type)
@@ -311,8 +313,10 @@ def _stored_user(model: Any) -> dict[str, Any]:
     return stored
 
 
-def _user(connection: ScimConnection, user_id: str) -> ProvisionedUser:
-    found = _user_rows(connection).filter(_by_id(user_id)).first()
+def _user(connection: ScimConnection, user_id: str, lock: bool) -> ProvisionedUser:
+    rows = _user_rows(connection).filter(_by_id(user_id))
+    # Changes to one User are made one after the other.
+    found = (rows.select_for_update(of=("self",)) if lock else rows).first()
     if found is None:
         raise NotFoundException(detail=_("There is no user with the id %(id)s.") % {"id": user_id})
     found.connection = connection
@@ -362,7 +366,7 @@ def users_search(request: HttpRequest, connection: ScimConnection) -> HttpRespon
 
 @scim_view("GET", "PUT", "PATCH", "DELETE")
 def user(request: HttpRequest, connection: ScimConnection, resource_id: str) -> HttpResponse:
-    found = _user(connection, resource_id)
+    found = _user(connection, resource_id, lock=request.method != "GET")
     if request.method == "GET":
         return _user_response(request, found, Context.RESOURCE_QUERY_RESPONSE)
     if request.method == "DELETE":
@@ -432,8 +436,9 @@ def _member_ids(model: Any) -> list[str]:
     return ids
 
 
-def _group(connection: ScimConnection, group_id: str) -> ProvisionedGroup:
-    found = _group_rows(connection).filter(_by_id(group_id)).first()
+def _group(connection: ScimConnection, group_id: str, lock: bool) -> ProvisionedGroup:
+    rows = _group_rows(connection).filter(_by_id(group_id))
+    found = (rows.select_for_update() if lock else rows).first()
     if found is None:
         raise NotFoundException(
             detail=_("There is no group with the id %(id)s.") % {"id": group_id}
@@ -490,7 +495,7 @@ def groups_search(request: HttpRequest, connection: ScimConnection) -> HttpRespo
 
 @scim_view("GET", "PUT", "PATCH", "DELETE")
 def group(request: HttpRequest, connection: ScimConnection, resource_id: str) -> HttpResponse:
-    found = _group(connection, resource_id)
+    found = _group(connection, resource_id, lock=request.method != "GET")
     if request.method == "GET":
         return _group_response(request, found, Context.RESOURCE_QUERY_RESPONSE)
     if request.method == "DELETE":
@@ -542,8 +547,7 @@ def root_search(request: HttpRequest, connection: ScimConnection) -> HttpRespons
 
 @scim_view("GET")
 def service_provider_config(request: HttpRequest, connection: ScimConnection) -> HttpResponse:
-    documentation = request.build_absolute_uri("/") + "#automatic-provisioning-scim"
-    config = schema.service_provider_config(documentation)
+    config = schema.service_provider_config()
     config.meta = {
         "resourceType": "ServiceProviderConfig",
         "location": _base(request, connection) + "/ServiceProviderConfig",
