@@ -529,3 +529,14 @@ def test_organisers_make_rotate_and_revoke_the_token(
     # An unknown action changes nothing.
     client.post(url, {"action": "explode"})
     assert not status(programme).token_present
+
+
+def test_the_page_speaks_german(german_client: Client, organiser: Any, programme: Any) -> None:
+    from django.urls import reverse
+
+    from tests.web.conftest import login
+
+    login(german_client, organiser)
+    page = german_client.get(reverse("scim:settings", args=[programme.pk])).content.decode()
+    assert "Automatische Bereitstellung (SCIM)" in page and "Token erstellen" in page
+    assert "Neue Menschen bestätigen per E-Mail" in page

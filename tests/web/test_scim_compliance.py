@@ -33,6 +33,10 @@ def test_scim2_tester_finds_no_failure(live_server: Any, programme: Any) -> None
     with httpx2.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
         results = check_server(SyncSCIMClient(http))
     assert not [r for r in results if r.status in FAILED], _report(results)
+    # Nothing else left out but POST /.search across Users and Groups at once, which
+    # the endpoint answers 501 (RFC 7644 §3.4.3 makes it optional).
+    others = {(r.status, r.title) for r in results if r.status != Status.SUCCESS}
+    assert others <= {(Status.SKIPPED, "search_with_attributes")}, others
     passed = {r.title for r in results if r.status == Status.SUCCESS}
     # Discovery, and create, read, replace, patch and delete of both resource types.
     for needed in ("object_creation", "object_query", "object_replacement", "object_deletion"):
