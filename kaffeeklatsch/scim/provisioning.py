@@ -167,7 +167,7 @@ def create_user(connection: ScimConnection, resource: dict[str, Any]) -> Provisi
         user.save()
         if existing is None and participant.reached_by_email and active:
             if participant.status == Participant.Status.PENDING:
-                queue_confirmation(participant)
+                queue_confirmation(participant, template="provisioned")
             else:
                 queue_welcome(participant)
     return user

@@ -104,7 +104,11 @@ def test_entra_id_provisioning_sequence(scim: Scim, programme: Any) -> None:
     )
     assert ada.status == Participant.Status.PENDING
     assert ada.external_id == "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"
-    assert OutboxMessage.objects.filter(participant=ada, kind=OutboxMessage.Kind.CONFIRM).exists()
+    asked = OutboxMessage.objects.get(participant=ada, kind=OutboxMessage.Kind.CONFIRM)
+    # The e-mail says why they are asked, what is stored, and that nothing happens
+    # without their confirmation.
+    assert "your organisation added you" in asked.body_text
+    assert "not matched with anyone" in asked.body_text and "/confirm/" in asked.body_text
 
     # 3. Read it back, by id and by filter.
     assert scim("GET", f"/Users/{user_id}").json()["name"]["givenName"] == "Ada"
