@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from kaffeeklatsch.jobs.tasks import erase_expired
 from kaffeeklatsch.notifications.models import OutboxMessage
+from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.scim import status
 from kaffeeklatsch.scim.models import ProvisionedGroup, ProvisionedUser, ScimConnection
@@ -190,6 +191,10 @@ def test_entra_id_groups_are_departments(scim: Scim, programme: Any) -> None:
     )
     assert response.status_code in (200, 204), response.content
     assert set(programme.participants.values_list("department", flat=True)) == {"Pflege"}
+    # What the identity system sent is part of the person's own download.
+    exported = export_data(programme.participants.get(email="user1@example.org"))
+    assert exported["from_the_identity_system"]["user_name"] == "user1@example.org"
+    assert exported["from_the_identity_system"]["groups"] == ["Pflege"]
 
     # Remove one member by value.
     response = scim(
