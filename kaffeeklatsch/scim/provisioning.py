@@ -8,6 +8,7 @@ themselves (:meth:`Participant.leave`), after which the retention rules apply.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,18 @@ from kaffeeklatsch.notifications.emails import queue_confirmation, queue_welcome
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.scim.models import ProvisionedGroup, ProvisionedUser, ScimConnection
 from kaffeeklatsch.scim.schema import ENTERPRISE
+
+# The longest userName, group name or externalId kept (the columns' length).
+MAX_NAME = 255
+
+
+def _at_most(attribute: str, value: str) -> str:
+    if len(value) > MAX_NAME:
+        raise InvalidValueException(
+            detail=_("%(attribute)s is longer than %(limit)s characters.")
+            % {"attribute": attribute, "limit": MAX_NAME}
+        )
+    return value
 
 
 def _text(value: Any, limit: int) -> str:
@@ -120,7 +133,8 @@ def create_user(connection: ScimConnection, resource: dict[str, Any]) -> Provisi
     e-mail address who is not provisioned yet (someone who joined by themselves)."""
     with transaction.atomic():
         email = _email(resource)
-        user = ProvisionedUser(connection=connection, user_name=resource["userName"])
+        user_name = _at_most("userName", resource["userName"])
+        user = ProvisionedUser(connection=connection, user_name=user_name)
         _user_name_taken(connection, user.user_name, user)
         existing = (
             connection.programme.participants.select_for_update().filter(email=email).first()
@@ -139,7 +153,7 @@ def create_user(connection: ScimConnection, resource: dict[str, Any]) -> Provisi
                 user = earlier
                 user.scim_id = ProvisionedUser._meta.get_field("scim_id").get_default()
                 user.deleted = False
-                user.user_name = resource["userName"]
+                user.user_name = user_name
             participant = existing
         else:
             participant = Participant(
@@ -178,7 +192,7 @@ def update_user(user: ProvisionedUser, resource: dict[str, Any]) -> ProvisionedU
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=user.participant_id)
         user.resource = resource
-        user.user_name = resource["userName"]
+        user.user_name = _at_most("userName", resource["userName"])
         _user_name_taken(user.connection, user.user_name, user)
         _follow(user, participant)
         _email_taken(user.connection, participant.email, participant)
@@ -219,7 +233,7 @@ def set_group(
     with transaction.atomic():
         members = list(
             group.connection.users.filter(
-                deleted=False, scim_id__in=_uuids(member_ids)
+                deleted=False, scim_id__in=uuids(member_ids)
             ).select_related("participant")
         )
         found = {str(m.scim_id) for m in members}
@@ -229,8 +243,8 @@ def set_group(
                 detail=_("No user with the id %(id)s is provisioned here.") % {"id": missing[0]}
             )
         before = list(group.members.select_related("participant")) if group.pk else []
-        group.display_name = display_name
-        group.external_id = external_id
+        group.display_name = _at_most("displayName", display_name)
+        group.external_id = _at_most("externalId", external_id)
         group.save()
         group.members.set(members)
         follow_groups(list({u.pk: u for u in [*before, *members]}.values()))
@@ -244,9 +258,8 @@ def delete_group(group: ProvisionedGroup) -> None:
         follow_groups(members)
 
 
-def _uuids(values: list[str]) -> list[str]:
-    import uuid
-
+def uuids(values: list[str]) -> list[str]:
+    """The values that are UUIDs (the ids of Users and Groups), in canonical form."""
     result = []
     for value in values:
         try:

@@ -229,7 +229,7 @@ class _FilterToQ(FilterVisitor[Q]):
 
 
 def _by_id(value: Any) -> Q:
-    ids = provisioning._uuids([str(value)])
+    ids = provisioning.uuids([str(value)])
     return Q(scim_id__in=ids) if ids else Q(pk__in=[])
 
 

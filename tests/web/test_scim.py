@@ -433,6 +433,18 @@ def test_bad_input_is_refused_and_changes_nothing(
             None,
             "",
         ),
+        (
+            scim("POST", "/Users", entra_user("x" * 256 + "@example.org", "b@example.org")),
+            400,
+            "invalidValue",
+            "userName",
+        ),
+        (
+            scim("POST", "/Groups", {"schemas": [GROUP], "displayName": "G" * 256}),
+            400,
+            "invalidValue",
+            "displayName",
+        ),
         (scim("GET", '/Users?filter=userName co "a"'), 400, "invalidFilter", "eq"),
         (scim("GET", "/Users?filter=userName eq"), 400, "invalidFilter", ""),
         (scim("GET", "/Users/00000000-0000-0000-0000-000000000000"), 404, None, "no user"),
