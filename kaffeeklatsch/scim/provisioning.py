@@ -211,8 +211,10 @@ def delete_user(user: ProvisionedUser) -> None:
             participant.leave()
             user.left_by_provisioning = True
         user.groups.clear()
+        # Nothing the identity system sent is kept: only that the person was provisioned.
         user.deleted = True
         user.resource = {}
+        user.user_name = ""
         user.save()
 
 

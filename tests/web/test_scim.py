@@ -160,6 +160,7 @@ def test_entra_id_provisioning_sequence(scim: Scim, programme: Any) -> None:
     ada.refresh_from_db()
     assert ada.status == Participant.Status.LEFT
     assert status(programme).people == 0
+    assert ProvisionedUser.objects.filter(resource={}, user_name="").count() == 1
 
 
 def test_entra_id_groups_are_departments(scim: Scim, programme: Any) -> None:
@@ -561,3 +562,17 @@ def test_the_page_speaks_german(german_client: Client, organiser: Any, programme
     page = german_client.get(reverse("scim:settings", args=[programme.pk])).content.decode()
     assert "Automatische Bereitstellung (SCIM)" in page and "Token erstellen" in page
     assert "Neue Menschen bestätigen per E-Mail" in page
+
+
+def test_a_deleted_user_provisioned_again_comes_back(programme: Any) -> None:
+    scim = connect(programme, confirm_new_people=False)
+    first = scim("POST", "/Users", entra_user("a@example.org", "a@example.org")).json()["id"]
+    scim("DELETE", f"/Users/{first}")
+    assert only(programme).status == Participant.Status.LEFT
+    response = scim("POST", "/Users", entra_user("a@example.org", "a@example.org"))
+    assert response.status_code == 201, response.content
+    assert response.json()["id"] != first
+    person = only(programme)
+    assert person.status == Participant.Status.ACTIVE and person.left_at is None
+    assert ProvisionedUser.objects.get().user_name == "a@example.org"
+    assert scim("GET", f"/Users/{first}").status_code == 404
