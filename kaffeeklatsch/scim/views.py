@@ -29,7 +29,6 @@ from scim2_models import (
     InvalidValueException,
     ListResponse,
     NotFoundException,
-    NotImplementedException,
     PatchOp,
     ResourceType,
     ResponseParameters,
@@ -540,9 +539,52 @@ def root(request: HttpRequest, connection: ScimConnection) -> HttpResponse:
 
 @scim_view("POST")
 def root_search(request: HttpRequest, connection: ScimConnection) -> HttpResponse:
-    raise NotImplementedException(
-        detail=_("Searching users and groups at once is not supported; search each.")
+    """Users and Groups at once (RFC 7644 §3.4.3): Users first, then Groups. A filter
+    naming an attribute one of them has no filter for matches none of that type."""
+    search = _search_from_body(request)
+    kinds = [
+        (
+            _user_rows(connection),
+            USER_FILTERS,
+            lambda row: _user_model(request, _with(row, connection)),
+        ),
+        (
+            _group_rows(connection),
+            GROUP_FILTERS,
+            lambda row: _group_model(request, _with(row, connection)),
+        ),
+    ]
+    selected = []
+    refusal: InvalidFilterException | None = None
+    for rows, filters, to_model in kinds:
+        if search.filter is not None:
+            try:
+                rows = rows.filter(_FilterToQ(filters).visit(search.filter.ast))
+            except InvalidFilterException as exc:
+                refusal = exc
+                continue
+        selected.append((rows.order_by("created_at", "pk"), to_model))
+    if not selected and refusal is not None:
+        raise refusal
+    counts = [rows.count() for rows, _to_model in selected]
+    count = schema.MAX_RESULTS if search.count is None else min(search.count, schema.MAX_RESULTS)
+    start = skip = search.start_index_0 or 0
+    page: list[Any] = []
+    for (rows, to_model), total in zip(selected, counts, strict=True):
+        wanted = count - len(page)
+        if skip >= total:
+            skip -= total
+            continue
+        if wanted > 0:
+            page.extend(to_model(row) for row in rows[skip : skip + wanted])
+        skip = 0
+    listing = ListResponse[schema.UserModel | schema.GroupModel](  # type: ignore[valid-type]
+        total_results=sum(counts),
+        start_index=start + 1,
+        items_per_page=len(page),
+        resources=page,
     )
+    return _json(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search))
 
 
 @scim_view("GET")

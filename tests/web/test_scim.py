@@ -576,3 +576,22 @@ def test_a_deleted_user_provisioned_again_comes_back(programme: Any) -> None:
     assert person.status == Participant.Status.ACTIVE and person.left_at is None
     assert ProvisionedUser.objects.get().user_name == "a@example.org"
     assert scim("GET", f"/Users/{first}").status_code == 404
+
+
+def test_searching_users_and_groups_at_once(scim: Scim) -> None:
+    for n in range(3):
+        scim("POST", "/Users", entra_user(f"s{n}@example.org", f"s{n}@example.org"))
+    scim("POST", "/Groups", {"schemas": [GROUP], "displayName": "Kita"})
+    request = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+    found = scim("POST", "/.search", {**request, "startIndex": 3, "count": 5}).json()
+    assert found["totalResults"] == 4 and found["startIndex"] == 3
+    assert [r.get("userName", r.get("displayName")) for r in found["Resources"]] == [
+        "s2@example.org",
+        "Kita",
+    ]
+    # userName is no attribute of a Group: no Group matches.
+    by_name = scim("POST", "/.search", {**request, "filter": 'userName eq "s1@example.org"'})
+    assert by_name.json()["totalResults"] == 1
+    both = scim("POST", "/.search", {**request, "filter": 'displayName eq "Kita"'}).json()
+    assert [r["schemas"] for r in both["Resources"]] == [[GROUP]]
+    refused(scim("POST", "/.search", {**request, "filter": 'title co "x"'}), 400, "invalidFilter")
