@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "kaffeeklatsch.sso",
+    "kaffeeklatsch.scim",
 ]
 
 MIDDLEWARE = [

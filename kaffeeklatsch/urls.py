@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("kaffeeklatsch.api.urls")),
     path("sso/", include("kaffeeklatsch.sso.urls")),
     path("", include("kaffeeklatsch.reach.urls")),
+    path("", include("kaffeeklatsch.scim.urls")),
     path("", include("kaffeeklatsch.participants.urls")),
     path("feedback/<str:token>/", rounds_views.feedback, name="rounds_feedback"),
     path("", include("kaffeeklatsch.front.urls")),

@@ -27,7 +27,7 @@ from kaffeeklatsch.api.forms import checked, current_data, form_data
 from kaffeeklatsch.insights import present
 from kaffeeklatsch.insights.forms import PeriodForm
 from kaffeeklatsch.insights.metrics import MIN_GROUP, Insights, insights, load
-from kaffeeklatsch.participants.adding import add_participant, leave
+from kaffeeklatsch.participants.adding import add_participant
 from kaffeeklatsch.participants.forms import OrganiserParticipantForm, PauseForm
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
@@ -171,7 +171,7 @@ class PersonLeave(PersonView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.person()
         if person.status != Participant.Status.LEFT:
-            leave(person)
+            person.leave()
         return Response(s.ParticipantSerializer(person).data)
 
 

@@ -108,7 +108,9 @@ def _write(
     )
 
 
-def queue_confirmation(participant: Participant) -> OutboxMessage:
+def queue_confirmation(participant: Participant, template: str = "confirm") -> OutboxMessage:
+    """The e-mail with the link to confirm taking part; ``template`` says why the
+    person is asked (they signed up themselves, or their organisation added them)."""
     with translation.override(participant.language):
         subject = _("Please confirm: %(programme)s") % {"programme": participant.programme.name}
     return _write(
@@ -116,7 +118,7 @@ def queue_confirmation(participant: Participant) -> OutboxMessage:
         participant,
         participant.email,
         participant.language,
-        "confirm",
+        template,
         {"participant": participant, "url": confirm_url(participant)},
         subject,
     )

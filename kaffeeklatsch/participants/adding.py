@@ -1,4 +1,4 @@
-"""A person joins or leaves: from the pages, the e-mail links and the REST API."""
+"""An organiser adds a person: from the people page or through the REST API."""
 
 from __future__ import annotations
 
@@ -24,21 +24,3 @@ def add_participant(form: OrganiserParticipantForm) -> Participant:
         elif participant.email and participant.status == Participant.Status.PENDING:
             queue_confirmation(participant)
     return participant
-
-
-@transaction.atomic
-def leave(participant: Participant) -> bool:
-    """The person leaves the programme, as when they leave on their own page, and
-    their meetings still ahead are cancelled (see
-    :mod:`kaffeeklatsch.notifications.calendar`); false if they had left already, in
-    which case nothing changes."""
-    from kaffeeklatsch.notifications.calendar import queue_calendar_changes
-
-    locked = Participant.objects.select_for_update().get(pk=participant.pk)
-    if locked.status == Participant.Status.LEFT:
-        return False
-    queue_calendar_changes([participant.pk], tell_going=True)
-    participant.status = Participant.Status.LEFT
-    participant.left_at = timezone.now()
-    participant.save(update_fields=["status", "left_at"])
-    return True

@@ -13,6 +13,7 @@ def export_data(participant: Participant) -> dict[str, Any]:
 
     from kaffeeklatsch.notifications.emails import render_messages
     from kaffeeklatsch.rounds.models import LeftOut
+    from kaffeeklatsch.scim.models import ProvisionedUser
 
     groups = participant.groups.select_related("round").prefetch_related("members")
     # E-mails of a round not sent yet are rendered when they are sent; the export
@@ -20,6 +21,7 @@ def export_data(participant: Participant) -> dict[str, Any]:
     emails = list(participant.messages.all())
     render_messages(emails)
     feedback = {f.group_id: f.met for f in participant.feedback.all()}
+    provisioned = ProvisionedUser.objects.filter(participant=participant, deleted=False).first()
     return {
         "programme": participant.programme.name,
         "profile": {
@@ -78,6 +80,14 @@ def export_data(participant: Participant) -> dict[str, Any]:
             {"round": u.group.round.number, "update": u.status, "when": when(u.answered_at)}
             for u in participant.meeting_updates.select_related("group__round")
         ],
+        # What the organisation's identity system sent about them (SCIM).
+        "from_the_identity_system": None
+        if provisioned is None
+        else {
+            "user_name": provisioned.user_name,
+            "attributes": provisioned.resource,
+            "groups": list(provisioned.groups.values_list("display_name", flat=True)),
+        },
         "emails": [
             {
                 "kind": m.kind,

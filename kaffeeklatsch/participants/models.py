@@ -147,6 +147,33 @@ class Participant(models.Model):
         self.status = self.Status.ACTIVE
         self.confirmed_at = self.confirmed_at or timezone.now()
 
+    def leave(self) -> bool:
+        """The person leaves the programme: no more rounds and no more e-mails, and
+        their meetings still ahead are cancelled
+        (:mod:`kaffeeklatsch.notifications.calendar`); what is stored about them is
+        erased after ``RETENTION_LEFT_DAYS`` (:func:`kaffeeklatsch.jobs.tasks.erase_expired`)
+        unless they come back. False if they had left already: nothing changes then.
+        From their own page, the e-mails' unsubscribe link, the REST API and SCIM."""
+        from django.db import transaction
+
+        from kaffeeklatsch.notifications.calendar import queue_calendar_changes
+
+        with transaction.atomic():
+            locked = Participant.objects.select_for_update().get(pk=self.pk)
+            if locked.status == self.Status.LEFT:
+                return False
+            queue_calendar_changes([self.pk], tell_going=True)
+            self.status = self.Status.LEFT
+            self.left_at = timezone.now()
+            self.save(update_fields=["status", "left_at"])
+        return True
+
+    def rejoin(self) -> None:
+        """Back after :meth:`leave`."""
+        self.status = self.Status.ACTIVE
+        self.left_at = None
+        self.save(update_fields=["status", "left_at"])
+
     @property
     def reached_by_email(self) -> bool:
         """True when Kaffeeklatsch writes to this person itself (and not the organiser)."""

@@ -32,7 +32,6 @@ from kaffeeklatsch.notifications.emails import (
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants import importing
 from kaffeeklatsch.participants.adding import add_participant
-from kaffeeklatsch.participants.adding import leave as leave_programme
 from kaffeeklatsch.participants.erasure import erase_participant
 from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.forms import (
@@ -347,7 +346,7 @@ def unblock(request: HttpRequest, participant: Participant, other_id: int) -> Ht
 @participant_view
 def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
-        leave_programme(participant)
+        participant.leave()
         messages.success(request, _("You have left the programme. You will get no more e-mails."))
         return redirect("participants:me")
     return render(request, "participants/leave.html", {"participant": participant})
@@ -376,7 +375,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("List-Unsubscribe") != ONE_CLICK["List-Unsubscribe"]:
             context["error"] = _("This request is incomplete. Please use the button below.")
             return render(request, "participants/unsubscribe.html", context, status=400)
-        leave_programme(participant)
+        participant.leave()
     elif request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
     context["left"] = participant.status == Participant.Status.LEFT
@@ -386,9 +385,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @participant_view
 def rejoin(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST" and participant.status == Participant.Status.LEFT:
-        participant.status = Participant.Status.ACTIVE
-        participant.left_at = None
-        participant.save(update_fields=["status", "left_at"])
+        participant.rejoin()
         messages.success(request, _("Welcome back! You are taking part again."))
     return redirect("participants:me")
 

@@ -118,6 +118,7 @@ def _pages(story: dict[str, Any]) -> dict[str, list[str]]:
             reverse("programmes:organisers", args=[p]),
             reverse("insights:dashboard", args=[p]),
             reverse("reach:settings", args=[p]),
+            reverse("scim:settings", args=[p]),
         ],
     }
 

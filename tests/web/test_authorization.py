@@ -69,7 +69,8 @@ SIGNED_IN_USERS = frozenset({"stranger", "co", "owner", "staff"})
 PARTICIPANTS = frozenset({"participant", "other_participant"})
 ORGANISERS = frozenset({"co", "owner"})
 OWNER = frozenset({"owner"})
-# No role with a session: what only a token of the programme may use.
+# No role with a session: what only a token of the programme may use (the REST API,
+# the SCIM endpoint).
 NOBODY: frozenset[str] = frozenset()
 
 
@@ -323,6 +324,7 @@ RULES: dict[str, Rule] = {
     "api:answers": Rule(NOBODY, args=_published_round),
     "api:publish": Rule(NOBODY, (POST,)),
     "api:insights": Rule(NOBODY),
+    "scim:settings": Rule(ORGANISERS, (GET, ("post", {"action": "token"}))),
     # The owner of the programme.
     "programmes:organisers": Rule(OWNER, (GET, ("post", {"email": "mole@example.org"}))),
     "programmes:remove_organiser": Rule(OWNER, (POST,)),
@@ -351,6 +353,25 @@ RULES: dict[str, Rule] = {
         ANYONE, (GET, ("get", {"code": "forged", "state": "forged"})), by_link=True
     ),
     "sso:choose": Rule(frozenset(), (GET, ("post", lambda w: {"participant": w.participant.pk}))),
+    **{
+        f"scim:{name}": Rule(NOBODY, (GET, POST), args=args)
+        for name, args in {
+            "root": None,
+            "search": None,
+            "config": None,
+            "resource_types": None,
+            "resource_type": lambda w: {"programme_id": w.programme.pk, "key": "User"},
+            "schemas": None,
+            "schema": lambda w: {"programme_id": w.programme.pk, "key": "urn:x"},
+            "users": None,
+            "users_search": None,
+            "user": lambda w: {"programme_id": w.programme.pk, "resource_id": "x"},
+            "groups": None,
+            "groups_search": None,
+            "group": lambda w: {"programme_id": w.programme.pk, "resource_id": "x"},
+            "unknown": lambda w: {"programme_id": w.programme.pk, "rest": "x"},
+        }.items()
+    },
 }
 
 # The Django admin: for the server's administrator only (test_the_admin_is_for_staff_only).
@@ -438,8 +459,9 @@ def _data(data: Data, w: World) -> dict[str, Any]:
 
 
 def refused(response: Any, method: str) -> bool:
-    """Not found, forbidden, not authenticated (the API without a token), or sent to a
-    sign-in page; a GET on a POST-only action may also be refused as 405."""
+    """Not found, forbidden, not authenticated (the REST API and the SCIM endpoint
+    without their tokens), or sent to a sign-in page; a GET on a POST-only action may
+    also be refused as 405."""
     if response.status_code in (401, 403, 404):
         return True
     if response.status_code == 405 and method == "get":

@@ -190,10 +190,9 @@ def test_leaving_cancels_and_updates_in_a_shared_calendar(
         assert team.entries() == {} and own.entries() == {}
     assert CalendarEvent.objects.get(group=group).sequence == 3
     # Leaving again changes nothing and sends nothing.
-    from kaffeeklatsch.participants.views import leave_programme
 
     ben.refresh_from_db()
-    assert leave_programme(ben) is False
+    assert ben.leave() is False
     _send(smtp)
     assert smtp.messages == []
 
@@ -201,7 +200,6 @@ def test_leaving_cancels_and_updates_in_a_shared_calendar(
 def test_the_other_order_in_a_shared_calendar(
     trio: list[Participant], programme: Any, smtp: Any, tmp_path: Path
 ) -> None:
-    from kaffeeklatsch.participants.views import leave_programme
 
     publish_round(preview_round(programme))
     _send(smtp)
@@ -209,7 +207,7 @@ def test_the_other_order_in_a_shared_calendar(
         team = Calendar(port, "/team/coffee/")
         team.create()
         assert team.receive(ics_part(received(smtp, "cleo@example.org")) or "") == "added"
-        leave_programme(trio[2])
+        trio[2].leave()
         _send(smtp)
         # The cancellation first removes it; the update brings it back.
         assert team.receive(ics_part(received(smtp, "cleo@example.org")) or "") == "removed"
@@ -240,16 +238,15 @@ def test_an_erased_member_gets_nothing_and_the_others_an_update(
 def test_past_meetings_and_people_without_e_mail_get_no_change(
     trio: list[Participant], programme: Any, smtp: Any
 ) -> None:
-    from kaffeeklatsch.participants.views import leave_programme
 
     rnd = publish_round(preview_round(programme))
     _send(smtp)
     Participant.objects.filter(pk=trio[0].pk).update(reached_by=Participant.ReachedBy.POST)
     rnd.groups.update(suggested_start=dt.datetime(2020, 1, 7, 9, tzinfo=dt.UTC))
-    leave_programme(trio[2])
+    trio[2].leave()
     assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CALENDAR).exists()
     rnd.groups.update(suggested_start=dt.datetime(2099, 1, 6, 9, tzinfo=dt.UTC))
-    leave_programme(trio[1])
+    trio[1].leave()
     # Ben is told; Anna, reached by post, is not (the organiser tells her).
     assert list(
         OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CALENDAR).values_list("to", flat=True)
@@ -259,10 +256,9 @@ def test_past_meetings_and_people_without_e_mail_get_no_change(
 def test_an_introduction_sent_after_a_change_carries_the_new_sequence(
     trio: list[Participant], programme: Any, smtp: Any
 ) -> None:
-    from kaffeeklatsch.participants.views import leave_programme
 
     publish_round(preview_round(programme))
-    leave_programme(trio[2])  # before the introductions went out
+    trio[2].leave()  # before the introductions went out
     _send(smtp)
     intro = next(m for m in smtp.to("ben@example.org") if "you meet" in str(m["Subject"]))
     facts = check_itip(ics_part(intro) or "")

@@ -32,6 +32,7 @@ EXPORTED = {
     "notifications.OutboxMessage": "emails",
     "reach.ChatHandle": "chat_handles",
     "reach.MeetingUpdate": "meeting_updates",
+    "scim.ProvisionedUser": "from_the_identity_system",
 }
 # Fields of Participant that are bookkeeping, not data about the person.
 NOT_ABOUT_THE_PERSON = {"id", "programme", "link_generation", "blocked", "updated_at"}
@@ -51,8 +52,9 @@ def related_models() -> set[str]:
 @pytest.fixture
 def story(programme: Any, make_participant: Any) -> dict[str, Any]:
     """Erika in a published round with feedback, a block, a left-out round, e-mails,
-    a chat handle and a meeting update."""
+    a chat handle, a meeting update, and provisioned by an identity system."""
     from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, MeetingUpdate
+    from kaffeeklatsch.scim.models import ProvisionedUser, ScimConnection
 
     erika = make_participant(
         programme,
@@ -85,6 +87,13 @@ def story(programme: Any, make_participant: Any) -> dict[str, Any]:
     )
     ChatHandle.objects.create(channel=channel, participant=erika, handle="@erika:example.org")
     MeetingUpdate.objects.create(group=group, participant=erika, status="rescheduled")
+    provisioned = ProvisionedUser.objects.create(
+        connection=ScimConnection.objects.create(programme=programme),
+        participant=erika,
+        user_name=erika.email,
+        resource={"userName": erika.email, "name": {"givenName": "Erika"}},
+    )
+    provisioned.groups.create(connection=provisioned.connection, display_name="Erikas Gruppe")
     return {"erika": erika, "others": others, "round": rnd, "group": group}
 
 

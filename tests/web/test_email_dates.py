@@ -11,7 +11,6 @@ import pytest
 from django.utils import translation
 
 from kaffeeklatsch.notifications.dates import clock_time, date_and_time, long_date
-from kaffeeklatsch.participants.views import leave_programme
 from kaffeeklatsch.reach.reminders import queue_reminders
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import html_part, send_outbox, text_part
@@ -58,7 +57,7 @@ def test_introductions_reminders_and_changes_in_each_language(pair: Any, smtp: A
     anna, ben, rnd = pair
     queue_reminders(rnd.groups.get())
     send_outbox()
-    leave_programme(anna)
+    anna.leave()
     send_outbox()
     to_ben, to_anna = smtp.to("ben@example.org"), smtp.to("anna@example.org")
     kinds = ("introduction", "reminder", "change")
