@@ -1,6 +1,6 @@
-"""The organisers' page of what is connected to a programme: today its API tokens
-(made, shown once, revoked here); single sign-on and SCIM provisioning get their place
-on the same page."""
+"""The organisers' page of what is connected to a programme: single sign-on, SCIM
+provisioning (set up on its own page) and the API tokens (made, shown once, revoked
+here), each with when it was last used."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaffeeklatsch import scim, sso
 from kaffeeklatsch.api.forms import TokenForm
 from kaffeeklatsch.api.models import ApiToken
 from kaffeeklatsch.programmes.access import organiser_view
@@ -42,6 +43,8 @@ def connections(request: HttpRequest, programme: Programme) -> HttpResponse:
             "tokens": programme.api_tokens.select_related("created_by"),
             "api_base": request.build_absolute_uri(reverse("api:programme", args=[programme.pk])),
             "docs_url": reverse("api:docs"),
+            "sso": sso.status(programme),
+            "scim": scim.status(programme),
         },
         status=status,
     )

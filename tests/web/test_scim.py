@@ -504,6 +504,21 @@ def test_status_for_the_connections_page(scim: Scim, programme: Any, provisioned
     assert shown.last_used_at <= timezone.now()
 
 
+def test_the_connections_page_shows_the_endpoint_and_single_sign_on(
+    client: Client, organiser: Any, programme: Any, scim: Scim, provisioned: str
+) -> None:
+    from django.urls import reverse
+
+    from tests.web.conftest import login
+
+    login(client, organiser)
+    page = client.get(reverse("connections:overview", args=[programme.pk])).content.decode()
+    assert "Your identity system keeps 1 person of this programme in step." in page
+    assert reverse("scim:settings", args=[programme.pk]) in page
+    # Single sign-on is not configured in this test: the page says who sets it up.
+    assert "Not connected. The server's administrator sets up single sign-on" in page
+
+
 # ---------------------------------------------------------------------------
 # The organisers' page of the endpoint
 

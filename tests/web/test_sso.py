@@ -265,6 +265,14 @@ def test_an_organiser_signs_in_with_the_code_flow_pkce_state_and_nonce(
     status = sso.status()
     assert (status.configured, status.issuer, status.required) == (True, idp.url, False)
     assert status.last_sign_in == status.last_organiser_sign_in is not None
+    # The connections page of a programme of hers says so.
+    from kaffeeklatsch.programmes.models import Organiser, Programme
+
+    programme = Programme.objects.create(name="Haus A")
+    Organiser.objects.create(programme=programme, user=olga, role=Organiser.Role.OWNER)
+    page = browser.get(f"/programmes/{programme.pk}/connections/").text
+    assert f"Organisers sign in with the identity provider {idp.url}." in page
+    assert "Last sign-in through the identity provider:" in page and "never" not in page
 
 
 def test_a_wrong_pkce_verifier_is_refused_by_the_provider_and_nobody_signed_in(
