@@ -34,6 +34,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 
 from kaffeeklatsch.front.templatetags.fields import form_fields
+from kaffeeklatsch.notifications.dates import date_and_time
 
 
 @functools.lru_cache(maxsize=4096)
@@ -164,5 +165,5 @@ def environment(**options: Any) -> Environment:
         LANGUAGES=settings.LANGUAGES,
         form_fields=form_fields,
     )
-    env.filters.update(date=date, capfirst=capfirst)
+    env.filters.update(date=date, capfirst=capfirst, date_and_time=date_and_time)
     return env

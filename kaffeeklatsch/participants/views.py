@@ -347,7 +347,13 @@ def unblock(request: HttpRequest, participant: Participant, other_id: int) -> Ht
 def leave(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
         participant.leave()
-        messages.success(request, _("You have left the programme. You will get no more e-mails."))
+        messages.success(
+            request,
+            _(
+                "You have left the programme. You will get no more e-mails, but for the "
+                "cancellation of a meeting still ahead."
+            ),
+        )
         return redirect("participants:me")
     return render(request, "participants/leave.html", {"participant": participant})
 
