@@ -19,6 +19,8 @@ if ! python3 -m venv --help >/dev/null 2>&1; then apt_packages+=(python3-venv); 
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || apt_packages+=(fonts-dejavu-core)
 if [[ $WITH_TEST -eq 1 ]]; then
     command -v chromium >/dev/null || apt_packages+=(chromium)
+    # xgettext: a test checks that every text of the code is in the German catalogue.
+    command -v xgettext >/dev/null || apt_packages+=(gettext)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then

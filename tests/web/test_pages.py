@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import ast
 import gettext
+import os
 import re
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -211,3 +215,42 @@ def test_german_catalogue_is_complete_and_compiled() -> None:
         compiled = gettext.GNUTranslations(handle)
     stale = [msgid for msgid, msgstr in entries if compiled.gettext(msgid) != msgstr]
     assert not stale, stale[:3]
+
+
+def _po_translated(text: str) -> dict[str, bool]:
+    """Each msgid of a .po file (singular or plural, not obsolete) and whether it has
+    a translation."""
+    found = {}
+    for block in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        current = None
+        for line in block.splitlines():
+            if line.startswith(("msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ")):
+                current, _, rest = line.partition(" ")
+                fields[current] = ast.literal_eval(rest)
+            elif line.startswith('"') and current:
+                fields[current] += ast.literal_eval(line)
+        if fields.get("msgid"):
+            found[fields["msgid"]] = bool(fields.get("msgstr") or fields.get("msgstr[0]"))
+    return found
+
+
+def test_every_text_of_the_code_is_in_the_german_catalogue(tmp_path: Path) -> None:
+    """The texts gettext finds in the code now (as ``scripts/messages.sh`` extracts
+    them, into a copy) are all in the committed catalogue, translated."""
+    package = Path(__file__).parents[2] / "kaffeeklatsch"
+    copy = tmp_path / "kaffeeklatsch"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "var"))
+    env = {**os.environ, "KAFFEEKLATSCH_DATA_DIR": str(tmp_path / "data")}
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "de", "--no-location"]
+        + ["--ignore", "matching/*", "--settings", "kaffeeklatsch.settings"],
+        cwd=copy,
+        env={**env, "PYTHONPATH": str(tmp_path)},
+        check=True,
+        capture_output=True,
+    )
+    extracted = _po_translated((copy / "locale/de/LC_MESSAGES/django.po").read_text())
+    committed = _po_translated((package / "locale/de/LC_MESSAGES/django.po").read_text())
+    missing = sorted(m for m in extracted if not committed.get(m))
+    assert not missing, missing[:5]
