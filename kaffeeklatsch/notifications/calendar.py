@@ -143,18 +143,28 @@ def queue_calendar_changes(going: Collection[int], tell_going: bool) -> int:
     going = set(going)
     if not going:
         return 0
-    groups = (
-        Group.objects.filter(
-            round__status=Round.Status.PUBLISHED,
-            suggested_start__gt=timezone.now(),
-            members__in=going,
-        )
-        .distinct()
-        .select_related("round__programme")
-        .prefetch_related("members")
-    )
+    ahead = Group.objects.filter(
+        round__status=Round.Status.PUBLISHED,
+        suggested_start__gt=timezone.now(),
+        members__in=going,
+    ).values_list("pk", flat=True)
     count = 0
     with transaction.atomic():
+        # The groups are locked before their members are read: two people leaving one
+        # group at once (SCIM deprovisions in parallel) are then told one after the
+        # other, the second seeing that the first has gone.
+        locked = list(
+            Group.objects.select_for_update()
+            .filter(pk__in=list(ahead.distinct()))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        groups = (
+            Group.objects.filter(pk__in=locked)
+            .order_by("pk")
+            .select_related("round__programme")
+            .prefetch_related("members")
+        )
         for group in groups:
             members = list(group.members.all())
             before = attending(members)

@@ -71,7 +71,10 @@ def list_headers(participant: Participant) -> dict[str, str]:
     with ``List-Unsubscribe-Post``, RFC 8058)."""
     programme = participant.programme
     return {
-        "List-Id": formataddr((programme.name, f"programme-{programme.pk}.{uid_domain()}")),
+        # A name is one line (the form refuses others); older names are made so.
+        "List-Id": formataddr(
+            (" ".join(programme.name.split()), f"programme-{programme.pk}.{uid_domain()}")
+        ),
         "List-Unsubscribe": f"<{unsubscribe_url(participant)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }

@@ -219,6 +219,7 @@ class OrganiserParticipantForm(ProfileForm):
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, programme=programme, **kwargs)
+        self.status_before = self.instance.status if self.instance.pk else None
         if not self.instance.pk:
             # A new person: how they are reached follows from the address unless chosen.
             field = self.fields["reached_by"]
@@ -227,6 +228,29 @@ class OrganiserParticipantForm(ProfileForm):
                 *Participant.ReachedBy.choices,
             ]
             self.initial["reached_by"] = ""
+
+    def save(self, commit: bool = True) -> Participant:
+        """Stores the person. One the organiser sets to "left" leaves as they would
+        themselves (:meth:`Participant.leave`: their meetings ahead are cancelled and
+        they are erased after the retention time); one set back from "left" takes part
+        again."""
+        participant: Participant = super().save(commit=False)
+        left = Participant.Status.LEFT
+        leaving = participant.status == left and self.status_before != left
+        if participant.status != left:
+            participant.left_at = None
+        elif leaving and participant.pk is None:
+            participant.left_at = timezone.now()
+        if commit:
+            if leaving and participant.pk is not None:
+                participant.status = self.status_before or Participant.Status.ACTIVE
+                participant.save()
+                self.save_m2m()
+                participant.leave()
+            else:
+                participant.save()
+                self.save_m2m()
+        return participant
 
     def clean_reached_by(self) -> str:
         given = self.cleaned_data.get("reached_by")

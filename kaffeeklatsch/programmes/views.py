@@ -224,6 +224,12 @@ def organisers(request: HttpRequest, programme: Programme) -> HttpResponse:
 @owner_view
 def remove_organiser(request: HttpRequest, programme: Programme, organiser_id: int) -> HttpResponse:
     organiser = get_object_or_404(programme.organiser_set, pk=organiser_id, role=Organiser.Role.CO)
-    organiser.delete()
-    messages.success(request, _("The co-organiser was removed."))
+    with transaction.atomic():
+        organiser.delete()
+        # The API tokens they made for this programme stop working with them.
+        for token in programme.api_tokens.filter(created_by=organiser.user, revoked_at=None):
+            token.revoke()
+    messages.success(
+        request, _("The co-organiser was removed; the API tokens they made are revoked.")
+    )
     return redirect("programmes:organisers", programme_id=programme.pk)

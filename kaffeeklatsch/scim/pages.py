@@ -49,7 +49,7 @@ def settings(request: HttpRequest, programme: Programme) -> HttpResponse:
                 messages.error(request, _("Nothing was changed."))
                 return redirect("scim:settings", programme_id=programme.pk)
     endpoint = request.build_absolute_uri(reverse("scim:root", args=[programme.pk]))
-    return render(
+    response = render(
         request,
         "scim/settings.html",
         {
@@ -60,3 +60,6 @@ def settings(request: HttpRequest, programme: Programme) -> HttpResponse:
             "form": form,
         },
     )
+    # The page with a new token is kept by no cache.
+    response["Cache-Control"] = "no-store"
+    return response

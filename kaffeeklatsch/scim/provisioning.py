@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from scim2_models import InvalidValueException, UniquenessException
 
@@ -121,11 +122,21 @@ def _follow_active(user: ProvisionedUser, participant: Participant, active: bool
         user.left_by_provisioning = True
     elif active and participant.status == Participant.Status.LEFT and user.left_by_provisioning:
         participant.rejoin()
-        if participant.confirmed_at is None and user.connection.confirm_new_people:
-            # Never confirmed before they were deactivated: they still have to.
+        user.left_by_provisioning = False
+        if participant.confirmed_at is not None:
+            return
+        # Never taking part before they were deactivated (provisioned as deactivated,
+        # say): now they are told, as a new person is.
+        if user.connection.confirm_new_people:
             participant.status = Participant.Status.PENDING
             participant.save(update_fields=["status"])
-        user.left_by_provisioning = False
+            if participant.reached_by_email:
+                queue_confirmation(participant, template="provisioned")
+        else:
+            participant.activate()
+            participant.save(update_fields=["status", "confirmed_at"])
+            if participant.reached_by_email:
+                queue_welcome(participant)
 
 
 def create_user(connection: ScimConnection, resource: dict[str, Any]) -> ProvisionedUser:
@@ -172,6 +183,8 @@ def create_user(connection: ScimConnection, resource: dict[str, Any]) -> Provisi
             # Provisioned as deactivated: kept as someone who left, so they take part
             # once the identity system activates them.
             participant.status = Participant.Status.LEFT
+            participant.left_at = timezone.now()  # erased as the retention rules say
+            participant.confirmed_at = None  # never taking part yet: welcomed when active
         participant.save()
         user.participant = participant
         if participant.status == Participant.Status.LEFT and not active:

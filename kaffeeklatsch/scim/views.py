@@ -14,7 +14,7 @@ from typing import Any
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -123,6 +123,14 @@ def scim_view(*methods: str) -> Callable[[ScimView], ScimView]:
                 return _error(first.status or 400, _refused(first.detail or ""), first.scim_type)
             except RequestDataTooBig:
                 return _error(413, _refused(_("The request is too large.")))
+            except IntegrityError:
+                # Two requests at once for the same userName or e-mail address: the
+                # later one is refused as SCIM says, and changed nothing.
+                return _error(
+                    409,
+                    _refused(_("Another request changed this resource at the same time.")),
+                    "uniqueness",
+                )
 
         return wrapper
 

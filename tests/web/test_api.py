@@ -561,3 +561,13 @@ def test_a_failed_task_says_why_in_the_readers_language(
     assert english["round_url"] is None
     german = api_client(secret, "de").get(task["url"]).json()
     assert german["error_text"] not in ("", english["error_text"])
+
+
+def test_a_person_set_to_left_leaves_as_on_the_page(
+    writer: Client, programme: Any, people: list[Participant]
+) -> None:
+    person = people[0]
+    answer = patch(writer, url("person", programme, person.pk), {"status": "left"})
+    assert answer.status_code == 200, answer.content
+    person.refresh_from_db()
+    assert person.status == Participant.Status.LEFT and person.left_at is not None

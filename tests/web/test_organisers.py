@@ -49,8 +49,20 @@ def test_existing_user_is_added_and_can_be_removed(
     login(client, organiser)
     client.post(reverse("programmes:organisers", args=[programme.pk]), {"email": carla.email})
     membership = Organiser.objects.get(programme=programme, user=carla)
+    from kaffeeklatsch.api.models import ApiToken
+
+    token = ApiToken(programme=programme, name="Carla's script", created_by=carla)
+    token.issue()
+    token.save()
+    mine = ApiToken(programme=programme, name="Owner's script", created_by=organiser)
+    mine.issue()
+    mine.save()
     client.post(reverse("programmes:remove_organiser", args=[programme.pk, membership.pk]))
     assert not Organiser.objects.filter(pk=membership.pk).exists()
+    # Her tokens for the programme stop working with her; the owner's go on.
+    token.refresh_from_db()
+    mine.refresh_from_db()
+    assert token.revoked and not mine.revoked
 
 
 def test_the_owner_cannot_be_removed(client: Any, organiser: Any, programme: Any) -> None:

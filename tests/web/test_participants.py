@@ -90,3 +90,31 @@ def test_remove(client: Any, organiser: Any, programme: Any, make_participant: A
     assert client.get(url).status_code == 200
     client.post(url)
     assert not Participant.objects.exists()
+
+
+def test_an_organiser_setting_someone_to_left_makes_them_leave(
+    client: Any, organiser: Any, programme: Any, make_participant: Any, settings: Any
+) -> None:
+    """As if they had left themselves: the time is kept, so the retention rules erase
+    them; set back, they take part again."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kaffeeklatsch.jobs.tasks import erase_expired
+
+    person = make_participant(programme, "Ida", email="ida@example.org")
+    login(client, organiser)
+    url = reverse("participants:edit", args=[programme.pk, person.pk])
+    client.post(url, {**PERSON, "name": "Ida", "email": person.email, "status": "left"})
+    person.refresh_from_db()
+    assert person.status == Participant.Status.LEFT and person.left_at is not None
+    client.post(url, {**PERSON, "name": "Ida", "email": person.email, "status": "active"})
+    person.refresh_from_db()
+    assert person.status == Participant.Status.ACTIVE and person.left_at is None
+    client.post(url, {**PERSON, "name": "Ida", "email": person.email, "status": "left"})
+    Participant.objects.filter(pk=person.pk).update(
+        left_at=timezone.now() - dt.timedelta(days=settings.RETENTION_LEFT_DAYS + 1)
+    )
+    erase_expired()
+    assert not Participant.objects.filter(pk=person.pk).exists()

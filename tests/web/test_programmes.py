@@ -76,6 +76,14 @@ def test_invalid_settings_are_rejected(client: Any, organiser: Any) -> None:
     assert not Programme.objects.exists()
 
 
+def test_a_name_of_more_than_one_line_is_refused(client: Any, organiser: Any) -> None:
+    """The name goes into every e-mail's headers, which are one line each."""
+    login(client, organiser)
+    response = client.post(reverse("programmes:create"), {**PROGRAMME, "name": "Kaffee\nim Haus"})
+    assert "on one line" in " ".join(response.context["form"].errors["name"])
+    assert not Programme.objects.exists()
+
+
 def test_edit_and_automatic_schedule(client: Any, organiser: Any, programme: Any) -> None:
     login(client, organiser)
     client.post(reverse("programmes:edit", args=[programme.pk]), {**PROGRAMME, "automatic": "on"})

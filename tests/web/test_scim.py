@@ -610,3 +610,33 @@ def test_searching_users_and_groups_at_once(scim: Scim) -> None:
     both = scim("POST", "/.search", {**request, "filter": 'displayName eq "Kita"'}).json()
     assert [r["schemas"] for r in both["Resources"]] == [[GROUP]]
     refused(scim("POST", "/.search", {**request, "filter": 'title co "x"'}), 400, "invalidFilter")
+
+
+def test_a_user_provisioned_deactivated_is_told_when_activated(scim: Scim, programme: Any) -> None:
+    body = {**entra_user("ada@example.org", "ada@example.org"), "active": False}
+    response = scim("POST", "/Users", body)
+    assert response.status_code == 201, response.content
+    ada = only(programme)
+    # Kept as someone who left, with the time, so the retention rules apply to them.
+    assert ada.status == Participant.Status.LEFT and ada.left_at is not None
+    assert not OutboxMessage.objects.filter(participant=ada).exists()
+    user_id = response.json()["id"]
+    response = scim(
+        "PATCH", f"/Users/{user_id}", patch({"op": "Replace", "path": "active", "value": "True"})
+    )
+    assert response.status_code == 200, response.content
+    ada.refresh_from_db()
+    assert ada.status == Participant.Status.PENDING and ada.left_at is None
+    assert OutboxMessage.objects.filter(participant=ada, kind=OutboxMessage.Kind.CONFIRM).exists()
+
+
+def test_a_user_provisioned_deactivated_is_welcomed_when_activated_without_confirmation(
+    programme: Any,
+) -> None:
+    scim = connect(programme, confirm_new_people=False)
+    body = {**entra_user("ada@example.org", "ada@example.org"), "active": False}
+    user_id = scim("POST", "/Users", body).json()["id"]
+    scim("PATCH", f"/Users/{user_id}", patch({"op": "replace", "value": {"active": True}}))
+    ada = only(programme)
+    assert ada.status == Participant.Status.ACTIVE and ada.confirmed_at is not None
+    assert OutboxMessage.objects.filter(participant=ada, kind=OutboxMessage.Kind.WELCOME).exists()
