@@ -69,6 +69,25 @@ def _refused(reason: str) -> str:
     return _("Kaffeeklatsch refused the request: %(reason)s") % {"reason": reason}
 
 
+def _validation_text(exc: pydantic.ValidationError) -> str:
+    """The first problem of a resource the models refused, in the reader's language
+    for the kinds identity systems send most; otherwise empty (the models' English
+    text is used)."""
+    problems = exc.errors()
+    if not problems:
+        return ""
+    problem = problems[0]
+    name = ".".join(str(part) for part in problem.get("loc", ()) if not isinstance(part, int))
+    kind = problem.get("type", "")
+    if kind == "extra_forbidden":
+        return _("The attribute %(name)s is not known.") % {"name": name}
+    if kind == "missing":
+        return _("The attribute %(name)s is required.") % {"name": name}
+    if kind.endswith(("_type", "_parsing")) or kind in ("value_error", "literal_error"):
+        return _("The value of %(name)s is not valid.") % {"name": name}
+    return ""
+
+
 def _authenticated(request: HttpRequest, programme_id: int) -> ScimConnection | HttpResponse:
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
@@ -120,7 +139,8 @@ def scim_view(*methods: str) -> Callable[[ScimView], ScimView]:
                 return _error(exc.status, _refused(exc.detail), exc.scim_type)
             except pydantic.ValidationError as exc:
                 first = Error.from_validation_errors(exc)[0]
-                return _error(first.status or 400, _refused(first.detail or ""), first.scim_type)
+                reason = _validation_text(exc) or first.detail or ""
+                return _error(first.status or 400, _refused(reason), first.scim_type)
             except RequestDataTooBig:
                 return _error(413, _refused(_("The request is too large.")))
             except IntegrityError:

@@ -495,6 +495,15 @@ def test_errors_are_translated(programme: Any) -> None:
     scim.client = Client(headers={"accept-language": "de"})
     body = refused(scim("POST", "/Users", "{"), 400)
     assert "kein gültiges JSON" in body["detail"]
+    # What the models refuse is said in German too, naming the attribute.
+    body = refused(
+        scim("POST", "/Users", {**entra_user("a@example.org", "a@example.org"), "shoe": 1}), 400
+    )
+    assert "Das Attribut shoe ist nicht bekannt." in body["detail"], body
+    user = entra_user("a@example.org", "a@example.org")
+    del user["userName"]
+    body = refused(scim("POST", "/Users", user), 400)
+    assert "userName" in body["detail"] and "Extra inputs" not in body["detail"], body
 
 
 def test_status_for_the_connections_page(scim: Scim, programme: Any, provisioned: str) -> None:
