@@ -93,7 +93,12 @@ def _next_sequence(group: Group) -> None:
 
 
 def _queue(
-    group: Group, member: Participant, names: list[Participant], method: str, went: bool
+    group: Group,
+    member: Participant,
+    names: list[Participant],
+    method: str,
+    went: bool,
+    reporter: Participant | None = None,
 ) -> None:
     from kaffeeklatsch.notifications.emails import _write, conversation_starter
 
@@ -118,6 +123,8 @@ def _queue(
             "when": when,
             "others": others,
             "went": went,
+            "reporter": reporter.name if reporter is not None else "",
+            "reported_by_you": reporter is not None and reporter.pk == member.pk,
         },
         subject,
         ics=calendar_text(entry, method),
@@ -193,4 +200,35 @@ def queue_calendar_changes(going: Collection[int], tell_going: bool) -> int:
                     else:
                         _queue(group, member, remaining, PUBLISH, went=False)
                     count += 1
+    return count
+
+
+def cancel_meeting(group: Group, reporter: Participant) -> int:
+    """Someone of the group said "we cannot meet": the meeting, if still ahead, is
+    cancelled in the calendars of everyone who has the entry (METHOD:CANCEL, the next
+    SEQUENCE). Call once, when the group's first such answer is recorded. Returns how
+    many e-mails were written."""
+    count = 0
+    with transaction.atomic():
+        locked = (
+            Group.objects.select_for_update()
+            .filter(pk=group.pk, suggested_start__gt=timezone.now())
+            .values_list("pk", flat=True)
+        )
+        if not list(locked):
+            return 0
+        group = (
+            Group.objects.select_related("round__programme")
+            .prefetch_related("members")
+            .get(pk=group.pk)
+        )
+        members = attending(list(group.members.all()))
+        if len(members) < 2:
+            return 0  # dissolved before: its members were told then
+        told = _introduced(group)
+        _next_sequence(group)
+        for member in members:
+            if member.pk in told and member.reached_by_email:
+                _queue(group, member, members, CANCEL, went=False, reporter=reporter)
+                count += 1
     return count

@@ -14,6 +14,7 @@ from kaffeeklatsch.downloads.build import CSV
 from kaffeeklatsch.downloads.models import Download
 from kaffeeklatsch.downloads.views import send_or_offer
 from kaffeeklatsch.jobs.queue import enqueue
+from kaffeeklatsch.notifications.calendar import cancel_meeting
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import LinkError
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
@@ -230,9 +231,15 @@ def chat(request: HttpRequest, participant: Participant) -> HttpResponse:
 
 
 def _record_update(group: Group, participant: Participant, status: str) -> MeetingUpdate:
-    update, _created = MeetingUpdate.objects.update_or_create(
-        group=group, participant=participant, defaults={"status": status}
-    )
+    cannot = MeetingUpdate.Status.CANNOT_MEET
+    with transaction.atomic():
+        first_no = status == cannot and not group.updates.filter(status=cannot).exists()
+        update, _created = MeetingUpdate.objects.update_or_create(
+            group=group, participant=participant, defaults={"status": status}
+        )
+        if first_no:
+            # The meeting is off: out of everyone's calendar.
+            cancel_meeting(group, participant)
     return update
 
 

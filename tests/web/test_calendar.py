@@ -263,3 +263,33 @@ def test_an_introduction_sent_after_a_change_carries_the_new_sequence(
     intro = next(m for m in smtp.to("ben@example.org") if "you meet" in str(m["Subject"]))
     facts = check_itip(ics_part(intro) or "")
     assert facts["sequence"] == 2 and "Cleo" not in facts["summary"]
+
+
+def test_we_cannot_meet_cancels_the_meeting_in_every_calendar(
+    trio: list[Participant], programme: Any, smtp: Any, client: Any
+) -> None:
+    """One member's "we cannot meet" takes the meeting out of everyone's calendar: a
+    CANCEL of the same UID with the next SEQUENCE, once."""
+    rnd = publish_round(preview_round(programme))
+    _send(smtp)
+    first = {p.email: check_itip(ics_part(received(smtp, p.email)) or "") for p in trio}
+    anna, ben, cleo = trio
+    group = rnd.groups.get()
+    sign_in_participant(client, ben)
+    answer = client.post(
+        reverse("reach:meeting_update", args=[group.pk]), {"status": "cannot_meet"}
+    )
+    assert answer.status_code == 302
+    _send(smtp)
+    for person in trio:
+        cancel = check_itip(ics_part(received(smtp, person.email)) or "")
+        assert cancel["method"] == "CANCEL"
+        assert cancel["uid"] == first[person.email]["uid"]
+        assert cancel["sequence"] == first[person.email]["sequence"] + 1
+    assert "Ben Okafor said that your group cannot meet" in text_part(received(smtp, cleo.email))
+    assert "you said that your group cannot meet" in text_part(received(smtp, ben.email))
+    # A second "cannot meet" of the same group sends nothing more.
+    sign_in_participant(client, cleo)
+    client.post(reverse("reach:meeting_update", args=[group.pk]), {"status": "cannot_meet"})
+    _send(smtp)
+    assert smtp.messages == []
