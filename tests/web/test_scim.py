@@ -649,3 +649,40 @@ def test_a_user_provisioned_deactivated_is_welcomed_when_activated_without_confi
     ada = only(programme)
     assert ada.status == Participant.Status.ACTIVE and ada.confirmed_at is not None
     assert OutboxMessage.objects.filter(participant=ada, kind=OutboxMessage.Kind.WELCOME).exists()
+
+
+def test_another_programmes_endpoint_reaches_none_of_this_programmes_users_or_groups(
+    scim: Scim, programme: Any, provisioned: str, make_programme: Any, organiser: Any
+) -> None:
+    """Programme B's valid token on B's own endpoint, with the ids of A's User and
+    Group: not found, and nothing of A changes."""
+    group = scim(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "Care", "members": [{"value": provisioned}]},
+    )
+    assert group.status_code == 201, group.content
+    group_id = group.json()["id"]
+    other = connect(make_programme(organiser, name="Other"))
+    mine = other("POST", "/Groups", {"schemas": [GROUP], "displayName": "Theirs"}).json()["id"]
+    before = state()
+    for method, path, body in [
+        ("GET", f"/Users/{provisioned}", None),
+        ("PUT", f"/Users/{provisioned}", entra_user("x@example.org", "x@example.org")),
+        ("PATCH", f"/Users/{provisioned}", patch({"op": "replace", "value": {"active": False}})),
+        ("DELETE", f"/Users/{provisioned}", None),
+        ("GET", f"/Groups/{group_id}", None),
+        ("PATCH", f"/Groups/{group_id}", patch({"op": "add", "path": "members", "value": []})),
+        ("DELETE", f"/Groups/{group_id}", None),
+        # A's user put into B's own group.
+        (
+            "PATCH",
+            f"/Groups/{mine}",
+            patch({"op": "add", "path": "members", "value": [{"value": provisioned}]}),
+        ),
+    ]:
+        response = other(method, path, body)
+        assert response.status_code in (400, 404), (method, path, response.content)
+    assert state() == before
+    listed = other("GET", "/Users").json()
+    assert listed["totalResults"] == 0
