@@ -33,6 +33,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
 from kaffeeklatsch import sso
+from kaffeeklatsch.participants.erasure import erase_participant
+from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.sso import provider
 
@@ -822,6 +824,9 @@ def test_a_participant_is_bound_at_the_first_sign_in(
         idp.url,
         "paula-1",
     )
+    # Part of her own download, and deleted with her.
+    assert export_data(paula)["signs_in_with"]["subject"] == "paula-1"
+    assert export_data(participant(programmes[1], "paula@example.org"))["signs_in_with"] is None
 
     # Another account at the provider with her address is refused.
     idp.user("mallory-7", email="paula@example.org", email_verified=True)
@@ -835,6 +840,8 @@ def test_a_participant_is_bound_at_the_first_sign_in(
     assert urlsplit(participant_sign_in(new_browser(), "paula-1").url).path == "/me/"
     assert signed_in_participants() == {paula.pk}
     assert ParticipantIdentity.objects.count() == 1
+    erase_participant(paula)
+    assert not ParticipantIdentity.objects.exists()
 
 
 def test_a_participant_bound_elsewhere_is_no_choice(
