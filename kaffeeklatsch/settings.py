@@ -217,7 +217,10 @@ SSO_CLIENT_ID = os.environ.get("KAFFEEKLATSCH_OIDC_CLIENT_ID", "").strip()
 SSO_CLIENT_SECRET = os.environ.get("KAFFEEKLATSCH_OIDC_CLIENT_SECRET", "").strip()
 SSO_SCOPES = os.environ.get("KAFFEEKLATSCH_OIDC_SCOPES", "openid email profile").strip()
 SSO_SIGN_ALGORITHM = os.environ.get("KAFFEEKLATSCH_OIDC_SIGN_ALGORITHM", "RS256").strip()
-# Which claims hold what Kaffeeklatsch needs to know of a person.
+# Which claims hold what Kaffeeklatsch needs to know of a person. The subject claim
+# names the account at the provider for good (Entra ID: "oid"); it is bound to the
+# organiser account or participant at the first sign-in.
+SSO_SUBJECT_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_SUBJECT_CLAIM", "sub").strip() or "sub"
 SSO_EMAIL_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_EMAIL_CLAIM", "email").strip()
 SSO_NAME_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_NAME_CLAIM", "name").strip()
 SSO_DEPARTMENT_CLAIM = os.environ.get("KAFFEEKLATSCH_OIDC_DEPARTMENT_CLAIM", "").strip()

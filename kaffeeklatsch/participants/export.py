@@ -14,6 +14,7 @@ def export_data(participant: Participant) -> dict[str, Any]:
     from kaffeeklatsch.notifications.emails import render_messages
     from kaffeeklatsch.rounds.models import LeftOut
     from kaffeeklatsch.scim.models import ProvisionedUser
+    from kaffeeklatsch.sso.models import ParticipantIdentity
 
     groups = participant.groups.select_related("round").prefetch_related("members")
     # E-mails of a round not sent yet are rendered when they are sent; the export
@@ -22,6 +23,7 @@ def export_data(participant: Participant) -> dict[str, Any]:
     render_messages(emails)
     feedback = {f.group_id: f.met for f in participant.feedback.all()}
     provisioned = ProvisionedUser.objects.filter(participant=participant, deleted=False).first()
+    signs_in_as = ParticipantIdentity.objects.filter(participant=participant).first()
     return {
         "programme": participant.programme.name,
         "profile": {
@@ -87,6 +89,14 @@ def export_data(participant: Participant) -> dict[str, Any]:
             "user_name": provisioned.user_name,
             "attributes": provisioned.resource,
             "groups": list(provisioned.groups.values_list("display_name", flat=True)),
+        },
+        # The account at the identity provider they sign in with (single sign-on).
+        "signs_in_with": None
+        if signs_in_as is None
+        else {
+            "issuer": signs_in_as.issuer,
+            "subject": signs_in_as.subject,
+            "linked": when(signs_in_as.linked_at),
         },
         "emails": [
             {

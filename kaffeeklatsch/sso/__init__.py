@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from kaffeeklatsch.programmes.models import Programme
+    from kaffeeklatsch.sso.models import SignInRecord
 
 
 @dataclass(frozen=True)
@@ -19,8 +22,9 @@ class Status:
     required: bool
     # Whether the programme asked about lets its participants sign in this way.
     participants: bool
-    # The last sign-in through the identity provider: of any organiser, and of a
-    # participant of the programme asked about.
+    # The last sign-in through the identity provider: of an organiser of the
+    # programme asked about (without one: of any organiser on the server), and of a
+    # participant of that programme.
     last_organiser_sign_in: dt.datetime | None
     last_participant_sign_in: dt.datetime | None
 
@@ -33,13 +37,20 @@ class Status:
 def status(programme: Programme | None = None) -> Status:
     """Single sign-on as the connections page shows it, for ``programme`` if given."""
     from django.conf import settings
+    from django.db.models import Max
 
+    from kaffeeklatsch.programmes.models import Organiser
     from kaffeeklatsch.sso import provider
     from kaffeeklatsch.sso.models import SignInRecord
 
-    def last(of: Programme | None) -> dt.datetime | None:
-        record = SignInRecord.objects.filter(programme=of).order_by("-last_at").first()
-        return record.last_at if record else None
+    def latest(records: QuerySet[SignInRecord]) -> dt.datetime | None:
+        return records.aggregate(last=Max("last_at"))["last"]
+
+    organisers = SignInRecord.objects.filter(user__isnull=False)
+    if programme is not None:
+        organisers = organisers.filter(
+            user__in=Organiser.objects.filter(programme=programme).values("user")
+        )
 
     configured = provider.configured()
     return Status(
@@ -47,6 +58,10 @@ def status(programme: Programme | None = None) -> Status:
         issuer=settings.SSO_ISSUER if configured else "",
         required=provider.sso_required(),
         participants=bool(configured and programme is not None and programme.sso_sign_in),
-        last_organiser_sign_in=last(None),
-        last_participant_sign_in=last(programme) if programme is not None else None,
+        last_organiser_sign_in=latest(organisers),
+        last_participant_sign_in=(
+            latest(SignInRecord.objects.filter(programme=programme))
+            if programme is not None
+            else None
+        ),
     )

@@ -1,9 +1,10 @@
 """mozilla-django-oidc's backend, with the checks of an ID token it leaves out.
 
-The library verifies the signature (with the provider's published keys), the expiry
-and the nonce; it does not check the issuer and the audience, so
-:meth:`SsoBackend._verify_jws` asks PyJWT for those too. Every refusal becomes a
-:class:`SignInRefused` with a reason the sign-in page explains."""
+The library verifies the signature (with the provider's published keys) and the
+nonce; it does not check the issuer and the audience, so the public hooks
+:meth:`SsoBackend.get_payload_data` and :meth:`SsoBackend.verify_token` ask PyJWT for
+all of them. Every refusal becomes a :class:`SignInRefused` with a reason the sign-in
+page explains."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import absolutify
 
 from kaffeeklatsch.sso import provider
+from kaffeeklatsch.sso.models import OrganiserIdentity
 
 
 class SignInRefused(Exception):
@@ -37,16 +38,18 @@ class SsoBackend(OIDCAuthenticationBackend):
 
     get_settings = staticmethod(provider.setting)
 
-    def _verify_jws(self, payload: Any, key: Any) -> dict[str, Any]:
+    def get_payload_data(self, token: str, key: Any) -> dict[str, Any]:
+        """The claims of a signed ID token, its signature, algorithm, expiry, issuer
+        and audience checked (the library checks only the signature)."""
         try:
-            header = jwt.get_unverified_header(payload)
+            header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise SignInRefused("signature") from exc
         if header.get("alg") != self.OIDC_RP_SIGN_ALGO:
             raise SignInRefused("signature")
         try:
             return jwt.decode(
-                payload,
+                token,
                 key,
                 algorithms=[self.OIDC_RP_SIGN_ALGO],
                 audience=self.OIDC_RP_CLIENT_ID,
@@ -61,6 +64,22 @@ class SsoBackend(OIDCAuthenticationBackend):
             raise SignInRefused("audience") from exc
         except jwt.PyJWTError as exc:
             raise SignInRefused("signature") from exc
+
+    def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
+        """The checked claims of the ID token; its nonce must be the one the sign-in
+        was started with in this browser (else it may be replayed)."""
+        try:
+            if self.OIDC_RP_SIGN_ALGO.startswith("HS"):
+                key = self.OIDC_RP_CLIENT_SECRET
+            else:
+                key = self.retrieve_matching_jwk(token)
+        except (jwt.PyJWTError, ValueError, KeyError) as exc:
+            raise SignInRefused("signature") from exc
+        payload = self.get_payload_data(token, key)
+        nonce = kwargs.get("nonce")
+        if not nonce or payload.get("nonce") != nonce:
+            raise SignInRefused("nonce")
+        return payload
 
     def retrieve_matching_jwk(self, token: str) -> jwt.PyJWK:
         """The provider's key for this token: the one with the token's ``kid``, or
@@ -107,11 +126,7 @@ class SsoBackend(OIDCAuthenticationBackend):
             raise SignInRefused("provider")
         try:
             payload = self.verify_token(id_token, nonce=nonce)
-        except SuspiciousOperation as exc:
-            # No key of the provider's fits the token, or the nonce is not the one
-            # this browser's sign-in was started with (a replayed token).
-            raise SignInRefused("nonce" if "Nonce" in str(exc) else "signature") from exc
-        except (requests.RequestException, jwt.PyJWTError, ValueError, KeyError) as exc:
+        except requests.RequestException as exc:
             raise SignInRefused("signature") from exc
         try:
             info = self.get_userinfo(access_token, id_token, payload)
@@ -123,25 +138,58 @@ class SsoBackend(OIDCAuthenticationBackend):
         return {**info, **payload}, id_token
 
     def organiser(self, claims: dict[str, Any]) -> Any:
-        """The organiser account for these claims, made at the first sign-in when the
-        configuration allows it."""
-        email = verified_email(claims)
+        """The organiser account of the account at the provider that signed in.
+
+        Found by the binding of issuer and subject made at the first sign-in. Without
+        one, the verified e-mail address finds an account that is not bound yet and
+        has no administrator rights, and binds it; a staff or superuser account is
+        bound only by an administrator (``manage.py sso_link``). Someone unknown gets
+        an account when the configuration allows it."""
+        subject = subject_of(claims)
         User = get_user_model()
         with transaction.atomic():
-            users = list(User._default_manager.filter(email__iexact=email, is_active=True)[:2])
+            identity = (
+                OrganiserIdentity.objects.select_related("user")
+                .filter(issuer=settings.SSO_ISSUER, subject=subject)
+                .first()
+            )
+            if identity is not None:
+                if not identity.user.is_active:
+                    raise SignInRefused("no_account")
+                return identity.user
+            email = verified_email(claims)
+            users = list(
+                User._default_manager.select_for_update().filter(
+                    email__iexact=email, is_active=True
+                )[:2]
+            )
             if len(users) > 1:
                 raise SignInRefused("ambiguous")
             if users:
-                return users[0]
-            if not may_become_organiser(claims, email):
-                raise SignInRefused("no_account")
-            user = User._default_manager.create_user(self.get_username(claims), email=email)
-            name = claim_text(claims, settings.SSO_NAME_CLAIM)
-            if name:
-                first, _, last = name.partition(" ")
-                user.first_name, user.last_name = first[:150], last[:150]
-                user.save(update_fields=["first_name", "last_name"])
+                user = users[0]
+                if OrganiserIdentity.objects.filter(issuer=settings.SSO_ISSUER, user=user).exists():
+                    raise SignInRefused("bound_elsewhere")
+                if user.is_staff or user.is_superuser:
+                    raise SignInRefused("privileged")
+            else:
+                if not may_become_organiser(claims, email):
+                    raise SignInRefused("no_account")
+                user = User._default_manager.create_user(self.get_username(claims), email=email)
+                name = claim_text(claims, settings.SSO_NAME_CLAIM)
+                if name:
+                    first, _, last = name.partition(" ")
+                    user.first_name, user.last_name = first[:150], last[:150]
+                    user.save(update_fields=["first_name", "last_name"])
+            OrganiserIdentity.objects.create(user=user, issuer=settings.SSO_ISSUER, subject=subject)
             return user
+
+
+def subject_of(claims: dict[str, Any]) -> str:
+    """The identifier of the account at the provider (the configured subject claim)."""
+    subject = claims.get(settings.SSO_SUBJECT_CLAIM)
+    if not isinstance(subject, str) or not subject.strip() or len(subject) > 255:
+        raise SignInRefused("subject")
+    return subject.strip()
 
 
 def claim_text(claims: dict[str, Any], name: str) -> str:

@@ -21,14 +21,19 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.views import start_session
 from kaffeeklatsch.sso import provider
-from kaffeeklatsch.sso.backends import SignInRefused, SsoBackend, claim_text, verified_email
-from kaffeeklatsch.sso.models import SignInRecord
+from kaffeeklatsch.sso.backends import (
+    SignInRefused,
+    SsoBackend,
+    claim_text,
+    subject_of,
+    verified_email,
+)
+from kaffeeklatsch.sso.models import ParticipantIdentity, SignInRecord
 from kaffeeklatsch.sso.signout import ORGANISER_ID_TOKEN, PARTICIPANT_ID_TOKEN, end_session_url
 
 logger = logging.getLogger(__name__)
@@ -68,6 +73,20 @@ REASONS: dict[str, Any] = {
         "There is no organiser account with your e-mail address, and this server does not "
         "create one. Please ask the administrator."
     ),
+    "subject": gettext_lazy("The identity provider gave no identifier of your account."),
+    "bound_elsewhere": gettext_lazy(
+        "The organiser account with your e-mail address is linked to another account at "
+        "the identity provider. Please ask the administrator."
+    ),
+    "privileged": gettext_lazy(
+        "The organiser account with your e-mail address has administrator rights and is "
+        "linked to the identity provider only by an administrator. Please ask the "
+        "administrator."
+    ),
+    "participant_bound_elsewhere": gettext_lazy(
+        "Your participation is linked to another account at the identity provider. Please "
+        "ask the programme's organisers."
+    ),
     "no_participant": gettext_lazy(
         "No programme that lets its participants sign in with the organisation's account "
         "has a participant with your e-mail address."
@@ -92,20 +111,30 @@ class _StartView(OIDCAuthenticationRequestView):
     purpose = "organiser"
     get_settings = staticmethod(provider.setting)
 
-    def __init__(self, **kwargs: Any) -> None:
-        # The library reads the endpoints here; they are read in get() instead, where
-        # a provider that cannot be reached gets a page that says so.
-        View.__init__(self, **kwargs)
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        view = super().as_view(**initkwargs)
+
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # The library reads the endpoints when the view is made: a provider that
+            # cannot be reached gets a page that says so.
+            if not provider.configured():
+                raise Http404
+            try:
+                return view(request, *args, **kwargs)
+            except provider.ProviderUnavailable as exc:
+                logger.warning("identity provider unavailable: %s", exc)
+                return refused(request, "unavailable")
+
+        guarded.view_class = view.view_class  # type: ignore[attr-defined]
+        guarded.view_initkwargs = view.view_initkwargs  # type: ignore[attr-defined]
+        return guarded
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not provider.configured():
-            raise Http404
-        try:
-            self.OIDC_OP_AUTH_ENDPOINT = provider.metadata().authorization_endpoint
-        except provider.ProviderUnavailable:
-            return refused(request, "unavailable")
-        self.OIDC_RP_CLIENT_ID = settings.SSO_CLIENT_ID
         response = super().get(request)
+        # The state the library made is the one sent to the provider (the query of
+        # the redirect, as OAuth 2.0 defines it); the library keeps the nonce and
+        # PKCE verifier under it in the session ("oidc_states", pinned version).
         state = parse_qs(urlparse(response["Location"]).query)["state"][0]
         purposes = request.session.get(PURPOSES)
         purposes = purposes if isinstance(purposes, dict) else {}
@@ -168,27 +197,48 @@ def _organiser_signed_in(request: HttpRequest, user: Any, id_token: str) -> Http
     next_url = request.session.pop("oidc_login_next", None)
     auth.login(request, user, backend=ORGANISER_BACKEND)
     request.session[ORGANISER_ID_TOKEN] = id_token
-    SignInRecord.note(None)
+    SignInRecord.note(user=user)
     return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 def _participant_signed_in(
     request: HttpRequest, claims: dict[str, Any], id_token: str
 ) -> HttpResponse:
-    email = verified_email(claims)
-    found = list(
-        Participant.objects.filter(email=email, programme__sso_sign_in=True)
+    """The participants of programmes that let them sign in this way: those bound to
+    this account at the provider, and those with its verified e-mail address that are
+    bound to none yet (bound when they enter)."""
+    subject = subject_of(claims)
+    open_ones = (
+        Participant.objects.filter(programme__sso_sign_in=True)
         .exclude(status=Participant.Status.LEFT)
-        .order_by("programme__name", "pk")
+        .select_related("programme")
     )
+    found = list(
+        open_ones.filter(sso_identity__issuer=settings.SSO_ISSUER, sso_identity__subject=subject)
+    )
+    try:
+        email = verified_email(claims)
+    except SignInRefused:
+        if not found:
+            raise
+        email = ""
+    taken = False
+    if email:
+        for one in open_ones.filter(email=email).exclude(pk__in=[p.pk for p in found]):
+            if ParticipantIdentity.objects.filter(participant=one).exists():
+                taken = True
+            else:
+                found.append(one)
     if not found:
-        raise SignInRefused("no_participant")
+        raise SignInRefused("participant_bound_elsewhere" if taken else "no_participant")
+    found.sort(key=lambda p: (p.programme.name, p.pk))
     request.session[PARTICIPANT_ID_TOKEN] = id_token
     if len(found) == 1:
-        return _enter(request, found[0], claims)
+        return _enter(request, found[0], claims, subject)
     request.session[CANDIDATES] = {
         "ids": [participant.pk for participant in found],
         "until": time.time() + CHOICE_SECONDS,
+        "subject": subject,
         "claims": {
             key: claim_text(claims, getattr(settings, key))
             for key in ("SSO_NAME_CLAIM", "SSO_DEPARTMENT_CLAIM", "SSO_LEVEL_CLAIM")
@@ -197,12 +247,21 @@ def _participant_signed_in(
     return redirect("sso:choose")
 
 
-def _enter(request: HttpRequest, participant: Participant, claims: dict[str, Any]) -> HttpResponse:
-    """Signs the participant in; the profile follows what the identity provider says
-    of name, department and level (where configured), and a pending sign-up is
-    confirmed, as the link in the confirmation e-mail would."""
+def _enter(
+    request: HttpRequest, participant: Participant, claims: dict[str, Any], subject: str
+) -> HttpResponse:
+    """Signs the participant in and binds them to the account at the provider; the
+    profile follows what the identity provider says of name, department and level
+    (where configured), and a pending sign-up is confirmed, as the link in the
+    confirmation e-mail would."""
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        identity, _made = ParticipantIdentity.objects.get_or_create(
+            participant=participant,
+            defaults={"issuer": settings.SSO_ISSUER, "subject": subject},
+        )
+        if (identity.issuer, identity.subject) != (settings.SSO_ISSUER, subject):
+            return refused(request, "participant_bound_elsewhere")
         changed = []
         for field, setting in (
             ("name", "SSO_NAME_CLAIM"),
@@ -230,7 +289,11 @@ def choose(request: HttpRequest) -> HttpResponse:
     """After signing in: the participant takes part in several programmes that let
     them sign in this way, and picks the one to open."""
     offer = request.session.get(CANDIDATES)
-    if not isinstance(offer, dict) or offer.get("until", 0) < time.time():
+    if (
+        not isinstance(offer, dict)
+        or offer.get("until", 0) < time.time()
+        or not offer.get("subject")
+    ):
         request.session.pop(CANDIDATES, None)
         return redirect("participants:request_link")
     found = list(
@@ -246,7 +309,7 @@ def choose(request: HttpRequest) -> HttpResponse:
             return redirect("sso:choose")
         request.session.pop(CANDIDATES, None)
         claims = {getattr(settings, key): value for key, value in offer["claims"].items()}
-        return _enter(request, chosen, claims)
+        return _enter(request, chosen, claims, str(offer.get("subject", "")))
     return render(request, "sso/choose.html", {"participants": found})
 
 

@@ -33,6 +33,7 @@ EXPORTED = {
     "reach.ChatHandle": "chat_handles",
     "reach.MeetingUpdate": "meeting_updates",
     "scim.ProvisionedUser": "from_the_identity_system",
+    "sso.ParticipantIdentity": "signs_in_with",
 }
 # Fields of Participant that are bookkeeping, not data about the person.
 NOT_ABOUT_THE_PERSON = {"id", "programme", "link_generation", "blocked", "updated_at"}
@@ -55,6 +56,7 @@ def story(programme: Any, make_participant: Any) -> dict[str, Any]:
     a chat handle, a meeting update, and provisioned by an identity system."""
     from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, MeetingUpdate
     from kaffeeklatsch.scim.models import ProvisionedUser, ScimConnection
+    from kaffeeklatsch.sso.models import ParticipantIdentity
 
     erika = make_participant(
         programme,
@@ -94,6 +96,9 @@ def story(programme: Any, make_participant: Any) -> dict[str, Any]:
         resource={"userName": erika.email, "name": {"givenName": "Erika"}},
     )
     provisioned.groups.create(connection=provisioned.connection, display_name="Erikas Gruppe")
+    ParticipantIdentity.objects.create(
+        participant=erika, issuer="https://login.example.org", subject="erikas-konto-7"
+    )
     return {"erika": erika, "others": others, "round": rnd, "group": group}
 
 
@@ -142,6 +147,7 @@ def test_erasure_removes_the_person_everywhere_and_groups_keep_a_former_particip
         "Erikas Hobby",
         "@erika:example.org",
         "Erika abends",
+        "erikas-konto-7",
     ]
     partner = next(m for m in group.members.all() if m.pk != erika.pk)
     assert send_outbox() == 4  # rendered when sent

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -32,6 +33,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
 from kaffeeklatsch import sso
+from kaffeeklatsch.participants.erasure import erase_participant
+from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.sso import provider
 
@@ -534,6 +537,166 @@ def test_without_configuration_sso_is_off(browser: Browser, settings: Any, db: A
     )
 
 
+def test_the_first_sign_in_binds_the_account_at_the_provider(
+    idp: Provider, browser: Browser, new_browser: Callable[[], Browser], olga: Any
+) -> None:
+    from kaffeeklatsch.sso.models import OrganiserIdentity
+
+    idp.user("olga-1", email="olga@example.org", email_verified=True)
+    assert organiser_sign_in(browser, idp).status_code == 200
+    identity = OrganiserIdentity.objects.get()
+    assert (identity.user, identity.issuer, identity.subject) == (olga, idp.url, "olga-1")
+
+    # Someone else at the provider who got olga's address (the "nOAuth" takeover).
+    idp.user("mallory-7", email="olga@example.org", email_verified=True)
+    refused = organiser_sign_in(new_browser(), idp, "mallory-7")
+    assert refused.status_code == 400
+    assert "is linked to another account at the identity provider" in refused.text
+    assert "Nobody was signed in." in refused.text
+    assert signed_in_users() == {olga.pk}
+    assert OrganiserIdentity.objects.count() == 1
+
+    # From now on the binding finds the account, whatever the address says.
+    idp.user("olga-1", email="olga.berg@example.net", email_verified=False)
+    again = new_browser()
+    assert organiser_sign_in(again, idp).status_code == 200
+    assert len(signed_in_users()) == 1 and signed_in_users() == {olga.pk}
+    olga.is_active = False
+    olga.save()
+    assert "There is no organiser account" in organiser_sign_in(new_browser(), idp).text
+
+
+def test_a_binding_refused_in_german(
+    idp: Provider, new_browser: Callable[[], Browser], olga: Any
+) -> None:
+    from kaffeeklatsch.sso.models import OrganiserIdentity
+
+    OrganiserIdentity.objects.create(user=olga, issuer=idp.url, subject="olga-1")
+    idp.user("mallory-7", email="olga@example.org", email_verified=True)
+    german = new_browser()
+    german.session.headers["Accept-Language"] = "de"
+    refused = organiser_sign_in(german, idp, "mallory-7")
+    assert refused.status_code == 400
+    assert "mit einem anderen Konto beim Identitätsanbieter verknüpft" in refused.text
+    assert signed_in_users() == set()
+
+
+@pytest.mark.parametrize("right", ["is_staff", "is_superuser"])
+def test_an_administrator_account_is_never_linked_by_email(
+    idp: Provider, new_browser: Callable[[], Browser], olga: Any, right: str
+) -> None:
+    from django.core.management import call_command
+
+    from kaffeeklatsch.sso.models import OrganiserIdentity
+
+    setattr(olga, right, True)
+    olga.save()
+    idp.user("olga-1", email="olga@example.org", email_verified=True)
+    refused = organiser_sign_in(new_browser(), idp)
+    assert refused.status_code == 400
+    assert "has administrator rights and is linked to the identity provider only" in (refused.text)
+    assert signed_in_users() == set()
+    assert not OrganiserIdentity.objects.exists()
+
+    # The administrator links it; then the sign-in works.
+    call_command("sso_link", "olga", "olga-1", stdout=io.StringIO())
+    assert organiser_sign_in(new_browser(), idp).status_code == 200
+    assert signed_in_users() == {olga.pk}
+    # And unlinks it.
+    call_command("sso_link", "olga", "--unlink", stdout=io.StringIO())
+    assert not OrganiserIdentity.objects.exists()
+    assert organiser_sign_in(new_browser(), idp).status_code == 400
+
+
+def test_the_link_command_refuses_what_it_cannot_do(idp: Provider, olga: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    from kaffeeklatsch.sso.models import OrganiserIdentity
+
+    bob = get_user_model().objects.create_user("bob", email="bob@example.org")
+    OrganiserIdentity.objects.create(user=bob, issuer=idp.url, subject="bob-1")
+    with pytest.raises(CommandError, match="no account 'nobody'"):
+        call_command("sso_link", "nobody", "x-1")
+    with pytest.raises(CommandError, match="linked to bob already"):
+        call_command("sso_link", "olga", "bob-1")
+    with pytest.raises(CommandError, match="give the subject identifier"):
+        call_command("sso_link", "olga")
+    with pytest.raises(CommandError, match="is linked at .* already"):
+        call_command("sso_link", "bob", "bob-2")
+    with pytest.raises(CommandError, match="is not linked"):
+        call_command("sso_link", "olga", "--unlink")
+    assert list(OrganiserIdentity.objects.values_list("user__username", "subject")) == [
+        ("bob", "bob-1")
+    ]
+
+
+def test_the_subject_claim_can_be_entras_oid(
+    idp: Provider, new_browser: Callable[[], Browser], olga: Any, settings: Any
+) -> None:
+    from kaffeeklatsch.sso.models import OrganiserIdentity
+
+    settings.SSO_SUBJECT_CLAIM = "oid"
+    idp.user("olga-1", email="olga@example.org", email_verified=True)
+    refused = organiser_sign_in(new_browser(), idp)
+    assert refused.status_code == 400
+    assert "The identity provider gave no identifier of your account." in refused.text
+    assert signed_in_users() == set()
+
+    oid = "6f1c2a4e-0b7d-4c1e-9a53-2f0d8e7b1c90"
+    idp.user("olga-1", email="olga@example.org", email_verified=True, oid=oid)
+    assert organiser_sign_in(new_browser(), idp).status_code == 200
+    assert OrganiserIdentity.objects.get().subject == oid
+
+
+def test_the_connections_page_counts_the_organisers_of_the_programme_only(
+    idp: Provider, browser: Browser, olga: Any
+) -> None:
+    from kaffeeklatsch.programmes.models import Organiser, Programme
+
+    bob = get_user_model().objects.create_user("bob", email="bob@example.org", password=PASSWORD)
+    hers, his = Programme.objects.create(name="Haus A"), Programme.objects.create(name="Haus B")
+    Organiser.objects.create(programme=hers, user=olga, role=Organiser.Role.OWNER)
+    Organiser.objects.create(programme=his, user=bob, role=Organiser.Role.OWNER)
+    idp.user("olga-1", email="olga@example.org", email_verified=True)
+    assert organiser_sign_in(browser, idp).status_code == 200
+
+    assert sso.status(hers).last_organiser_sign_in is not None
+    assert sso.status(his).last_organiser_sign_in is None
+    assert sso.status(his).last_sign_in is None
+    # The server as a whole.
+    assert sso.status().last_organiser_sign_in == sso.status(hers).last_organiser_sign_in
+    page = browser.get(f"/programmes/{hers.pk}/connections/").text
+    assert "Last sign-in through the identity provider:" in page and "never" not in page
+    bobs = Browser(browser.base)
+    try:
+        bobs.post("/accounts/login/", {"username": "bob", "password": PASSWORD})
+        page = bobs.get(f"/programmes/{his.pk}/connections/").text
+        assert "Last sign-in through the identity provider:" in page and "never" in page
+    finally:
+        bobs.session.close()
+
+
+def test_the_library_keeps_state_nonce_and_verifier_as_the_callback_reads_them(
+    idp: Provider, browser: Browser
+) -> None:
+    """The start view reads the state from the redirect, the callback reads the
+    library's "oidc_states" session entry: a change of mozilla-django-oidc fails here."""
+    from importlib.metadata import version
+
+    from kaffeeklatsch.sso.views import PURPOSES
+
+    assert version("mozilla-django-oidc") == "5.0.2"
+    page = browser.start("/sso/participants/sign-in/")
+    asked = parse_qs(urlsplit(page.url).query)
+    state, nonce = asked["state"][0], asked["nonce"][0]
+    (session,) = Session.objects.all()
+    data = session.get_decoded()
+    entry = data["oidc_states"][state]
+    assert entry["nonce"] == nonce
+    assert _s256(entry["code_verifier"]) == asked["code_challenge"][0]
+    assert data[PURPOSES] == {state: "participant"}
+
+
 # ---------------------------------------------------------------------------
 # Participants
 
@@ -645,6 +808,58 @@ def test_a_participant_of_several_programmes_chooses_one(
     # The choice is used once.
     again = browser.get("/sso/participants/choose/")
     assert urlsplit(again.url).path == "/sign-in/"
+
+
+def test_a_participant_is_bound_at_the_first_sign_in(
+    idp: Provider, new_browser: Callable[[], Browser], programmes: Any
+) -> None:
+    from kaffeeklatsch.sso.models import ParticipantIdentity
+
+    paula = participant(programmes[0], "paula@example.org")
+    idp.user("paula-1", email="paula@example.org", email_verified=True)
+    assert urlsplit(participant_sign_in(new_browser(), "paula-1").url).path == "/me/"
+    identity = ParticipantIdentity.objects.get()
+    assert (identity.participant, identity.issuer, identity.subject) == (
+        paula,
+        idp.url,
+        "paula-1",
+    )
+    # Part of her own download, and deleted with her.
+    assert export_data(paula)["signs_in_with"]["subject"] == "paula-1"
+    assert export_data(participant(programmes[1], "paula@example.org"))["signs_in_with"] is None
+
+    # Another account at the provider with her address is refused.
+    idp.user("mallory-7", email="paula@example.org", email_verified=True)
+    refused = participant_sign_in(new_browser(), "mallory-7")
+    assert refused.status_code == 400
+    assert "Your participation is linked to another account" in refused.text
+    assert signed_in_participants() == {paula.pk}
+
+    # Her binding finds her after her address changed at the provider.
+    idp.user("paula-1", email="paula.graf@example.net", email_verified=True)
+    assert urlsplit(participant_sign_in(new_browser(), "paula-1").url).path == "/me/"
+    assert signed_in_participants() == {paula.pk}
+    assert ParticipantIdentity.objects.count() == 1
+    erase_participant(paula)
+    assert not ParticipantIdentity.objects.exists()
+
+
+def test_a_participant_bound_elsewhere_is_no_choice(
+    idp: Provider, browser: Browser, programmes: Any
+) -> None:
+    from kaffeeklatsch.programmes.models import Programme
+    from kaffeeklatsch.sso.models import ParticipantIdentity
+
+    third = Programme.objects.create(name="Haus C", sso_sign_in=True)
+    in_first = participant(programmes[0], "paula@example.org")
+    in_third = participant(third, "paula@example.org")
+    ParticipantIdentity.objects.create(participant=in_third, issuer=idp.url, subject="other-2")
+    idp.user("paula-1", email="paula@example.org", email_verified=True)
+    done = participant_sign_in(browser, "paula-1")
+    assert urlsplit(done.url).path == "/me/"
+    assert signed_in_participants() == {in_first.pk}
+    assert ParticipantIdentity.objects.get(participant=in_third).subject == "other-2"
+    assert ParticipantIdentity.objects.get(participant=in_first).subject == "paula-1"
 
 
 def test_no_link_by_email_for_a_programme_with_sso(
