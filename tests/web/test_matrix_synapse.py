@@ -93,6 +93,30 @@ def drain(speed: float = 1, limit: int = 2000) -> Counter[int]:
     raise AssertionError(f"chat jobs still waiting after {limit} rounds")
 
 
+def two_workers() -> None:
+    """Two workers run the queue at the same time until no job waits; a job deferred
+    while the other worker held the bot's lock is due again at once."""
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            for _round in range(1000):
+                if not run_one():
+                    pending = Job.objects.filter(status=Job.Status.PENDING)
+                    if not pending.exists():
+                        return
+                    pending.update(run_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def matrix(server: synapse.Synapse, bot: synapse.User, room_id: str) -> Any:
     cls = TRANSPORTS["matrix"]
     return cls(
@@ -403,24 +427,87 @@ def test_two_workers_at_once_keep_every_direct_room_and_open_no_second_one(
     for job in jobs:
         for _twice in range(2):
             Job.objects.create(kind=job.kind, payload=job.payload, run_at=job.run_at)
-    barrier = threading.Barrier(2)
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            while run_one():
-                pass
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    two_workers()
     assert set(chat_jobs().values_list("status", flat=True)) == {Job.Status.DONE}
     direct = bot.direct()
     assert sorted(direct) == sorted(u.user_id for u in users)
     for user in users:
         assert len(direct[user.user_id]) == 1  # no second room
         assert list(direct_messages(user)) == direct[user.user_id]
+
+
+@pytest.mark.django_db
+def test_a_large_first_round_on_synapse_default_limits_delivers_every_direct_message(
+    default_homeserver: synapse.Synapse,
+    programme: Any,
+    make_participant: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = default_homeserver
+    bot = server.register()  # Synapse's default limits: about one new room a minute
+    room = server.register().create_room(invite=[bot.user_id])
+    channel = channel_of(programme, server, bot, room)
+    users = people(programme, make_participant, server, channel, 30)
+    asked: list[float] = []
+    request = channel_base._request
+
+    def counted(*args: Any) -> Any:
+        try:
+            return request(*args)
+        except TransportError as exc:
+            if exc.status == 429 and exc.retry_after is not None:
+                asked.append(exc.retry_after)
+            raise
+
+    monkeypatch.setattr(channel_base, "_request", counted)
+    assert channel_base.MAX_INLINE_WAIT == 30
+    # On the server's faster clock a wait waited out in the request would last SPEED
+    # times too long: every wait goes back to the queue, whose time is simulated.
+    monkeypatch.setattr(channel_base, "MAX_INLINE_WAIT", 0)
+    publish_round(preview_round(programme))
+    put_back = drain(speed=SPEED)
+    # Synapse asked for waits far longer than a request waits (a room a minute), and
+    # some message waited more often than e-mail's number of attempts.
+    assert max(asked) > 30  # the longest wait a request waits out by default
+    assert max(put_back.values()) > EMAIL_ATTEMPTS
+    assert {(job.attempts, job.status) for job in chat_jobs()} == {(1, "done")}
+    direct = bot.direct()
+    assert sorted(direct) == sorted(u.user_id for u in users)
+    for user in users:
+        [(room_id, [message])] = direct_messages(user).items()
+        assert direct[user.user_id] == [room_id]
+        assert "round 1" in message["content"]["body"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_programmes_sharing_a_bot_and_two_workers_keep_one_room_per_person(
+    homeserver: synapse.Synapse, organiser: Any, make_programme: Any, make_participant: Any
+) -> None:
+    assert connection.vendor == "postgresql"
+    bot = homeserver.register()
+    homeserver.unlimited(bot)
+    both = [homeserver.register() for _ in range(4)]
+    only: dict[int, list[synapse.User]] = {}
+    for i in range(2):
+        programme = make_programme(organiser, name=f"Haus {i}", language="en")
+        room = homeserver.register().create_room(invite=[bot.user_id])
+        channel = channel_of(programme, homeserver, bot, room)
+        only[i] = people(programme, make_participant, homeserver, channel, 3)
+        for j, user in enumerate(both):
+            person = make_participant(programme, f"Both {j}")
+            ChatHandle.objects.create(participant=person, channel=channel, handle=user.user_id)
+        publish_round(preview_round(programme))
+    assert Job.objects.filter(kind="reach_direct").count() == 2 * (3 + 4)
+    two_workers()
+    assert set(chat_jobs().values_list("status", "attempts")) == {(Job.Status.DONE, 1)}
+    direct = bot.direct()
+    everyone = [*both, *only[0], *only[1]]
+    assert sorted(direct) == sorted(u.user_id for u in everyone)
+    for user in everyone:
+        assert len(direct[user.user_id]) == 1  # no second room, no lost entry
+        rooms = direct_messages(user)
+        assert list(rooms) == direct[user.user_id]
+        # People in both programmes got both programmes' messages in their one room.
+        expected = 2 if user in both else 1
+        assert len(rooms[direct[user.user_id][0]]) == expected
