@@ -6,10 +6,11 @@ whose worker dies is simply taken again. Failed jobs are retried with back-off; 
 of job may bring its own policy (how many attempts, for how long, which waits, what to
 record when an attempt fails). A failure that says it is ``permanent`` is not retried.
 
-A wait a server asked for (a failure carrying ``retry_after``, e.g. HTTP 429) and a
-:class:`Deferred` job (its resource is busy) do not use up an attempt: they are bounded
-by the policy's window instead, and get a random addition of up to half the wait, so
-that jobs sent back together do not all come back at the same moment.
+A rate limit (a failure with ``status`` 429 carrying ``retry_after``, the seconds the
+server asked for) and a :class:`Deferred` job (its resource is busy) do not use up an
+attempt: they are bounded by the policy's window instead, and get a random addition of
+up to half the wait, so that jobs sent back together do not all come back at the same
+moment. Any other failure with ``retry_after`` (503) is not retried sooner.
 """
 
 from __future__ import annotations
@@ -124,16 +125,22 @@ def run_one() -> bool:
             if policy.on_error is not None:
                 policy.on_error(job.payload, exc)
             asked = getattr(exc, "retry_after", None)
+            if not isinstance(asked, int | float) or isinstance(asked, bool):
+                asked = None
             if getattr(exc, "permanent", False):
                 _fail(job)
-            elif isinstance(asked, int | float) and not isinstance(asked, bool):
-                # The server said when: that is no failed attempt, only a wait.
+            elif asked is not None and getattr(exc, "status", None) == 429:
+                # A rate limit is no failed attempt, only a wait the server chose.
                 job.attempts -= 1
                 _again(job, policy, max(jittered(float(asked)), dt.timedelta(seconds=1)))
             elif policy.max_attempts is not None and job.attempts >= policy.max_attempts:
                 _fail(job)
             else:
-                _again(job, policy, policy.backoff(job.attempts))
+                # A server that is away (503) may say when to come back: not sooner.
+                wait = policy.backoff(job.attempts)
+                if asked is not None and asked > wait.total_seconds():
+                    wait = jittered(float(asked))
+                _again(job, policy, wait)
             if job.status == Job.Status.FAILED and policy.on_give_up is not None:
                 policy.on_give_up(job.payload, exc)
         else:

@@ -196,6 +196,21 @@ def test_the_queue_waits_what_the_server_asked(
 
 
 @pytest.mark.django_db
+def test_a_server_away_that_says_when_uses_an_attempt_and_is_not_tried_sooner(
+    programme: Any, pair: list[Any], httpserver: HTTPServer
+) -> None:
+    mattermost_channel(programme, httpserver.url_for("").rstrip("/"))
+    Script(httpserver, [(503, {"Retry-After": "7200"})])
+    publish_round(preview_round(programme))
+    before = timezone.now()
+    run_due()
+    job = chat_jobs("reach_announce").get()
+    assert job.status == Job.Status.PENDING and job.attempts == 1
+    assert before + dt.timedelta(seconds=7200) <= job.run_at
+    assert job.run_at <= timezone.now() + dt.timedelta(seconds=10800)
+
+
+@pytest.mark.django_db
 def test_jobs_asked_to_wait_together_come_back_spread_out_within_their_window(
     programme: Any, pair: list[Any], httpserver: HTTPServer
 ) -> None:
