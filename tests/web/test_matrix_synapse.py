@@ -33,7 +33,7 @@ from tests.web import synapse
 from tests.web.conftest import login
 
 #: The clock of the homeserver with default limits runs this many times faster.
-SPEED = 60
+SPEED = 20
 
 LINES = ["Round 3 is out", "Anna <script>alert(1)</script> & a participant", "Have fun"]
 
