@@ -21,6 +21,9 @@ if [[ $WITH_TEST -eq 1 ]]; then
     command -v chromium >/dev/null || apt_packages+=(chromium)
     # xgettext: a test checks that every text of the code is in the German catalogue.
     command -v xgettext >/dev/null || apt_packages+=(gettext)
+    # faketime: the Matrix tests run a second Synapse on a faster clock, so that its
+    # default rate limits (one room a minute) pass in seconds.
+    command -v faketime >/dev/null || apt_packages+=(faketime)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then

@@ -19,6 +19,9 @@ class Job(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Not retried after this time; set on the first failure (from the kind's policy)
+    # and anew by "send again".
+    retry_until = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

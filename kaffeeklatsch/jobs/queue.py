@@ -3,15 +3,21 @@
 Jobs are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and finished in the same
 transaction, so any number of workers can share the queue through PostgreSQL; a job
 whose worker dies is simply taken again. Failed jobs are retried with back-off; a kind
-of job may bring its own policy (how many attempts, which waits, what to record when an
-attempt fails). A failure that says it is ``permanent`` is not retried, and one that
-carries ``retry_after`` (seconds a server asked for) is not retried sooner.
+of job may bring its own policy (how many attempts, for how long, which waits, what to
+record when an attempt fails). A failure that says it is ``permanent`` is not retried.
+
+A rate limit (a failure with ``status`` 429 carrying ``retry_after``, the seconds the
+server asked for) and a :class:`Deferred` job (its resource is busy) do not use up an
+attempt: they are bounded by the policy's window instead, and get a random addition of
+up to half the wait, so that jobs sent back together do not all come back at the same
+moment. Any other failure with ``retry_after`` (503) is not retried sooner.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +29,8 @@ from kaffeeklatsch.jobs.models import Job
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+#: How long after it was queued (or sent again) a job is retried at most.
+WINDOW = dt.timedelta(hours=24)
 Handler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
 
@@ -33,12 +41,30 @@ def default_backoff(attempts: int) -> dt.timedelta:
 
 @dataclass(frozen=True)
 class Policy:
-    """How a kind of job is retried. ``on_error(payload, exc)`` runs after a failed
-    attempt was rolled back, in the queue's own transaction, to record the failure."""
+    """How a kind of job is retried: at most ``max_attempts`` times (``None``: no limit)
+    and never later than ``window`` after it was queued. ``on_error(payload, exc)`` runs
+    after a failed attempt was rolled back, in the queue's own transaction, to record
+    the failure; ``on_give_up(payload, exc)`` after that when the job is not retried."""
 
-    max_attempts: int = MAX_ATTEMPTS
+    max_attempts: int | None = MAX_ATTEMPTS
     backoff: Callable[[int], dt.timedelta] = default_backoff
     on_error: Callable[[dict[str, Any], Exception], None] | None = None
+    window: dt.timedelta = WINDOW
+    on_give_up: Callable[[dict[str, Any], Exception], None] | None = None
+
+
+class Deferred(Exception):  # noqa: N818 - not an error: the job waits its turn
+    """Raised by a handler whose resource is busy (another worker holds it): the job is
+    tried again after about ``seconds``, without using up an attempt."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"busy, again in {seconds:g} s")
+        self.seconds = seconds
+
+
+def jittered(seconds: float, rng: random.Random | None = None) -> dt.timedelta:
+    """``seconds`` and a random addition of up to half of it."""
+    return dt.timedelta(seconds=seconds + (rng or random).uniform(0, seconds / 2))
 
 
 POLICIES: dict[str, Policy] = {}
@@ -54,9 +80,17 @@ def handler(kind: str, policy: Policy | None = None) -> Callable[[Handler], Hand
 
 
 def retry_now(job: Job) -> None:
-    """Sends a failed job again from its first attempt (an organiser's "send again")."""
+    """Sends a failed job again from its first attempt, with its window starting now
+    (an organiser's "send again")."""
+    from kaffeeklatsch.jobs import tasks  # noqa: F401 - registers the policies
+
+    now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.PENDING, attempts=0, run_at=timezone.now(), finished_at=None
+        status=Job.Status.PENDING,
+        attempts=0,
+        run_at=now,
+        finished_at=None,
+        retry_until=now + POLICIES.get(job.kind, Policy()).window,
     )
 
 
@@ -82,26 +116,56 @@ def run_one() -> bool:
         try:
             with transaction.atomic():
                 HANDLERS[job.kind](job.payload)
+        except Deferred as exc:
+            job.attempts -= 1
+            _again(job, policy, jittered(exc.seconds))
         except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
             log.exception("job %s (%s) failed", job.pk, job.kind)
             job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if policy.on_error is not None:
                 policy.on_error(job.payload, exc)
-            if getattr(exc, "permanent", False) or job.attempts >= policy.max_attempts:
-                job.status = Job.Status.FAILED
-                job.finished_at = timezone.now()
+            asked = getattr(exc, "retry_after", None)
+            if not isinstance(asked, int | float) or isinstance(asked, bool):
+                asked = None
+            if getattr(exc, "permanent", False):
+                _fail(job)
+            elif asked is not None and getattr(exc, "status", None) == 429:
+                # A rate limit is no failed attempt, only a wait the server chose.
+                job.attempts -= 1
+                _again(job, policy, max(jittered(float(asked)), dt.timedelta(seconds=1)))
+            elif policy.max_attempts is not None and job.attempts >= policy.max_attempts:
+                _fail(job)
             else:
+                # A server that is away (503) may say when to come back: not sooner.
                 wait = policy.backoff(job.attempts)
-                asked = getattr(exc, "retry_after", None)
-                if isinstance(asked, int | float) and asked > wait.total_seconds():
-                    wait = dt.timedelta(seconds=asked)
-                job.run_at = timezone.now() + wait
+                if asked is not None and asked > wait.total_seconds():
+                    wait = jittered(float(asked))
+                _again(job, policy, wait)
+            if job.status == Job.Status.FAILED and policy.on_give_up is not None:
+                policy.on_give_up(job.payload, exc)
         else:
             job.status = Job.Status.DONE
             job.finished_at = timezone.now()
             job.last_error = ""
         job.save()
     return True
+
+
+def _fail(job: Job) -> None:
+    job.status = Job.Status.FAILED
+    job.finished_at = timezone.now()
+
+
+def _again(job: Job, policy: Policy, wait: dt.timedelta) -> None:
+    """Puts the job back for ``wait``, or for a last try at the end of its window; a job
+    whose window is over has failed."""
+    now = timezone.now()
+    until = job.retry_until or job.created_at + policy.window
+    job.retry_until = until
+    if now >= until:
+        _fail(job)
+    else:
+        job.run_at = min(now + wait, until)
 
 
 def run_due(limit: int = 100) -> int:

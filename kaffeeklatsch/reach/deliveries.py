@@ -45,6 +45,8 @@ def waiting_counts(programme: Programme) -> dict[int, int]:
 def explain(reason: str) -> str:
     """A failure as the organiser reads it; ``reason`` is what the transport recorded."""
     if "cannot be invited" in reason:
+        return _("The Matrix ID was refused by its server.")
+    if "server cannot be reached" in reason:
         return _("The Matrix ID cannot be reached on its server.")
     if "not in the room" in reason:
         return _("The bot is not in the room and was not invited to it.")
@@ -125,3 +127,31 @@ def send_again(programme: Programme, job_id: int) -> Job | None:
         ChatHandle.objects.filter(pk=job.payload.get("handle")).update(refused=False)
     retry_now(job)
     return job
+
+
+def refused_handles(programme: Programme) -> list[tuple[ChatHandle, str]]:
+    """The handles of the programme that later rounds skip because the platform refused
+    them, with the reason in the organiser's words."""
+    handles = ChatHandle.objects.filter(channel__programme=programme, refused=True)
+    return [
+        (handle, explain(handle.last_error))
+        for handle in handles.select_related("participant", "channel").order_by(
+            "participant__name", "pk"
+        )
+    ]
+
+
+def try_handle_again(programme: Programme, handle_id: int) -> ChatHandle | None:
+    """Makes a refused handle of the programme count again: later rounds send to it, and
+    its direct messages that finally failed start afresh. None if there is no such handle."""
+    handle = ChatHandle.objects.filter(
+        pk=handle_id, channel__programme=programme, refused=True
+    ).first()
+    if handle is None:
+        return None
+    ChatHandle.objects.filter(pk=handle.pk).update(refused=False)
+    for job in chat_jobs(programme).filter(
+        kind="reach_direct", payload__handle=handle.pk, status=Job.Status.FAILED
+    ):
+        retry_now(job)
+    return handle

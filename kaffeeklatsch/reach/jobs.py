@@ -1,7 +1,8 @@
 """Background work of the reach app, run by the worker through the job queue.
 
-Chat messages are retried for as long as e-mails are (the outbox's number of attempts
-and its back-off with jitter), and not sooner than a rate-limited server asked. Each
+Chat messages are retried until a day after they were queued (the job queue's window),
+with the e-mails' back-off (doubled each time, with jitter, at most six hours); a wait
+a rate-limited server asked for uses up no attempt and is waited with jitter. Each
 failure is recorded on its target: the channel for announcements and test messages,
 the person's handle for direct messages; only a success of the same target clears it.
 A permanent failure (wrong token, bot removed from the room) ends the job at once as
@@ -17,11 +18,11 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kaffeeklatsch.jobs.queue import Policy, handler
-from kaffeeklatsch.notifications.transport import MAX_ATTEMPTS as EMAIL_ATTEMPTS
+from kaffeeklatsch.jobs.queue import WINDOW, Policy, handler
 from kaffeeklatsch.notifications.transport import backoff as email_backoff
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.reach.channels import HandleRefused, TransportError
+from kaffeeklatsch.reach.channels import HandleRefused, HandleUnreachable, TransportError
+from kaffeeklatsch.reach.locks import account_lock
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, ReminderSetting
 from kaffeeklatsch.reach.reminders import queue_reminders
 from kaffeeklatsch.reach.services import announcement_lines, direct_message_text
@@ -51,8 +52,15 @@ def _handle_failed(payload: dict[str, Any], exc: Exception) -> None:
     )
 
 
-CHANNEL_POLICY = Policy(EMAIL_ATTEMPTS, email_backoff, _channel_failed)
-HANDLE_POLICY = Policy(EMAIL_ATTEMPTS, email_backoff, _handle_failed)
+def _handle_given_up(payload: dict[str, Any], exc: Exception) -> None:
+    # A server unreachable for the whole window is no passing problem: later rounds skip
+    # the handle until the organiser or the person tries it again.
+    if isinstance(exc, HandleUnreachable):
+        ChatHandle.objects.filter(pk=payload.get("handle")).update(refused=True)
+
+
+CHANNEL_POLICY = Policy(None, email_backoff, _channel_failed, WINDOW)
+HANDLE_POLICY = Policy(None, email_backoff, _handle_failed, WINDOW, _handle_given_up)
 
 
 @handler("reach_announce", CHANNEL_POLICY)
@@ -91,10 +99,9 @@ def direct(payload: dict[str, Any]) -> None:
     if group is None or not transport.can_send_direct():
         return
     text = direct_message_text(group, handle.participant)
-    # One direct message of a channel at a time, across all workers: finding or opening
-    # a person's direct room and recording it in the bot's account data must not
-    # interleave (two rooms for one person, or one worker's record overwriting another's).
-    ChatChannel.objects.select_for_update().filter(pk=handle.channel_id).first()
+    # The transport finds or opens the person's room under a lock of the bot's account
+    # (shared by every channel of that bot), so two workers never open two rooms.
+    transport.exclusive = account_lock
     transport.direct_message(handle.handle, text)
     ChatHandle.objects.filter(pk=handle.pk).update(
         last_sent_at=timezone.now(), last_error="", refused=False

@@ -24,6 +24,11 @@ urlpatterns = [
         views.send_again,
         name="send_again",
     ),
+    path(
+        programme + "reach/handles/<int:handle_id>/try-again/",
+        views.handle_try_again,
+        name="handle_try_again",
+    ),
     path(rnd + "letters.pdf", views.letters_pdf, name="letters"),
     path(rnd + "phone-list.pdf", views.phone_list_pdf, name="phone_list"),
     path(rnd + "phone-list.csv", views.phone_list_csv, name="phone_list_csv"),

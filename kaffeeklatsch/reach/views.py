@@ -67,8 +67,23 @@ def reach_settings(request: HttpRequest, programme: Programme) -> HttpResponse:
             "kinds": [(kind, t.label) for kind, t in TRANSPORTS.items()],
             "failed": failed,
             "failed_total": failed_total,
+            "refused": deliveries.refused_handles(programme),
         },
     )
+
+
+@require_POST
+@organiser_view
+def handle_try_again(request: HttpRequest, programme: Programme, handle_id: int) -> HttpResponse:
+    """Lets later rounds (and the failed direct messages) try a refused handle again."""
+    handle = deliveries.try_handle_again(programme, handle_id)
+    if handle is None:
+        raise Http404
+    messages.success(
+        request,
+        _("%(name)s’s chat handle is tried again.") % {"name": handle.participant.name},
+    )
+    return redirect("reach:settings", programme_id=programme.pk)
 
 
 @require_POST

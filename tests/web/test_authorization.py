@@ -32,7 +32,7 @@ from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import feedback_url, sign_in_token
 from kaffeeklatsch.programmes.models import Organiser, Programme
-from kaffeeklatsch.reach.models import ChatChannel
+from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
 from kaffeeklatsch.rounds.models import Feedback, Round, RoundTask
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import login, path_of, sign_in_participant
@@ -132,6 +132,13 @@ def world(make_organiser: Any, make_programme: Any, make_participant: Any) -> Wo
         attempts=8,
         last_error="TransportError: HTTP 403",
     )
+    world.extra["refused_handle"] = ChatHandle.objects.create(
+        participant=people[1],
+        channel=channel,
+        handle="someone",
+        refused=True,
+        last_error="the Matrix ID cannot be invited (HTTP 403)",
+    )
     token = ApiToken(programme=programme, name="HR system", scope=ApiToken.Scope.WRITE)
     token.issue()
     token.save()
@@ -191,6 +198,7 @@ ARGUMENTS: dict[str, Callable[[World], Any]] = {
     "task_id": lambda w: w.extra["task"].pk,
     "download_id": lambda w: w.extra["download"].pk,
     "job_id": lambda w: w.extra["failed_job"].pk,
+    "handle_id": lambda w: w.extra["refused_handle"].pk,
     "token_id": lambda w: w.extra["token"].pk,
 }
 
@@ -296,6 +304,7 @@ RULES: dict[str, Rule] = {
     "reach:channel_test": Rule(ORGANISERS, (POST,)),
     "reach:channel_remove": Rule(ORGANISERS, (POST,)),
     "reach:send_again": Rule(ORGANISERS, (POST,)),
+    "reach:handle_try_again": Rule(ORGANISERS, (POST,)),
     "reach:letters": Rule(ORGANISERS, args=_published_round),
     "reach:phone_list": Rule(ORGANISERS, args=_published_round),
     "reach:phone_list_csv": Rule(ORGANISERS, args=_published_round),

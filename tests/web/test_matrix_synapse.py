@@ -1,22 +1,29 @@
 """The Matrix channel against a real Synapse homeserver on loopback (one per session),
-checked as the receiving people see it through the client-server API."""
+checked as the receiving people see it through the client-server API. A second one
+keeps Synapse's default rate limits and runs on a faster clock (see tests/web/synapse.py);
+the jobs' times are moved back by what its clock ran ahead, so that both agree on how
+much time has passed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from kaffeeklatsch.jobs.models import Job
-from kaffeeklatsch.jobs.queue import run_due, run_one
+from kaffeeklatsch.jobs.queue import WINDOW, run_due, run_one
+from kaffeeklatsch.notifications.transport import MAX_ATTEMPTS as EMAIL_ATTEMPTS
 from kaffeeklatsch.reach.channels import TRANSPORTS, TransportError
 from kaffeeklatsch.reach.channels import base as channel_base
 from kaffeeklatsch.reach.jobs import CHAT_KINDS
@@ -24,6 +31,9 @@ from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web import synapse
 from tests.web.conftest import login
+
+#: The clock of the homeserver with default limits runs this many times faster.
+SPEED = 20
 
 LINES = ["Round 3 is out", "Anna <script>alert(1)</script> & a participant", "Have fun"]
 
@@ -44,6 +54,67 @@ def homeserver() -> Iterator[synapse.Synapse]:
             yield server
         finally:
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def default_homeserver() -> Iterator[synapse.Synapse]:
+    with tempfile.TemporaryDirectory(prefix="synapse-") as directory:
+        server = synapse.start(Path(directory), default_limits=True, speed=SPEED)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def advance(seconds: float) -> None:
+    """Time passes for the waiting chat jobs: their times move back by ``seconds``."""
+    shift = dt.timedelta(seconds=seconds)
+    chat_jobs().filter(status=Job.Status.PENDING).update(
+        run_at=F("run_at") - shift,
+        created_at=F("created_at") - shift,
+        retry_until=F("retry_until") - shift,
+    )
+
+
+def drain(speed: float = 1, limit: int = 2000) -> Counter[int]:
+    """Runs the chat jobs until none waits, waiting each time until the next is due, as
+    measured on a server whose clock runs ``speed`` times faster. Returns how often each
+    job was put back."""
+    put_back: Counter[int] = Counter()
+    for _round in range(limit):
+        run_due()
+        pending = chat_jobs().filter(status=Job.Status.PENDING)
+        if not pending.exists():
+            return put_back
+        put_back.update(pending.values_list("pk", flat=True))
+        wait = max((min(job.run_at for job in pending) - timezone.now()).total_seconds(), 0)
+        time.sleep(wait / speed)
+        advance(wait - wait / speed)
+    raise AssertionError(f"chat jobs still waiting after {limit} rounds")
+
+
+def two_workers() -> None:
+    """Two workers run the queue at the same time until no job waits; a job deferred
+    while the other worker held the bot's lock is due again at once."""
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            for _round in range(1000):
+                if not run_one():
+                    pending = Job.objects.filter(status=Job.Status.PENDING)
+                    if not pending.exists():
+                        return
+                    pending.update(run_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def matrix(server: synapse.Synapse, bot: synapse.User, room_id: str) -> Any:
@@ -184,46 +255,66 @@ def test_rate_limits_are_waited_out_and_no_message_is_lost(
 
     monkeypatch.setattr(channel_base, "_request", counted)
     publish_round(preview_round(programme))
-    run_due()
+    drain()
     assert 429 in statuses  # Synapse did limit the bot
+    # The waits Synapse asked for used up no attempt.
     assert {(job.attempts, job.status) for job in chat_jobs()} == {(1, "done")}
     for user in users:
         [(_room, [message])] = direct_messages(user).items()
         assert "round 1" in message["content"]["body"]
 
 
+def outage(
+    programme: Any, make_participant: Any, server: synapse.Synapse
+) -> tuple[synapse.User, synapse.User, str, Any]:
+    """A channel with one person whose homeserver's address answers nothing."""
+    bot = server.register()
+    server.unlimited(bot)
+    organiser = server.register()
+    room = organiser.create_room(invite=[bot.user_id])
+    channel = channel_of(programme, server, bot, room)
+    [user] = people(programme, make_participant, server, channel, 1)
+    make_participant(programme, "Without chat")
+    channel.config = {**channel.config, "homeserver": f"http://127.0.0.1:{synapse._free_port()}"}
+    channel.save()
+    return organiser, user, room, channel
+
+
+def wait_out(hours: float) -> tuple[dt.timedelta, int]:
+    """Tries the chat jobs again and again, each time after the wait the queue chose,
+    while less than ``hours`` have passed or until they are no longer waiting; returns
+    how long that was and how often they were tried."""
+    waited, tries = dt.timedelta(), 0
+    while waited < dt.timedelta(hours=hours):
+        run_due()
+        tries += 1
+        pending = list(chat_jobs().filter(status=Job.Status.PENDING))
+        if not pending:
+            break
+        wait = min(job.run_at for job in pending) - timezone.now()
+        advance(wait.total_seconds())
+        waited += wait
+    return waited, tries
+
+
 @pytest.mark.django_db
 def test_an_outage_of_hours_is_survived(
     homeserver: synapse.Synapse, programme: Any, make_participant: Any
 ) -> None:
-    bot = homeserver.register()
-    homeserver.unlimited(bot)
-    organiser = homeserver.register()
-    room = organiser.create_room(invite=[bot.user_id])
-    channel = channel_of(programme, homeserver, bot, room)
-    [user] = people(programme, make_participant, homeserver, channel, 1)
-    make_participant(programme, "Without chat")
-    # The homeserver is away: its address answers nothing.
-    channel.config = {**channel.config, "homeserver": f"http://127.0.0.1:{synapse._free_port()}"}
-    channel.save()
+    organiser, user, room, channel = outage(programme, make_participant, homeserver)
     publish_round(preview_round(programme))
-    waited = dt.timedelta()
-    for _attempt in range(7):
-        before = timezone.now()
-        run_due()
-        jobs = list(chat_jobs())
-        assert {job.status for job in jobs} == {Job.Status.PENDING}
-        waited += min(job.run_at - before for job in jobs)
-        chat_jobs().update(run_at=timezone.now())  # time passes
-    assert waited > dt.timedelta(hours=1)
-    page_channel = ChatChannel.objects.get()
-    assert "connection failed" in page_channel.last_error
-    # Back after hours: the last attempt delivers both messages.
+    waited, tries = wait_out(hours=20)
+    assert {job.status for job in chat_jobs()} == {Job.Status.PENDING}
+    assert waited >= dt.timedelta(hours=20)
+    assert tries > EMAIL_ATTEMPTS  # bounded by time, not by e-mail's number of attempts
+    assert "connection failed" in ChatChannel.objects.get().last_error
+    # Back after 20 hours: the next attempt delivers both messages.
     ChatChannel.objects.filter(pk=channel.pk).update(
         config={**channel.config, "homeserver": homeserver.url}
     )
+    advance(max((job.run_at - timezone.now()).total_seconds() for job in chat_jobs()))
     run_due()
-    assert set(chat_jobs().values_list("status", "attempts")) == {(Job.Status.DONE, 8)}
+    assert set(chat_jobs().values_list("status", flat=True)) == {Job.Status.DONE}
     assert "round 1" in organiser.messages(room)[0]["content"]["body"]
     [(_room, [message])] = direct_messages(user).items()
     assert "round 1" in message["content"]["body"]
@@ -232,7 +323,27 @@ def test_an_outage_of_hours_is_survived(
 
 
 @pytest.mark.django_db
-def test_a_matrix_id_on_an_unreachable_server_is_refused_once_and_remembered(
+def test_an_outage_longer_than_the_window_ends_as_failed_and_is_shown(
+    homeserver: synapse.Synapse,
+    programme: Any,
+    make_participant: Any,
+    client: Any,
+    organiser: Any,
+) -> None:
+    outage(programme, make_participant, homeserver)
+    publish_round(preview_round(programme))
+    waited, _tries = wait_out(hours=48)
+    # Tried until the end of the window (a last try at its end), then given up.
+    assert set(chat_jobs().values_list("status", flat=True)) == {Job.Status.FAILED}
+    assert WINDOW - dt.timedelta(minutes=1) <= waited <= WINDOW
+    login(client, organiser)
+    page = client.get(reverse("reach:settings", args=[programme.pk])).content.decode()
+    assert "The chat server could not be reached." in page
+    assert page.count("Send again") >= 2
+
+
+@pytest.mark.django_db
+def test_a_matrix_id_on_an_unreachable_server_is_retried_then_refused_shown_and_tried_again(
     homeserver: synapse.Synapse,
     programme: Any,
     make_participant: Any,
@@ -250,19 +361,28 @@ def test_a_matrix_id_on_an_unreachable_server_is_refused_once_and_remembered(
     ChatHandle.objects.create(participant=far, channel=channel, handle="@far:unreachable.invalid")
     publish_round(preview_round(programme))
     run_due()
+    # Synapse answers 502, as a passing federation problem does: tried again, not refused.
     job = Job.objects.get(kind="reach_direct", payload__handle=far.chat_handles.get().pk)
-    assert job.status == Job.Status.FAILED and job.attempts == 1
+    assert job.status == Job.Status.PENDING and job.attempts == 1
     handle = ChatHandle.objects.get(participant=far)
-    assert handle.refused and "cannot be invited" in handle.last_error
+    assert not handle.refused and "cannot be reached" in handle.last_error
     # No empty room is left behind: the bot is in the channel and the direct room only.
     assert set(bot.joined_rooms()) == {room, *bot.direct()[user.user_id]}
     assert "@far:unreachable.invalid" not in bot.direct()
     # The announcement's success does not hide the direct message's failure.
     assert ChatChannel.objects.get().last_error == ""
+    # Unreachable for the whole window: given up, and the handle remembered as refused.
+    wait_out(hours=48)
+    job.refresh_from_db()
+    handle.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.attempts > 1
+    assert handle.refused
+    assert set(bot.joined_rooms()) == {room, *bot.direct()[user.user_id]}
     login(client, organiser)
     page = client.get(reverse("reach:settings", args=[programme.pk])).content.decode()
     assert "The Matrix ID cannot be reached on its server." in page
     assert "Direct message of round 1 to Far Away" in page
+    assert "Chat handles skipped" in page and "@far:unreachable.invalid" in page
     # Remembered: the next round, with Far Away in it again, does not try again.
     second = publish_round(preview_round(programme))
     assert second.groups.filter(members=far).exists()
@@ -270,6 +390,21 @@ def test_a_matrix_id_on_an_unreachable_server_is_refused_once_and_remembered(
     rooms = set(bot.joined_rooms())
     run_due()
     assert set(bot.joined_rooms()) == rooms
+    # The organiser tries the handle again: its failed message is queued afresh and the
+    # next round sends to it too.
+    url = reverse("reach:handle_try_again", args=[programme.pk, handle.pk])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    handle.refresh_from_db()
+    job.refresh_from_db()
+    assert not handle.refused
+    assert job.status == Job.Status.PENDING and job.attempts == 0
+    page = client.get(reverse("reach:settings", args=[programme.pk])).content.decode()
+    assert "Chat handles skipped" not in page
+    publish_round(preview_round(programme))
+    assert Job.objects.filter(kind="reach_direct", payload__handle=handle.pk).count() == 2
+    # A handle that is not refused (or of another programme) cannot be "tried again".
+    assert client.post(url).status_code == 404
 
 
 @pytest.mark.postgres_only
@@ -292,24 +427,87 @@ def test_two_workers_at_once_keep_every_direct_room_and_open_no_second_one(
     for job in jobs:
         for _twice in range(2):
             Job.objects.create(kind=job.kind, payload=job.payload, run_at=job.run_at)
-    barrier = threading.Barrier(2)
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            while run_one():
-                pass
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    two_workers()
     assert set(chat_jobs().values_list("status", flat=True)) == {Job.Status.DONE}
     direct = bot.direct()
     assert sorted(direct) == sorted(u.user_id for u in users)
     for user in users:
         assert len(direct[user.user_id]) == 1  # no second room
         assert list(direct_messages(user)) == direct[user.user_id]
+
+
+@pytest.mark.django_db
+def test_a_large_first_round_on_synapse_default_limits_delivers_every_direct_message(
+    default_homeserver: synapse.Synapse,
+    programme: Any,
+    make_participant: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = default_homeserver
+    bot = server.register()  # Synapse's default limits: about one new room a minute
+    room = server.register().create_room(invite=[bot.user_id])
+    channel = channel_of(programme, server, bot, room)
+    users = people(programme, make_participant, server, channel, 30)
+    asked: list[float] = []
+    request = channel_base._request
+
+    def counted(*args: Any) -> Any:
+        try:
+            return request(*args)
+        except TransportError as exc:
+            if exc.status == 429 and exc.retry_after is not None:
+                asked.append(exc.retry_after)
+            raise
+
+    monkeypatch.setattr(channel_base, "_request", counted)
+    assert channel_base.MAX_INLINE_WAIT == 30
+    # On the server's faster clock a wait waited out in the request would last SPEED
+    # times too long: every wait goes back to the queue, whose time is simulated.
+    monkeypatch.setattr(channel_base, "MAX_INLINE_WAIT", 0)
+    publish_round(preview_round(programme))
+    put_back = drain(speed=SPEED)
+    # Synapse asked for waits far longer than a request waits (a room a minute), and
+    # some message waited more often than e-mail's number of attempts.
+    assert max(asked) > 30  # the longest wait a request waits out by default
+    assert max(put_back.values()) > EMAIL_ATTEMPTS
+    assert {(job.attempts, job.status) for job in chat_jobs()} == {(1, "done")}
+    direct = bot.direct()
+    assert sorted(direct) == sorted(u.user_id for u in users)
+    for user in users:
+        [(room_id, [message])] = direct_messages(user).items()
+        assert direct[user.user_id] == [room_id]
+        assert "round 1" in message["content"]["body"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_programmes_sharing_a_bot_and_two_workers_keep_one_room_per_person(
+    homeserver: synapse.Synapse, organiser: Any, make_programme: Any, make_participant: Any
+) -> None:
+    assert connection.vendor == "postgresql"
+    bot = homeserver.register()
+    homeserver.unlimited(bot)
+    both = [homeserver.register() for _ in range(4)]
+    only: dict[int, list[synapse.User]] = {}
+    for i in range(2):
+        programme = make_programme(organiser, name=f"Haus {i}", language="en")
+        room = homeserver.register().create_room(invite=[bot.user_id])
+        channel = channel_of(programme, homeserver, bot, room)
+        only[i] = people(programme, make_participant, homeserver, channel, 3)
+        for j, user in enumerate(both):
+            person = make_participant(programme, f"Both {j}")
+            ChatHandle.objects.create(participant=person, channel=channel, handle=user.user_id)
+        publish_round(preview_round(programme))
+    assert Job.objects.filter(kind="reach_direct").count() == 2 * (3 + 4)
+    two_workers()
+    assert set(chat_jobs().values_list("status", "attempts")) == {(Job.Status.DONE, 1)}
+    direct = bot.direct()
+    everyone = [*both, *only[0], *only[1]]
+    assert sorted(direct) == sorted(u.user_id for u in everyone)
+    for user in everyone:
+        assert len(direct[user.user_id]) == 1  # no second room, no lost entry
+        rooms = direct_messages(user)
+        assert list(rooms) == direct[user.user_id]
+        # People in both programmes got both programmes' messages in their one room.
+        expected = 2 if user in both else 1
+        assert len(rooms[direct[user.user_id][0]]) == expected

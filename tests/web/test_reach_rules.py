@@ -189,8 +189,56 @@ def test_the_queue_waits_what_the_server_asked(
     before = timezone.now()
     run_due()
     job = chat_jobs("reach_announce").get()
+    # A wait the server asked for uses up no attempt, and gets up to half again as jitter.
+    assert job.status == Job.Status.PENDING and job.attempts == 0
+    assert before + dt.timedelta(seconds=7200) <= job.run_at
+    assert job.run_at <= timezone.now() + dt.timedelta(seconds=10800)
+
+
+@pytest.mark.django_db
+def test_a_server_away_that_says_when_uses_an_attempt_and_is_not_tried_sooner(
+    programme: Any, pair: list[Any], httpserver: HTTPServer
+) -> None:
+    mattermost_channel(programme, httpserver.url_for("").rstrip("/"))
+    Script(httpserver, [(503, {"Retry-After": "7200"})])
+    publish_round(preview_round(programme))
+    before = timezone.now()
+    run_due()
+    job = chat_jobs("reach_announce").get()
     assert job.status == Job.Status.PENDING and job.attempts == 1
-    assert job.run_at >= before + dt.timedelta(seconds=7200)
+    assert before + dt.timedelta(seconds=7200) <= job.run_at
+    assert job.run_at <= timezone.now() + dt.timedelta(seconds=10800)
+
+
+@pytest.mark.django_db
+def test_jobs_asked_to_wait_together_come_back_spread_out_within_their_window(
+    programme: Any, pair: list[Any], httpserver: HTTPServer
+) -> None:
+    for _channel in range(12):
+        mattermost_channel(programme, httpserver.url_for("").rstrip("/"))
+    Script(httpserver, [(429, {"Retry-After": "120"})] * 1000)
+    publish_round(preview_round(programme))
+    before = timezone.now()
+    for _wait in range(10):  # more waits than e-mail's attempts: none is used up
+        chat_jobs("reach_announce").update(run_at=timezone.now())
+        run_due()
+    jobs = list(chat_jobs("reach_announce"))
+    assert {(job.status, job.attempts) for job in jobs} == {(Job.Status.PENDING, 0)}
+    assert all(
+        before + dt.timedelta(seconds=120) <= job.run_at
+        and job.run_at <= timezone.now() + dt.timedelta(seconds=180)
+        for job in jobs
+    )
+    # Not all at the same moment: spread over up to a minute (half the wait) of jitter.
+    runs = sorted(job.run_at for job in jobs)
+    assert runs[-1] - runs[0] > dt.timedelta(seconds=5)
+    # The waits are bounded by time: a day after the round was published, the next
+    # wait the server asks for ends the job as failed.
+    chat_jobs("reach_announce").update(
+        run_at=timezone.now(), created_at=before - dt.timedelta(hours=24), retry_until=None
+    )
+    run_due()
+    assert set(chat_jobs("reach_announce").values_list("status", flat=True)) == {Job.Status.FAILED}
 
 
 @pytest.mark.django_db

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kaffeeklatsch.reach.channels.base import HandleRefused, Transport, TransportError
+from kaffeeklatsch.reach.channels.base import (
+    HandleRefused,
+    HandleUnreachable,
+    Transport,
+    TransportError,
+)
 from kaffeeklatsch.reach.channels.matrix.transport import Matrix
 from kaffeeklatsch.reach.channels.mattermost.transport import Mattermost
 from kaffeeklatsch.reach.channels.rocketchat.transport import RocketChat
@@ -15,4 +20,4 @@ TRANSPORTS: dict[str, type[Transport]] = {
     t.kind: t for t in (Matrix, Mattermost, Teams, Slack, RocketChat, Zulip, Webhook)
 }
 
-__all__ = ["TRANSPORTS", "HandleRefused", "Transport", "TransportError"]
+__all__ = ["TRANSPORTS", "HandleRefused", "HandleUnreachable", "Transport", "TransportError"]

@@ -17,7 +17,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,6 +38,10 @@ MAX_REPLY_BYTES = 1_000_000
 MAX_INLINE_WAIT = 30.0
 #: How often one request waits out a rate limit before the job queue takes over.
 RATE_LIMIT_TRIES = 20
+
+
+def _alone(name: str) -> AbstractContextManager[object]:
+    return nullcontext()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -74,6 +79,15 @@ class HandleRefused(TransportError):
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message, permanent=True, status=status)
+
+
+class HandleUnreachable(TransportError):
+    """The server of this person's handle cannot be reached now. Tried again like any
+    passing failure; only when it stays unreachable until the message gives up is the
+    handle remembered as refused."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, status=status)
 
 
 def retry_after(headers: Mapping[str, str], body: bytes) -> float | None:
@@ -132,8 +146,12 @@ def http(
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
     basic_auth: tuple[str, str] | None = None,
+    max_wait: float | None = None,
 ) -> Response:
-    """One HTTP request; any status outside 2xx raises :class:`TransportError`."""
+    """One HTTP request; any status outside 2xx raises :class:`TransportError`. A rate
+    limit of up to ``max_wait`` seconds (default :data:`MAX_INLINE_WAIT`) is waited out
+    here; ``max_wait=0`` never waits (a caller holding a lock)."""
+    inline = MAX_INLINE_WAIT if max_wait is None else max_wait
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     if json is not None:
         body = jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
@@ -149,7 +167,7 @@ def http(
             return _request(method, url, body, all_headers)
         except TransportError as exc:
             wait = exc.retry_after
-            if exc.status != 429 or wait is None or wait > MAX_INLINE_WAIT:
+            if exc.status != 429 or wait is None or wait > inline:
                 raise
             # Waited out here, a little longer than asked, so that many messages in a
             # row keep to the server's pace instead of ending as failed attempts.
@@ -213,6 +231,9 @@ class Transport:
 
     def __init__(self, config: Mapping[str, str]) -> None:
         self.config = dict(config)
+        #: ``exclusive(name)`` guards what must not interleave between workers (a bot's
+        #: direct rooms); the job sets a lock shared by all workers.
+        self.exclusive: Callable[[str], AbstractContextManager[object]] = _alone
 
     @classmethod
     def validate(cls, config: Mapping[str, str]) -> dict[str, str]:

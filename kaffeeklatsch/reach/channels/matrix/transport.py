@@ -11,9 +11,12 @@ bare ``!`` and 43 characters of the room's create event hash.
 Direct messages go to the bot's direct room with the person, found in the bot's
 ``m.direct`` account data while the person is still in it; otherwise a new room is
 created, the person invited, and the room recorded in ``m.direct`` by re-reading and
-merging (the caller holds a lock per channel, so two workers never open two rooms).
-When the invitation cannot reach the person's server, the new room is left and
-forgotten and the failure is permanent: the caller remembers it for the handle.
+merging. All of this runs under ``exclusive`` named after the bot's user id (a lock
+shared by every channel and programme that uses the bot), without waiting out a rate
+limit inside it, so two workers never open two rooms nor lose each other's entries.
+When the invitation fails, the new room is left and forgotten. A refusal (403, 404) is
+permanent and remembered for the handle; a server that cannot be reached (502, which
+a passing federation problem gives too) is tried again like any passing failure.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.reach.channels.base import (
     HandleRefused,
+    HandleUnreachable,
     Setting,
     Transport,
     TransportError,
@@ -82,9 +86,14 @@ class Matrix(Transport):
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config['access_token']}"}
 
+    #: Set while the bot's lock is held: a rate limit then goes back to the job queue
+    #: at once instead of being waited out with the lock.
+    _locked = False
+
     def _api(self, method: str, path: str, json: Any = None) -> Any:
         url = f"{self.config['homeserver']}/_matrix/client/v3{path}"
-        return http(method, url, json=json, headers=self._headers()).json()
+        max_wait = 0 if self._locked else None
+        return http(method, url, json=json, headers=self._headers(), max_wait=max_wait).json()
 
     def _send(self, room_id: str, txn_id: str, lines: Sequence[str]) -> None:
         path = f"/rooms/{quote(room_id, safe='')}/send/m.room.message/{quote(txn_id, safe='')}"
@@ -151,6 +160,14 @@ class Matrix(Transport):
         """The bot's direct room with ``handle``, where the person still is; or a new one,
         recorded in the bot's ``m.direct`` so that later rounds use it."""
         bot = self._bot()
+        with self.exclusive(f"matrix:{bot}"):
+            self._locked = True
+            try:
+                return self._find_or_open(bot, handle)
+            finally:
+                self._locked = False
+
+    def _find_or_open(self, bot: str, handle: str) -> str:
         rooms = self._direct_rooms(bot).get(handle)
         if isinstance(rooms, list):
             for room_id in reversed(rooms):
@@ -171,9 +188,13 @@ class Matrix(Transport):
         except TransportError as exc:
             # No empty room is left behind: the bot leaves and forgets it.
             self._abandon(room_id)
-            if exc.status in (403, 404, 502) or exc.permanent:
+            if exc.status in (403, 404):
                 raise HandleRefused(
                     f"the Matrix ID cannot be invited (HTTP {exc.status})", status=exc.status
+                ) from None
+            if exc.status == 502:
+                raise HandleUnreachable(
+                    "the Matrix ID's server cannot be reached (HTTP 502)", status=502
                 ) from None
             raise
         # Re-read just before writing: another client of the bot may have written since.
