@@ -10,12 +10,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -25,10 +23,9 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from kaffeeklatsch.api.models import ApiToken
+from kaffeeklatsch.front import bearer
 from kaffeeklatsch.front.ratelimit import hit, seconds_left
 
-# The time of last use is written at most this often for one token.
-LAST_USED_EVERY = dt.timedelta(minutes=1)
 THROTTLE_ACTION = "api"
 
 
@@ -66,10 +63,7 @@ class TokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("This token is not valid."))
         if token.revoked:
             raise exceptions.AuthenticationFailed(_("This token was revoked."))
-        now = timezone.now()
-        if token.last_used_at is None or token.last_used_at < now - LAST_USED_EVERY:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-            token.last_used_at = now
+        bearer.note_use(token)
         return TokenUser(), token
 
     def authenticate_header(self, request: Request) -> str:

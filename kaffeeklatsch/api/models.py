@@ -7,8 +7,6 @@ public prefix by which a request's token is found without comparing it to every 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
@@ -16,15 +14,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.front import bearer
 from kaffeeklatsch.programmes.models import Programme
 
 # Every token starts with this, so that a token pasted into the wrong place (a log, a
 # repository) is recognised by secret scanners and by people.
 TOKEN_START = "kk_"
-
-
-def digest_of(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -81,11 +76,11 @@ class ApiToken(models.Model):
         it exists outside the client that receives it."""
         self.prefix = secrets.token_hex(6)
         token = f"{TOKEN_START}{self.prefix}_{secrets.token_urlsafe(32)}"
-        self.digest = digest_of(token)
+        self.digest = bearer.digest(token)
         return token
 
     def matches(self, token: str) -> bool:
-        return hmac.compare_digest(self.digest, digest_of(token))
+        return bearer.matches(self.digest, token)
 
     def revoke(self) -> None:
         if self.revoked_at is None:

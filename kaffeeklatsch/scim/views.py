@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
@@ -38,13 +37,12 @@ from scim2_models import (
 )
 from scim2_models.path import CompareOperator, FilterVisitor, LogicalOperator
 
+from kaffeeklatsch.front import bearer
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.scim import provisioning, schema
 from kaffeeklatsch.scim.models import ProvisionedGroup, ProvisionedUser, ScimConnection
 
 SCIM_JSON = "application/scim+json"
-# Writing the time of last use on every request would turn each read into a write.
-LAST_USE_PRECISION = 60
 
 USER_SCHEMA = str(schema.UserModel.__schema__)
 GROUP_SCHEMA = str(schema.GroupModel.__schema__)
@@ -98,13 +96,7 @@ def _authenticated(request: HttpRequest, programme_id: int) -> ScimConnection | 
     )
     if connection is None or not connection.accepts(token):
         return _error(401, _("This token does not open the SCIM endpoint of this programme."))
-    now = timezone.now()
-    if (
-        connection.last_used_at is None
-        or (now - connection.last_used_at).total_seconds() > LAST_USE_PRECISION
-    ):
-        ScimConnection.objects.filter(pk=connection.pk).update(last_used_at=now)
-        connection.last_used_at = now
+    bearer.note_use(connection)
     return connection
 
 

@@ -15,7 +15,8 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 from openapi_spec_validator import validate
 
-from kaffeeklatsch.api.models import ApiToken, digest_of
+from kaffeeklatsch.api.models import ApiToken
+from kaffeeklatsch.front.bearer import digest as digest_of
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Feedback, Round, RoundTask
