@@ -27,7 +27,7 @@ class File:
     filename: str
 
 
-def _name(programme: Programme, what: str, extension: str) -> str:
+def file_name(programme: Programme, what: str, extension: str) -> str:
     return f"{slugify(programme.name) or 'programme'}-{what}.{extension}"
 
 
@@ -48,17 +48,17 @@ def make(
         found = insights(columns_now(programme), start, end)
         if kind == Kind.REPORT_PDF:
             return File(
-                exports.report_pdf(programme, found), PDF, _name(programme, "report", "pdf")
+                exports.report_pdf(programme, found), PDF, file_name(programme, "report", "pdf")
             )
         header, rows = exports.rounds_table(found)
         if kind == Kind.ROUNDS_CSV:
-            return File(exports.to_csv(header, rows), CSV, _name(programme, "rounds", "csv"))
+            return File(exports.to_csv(header, rows), CSV, file_name(programme, "rounds", "csv"))
         content = exports.to_xlsx(_("Rounds"), header, rows)
-        return File(content, XLSX, _name(programme, "rounds", "xlsx"))
+        return File(content, XLSX, file_name(programme, "rounds", "xlsx"))
     if kind == Kind.GROUPS_XLSX:
         header, lines = exports.groups_table(programme, start, end)
         content = exports.to_xlsx(_("Groups"), header, lines)
-        return File(content, XLSX, _name(programme, "groups", "xlsx"))
+        return File(content, XLSX, file_name(programme, "groups", "xlsx"))
     if rnd is None:
         raise ValueError(f"{kind} needs a round")
     if kind == Kind.LETTERS_PDF:

@@ -5,8 +5,9 @@ and links it when it is ready."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,8 +35,15 @@ ERRORS = {
 }
 
 
-def file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
+def file_response(
+    content: bytes | Iterator[bytes], content_type: str, filename: str
+) -> HttpResponse | StreamingHttpResponse:
+    """A download, kept by no cache; lines (an iterator) are sent while they are read."""
+    response: HttpResponse | StreamingHttpResponse = (
+        HttpResponse(content, content_type=content_type)
+        if isinstance(content, bytes)
+        else StreamingHttpResponse(content, content_type=content_type)
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -9,15 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from kaffeeklatsch.downloads.build import CSV
+from kaffeeklatsch.downloads.build import CSV, file_name
 from kaffeeklatsch.downloads.models import Download
-from kaffeeklatsch.downloads.views import ready_downloads, send_or_offer
+from kaffeeklatsch.downloads.views import file_response, ready_downloads, send_or_offer
 from kaffeeklatsch.insights import exports, present
 from kaffeeklatsch.insights.charts import to_svg
 from kaffeeklatsch.insights.forms import PeriodForm
@@ -110,9 +109,5 @@ def groups_csv(request: HttpRequest, programme: Programme) -> HttpResponse:
         return dashboard(request, programme.pk)
     header, rows = exports.groups_table(programme, start, end)
     # Sent while it is read: a programme's groups may be hundreds of thousands.
-    response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type=CSV)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{slugify(programme.name) or "programme"}-groups.csv"'
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    lines = exports.csv_lines(header, rows)
+    return file_response(lines, CSV, file_name(programme, "groups", "csv"))

@@ -4,7 +4,7 @@ import secrets
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.downloads.build import CSV
 from kaffeeklatsch.downloads.models import Download
-from kaffeeklatsch.downloads.views import send_or_offer
+from kaffeeklatsch.downloads.views import file_response, send_or_offer
 from kaffeeklatsch.jobs.queue import enqueue
 from kaffeeklatsch.notifications.calendar import cancel_meeting
 from kaffeeklatsch.participants.models import Participant
@@ -185,10 +185,8 @@ def phone_list_pdf(request: HttpRequest, programme: Programme, round_id: int) ->
 def phone_list_csv(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
     rnd = _published(programme, round_id)
     # Sent while it is read: the phone list of a large round is long.
-    response = StreamingHttpResponse(letters.phone_list_csv(rnd), content_type=CSV)
-    response["Content-Disposition"] = f'attachment; filename="kaffeeklatsch-phone-{rnd.number}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    lines = letters.phone_list_csv(rnd)
+    return file_response(lines, CSV, f"kaffeeklatsch-phone-{rnd.number}.csv")
 
 
 @require_POST
