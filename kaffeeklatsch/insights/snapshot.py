@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass, fields
+from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -36,6 +37,8 @@ from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Round
 
 JOB = "insights_snapshot"
+K = TypeVar("K")
+V = TypeVar("V")
 FORMAT = 1
 """The layout of a snapshot's data; one of another layout (kept by an older version
 of the code) is read again."""
@@ -155,6 +158,16 @@ def _fresh(snapshot: Snapshot, programme: Programme, today: dt.date) -> bool:
 # once per process, not on every page. A few programmes' worth; each is some tens of
 # megabytes at 100,000 people and ten rounds.
 _DECODED: dict[int, tuple[dt.datetime, Columns]] = {}
+
+
+def _keep(cache: dict[K, V], key: K, value: V, at_most: int) -> None:
+    """Puts ``value`` in ``cache``, dropping the oldest entries beyond ``at_most``."""
+    cache.pop(key, None)
+    while len(cache) >= at_most:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
 _DECODED_AT_MOST = 2
 
 
@@ -170,10 +183,7 @@ def _readable(programme: Programme) -> tuple[Snapshot, Columns] | None:
         columns = from_bytes(bytes(snapshot.data))
     except (ValueError, KeyError, OSError):
         return None
-    _DECODED.pop(programme.pk, None)
-    while len(_DECODED) >= _DECODED_AT_MOST:
-        _DECODED.pop(next(iter(_DECODED)))
-    _DECODED[programme.pk] = (snapshot.computed_at, columns)
+    _keep(_DECODED, programme.pk, (snapshot.computed_at, columns), _DECODED_AT_MOST)
     return snapshot, columns
 
 
@@ -218,9 +228,7 @@ def figures(
     found = _FIGURES.get(key)
     if found is None or found.data is not now.columns:
         found = insights(now.columns, start, end)
-        while len(_FIGURES) >= _FIGURES_AT_MOST:
-            _FIGURES.pop(next(iter(_FIGURES)))
-        _FIGURES[key] = found
+        _keep(_FIGURES, key, found, _FIGURES_AT_MOST)
     return found
 
 
