@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from kaffeeklatsch.downloads.build import make
+from kaffeeklatsch.downloads.build import File, make
 from kaffeeklatsch.downloads.models import Download
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round
@@ -93,7 +93,7 @@ def claim() -> Download | None:
     return download
 
 
-def _end(download: Download, status: str, *, error: str = "", file: object = None) -> None:
+def _end(download: Download, status: str, *, error: str = "", file: File | None = None) -> None:
     now = timezone.now()
     download.status = status
     download.error = error
@@ -101,10 +101,10 @@ def _end(download: Download, status: str, *, error: str = "", file: object = Non
     download.claimed_until = None
     fields = ["status", "error", "finished_at", "claimed_until"]
     if file is not None:
-        download.content = file.content  # type: ignore[attr-defined]
-        download.content_type = file.content_type  # type: ignore[attr-defined]
-        download.filename = file.filename  # type: ignore[attr-defined]
-        download.size = len(file.content)  # type: ignore[attr-defined]
+        download.content = file.content
+        download.content_type = file.content_type
+        download.filename = file.filename
+        download.size = len(file.content)
         download.expires_at = now + dt.timedelta(hours=settings.DOWNLOAD_KEEP_HOURS)
         fields += ["content", "content_type", "filename", "size", "expires_at"]
     download.save(update_fields=fields)
