@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -154,13 +156,27 @@ class Synapse:
         return sorted(caps["capabilities"]["m.room_versions"]["available"])
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Stops the homeserver and whatever started it (``faketime`` runs Synapse as a
+        child process of its own): the whole process group it leads."""
+        if self.process is None:
+            return
+        self._signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while self._signal(0) and time.monotonic() < deadline:
+            self.process.poll()  # reaps the leader once it is done
+            time.sleep(0.2)
+        if self._signal(signal.SIGKILL):
+            time.sleep(0.2)
+        self.process.wait()
+
+    def _signal(self, number: int) -> bool:
+        """Sends ``number`` to the group; false when none of it is left."""
+        assert self.process is not None
+        try:
+            os.killpg(self.process.pid, number)
+        except ProcessLookupError:
+            return False
+        return True
 
 
 def start(directory: Path, *, default_limits: bool = False, speed: int = 1) -> Synapse:
@@ -245,6 +261,7 @@ def start(directory: Path, *, default_limits: bool = False, speed: int = 1) -> S
         cwd=directory,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # a process group of its own, stopped as one
     )
     server = Synapse(f"http://127.0.0.1:{port}", shared_secret, directory, process)
     deadline = time.monotonic() + START_SECONDS
