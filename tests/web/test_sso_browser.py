@@ -110,7 +110,7 @@ def test_the_answer_to_sign_out_moves_on_and_offers_a_link(
     answer = context.request.post(
         base + "/accounts/logout/",
         form={"csrfmiddlewaretoken": token},
-        headers={"Referer": base + "/programmes/"},
+        headers={"Referer": base + "/programmes/", "Accept-Language": "en"},
         max_redirects=0,
     )
     assert answer.status == 200
