@@ -7,6 +7,7 @@ a reverse proxy). See the README's production section for the full list.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -127,6 +128,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "kaffeeklatsch.sso",
     "kaffeeklatsch.scim",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -140,11 +142,42 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a refused password sign-in into the page that says when to try again.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Django's user name and password backend; organiser pages look the user up with a
 # statement built once (kaffeeklatsch/accounts/backends.py).
-AUTHENTICATION_BACKENDS = ["kaffeeklatsch.accounts.backends.OrganiserBackend"]
+# django-axes first: it refuses a password sign-in after too many failures
+# (kaffeeklatsch/accounts/throttle.py) before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "kaffeeklatsch.accounts.throttle.SignInGuard",
+    "kaffeeklatsch.accounts.backends.OrganiserBackend",
+]
+# Password sign-in (the site's and the admin's) is throttled by django-axes: the
+# failures of one account from one address lock that combination, and the failures of
+# one address for any accounts lock the address (guessing many accounts at once); a
+# lock ends this long after the last counted failure. Failures while locked are not
+# counted, so the time the page names holds.
+SIGN_IN_FAILURES_PER_ACCOUNT = 10
+SIGN_IN_FAILURES_PER_ADDRESS = 50
+SIGN_IN_LOCK_MINUTES = 15
+AXES_HANDLER = "kaffeeklatsch.accounts.throttle.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=SIGN_IN_LOCK_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kaffeeklatsch.front.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "kaffeeklatsch.accounts.throttle.locked_out"
+# Nothing is kept of successful sign-ins, and what is logged of a failure names
+# neither the account nor the address (never the password).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "email"]
+# Password reset: requests one address may make per hour (RATE_LIMIT_PER_HOUR) and
+# e-mails one address of an account gets per hour.
+PASSWORD_RESETS_PER_EMAIL = 3
 
 ROOT_URLCONF = "kaffeeklatsch.urls"
 WSGI_APPLICATION = "kaffeeklatsch.wsgi.application"

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
+from kaffeeklatsch.accounts.views import PasswordResetView
 from kaffeeklatsch.sso.views import OrganiserLoginView, OrganiserLogoutView
 
 app_name = "accounts"
@@ -22,12 +23,7 @@ urlpatterns = [
     ),
     path(
         "reset/",
-        auth.PasswordResetView.as_view(
-            template_name="accounts/form.html",
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
+        PasswordResetView.as_view(success_url=reverse_lazy("accounts:password_reset_done")),
         name="password_reset",
     ),
     path(

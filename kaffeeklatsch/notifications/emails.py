@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.template.loader import render_to_string
@@ -36,7 +35,7 @@ from kaffeeklatsch.participants.tokens import (
     sign_in_url,
     unsubscribe_url,
 )
-from kaffeeklatsch.programmes.models import MeetingMode, Programme
+from kaffeeklatsch.programmes.models import MeetingMode, OrganiserInvitation
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
 
@@ -153,17 +152,28 @@ def queue_sign_in_link(participant: Participant) -> OutboxMessage:
 
 
 def queue_organiser_invitation(
-    user: AbstractBaseUser, programme: Programme, inviter: AbstractBaseUser, url: str, lang: str
+    invitation: OrganiserInvitation, url: str, password_url: str, lang: str
 ) -> OutboxMessage:
+    """The e-mail inviting an account to co-organise a programme: ``url`` opens the
+    invitation (accepted or declined there, signed in); ``password_url``, for an
+    account without a password yet, sets one first."""
+    programme = invitation.programme
     with translation.override(lang):
-        subject = _("You are now co-organising %(programme)s") % {"programme": programme.name}
+        subject = _("Invitation to co-organise %(programme)s") % {"programme": programme.name}
     return _write(
         OutboxMessage.Kind.ORGANISER,
         None,
-        user.email,
+        invitation.user.email,
         lang,
         "organiser",
-        {"user": user, "programme": programme, "inviter": inviter, "url": url},
+        {
+            "user": invitation.user,
+            "programme": programme,
+            "inviter": invitation.invited_by,
+            "url": url,
+            "password_url": password_url,
+            "expires_at": invitation.expires_at,
+        },
         subject,
     )
 

@@ -421,7 +421,9 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     request.session.pop("participant_language", None)
     id_token = request.session.pop(sso_signout.PARTICIPANT_ID_TOKEN, None)
     elsewhere = sso_signout.end_session_url(request, id_token)
-    return redirect(elsewhere) if elsewhere else redirect("front:home")
+    if elsewhere:
+        return sso_signout.continue_at_provider(request, elsewhere)
+    return redirect("front:home")
 
 
 # ---------------------------------------------------------------------------

@@ -66,5 +66,7 @@ class ProgrammeForm(forms.ModelForm):
 class CoOrganiserForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address of the co-organiser"),
-        help_text=_("They get an e-mail with a link to set their password."),
+        help_text=_(
+            "They get an e-mail with an invitation and become co-organiser when they accept it."
+        ),
     )

@@ -200,3 +200,38 @@ class Organiser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class OrganiserInvitation(models.Model):
+    """An account asked to co-organise a programme. It becomes a co-organiser only
+    when it accepts, signed in as itself, before the invitation expires; until then
+    the owner sees it as invited and may withdraw it."""
+
+    VALID_FOR = dt.timedelta(days=14)
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="organiser_invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organiser_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "user"], name="one_invitation_per_programme"
+            )
+        ]
+        verbose_name = _("co-organiser invitation")
+        verbose_name_plural = _("co-organiser invitations")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.programme}"
+
+    def expired(self, now: dt.datetime) -> bool:
+        return self.expires_at <= now

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kaffeeklatsch.front.compiled import CompiledQuery, run_together
 from kaffeeklatsch.front.ratelimit import limited
@@ -25,7 +25,12 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import absolute
 from kaffeeklatsch.programmes.access import organiser_view, owner_view
 from kaffeeklatsch.programmes.forms import CoOrganiserForm, ProgrammeForm
-from kaffeeklatsch.programmes.models import Organiser, Programme, new_invite_token
+from kaffeeklatsch.programmes.models import (
+    Organiser,
+    OrganiserInvitation,
+    Programme,
+    new_invite_token,
+)
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 
 
@@ -34,7 +39,16 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = Programme.objects.for_organiser(request.user).annotate(
         people=Count("participants", filter=Q(participants__status="active"), distinct=True)
     )
-    return render(request, "programmes/list.html", {"programmes": programmes})
+    invitations = (
+        OrganiserInvitation.objects.filter(user=request.user, expires_at__gt=timezone.now())
+        .select_related("programme")
+        .order_by("invited_at", "pk")
+    )
+    return render(
+        request,
+        "programmes/list.html",
+        {"programmes": programmes, "invitations": invitations},
+    )
 
 
 def _schedule(programme: Programme) -> None:
@@ -190,23 +204,53 @@ def new_invitation_link(request: HttpRequest, programme: Programme) -> HttpRespo
 @owner_view
 @limited("invite", by_user=True)
 def organisers(request: HttpRequest, programme: Programme) -> HttpResponse:
+    """The programme's organisers and open invitations; the owner invites by e-mail.
+
+    An account becomes co-organiser only by accepting (:func:`invitation`). For an
+    address without an account, one is made without a password, and the e-mail also
+    carries the link to set one."""
     form = CoOrganiserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
         User = get_user_model()
         with transaction.atomic():
             user = User.objects.filter(email__iexact=email).first()
+            if user is not None and programme.organiser_set.filter(user=user).exists():
+                messages.info(
+                    request, _("%(email)s already organises this programme.") % {"email": email}
+                )
+                return redirect("programmes:organisers", programme_id=programme.pk)
             if user is None:
                 user = User.objects.create_user(username=email, email=email)
                 user.set_unusable_password()
                 user.save()
-            Organiser.objects.get_or_create(programme=programme, user=user)
-            uid = urlsafe_base64_encode(force_bytes(user.pk))
-            token = default_token_generator.make_token(user)
-            url = absolute(reverse("accounts:password_reset_confirm", args=[uid, token]))
-            queue_organiser_invitation(user, programme, request.user, url, get_language() or "de")
+            now = timezone.now()
+            invited, _made = OrganiserInvitation.objects.update_or_create(
+                programme=programme,
+                user=user,
+                defaults={
+                    "invited_by": request.user,
+                    "invited_at": now,
+                    "expires_at": now + OrganiserInvitation.VALID_FOR,
+                },
+            )
+            password_url = ""
+            if not user.has_usable_password():
+                uid = urlsafe_base64_encode(force_bytes(user.pk))
+                token = default_token_generator.make_token(user)
+                password_url = absolute(
+                    reverse("accounts:password_reset_confirm", args=[uid, token])
+                )
+            queue_organiser_invitation(
+                invited,
+                absolute(reverse("programmes:invitation", args=[invited.pk])),
+                password_url,
+                get_language() or "de",
+            )
         messages.success(
-            request, _("%(email)s can now organise this programme.") % {"email": email}
+            request,
+            _("%(email)s is invited. They become co-organiser when they accept.")
+            % {"email": email},
         )
         return redirect("programmes:organisers", programme_id=programme.pk)
     return render(
@@ -216,7 +260,58 @@ def organisers(request: HttpRequest, programme: Programme) -> HttpResponse:
             "programme": programme,
             "form": form,
             "organisers": programme.organiser_set.select_related("user"),
+            "invitations": programme.organiser_invitations.select_related("user").order_by(
+                "invited_at", "pk"
+            ),
+            "now": timezone.now(),
         },
+    )
+
+
+@require_POST
+@owner_view
+def withdraw_invitation(
+    request: HttpRequest, programme: Programme, invitation_id: int
+) -> HttpResponse:
+    get_object_or_404(programme.organiser_invitations, pk=invitation_id).delete()
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect("programmes:organisers", programme_id=programme.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """An invitation to co-organise, as the invited account sees it (anyone else gets
+    404): accepting or declining is a POST; opening the page changes nothing."""
+    invited = get_object_or_404(
+        OrganiserInvitation.objects.select_related("programme", "invited_by"),
+        pk=invitation_id,
+        user=request.user,
+    )
+    expired = invited.expired(timezone.now())
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        if answer == "decline":
+            invited.delete()
+            messages.success(request, _("You declined the invitation."))
+            return redirect("programmes:list")
+        if answer != "accept":
+            messages.error(request, _("Please accept or decline the invitation."))
+            return redirect("programmes:invitation", invitation_id=invited.pk)
+        if expired:
+            messages.error(
+                request, _("This invitation has expired. Please ask the owner for a new one.")
+            )
+            return redirect("programmes:invitation", invitation_id=invited.pk)
+        with transaction.atomic():
+            Organiser.objects.get_or_create(
+                programme=invited.programme, user=request.user, defaults={"role": Organiser.Role.CO}
+            )
+            invited.delete()
+        messages.success(request, _("You now co-organise this programme."))
+        return redirect("programmes:detail", programme_id=invited.programme_id)
+    return render(
+        request, "programmes/invitation.html", {"invitation": invited, "expired": expired}
     )
 
 

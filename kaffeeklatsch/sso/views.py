@@ -34,7 +34,12 @@ from kaffeeklatsch.sso.backends import (
     verified_email,
 )
 from kaffeeklatsch.sso.models import ParticipantIdentity, SignInRecord
-from kaffeeklatsch.sso.signout import ORGANISER_ID_TOKEN, PARTICIPANT_ID_TOKEN, end_session_url
+from kaffeeklatsch.sso.signout import (
+    ORGANISER_ID_TOKEN,
+    PARTICIPANT_ID_TOKEN,
+    continue_at_provider,
+    end_session_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -340,4 +345,4 @@ class OrganiserLogoutView(auth_views.LogoutView):
         id_token = request.session.get(ORGANISER_ID_TOKEN)
         response = super().post(request, *args, **kwargs)
         elsewhere = end_session_url(request, id_token)
-        return redirect(elsewhere) if elsewhere else response
+        return continue_at_provider(request, elsewhere) if elsewhere else response

@@ -1,34 +1,49 @@
-"""Co-organisers: the owner adds them by e-mail; they set a password from the e-mail."""
+"""Co-organisers: the owner invites them by e-mail; they become co-organisers only by
+accepting, signed in as themselves (a new account sets its password first)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
-from kaffeeklatsch.programmes.models import Organiser
+from kaffeeklatsch.programmes.models import Organiser, OrganiserInvitation
 from tests.web.conftest import links, login, send_outbox, text_part
 
 pytestmark = pytest.mark.django_db
 
 
-def test_owner_adds_a_new_co_organiser_who_sets_a_password(
+def invite(client: Any, programme: Any, email: str) -> Any:
+    return client.post(reverse("programmes:organisers", args=[programme.pk]), {"email": email})
+
+
+def invitation_link(smtp: Any, email: str, base: str) -> str:
+    send_outbox()
+    [message] = smtp.to(email)
+    [url] = links(text_part(message), base + "/programmes/invitations/")
+    return url.removeprefix(base)
+
+
+def test_owner_invites_a_new_account_which_sets_a_password_and_accepts(
     client: Any, organiser: Any, programme: Any, smtp: Any, settings: Any
 ) -> None:
     login(client, organiser)
-    response = client.post(
-        reverse("programmes:organisers", args=[programme.pk]), {"email": "Carla@Example.org"}
-    )
+    response = invite(client, programme, "Carla@Example.org")
     assert response.status_code == 302
     carla = get_user_model().objects.get(email="carla@example.org")
     assert not carla.has_usable_password()
-    assert Organiser.objects.get(programme=programme, user=carla).role == Organiser.Role.CO
+    # Invited, not a co-organiser yet.
+    assert not Organiser.objects.filter(programme=programme, user=carla).exists()
     send_outbox()
     [message] = smtp.to("carla@example.org")
-    assert programme.name in message["Subject"]
-    [url] = links(text_part(message), settings.BASE_URL + "/accounts/reset/")
+    assert programme.name in message["Subject"] and "Invitation" in message["Subject"]
+    text = text_part(message)
+    [url] = links(text, settings.BASE_URL + "/accounts/reset/")
+    [accept_url] = links(text, settings.BASE_URL + "/programmes/invitations/")
 
     other = type(client)(headers={"accept-language": "en"})
     page = other.get(url.removeprefix(settings.BASE_URL), follow=True)
@@ -39,16 +54,122 @@ def test_owner_adds_a_new_co_organiser_who_sets_a_password(
     )
     assert done.status_code == 302
     assert other.login(username="carla@example.org", password="coffee-with-carla-42")
-    assert other.get(reverse("programmes:detail", args=[programme.pk])).status_code == 200
+    detail = reverse("programmes:detail", args=[programme.pk])
+    assert other.get(detail).status_code == 404
+    # The invitation waits on her own pages.
+    assert programme.name in other.get(reverse("programmes:list")).content.decode()
+    accept_path = accept_url.removeprefix(settings.BASE_URL)
+    assert other.get(accept_path).status_code == 200
+    assert other.post(accept_path, {"answer": "accept"}).status_code == 302
+    assert Organiser.objects.get(programme=programme, user=carla).role == Organiser.Role.CO
+    assert not OrganiserInvitation.objects.exists()
+    assert other.get(detail).status_code == 200
 
 
-def test_existing_user_is_added_and_can_be_removed(
+def test_an_existing_account_becomes_co_organiser_only_when_it_accepts(
+    client: Any, organiser: Any, programme: Any, make_organiser: Any, smtp: Any, settings: Any
+) -> None:
+    carla = make_organiser("carla")
+    login(client, organiser)
+    invite(client, programme, carla.email)
+    assert not Organiser.objects.filter(programme=programme, user=carla).exists()
+    path = invitation_link(smtp, carla.email, settings.BASE_URL)
+    # The e-mail of an account with a password carries no link to set one.
+    assert links(text_part(smtp.to(carla.email)[0]), settings.BASE_URL + "/accounts/") == []
+    # Someone else signed in, the owner included, finds nothing there.
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"answer": "accept"}).status_code == 404
+    mallory = type(client)()
+    login(mallory, make_organiser("mallory"))
+    assert mallory.post(path, {"answer": "accept"}).status_code == 404
+    # Signed out, the page asks to sign in.
+    anonymous = type(client)().get(path)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+    carla_client = type(client)(headers={"accept-language": "en"})
+    login(carla_client, carla)
+    # Opening the page (GET or HEAD) changes nothing.
+    page = carla_client.get(path)
+    assert page.status_code == 200
+    assert "Accept" in page.content.decode() and "Decline" in page.content.decode()
+    carla_client.head(path)
+    assert not Organiser.objects.filter(programme=programme, user=carla).exists()
+    # An answer that is neither changes nothing either.
+    carla_client.post(path, {"answer": "maybe"})
+    assert not Organiser.objects.filter(programme=programme, user=carla).exists()
+
+    assert carla_client.post(path, {"answer": "accept"}).status_code == 302
+    assert Organiser.objects.get(programme=programme, user=carla).role == Organiser.Role.CO
+    assert carla_client.get(path).status_code == 404
+
+
+def test_the_invited_account_can_decline(
+    client: Any, organiser: Any, programme: Any, make_organiser: Any, smtp: Any, settings: Any
+) -> None:
+    carla = make_organiser("carla")
+    login(client, organiser)
+    invite(client, programme, carla.email)
+    path = invitation_link(smtp, carla.email, settings.BASE_URL)
+    carla_client = type(client)(headers={"accept-language": "en"})
+    login(carla_client, carla)
+    assert carla_client.post(path, {"answer": "decline"}).status_code == 302
+    assert not OrganiserInvitation.objects.exists()
+    assert not Organiser.objects.filter(programme=programme, user=carla).exists()
+    assert carla_client.post(path, {"answer": "accept"}).status_code == 404
+
+
+def test_the_owner_sees_the_invitation_and_can_withdraw_it(
+    client: Any, organiser: Any, programme: Any, make_organiser: Any, smtp: Any, settings: Any
+) -> None:
+    carla = make_organiser("carla")
+    login(client, organiser)
+    invite(client, programme, carla.email)
+    page = client.get(reverse("programmes:organisers", args=[programme.pk])).content.decode()
+    assert carla.email in page and "Invited, not yet accepted" in page
+    invitation = OrganiserInvitation.objects.get()
+    path = invitation_link(smtp, carla.email, settings.BASE_URL)
+    client.post(reverse("programmes:withdraw_invitation", args=[programme.pk, invitation.pk]))
+    assert not OrganiserInvitation.objects.exists()
+    carla_client = type(client)()
+    login(carla_client, carla)
+    assert carla_client.post(path, {"answer": "accept"}).status_code == 404
+    assert not Organiser.objects.filter(programme=programme, user=carla).exists()
+
+
+def test_an_expired_invitation_cannot_be_accepted(
+    client: Any,
+    german_client: Any,
+    organiser: Any,
+    programme: Any,
+    make_organiser: Any,
+    smtp: Any,
+    settings: Any,
+) -> None:
+    carla = make_organiser("carla")
+    login(client, organiser)
+    invite(client, programme, carla.email)
+    path = invitation_link(smtp, carla.email, settings.BASE_URL)
+    OrganiserInvitation.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    login(german_client, carla)
+    page = german_client.post(path, {"answer": "accept"}, follow=True).content.decode()
+    assert "Diese Einladung ist abgelaufen" in page
+    assert not Organiser.objects.filter(programme=programme, user=carla).exists()
+    assert OrganiserInvitation.objects.exists()
+    owner_page = client.get(reverse("programmes:organisers", args=[programme.pk]))
+    assert "Invitation expired" in owner_page.content.decode()
+    # Inviting again renews it.
+    invite(client, programme, carla.email)
+    assert not OrganiserInvitation.objects.get().expired(timezone.now())
+    german_client.post(path, {"answer": "accept"})
+    assert Organiser.objects.filter(programme=programme, user=carla).exists()
+
+
+def test_existing_co_organiser_can_be_removed(
     client: Any, organiser: Any, programme: Any, make_organiser: Any
 ) -> None:
     carla = make_organiser("carla")
     login(client, organiser)
-    client.post(reverse("programmes:organisers", args=[programme.pk]), {"email": carla.email})
-    membership = Organiser.objects.get(programme=programme, user=carla)
+    membership = Organiser.objects.create(programme=programme, user=carla)
     from kaffeeklatsch.api.models import ApiToken
 
     token = ApiToken(programme=programme, name="Carla's script", created_by=carla)
