@@ -25,7 +25,7 @@ from kaffeeklatsch.reach.channels import HandleRefused, HandleUnreachable, Trans
 from kaffeeklatsch.reach.locks import account_lock
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle, ReminderSetting
 from kaffeeklatsch.reach.reminders import queue_reminders
-from kaffeeklatsch.reach.services import announcement_lines, direct_message_text
+from kaffeeklatsch.reach.services import announcement_lines, direct_message_lines
 from kaffeeklatsch.rounds.models import Group, Round
 
 log = logging.getLogger(__name__)
@@ -98,11 +98,11 @@ def direct(payload: dict[str, Any]) -> None:
     transport = handle.channel.transport()
     if group is None or not transport.can_send_direct():
         return
-    text = direct_message_text(group, handle.participant)
+    lines = direct_message_lines(group, handle.participant)
     # The transport finds or opens the person's room under a lock of the bot's account
     # (shared by every channel of that bot), so two workers never open two rooms.
     transport.exclusive = account_lock
-    transport.direct_message(handle.handle, text)
+    transport.direct_message(handle.handle, lines)
     ChatHandle.objects.filter(pk=handle.pk).update(
         last_sent_at=timezone.now(), last_error="", refused=False
     )

@@ -21,6 +21,7 @@ from kaffeeklatsch.notifications.dates import clock_time, long_date
 from kaffeeklatsch.notifications.emails import conversation_starter
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode
+from kaffeeklatsch.reach.channels.escaping import Line, linked
 from kaffeeklatsch.reach.models import ChatHandle, ReminderSetting
 from kaffeeklatsch.rounds.models import Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
@@ -106,22 +107,24 @@ def meeting_for(group: Group, person: Participant) -> Meeting:
     )
 
 
-def direct_message_text(group: Group, person: Participant) -> str:
-    """The match as a chat message, in the person's language."""
+def direct_message_lines(group: Group, person: Participant) -> list[Line]:
+    """The match as a chat message, in the person's language: the headline, then the
+    partners and the meeting's facts. Texts, names included, are escaped by each
+    transport; the group's video room stays a link."""
     with translation.override(person.language):
         meeting = meeting_for(group, person)
-        lines = [
+        lines: list[Line] = [
             _("Kaffeeklatsch, round %(number)s of “%(programme)s”: you meet")
             % {"number": group.round.number, "programme": group.round.programme.name}
         ]
         for partner in meeting.partners:
             contact = "; ".join(partner.contact) or _("contact details not shared")
-            lines.append(f"- {partner.name} ({contact})")
+            lines.append(f"{partner.name} ({contact})")
         if meeting.when:
             lines.append(_("Suggested time: %(when)s") % {"when": meeting.when})
-        lines.append(_("How: %(how)s") % {"how": meeting.how})
+        lines.append(linked(_("How: %(how)s") % {"how": meeting.how}, group.video_url))
         lines.append(_("A question to start with: %(starter)s") % {"starter": meeting.starter})
-        return "\n".join(lines)
+        return lines
 
 
 def announcement_lines(rnd: Round) -> list[str]:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.db import connection, connections
@@ -173,11 +174,55 @@ def test_rooms_of_every_room_version_are_accepted_joined_and_get_formatted_messa
         [message] = organiser.messages(room_id)
         content = message["content"]
         assert message["sender"] == bot.user_id
-        assert content["body"] == "\n".join(LINES)
+        assert content["body"] == "\n".join([LINES[0], *(f"- {line}" for line in LINES[1:])])
         assert content["format"] == "org.matrix.custom.html"
         assert content["formatted_body"].startswith("<p><strong>Round 3 is out</strong></p>")
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content["formatted_body"]
         assert "<script>" not in content["formatted_body"]
+
+
+def test_names_reach_people_as_text_and_notify_nobody(homeserver: synapse.Synapse) -> None:
+    """A name with ``@room``, the reader's own name, HTML and a link: the reader sees it
+    as text, and neither the room nor the reader is notified; a message that says
+    ``@room`` itself does notify, so the check can fail."""
+    organiser = homeserver.register()
+    reader = homeserver.register()
+    bot = homeserver.register()
+    for user in (organiser, reader, bot):
+        homeserver.unlimited(user)
+    # The bot may notify the room (power level 50), so only the message decides.
+    room_id = organiser.create_room(
+        invite=[bot.user_id, reader.user_id],
+        power_level_content_override={"users": {bot.user_id: 50}},
+    )
+    reader.join(room_id)
+    name = (
+        f"Eve @room {reader.user_id} <b>bold</b> "
+        '<a href="https://evil.example/reset">Reset your password</a> http://evil.example'
+    )
+    matrix(homeserver, bot, room_id).announce(Round, ["Round 3 is out", f"{name} & Ben"])
+    [message] = reader.messages(room_id)
+    content = message["content"]
+    assert content["m.mentions"] == {}
+    body, formatted = content["body"], content["formatted_body"]
+    assert "@room" not in body and "@room" not in formatted
+    assert "http://" not in body and "http://" not in formatted
+    assert "<b>" not in formatted and "<a" not in formatted
+    assert "&lt;b&gt;bold&lt;/b&gt;" in formatted
+    assert "Reset your password" in body and "Eve @\u2060room" in body
+    assert formatted.startswith("<p><strong>Round 3 is out</strong></p><ul><li>Eve ")
+
+    def highlights() -> list[str]:
+        reply = reader.call("GET", "/_matrix/client/v3/notifications?only=highlight")
+        return [n["event"]["event_id"] for n in reply["notifications"]]
+
+    assert message["event_id"] not in highlights()
+    loud = bot.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/send/m.room.message/loud",
+        {"msgtype": "m.text", "body": "@room hello"},
+    )
+    assert loud["event_id"] in highlights()
 
 
 def test_a_room_the_bot_is_not_invited_to_is_a_permanent_failure(

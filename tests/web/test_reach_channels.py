@@ -27,6 +27,7 @@ from tests.web.conftest import login, sign_in_participant
 pytestmark = pytest.mark.django_db
 
 LINES = ["Round 3 is out", "Anna & a participant", "and 2 more groups"]
+DIRECT = ["You meet", "Ben"]
 
 
 class Recorder:
@@ -84,12 +85,12 @@ def test_mattermost_webhook_and_api_v4_direct_message(httpserver: HTTPServer) ->
     assert hook.json() == {
         "text": "**Round 3 is out**\n- Anna & a participant\n- and 2 more groups"
     }
-    t.direct_message("anna.schmidt", "You meet Ben")
+    t.direct_message("anna.schmidt", DIRECT)
     assert me.requests[0]["method"] == "GET" and user.requests[0]["method"] == "GET"
     for r in (me, user, direct, post):
         assert r.requests[0]["headers"]["Authorization"] == "Bearer mm-token"
     assert direct.requests[0]["method"] == "POST" and direct.json() == ["bot1", "user7"]
-    assert post.json() == {"channel_id": "dm9", "message": "You meet Ben"}
+    assert post.json() == {"channel_id": "dm9", "message": "**You meet**\n- Ben"}
 
 
 def test_slack_bot_token_webhook_and_direct_message(httpserver: HTTPServer) -> None:
@@ -101,17 +102,20 @@ def test_slack_bot_token_webhook_and_direct_message(httpserver: HTTPServer) -> N
     req = post.requests[0]
     assert req["method"] == "POST" and req["headers"]["Authorization"] == "Bearer xoxb-1"
     assert req["headers"]["Content-Type"].startswith("application/json")
+    quiet = {"parse": "none", "link_names": False, "unfurl_links": False, "unfurl_media": False}
     assert post.json() == {
         "channel": "C0123",
-        "text": "*Round 3 is out*\n• Anna & a participant\n• and 2 more groups",
+        "text": "*Round 3 is out*\n• Anna &amp; a participant\n• and 2 more groups",
+        **quiet,
     }
-    t.direct_message("U0ANNA", "You meet Ben")
+    t.direct_message("U0ANNA", DIRECT)
     assert opened.json() == {"users": "U0ANNA"}
-    assert post.json(1) == {"channel": "D42", "text": "You meet Ben"}
+    assert post.json(1) == {"channel": "D42", "text": "*You meet*\n• Ben", **quiet}
 
     hook = Recorder(httpserver, "/services/T/B/X", reply={})
     transport("slack", webhook_url=f"{base}/services/T/B/X").announce(FakeRound, LINES)
     assert hook.json()["text"].startswith("*Round 3 is out*")
+    assert hook.json()["parse"] == "none" and hook.json()["link_names"] is False
 
 
 def test_slack_reports_ok_false_and_does_not_retry_bad_tokens(httpserver: HTTPServer) -> None:
@@ -130,12 +134,12 @@ def test_rocketchat_post_message_with_token_headers(httpserver: HTTPServer) -> N
         "rocketchat", server_url=base, user_id="uid1", auth_token="tok1", channel="coffee"
     )
     t.announce(FakeRound, LINES)
-    t.direct_message("anna", "You meet Ben")
+    t.direct_message("anna", DIRECT)
     for req in post.requests:
         assert req["method"] == "POST"
         assert req["headers"]["X-Auth-Token"] == "tok1" and req["headers"]["X-User-Id"] == "uid1"
     assert post.json(0)["channel"] == "#coffee"
-    assert post.json(1) == {"channel": "@anna", "text": "You meet Ben"}
+    assert post.json(1) == {"channel": "@anna", "text": "**You meet**\n- Ben"}
 
 
 def test_zulip_form_encoded_with_basic_auth(httpserver: HTTPServer) -> None:
@@ -145,7 +149,7 @@ def test_zulip_form_encoded_with_basic_auth(httpserver: HTTPServer) -> None:
         "zulip", site=base, bot_email="bot@zulip.example.org", api_key="zkey", stream="social"
     )
     t.announce(FakeRound, LINES)
-    t.direct_message("anna@example.org", "You meet Ben")
+    t.direct_message("anna@example.org", DIRECT)
     first, second = post.requests
     for req in (first, second):
         assert req["method"] == "POST"
@@ -159,6 +163,7 @@ def test_zulip_form_encoded_with_basic_auth(httpserver: HTTPServer) -> None:
     }
     assert second["form"]["type"] == ["private"]
     assert json.loads(second["form"]["to"][0]) == ["anna@example.org"]
+    assert second["form"]["content"] == ["**You meet**\n- Ben"]
 
 
 def test_teams_posts_an_adaptive_card(httpserver: HTTPServer) -> None:
@@ -172,10 +177,14 @@ def test_teams_posts_an_adaptive_card(httpserver: HTTPServer) -> None:
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard" and card["version"]
-    assert [b["text"] for b in card["body"]] == LINES
+    texts = ["".join(run["text"] for run in block["inlines"]) for block in card["body"]]
+    assert texts == [LINES[0], *(f"• {line}" for line in LINES[1:])]
+    assert {block["type"] for block in card["body"]} == {"RichTextBlock"}
+    assert card["body"][0]["inlines"][0]["weight"] == "bolder"
+    assert card["fallbackText"] == "Round 3 is out\n- Anna & a participant\n- and 2 more groups"
     assert not t.can_send_direct()
     with pytest.raises(TransportError):
-        t.direct_message("anyone", "text")
+        t.direct_message("anyone", DIRECT)
 
 
 def test_webhook_body_is_signed_with_the_shared_secret(httpserver: HTTPServer) -> None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from django.utils.functional import Promise
 
+    from kaffeeklatsch.reach.channels.escaping import Line
     from kaffeeklatsch.rounds.models import Round
 
 TIMEOUT_SECONDS = 15
@@ -271,50 +272,17 @@ class Transport:
     def can_send_direct(self) -> bool:
         return self.direct_messages
 
-    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
-        """Posts a round's announcement; ``lines[0]`` is the headline."""
+    def announce(self, rnd: Round, lines: Sequence[Line]) -> None:
+        """Posts a round's announcement; ``lines[0]`` is the headline, the others are
+        its entries. Each transport escapes every text for its format (see
+        :mod:`.escaping`)."""
         raise NotImplementedError
 
-    def test_message(self, lines: Sequence[str], key: str) -> None:
+    def test_message(self, lines: Sequence[Line], key: str) -> None:
         """Posts a test message so an organiser sees the connection works; ``key`` makes
         it unique where the platform deduplicates (Matrix transaction ids)."""
         self.announce(_TestRound(key), lines)  # type: ignore[arg-type]
 
-    def direct_message(self, handle: str, text: str) -> None:
+    def direct_message(self, handle: str, lines: Sequence[Line]) -> None:
+        """Sends a person their match; ``lines`` as for :meth:`announce`."""
         raise TransportError("direct messages are not possible on this platform", permanent=True)
-
-
-def plain(lines: Sequence[str]) -> str:
-    return "\n".join(lines)
-
-
-def html(lines: Sequence[str]) -> str:
-    """Headline in bold, lines starting with "- " as a list, the others as paragraphs;
-    every text escaped, so a name like ``<b>Eve</b>`` stays text."""
-    from django.utils.html import escape
-
-    if not lines:
-        return ""
-    head, *rest = lines
-    parts = [f"<p><strong>{escape(head)}</strong></p>"]
-    items: list[str] = []
-    for line in rest:
-        if line.startswith("- "):
-            items.append(f"<li>{escape(line[2:])}</li>")
-            continue
-        if items:
-            parts.append("<ul>" + "".join(items) + "</ul>")
-            items = []
-        parts.append(f"<p>{escape(line)}</p>")
-    if items:
-        parts.append("<ul>" + "".join(items) + "</ul>")
-    return "".join(parts)
-
-
-def markdown(lines: Sequence[str]) -> str:
-    """Headline in bold, the rest as a list: Markdown that Mattermost, Slack-alikes,
-    Rocket.Chat and Zulip all show well."""
-    if not lines:
-        return ""
-    head, *rest = lines
-    return "\n".join([f"**{head}**", *(f"- {line}" for line in rest)])

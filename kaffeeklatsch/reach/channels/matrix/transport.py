@@ -2,7 +2,9 @@
 
 Announcements are ``m.room.message`` events sent with
 ``PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}``, as plain
-``body`` and as ``formatted_body`` (``org.matrix.custom.html``, every text escaped);
+``body`` and as ``formatted_body`` (``org.matrix.custom.html``), every text escaped
+for each (:mod:`.escaping`), and with an empty ``m.mentions``: the message mentions
+nobody, so no name in it notifies the room or a person whose name it contains;
 the transaction id is derived from the round, so a retried announcement is not posted
 twice. A room the bot was invited to is joined on the first message. Room ids of every
 room version are accepted: up to version 11 ``!opaque:server``, from version 12 the
@@ -36,10 +38,9 @@ from kaffeeklatsch.reach.channels.base import (
     Setting,
     Transport,
     TransportError,
-    html,
     http,
-    plain,
 )
+from kaffeeklatsch.reach.channels.escaping import Line, html, plain
 
 if TYPE_CHECKING:
     from kaffeeklatsch.rounds.models import Round
@@ -95,13 +96,14 @@ class Matrix(Transport):
         max_wait = 0 if self._locked else None
         return http(method, url, json=json, headers=self._headers(), max_wait=max_wait).json()
 
-    def _send(self, room_id: str, txn_id: str, lines: Sequence[str]) -> None:
+    def _send(self, room_id: str, txn_id: str, lines: Sequence[Line]) -> None:
         path = f"/rooms/{quote(room_id, safe='')}/send/m.room.message/{quote(txn_id, safe='')}"
         content = {
             "msgtype": "m.text",
             "body": plain(lines),
             "format": "org.matrix.custom.html",
             "formatted_body": html(lines),
+            "m.mentions": {},
         }
         try:
             self._api("PUT", path, content)
@@ -122,10 +124,10 @@ class Matrix(Transport):
                 ) from None
             raise
 
-    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
+    def announce(self, rnd: Round, lines: Sequence[Line]) -> None:
         self._send(self.config["room_id"], f"kaffeeklatsch-round-{rnd.pk}", lines)
 
-    def test_message(self, lines: Sequence[str], key: str) -> None:
+    def test_message(self, lines: Sequence[Line], key: str) -> None:
         self._send(self.config["room_id"], f"kaffeeklatsch-test-{key}", lines)
 
     def _bot(self) -> str:
@@ -215,7 +217,7 @@ class Matrix(Transport):
         except TransportError:
             pass  # the invitation's failure is the news; an orphan room is only tidiness
 
-    def direct_message(self, handle: str, text: str) -> None:
+    def direct_message(self, handle: str, lines: Sequence[Line]) -> None:
         room_id = self._direct_room(handle)
-        digest = hashlib.sha256(f"{handle}\n{text}".encode()).hexdigest()[:24]
-        self._send(room_id, f"kaffeeklatsch-dm-{digest}", text.split("\n"))
+        digest = hashlib.sha256(f"{handle}\n{plain(lines)}".encode()).hexdigest()[:24]
+        self._send(room_id, f"kaffeeklatsch-dm-{digest}", lines)

@@ -2,6 +2,7 @@
 direct messages through API v4 with a bot token: the bot's own id
 (``GET /api/v4/users/me``), the person's id (``GET /api/v4/users/username/{name}``), the
 direct channel (``POST /api/v4/channels/direct``) and the post (``POST /api/v4/posts``).
+Texts are escaped for Mattermost's Markdown (:data:`.escaping.MATTERMOST`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from kaffeeklatsch.reach.channels.base import (
     Transport,
     TransportError,
     http,
-    markdown,
 )
+from kaffeeklatsch.reach.channels.escaping import MATTERMOST, Line
 
 if TYPE_CHECKING:
     from kaffeeklatsch.rounds.models import Round
@@ -62,8 +63,8 @@ class Mattermost(Transport):
     def can_send_direct(self) -> bool:
         return bool(self.config.get("server_url") and self.config.get("bot_token"))
 
-    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
-        http("POST", self.config["webhook_url"], json={"text": markdown(lines)})
+    def announce(self, rnd: Round, lines: Sequence[Line]) -> None:
+        http("POST", self.config["webhook_url"], json={"text": MATTERMOST.render(lines)})
 
     def _api(self, method: str, path: str, payload: object = None) -> dict:
         reply = http(
@@ -77,10 +78,10 @@ class Mattermost(Transport):
             raise TransportError(f"unexpected answer from {path.split('/')[1]}")
         return data
 
-    def direct_message(self, handle: str, text: str) -> None:
+    def direct_message(self, handle: str, lines: Sequence[Line]) -> None:
         if not self.can_send_direct():
             raise TransportError("direct messages are not configured", permanent=True)
         me = self._api("GET", "/users/me")["id"]
         other = self._api("GET", f"/users/username/{quote(handle, safe='')}")["id"]
         channel = self._api("POST", "/channels/direct", [me, other])["id"]
-        self._api("POST", "/posts", {"channel_id": channel, "message": text})
+        self._api("POST", "/posts", {"channel_id": channel, "message": MATTERMOST.render(lines)})

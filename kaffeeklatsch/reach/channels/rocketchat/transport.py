@@ -1,6 +1,7 @@
 """Rocket.Chat: REST API ``POST /api/v1/chat.postMessage`` with the ``X-Auth-Token``
 and ``X-User-Id`` headers of a bot user (a personal access token). A ``channel`` of
-``#name`` posts to a channel, ``@username`` sends a direct message."""
+``#name`` posts to a channel, ``@username`` sends a direct message. Texts are escaped
+for Rocket.Chat's Markdown (:data:`.escaping.ROCKETCHAT`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from kaffeeklatsch.reach.channels.base import (
     Transport,
     TransportError,
     http,
-    markdown,
 )
+from kaffeeklatsch.reach.channels.escaping import ROCKETCHAT, Line
 
 if TYPE_CHECKING:
     from kaffeeklatsch.rounds.models import Round
@@ -63,8 +64,8 @@ class RocketChat(Transport):
         if not isinstance(data, dict) or not data.get("success"):
             raise TransportError("Rocket.Chat did not accept the message")
 
-    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
-        self._post(self.config["channel"], markdown(lines))
+    def announce(self, rnd: Round, lines: Sequence[Line]) -> None:
+        self._post(self.config["channel"], ROCKETCHAT.render(lines))
 
-    def direct_message(self, handle: str, text: str) -> None:
-        self._post(f"@{handle}", text)
+    def direct_message(self, handle: str, lines: Sequence[Line]) -> None:
+        self._post(f"@{handle}", ROCKETCHAT.render(lines))

@@ -1,7 +1,10 @@
 """Slack: with a bot token, ``chat.postMessage`` (``POST https://slack.com/api/...``,
 ``Authorization: Bearer``, JSON); without one, an incoming webhook (JSON ``{"text"}``).
 Direct messages open the conversation with ``conversations.open`` and post into it.
-The Web API answers HTTP 200 with ``{"ok": false, "error": ...}`` on failure."""
+The Web API answers HTTP 200 with ``{"ok": false, "error": ...}`` on failure.
+
+Texts are escaped for mrkdwn (:func:`.escaping.mrkdwn`), and every message asks Slack
+not to parse names or links out of it nor to unfold link previews."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.reach.channels.base import Setting, Transport, TransportError, http
+from kaffeeklatsch.reach.channels.escaping import Line, mrkdwn
 
 if TYPE_CHECKING:
     from kaffeeklatsch.rounds.models import Round
@@ -29,10 +33,9 @@ PERMANENT = {
     "token_revoked",
 }
 
-
-def mrkdwn(lines: Sequence[str]) -> str:
-    head, *rest = lines or [""]
-    return "\n".join([f"*{head}*", *(f"• {line}" for line in rest)])
+#: Sent with every message: no "@name" or "#channel" turned into a mention or link,
+#: no preview of a link unfolded.
+QUIET = {"parse": "none", "link_names": False, "unfurl_links": False, "unfurl_media": False}
 
 
 class Slack(Transport):
@@ -92,18 +95,18 @@ class Slack(Transport):
             raise TransportError(f"Slack: {error[:60]}", permanent=error in PERMANENT)
         return data
 
-    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
-        text = mrkdwn(lines)
+    def announce(self, rnd: Round, lines: Sequence[Line]) -> None:
+        message = {"text": mrkdwn(lines), **QUIET}
         if self.config.get("bot_token"):
-            self._call("chat.postMessage", {"channel": self.config["channel"], "text": text})
+            self._call("chat.postMessage", {"channel": self.config["channel"], **message})
         else:
-            http("POST", self.config["webhook_url"], json={"text": text})
+            http("POST", self.config["webhook_url"], json=message)
 
-    def direct_message(self, handle: str, text: str) -> None:
+    def direct_message(self, handle: str, lines: Sequence[Line]) -> None:
         if not self.can_send_direct():
             raise TransportError("direct messages need a bot token", permanent=True)
         opened = self._call("conversations.open", {"users": handle})
         channel = opened.get("channel", {}).get("id")
         if not isinstance(channel, str):
             raise TransportError("Slack: conversations.open returned no channel")
-        self._call("chat.postMessage", {"channel": channel, "text": text})
+        self._call("chat.postMessage", {"channel": channel, "text": mrkdwn(lines), **QUIET})

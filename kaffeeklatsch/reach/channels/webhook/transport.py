@@ -8,6 +8,10 @@ reject old timestamps, which stops forged and replayed requests.
 Every delivery has an id, ``X-Kaffeeklatsch-Delivery`` and ``"delivery"`` in the body:
 the same for every retry of one delivery (a round's announcement to this address, one
 test message), different for any other, so a receiver drops what it has seen.
+
+``title`` and ``lines`` are plain text exactly as written, names included: no markup
+is added and none is meant. A receiver that shows them in a format of its own
+(Markdown, HTML, a chat) escapes them for that format.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.reach.channels.base import Setting, Transport, http
+from kaffeeklatsch.reach.channels.escaping import Line, headline_and_entries, text
 
 if TYPE_CHECKING:
     from kaffeeklatsch.rounds.models import Round
@@ -79,19 +84,19 @@ class Webhook(Transport):
             },
         )
 
-    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
-        head, *rest = lines or [""]
+    def announce(self, rnd: Round, lines: Sequence[Line]) -> None:
+        head, rest = headline_and_entries(lines)
         self.post(
             {
                 "event": "round.published",
                 "programme": rnd.programme.name,
                 "round": rnd.number,
-                "title": head,
-                "lines": list(rest),
+                "title": text(head),
+                "lines": [text(line) for line in rest],
             },
             f"round-{rnd.pk}",
         )
 
-    def test_message(self, lines: Sequence[str], key: str) -> None:
-        head, *rest = lines or [""]
-        self.post({"event": "test", "title": head, "lines": list(rest)}, key)
+    def test_message(self, lines: Sequence[Line], key: str) -> None:
+        head, rest = headline_and_entries(lines)
+        self.post({"event": "test", "title": text(head), "lines": [text(x) for x in rest]}, key)

@@ -1,6 +1,7 @@
 """Zulip: ``POST /api/v1/messages``, form-encoded, HTTP basic auth with the bot's
 e-mail address and API key. Channel ("stream") messages need a topic; direct messages
-go to a JSON list of e-mail addresses."""
+go to a JSON list of e-mail addresses. Texts are escaped for Zulip's Markdown
+(:data:`.escaping.ZULIP`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.reach.channels.base import Setting, Transport, http, markdown
+from kaffeeklatsch.reach.channels.base import Setting, Transport, http
+from kaffeeklatsch.reach.channels.escaping import ZULIP, Line
 
 if TYPE_CHECKING:
     from kaffeeklatsch.rounds.models import Round
@@ -54,16 +56,16 @@ class Zulip(Transport):
             basic_auth=(self.config["bot_email"], self.config["api_key"]),
         )
 
-    def announce(self, rnd: Round, lines: Sequence[str]) -> None:
+    def announce(self, rnd: Round, lines: Sequence[Line]) -> None:
         self._send(
             {
                 "type": "stream",
                 "to": self.config["stream"],
                 "topic": self.config.get("topic") or "Kaffeeklatsch",
-                "content": markdown(lines),
+                "content": ZULIP.render(lines),
             }
         )
 
-    def direct_message(self, handle: str, text: str) -> None:
+    def direct_message(self, handle: str, lines: Sequence[Line]) -> None:
         # "private" is understood by every Zulip server; newer ones also say "direct".
-        self._send({"type": "private", "to": json.dumps([handle]), "content": text})
+        self._send({"type": "private", "to": json.dumps([handle]), "content": ZULIP.render(lines)})
