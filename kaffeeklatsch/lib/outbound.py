@@ -140,7 +140,8 @@ class AllowList:
             if not entry:
                 continue
             try:
-                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                bare = re.sub(r"^\[([^\]]*)\]", r"\1", entry)  # "[fd00::]/8" as "fd00::/8"
+                networks.append(ipaddress.ip_network(bare, strict=False))
                 continue
             except ValueError:
                 pass
