@@ -39,6 +39,7 @@ from email.message import Message
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,16 @@ def allow_list() -> AllowList:
     """The administrator's allow-list, the setting ``OUTBOUND_ALLOW``; an entry that is
     neither a host name nor a CIDR range raises ``ImproperlyConfigured``."""
     return _parsed(tuple(settings.OUTBOUND_ALLOW))
+
+
+def check_allow_list(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A system check, so that a wrong entry stops the server and the worker at start
+    instead of failing the first request."""
+    try:
+        allow_list()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="kaffeeklatsch.E001")]
+    return []
 
 
 def may_send_to(host: str, address: IPAddress, allow: AllowList) -> bool:

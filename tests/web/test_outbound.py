@@ -19,6 +19,8 @@ import pytest
 import trustme
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.urls import reverse
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
@@ -175,6 +177,14 @@ def test_a_wrong_allow_list_entry_is_named(entry: str, settings: Any) -> None:
     settings.OUTBOUND_ALLOW = ["10.0.0.0/8", entry]
     with pytest.raises(ImproperlyConfigured, match="KAFFEEKLATSCH_OUTBOUND_ALLOW"):
         outbound.allow_list()
+
+
+def test_a_wrong_allow_list_stops_the_server_at_start(settings: Any) -> None:
+    settings.OUTBOUND_ALLOW = ["10.0.0.0/8"]
+    call_command("check")
+    settings.OUTBOUND_ALLOW = ["intranet/8"]
+    with pytest.raises(SystemCheckError, match="'intranet/8'"):
+        call_command("check")
 
 
 def test_the_setting_is_strict_by_default() -> None:
