@@ -71,6 +71,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Sign-ups, sign-in links and invitations one client may ask for per hour.
 RATE_LIMIT_PER_HOUR = int(os.environ.get("KAFFEEKLATSCH_RATE_LIMIT_PER_HOUR", "30"))
+# Outbound requests to addresses organisers type (chat servers, webhooks) go to public
+# addresses only; these host names and CIDR ranges are allowed besides, e.g.
+# "matrix.intern.example,10.0.0.0/8" for a Matrix server in the intranet.
+OUTBOUND_ALLOW = env_list("KAFFEEKLATSCH_OUTBOUND_ALLOW")
 # Behind a reverse proxy the client's address is the last one in X-Forwarded-For.
 BEHIND_PROXY = env_bool("KAFFEEKLATSCH_BEHIND_PROXY", BASE_URL.startswith("https://"))
 

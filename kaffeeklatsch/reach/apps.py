@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.lib import outbound
 
 
 class ReachConfig(AppConfig):
@@ -9,3 +12,5 @@ class ReachConfig(AppConfig):
 
     def ready(self) -> None:
         from kaffeeklatsch.reach import jobs  # noqa: F401 - registers the job handlers
+
+        checks.register(outbound.check_allow_list)

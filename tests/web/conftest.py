@@ -119,6 +119,38 @@ def send_outbox() -> int:
     return work_once()["emails"]
 
 
+#: What the tests' chat servers on loopback need: the default refuses loopback.
+LOOPBACK_ALLOWED = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture
+def allow_loopback(settings: Any) -> None:
+    """Lets outbound requests (chat channels, webhooks) reach servers on loopback."""
+    settings.OUTBOUND_ALLOW = LOOPBACK_ALLOWED
+
+
+#: A public address (example.com's) that the example names below resolve to.
+PUBLIC_ADDRESS = "93.184.215.14"
+_EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net", "example", "test")
+
+
+@pytest.fixture
+def public_dns(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Names under the reserved example domains (``matrix.example.org``, ``mm.example``)
+    resolve to a public address, as a real chat server's name would, without asking a
+    DNS server; other names resolve as usual."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if any(name == d or name.endswith("." + d) for d in _EXAMPLE_DOMAINS):
+            host = PUBLIC_ADDRESS
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return PUBLIC_ADDRESS
+
+
 @pytest.fixture
 def make_organiser(db: Any) -> Any:
     from django.contrib.auth import get_user_model

@@ -33,6 +33,9 @@ from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web import synapse
 from tests.web.conftest import login
 
+# The homeservers listen on loopback, which outbound requests may reach only when allowed.
+pytestmark = pytest.mark.usefixtures("allow_loopback")
+
 #: The clock of the homeserver with default limits runs this many times faster.
 SPEED = 20
 

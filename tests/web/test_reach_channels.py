@@ -24,7 +24,8 @@ from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import login, sign_in_participant
 
-pytestmark = pytest.mark.django_db
+# The chat servers of these tests listen on loopback, which the default refuses.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback", "public_dns")]
 
 LINES = ["Round 3 is out", "Anna & a participant", "and 2 more groups"]
 DIRECT = ["You meet", "Ben"]
@@ -214,13 +215,13 @@ def test_webhook_body_is_signed_with_the_shared_secret(httpserver: HTTPServer) -
         ("matrix", {"homeserver": "ftp://x", "access_token": "t", "room_id": "!a:b"}, "homeserver"),
         (
             "matrix",
-            {"homeserver": "https://m.org", "access_token": "t", "room_id": "#a"},
+            {"homeserver": "https://m.example.org", "access_token": "t", "room_id": "#a"},
             "room_id",
         ),
-        ("webhook", {"url": "https://x.org/h", "secret": "short"}, "secret"),
+        ("webhook", {"url": "https://x.example.org/h", "secret": "short"}, "secret"),
         (
             "zulip",
-            {"site": "https://z.org", "bot_email": "no", "api_key": "k", "stream": "s"},
+            {"site": "https://z.example.org", "bot_email": "no", "api_key": "k", "stream": "s"},
             "bot_email",
         ),
         ("slack", {"bot_token": "xoxb-1"}, "channel"),

@@ -29,7 +29,7 @@ from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.test_reach_channels import Recorder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback", "public_dns")]
 
 PROGRAMME = "Kaffee <!here> [Win](http://evil.example/prize) @all"
 HOSTILE = [

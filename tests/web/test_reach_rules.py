@@ -27,6 +27,9 @@ from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import login
 
+# The chat servers of these tests listen on loopback, which the default refuses.
+pytestmark = pytest.mark.usefixtures("allow_loopback", "public_dns")
+
 LINES = ["Round 3 is out", "Anna & a participant"]
 
 

@@ -5,6 +5,12 @@ A transport gets its configuration as a plain dict (validated once by
 platform allows it, :meth:`Transport.direct_message`. Failures raise
 :class:`TransportError` with a message that never contains the configuration, so
 neither secrets nor webhook addresses reach a log.
+
+Every request goes through :mod:`kaffeeklatsch.lib.outbound`: to public addresses or
+those the administrator allows, pinned to the address checked, never redirected. A
+refused, unresolvable or unreachable address, a timeout and a closed port all end in the
+same :data:`CONNECTION_FAILED`, so what an organiser sees of a failure tells nothing
+about the network behind the server.
 """
 
 from __future__ import annotations
@@ -14,9 +20,7 @@ import email.utils
 import json as jsonlib
 import random
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -24,6 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from kaffeeklatsch.lib import outbound
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -39,20 +45,12 @@ MAX_REPLY_BYTES = 1_000_000
 MAX_INLINE_WAIT = 30.0
 #: How often one request waits out a rate limit before the job queue takes over.
 RATE_LIMIT_TRIES = 20
+#: The one message for every failure below HTTP: refused, unresolvable or unreachable.
+CONNECTION_FAILED = "connection failed"
 
 
 def _alone(name: str) -> AbstractContextManager[object]:
     return nullcontext()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Redirects are answered as errors: a token must only go to the configured server."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class TransportError(Exception):
@@ -177,35 +175,53 @@ def http(
 
 
 def _request(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Response:
-    request = urllib.request.Request(url, data=body, headers=headers, method=method)
     try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as reply:
-            return Response(reply.status, reply.read(MAX_REPLY_BYTES))
-    except urllib.error.HTTPError as exc:
-        try:
-            content = exc.read(MAX_REPLY_BYTES)
-        except OSError:
-            content = b""
-        # Redirects and 4xx other than rate limits mean the configuration is wrong:
-        # retrying won't help.
-        permanent = 300 <= exc.code < 500 and exc.code not in (408, 429)
-        raise TransportError(
-            f"HTTP {exc.code}",
-            permanent=permanent,
-            status=exc.code,
-            retry_after=retry_after(exc.headers, content) if exc.code in (429, 503) else None,
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise TransportError(f"connection failed: {type(reason).__name__}") from None
+        reply = outbound.request(
+            method,
+            url,
+            body=body,
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            max_bytes=MAX_REPLY_BYTES,
+        )
+    except outbound.OutboundError:
+        # Passing like any network failure, and retried: a refusal that ended the job at
+        # once would tell the organiser it was a refusal.
+        raise TransportError(CONNECTION_FAILED) from None
+    code = reply.status
+    if 200 <= code < 300:
+        return Response(code, reply.body)
+    # Redirects (never followed: a token goes to the checked server only) and 4xx other
+    # than rate limits mean the configuration is wrong: retrying won't help.
+    permanent = 300 <= code < 500 and code not in (408, 429)
+    raise TransportError(
+        f"HTTP {code}",
+        permanent=permanent,
+        status=code,
+        retry_after=retry_after(reply.headers, reply.body) if code in (429, 503) else None,
+    )
 
 
 def check_url(value: str) -> str:
+    """An address the server may send to, normalised; resolves its host to check it."""
     value = value.strip()
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError(_("Please enter an address starting with https://."))
-    return value.rstrip("/") if parts.path in ("", "/") else value
+    try:
+        outbound.target(value)
+    except outbound.Malformed:
+        raise ValidationError(_("Please enter an address starting with https://.")) from None
+    except outbound.NotFound:
+        raise ValidationError(
+            _("No server was found at this address. Please check it, or try again later.")
+        ) from None
+    except outbound.Refused:
+        raise ValidationError(
+            _(
+                "Kaffeeklatsch may not send to addresses in the local network. "
+                "Your administrator can allow it (KAFFEEKLATSCH_OUTBOUND_ALLOW)."
+            )
+        ) from None
+    path = urllib.parse.urlsplit(value).path
+    return value.rstrip("/") if path in ("", "/") else value
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Plumbing with no domain knowledge: nothing here imports an app of the package."""
