@@ -144,6 +144,14 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
+def _log_reason(exc: BaseException) -> str:
+    """The failure as the log may have it: its type and SMTP code, never its text (a
+    mail server's answer, or Django's refusal of a header, may quote an address or a
+    name). The message's row keeps the text for the administrator."""
+    code = getattr(exc, "smtp_code", None)
+    return f"{type(exc).__name__} {code}" if isinstance(code, int) else type(exc).__name__
+
+
 def _mark_sent(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
         status=OutboxMessage.Status.SENT,
@@ -168,7 +176,7 @@ def _mark_failed(messages: Sequence[OutboxMessage], exc: BaseException) -> None:
             "outbox %s: attempt %s failed (%s)%s",
             message.pk,
             message.attempts,
-            error,
+            _log_reason(exc),
             ", giving up" if gave_up else "",
         )
 
