@@ -145,11 +145,18 @@ def _describe(exc: BaseException) -> str:
 
 
 def _log_reason(exc: BaseException) -> str:
-    """The failure as the log may have it: its type and SMTP code, never its text (a
-    mail server's answer, or Django's refusal of a header, may quote an address or a
-    name). The message's row keeps the text for the administrator."""
+    """The failure as the log may have it: its type, and the SMTP code of a server's
+    answer or the text of a lost connection ("timed out"), never a server's words or
+    another exception's text (a mail server's answer, or Django's refusal of a header,
+    may quote an address or a name). The message's row keeps the text for the
+    administrator."""
     code = getattr(exc, "smtp_code", None)
-    return f"{type(exc).__name__} {code}" if isinstance(code, int) else type(exc).__name__
+    if isinstance(code, int):
+        return f"{type(exc).__name__} {code}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError):
+        # Written by smtplib and the socket layer from the connection's state only.
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return type(exc).__name__
 
 
 def _mark_sent(message: OutboxMessage) -> None:
