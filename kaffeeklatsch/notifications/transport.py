@@ -144,6 +144,21 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
+def _log_reason(exc: BaseException) -> str:
+    """The failure as the log may have it: its type, and the SMTP code of a server's
+    answer or the text of a lost connection ("timed out"), never a server's words or
+    another exception's text (a mail server's answer, or Django's refusal of a header,
+    may quote an address or a name). The message's row keeps the text for the
+    administrator."""
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(code, int):
+        return f"{type(exc).__name__} {code}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError):
+        # Written by smtplib and the socket layer from the connection's state only.
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return type(exc).__name__
+
+
 def _mark_sent(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
         status=OutboxMessage.Status.SENT,
@@ -168,7 +183,7 @@ def _mark_failed(messages: Sequence[OutboxMessage], exc: BaseException) -> None:
             "outbox %s: attempt %s failed (%s)%s",
             message.pk,
             message.attempts,
-            error,
+            _log_reason(exc),
             ", giving up" if gave_up else "",
         )
 

@@ -69,9 +69,14 @@ class FeedbackAnswer:
     met: bool
 
 
-def feedback_url(group_id: int, participant_id: int, met: bool) -> str:
+def feedback_path(group_id: int, participant_id: int, met: bool) -> str:
+    """The path of a "Did you meet?" answer's page (its button records the answer)."""
     token = signing.dumps({"g": group_id, "p": participant_id, "m": int(met)}, salt=FEEDBACK_SALT)
-    return absolute(reverse("rounds_feedback", args=[token]))
+    return reverse("rounds_feedback", args=[token])
+
+
+def feedback_url(group_id: int, participant_id: int, met: bool) -> str:
+    return absolute(feedback_path(group_id, participant_id, met))
 
 
 def feedback_answer(token: str) -> FeedbackAnswer:

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kaffeeklatsch.downloads.build import CSV
 from kaffeeklatsch.downloads.models import Download
@@ -271,13 +271,23 @@ def meeting_update(request: HttpRequest, participant: Participant, group_id: int
     return redirect("participants:me")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def meeting_update_link(request: HttpRequest, token: str) -> HttpResponse:
-    """One click from the reminder e-mail, like the "Did you meet?" links."""
+    """An answer from the reminder e-mail ("we rescheduled", "we cannot meet"), like the
+    "Did you meet?" links: opening the link only shows what the button will do; the
+    button's POST records it (and a "cannot meet" cancels the meeting)."""
     try:
         answer = update_answer(token)
     except LinkError as exc:
         return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
     group, participant = linked_member(answer.group_id, answer.participant_id)
+    if request.method != "POST":
+        others = [m for m in group.members.all() if m.pk != participant.pk]
+        return render(
+            request,
+            "reach/update_question.html",
+            {"participant": participant, "others": others, "status": answer.status},
+        )
     update = _record_update(group, participant, answer.status)
     return render(
         request,

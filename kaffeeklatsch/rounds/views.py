@@ -12,11 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kaffeeklatsch.front.paging import KnownCountPaginator, page_links, page_number
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.participants.tokens import LinkError, feedback_answer
+from kaffeeklatsch.participants.tokens import (
+    LinkError,
+    feedback_answer,
+    feedback_path,
+    feedback_url,
+)
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.forms import GroupSearchForm, TargetSearchForm
@@ -280,20 +285,27 @@ def linked_member(group_id: int, participant_id: int) -> tuple[Group, Participan
     return group, get_object_or_404(Participant, pk=participant_id, groups=group)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
-    """One-click answer to "Did you meet?" from the e-mail; the page lets people change it."""
+    """An answer to "Did you meet?" from the e-mail. Opening the link only shows the
+    answer and a button: mail scanners open links, and only the button's POST
+    records it. The page after it lets people change their answer."""
     try:
         answer = feedback_answer(token)
     except LinkError as exc:
         return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
     group, participant = linked_member(answer.group_id, answer.participant_id)
+    others = [m for m in group.members.all() if m.pk != participant.pk]
+    if request.method != "POST":
+        return render(
+            request,
+            "rounds/feedback_question.html",
+            {"participant": participant, "others": others, "met": answer.met},
+        )
     with transaction.atomic():
         Feedback.objects.update_or_create(
             group=group, participant=participant, defaults={"met": answer.met}
         )
-    from kaffeeklatsch.participants.tokens import feedback_url
-
-    others = [m for m in group.members.all() if m.pk != participant.pk]
     return render(
         request,
         "rounds/feedback.html",
@@ -302,5 +314,6 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
             "others": others,
             "met": answer.met,
             "change_url": feedback_url(group.pk, participant.pk, not answer.met),
+            "change_path": feedback_path(group.pk, participant.pk, not answer.met),
         },
     )

@@ -188,9 +188,12 @@ def callback(request: HttpRequest) -> HttpResponse:
             return _organiser_signed_in(request, backend.organiser(claims), id_token)
         return _participant_signed_in(request, claims, id_token)
     except SignInRefused as exc:
-        # The cause (not the token) goes to the log for the administrator.
+        # The reason and the kind of its cause go to the log for the administrator,
+        # not the cause's text (it may quote the token's claims).
         logger.warning(
-            "sign-in through the identity provider refused: %s (%r)", exc.reason, exc.__cause__
+            "sign-in through the identity provider refused: %s (%s)",
+            exc.reason,
+            type(exc.__cause__).__name__ if exc.__cause__ is not None else "no cause",
         )
         return refused(request, exc.reason)
     except provider.ProviderUnavailable as exc:

@@ -297,3 +297,16 @@ def round_worker() -> Iterator[RoundWorker]:
         yield worker
     finally:
         worker.stop()
+
+
+_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def press_link_button(client: Any, url: str) -> Any:
+    """Opens a link from a message, which shows a page with one button, and presses
+    the button as a browser does (a POST with the page's CSRF token)."""
+    page = client.get(path_of(url))
+    assert page.status_code == 200, page.content[:500]
+    token = _CSRF_FIELD.search(page.content.decode())
+    assert token is not None, "the page has no form with a CSRF token"
+    return client.post(path_of(url), {"csrfmiddlewaretoken": token.group(1)})

@@ -139,13 +139,16 @@ def test_the_whole_story(
     event = icalendar.Calendar.from_ical(ics_part(introduction)).walk("VEVENT")[0]
     assert event.decoded("DTSTART") > timezone.now()
 
-    # A few days later: "Did you meet?" - she answers from the e-mail with one click.
+    # A few days later: "Did you meet?" - she answers from the e-mail: the link opens a
+    # page with one button, and the button records the answer.
     Job.objects.update(run_at=timezone.now())
     send_outbox()
     question = smtp.to("lena@example.org")[-1]
     assert question["Subject"] == "Haben Sie Hildegard Brauer getroffen?"
     yes_url, _no_url = links(text_part(question), base + "/feedback/")
     person.goto(yes_url)
+    assert not Feedback.objects.exists()
+    person.get_by_role("button", name="Ja, wir haben uns getroffen").click()
     person.get_by_text("Notiert: Sie haben Hildegard Brauer getroffen.").wait_for()
     feedback = Feedback.objects.get()
     assert feedback.met is True and feedback.participant.email == "lena@example.org"

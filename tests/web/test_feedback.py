@@ -11,7 +11,15 @@ from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.participants.tokens import FeedbackAnswer, feedback_answer
 from kaffeeklatsch.rounds.models import Feedback, Group
 from kaffeeklatsch.rounds.services import preview_round, publish_round
-from tests.web.conftest import comparable, html_part, links, path_of, send_outbox, text_part
+from tests.web.conftest import (
+    comparable,
+    html_part,
+    links,
+    path_of,
+    press_link_button,
+    send_outbox,
+    text_part,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +42,23 @@ def test_answer_from_the_email_and_change_it(
     yes, no = links(text_part(to_anna), settings.BASE_URL + "/feedback/")
     assert yes in html_part(to_anna) and no in html_part(to_anna)
 
-    page = client.get(path_of(yes))
+    # Opening the link only asks: mail scanners open links too.
+    question = client.get(path_of(yes))
+    assert question.status_code == 200
+    assert "Did you meet Ben?" in question.content.decode()
+    assert not Feedback.objects.exists()
+
+    page = press_link_button(client, yes)
     assert page.status_code == 200
     assert "Noted: you met Ben." in page.content.decode()
     assert Feedback.objects.get(participant=anna).met is True
-    assert client.get(path_of(yes)).status_code == 200  # clicking twice is harmless
+    assert press_link_button(client, yes).status_code == 200  # pressing twice is harmless
     assert Feedback.objects.count() == 1
 
+    # "Wrong click?" is a button on the page that changes the answer.
     change = page.context["change_url"]
-    client.get(path_of(change))
+    assert f'action="{path_of(change)}"' in page.content.decode()
+    client.post(path_of(change))
     assert Feedback.objects.get(participant=anna).met is False
     assert not Feedback.objects.filter(participant=ben).exists()
 
@@ -59,6 +75,7 @@ def test_expired_feedback_link(
     url = feedback_url(group.pk, group.members.first().pk, True)
     settings.FEEDBACK_LINK_MAX_AGE = -1
     assert client.get(path_of(url)).status_code == 400
+    assert client.post(path_of(url)).status_code == 400
     assert not Feedback.objects.exists()
 
 

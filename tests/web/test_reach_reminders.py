@@ -16,7 +16,15 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.reach.models import MeetingUpdate, ReminderSetting
 from kaffeeklatsch.reach.tokens import update_url
 from kaffeeklatsch.rounds.services import preview_round, publish_round
-from tests.web.conftest import links, login, path_of, send_outbox, sign_in_participant, text_part
+from tests.web.conftest import (
+    links,
+    login,
+    path_of,
+    press_link_button,
+    send_outbox,
+    sign_in_participant,
+    text_part,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +81,12 @@ def test_reminder_sent_by_the_worker_with_one_click_answers(
     assert "0228 77" in anna_text and "ben@example.org" in anna_text
     assert to_anna["Reply-To"] == "ben@example.org"
     [cannot] = [u for u in links(ben_text) if "/meeting/" in u][1:2]
-    page = client.get(path_of(cannot))
+    # Opening the link only asks what the button will do.
+    question = client.get(path_of(cannot))
+    assert question.status_code == 200
+    assert "the meeting cannot take place" in question.content.decode()
+    assert not MeetingUpdate.objects.exists()
+    page = press_link_button(client, cannot)
     assert page.status_code == 200
     assert MeetingUpdate.objects.get(participant=ben).status == "cannot_meet"
     login(client, organiser)
@@ -129,5 +142,7 @@ def test_participants_answer_on_their_page_and_only_for_their_group(
     # Links are signed: forged ones and links for another person's group do nothing.
     forged = path_of(update_url(group.pk, ben.pk, "cannot_meet"))[:-4] + "xyz/"
     assert client.get(forged).status_code == 400
+    assert client.post(forged).status_code == 400
     assert client.get(path_of(update_url(group.pk, stranger.pk, "cannot_meet"))).status_code == 404
+    assert client.post(path_of(update_url(group.pk, stranger.pk, "cannot_meet"))).status_code == 404
     assert not MeetingUpdate.objects.filter(participant=ben).exists()
