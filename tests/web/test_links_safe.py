@@ -26,8 +26,9 @@ from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.jobs.queue import run_due
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.reach.channels.escaping import plain
 from kaffeeklatsch.reach.models import MeetingUpdate, ReminderSetting
-from kaffeeklatsch.reach.services import announcement_lines, direct_message_text
+from kaffeeklatsch.reach.services import announcement_lines, direct_message_lines
 from kaffeeklatsch.rounds.models import Feedback, Group
 from kaffeeklatsch.rounds.services import preview_round, publish_round
 from tests.web.conftest import html_part, links, login, path_of, send_outbox, text_part
@@ -49,6 +50,7 @@ EXPECTED_PAGES = {
     "rounds_feedback",
     "reach:meeting_update_link",
     "accounts:password_reset_confirm",
+    "programmes:invitation",
 }
 
 
@@ -163,7 +165,7 @@ def test_opening_any_link_of_any_message_changes_nothing(
     everything_sent: list[EmailMessage], programme: Any, settings: Any
 ) -> None:
     subjects = [str(m["Subject"]) for m in everything_sent]
-    for kind in ("Please confirm", "You were added", "co-organising", "new password"):
+    for kind in ("Please confirm", "You were added", "to co-organise", "new password"):
         assert any(kind in s for s in subjects), (kind, subjects)
     for kind in ("Your link", "you meet", "Reminder", "Did you meet"):
         assert any(kind in s for s in subjects), (kind, subjects)
@@ -171,7 +173,7 @@ def test_opening_any_link_of_any_message_changes_nothing(
     # What chat channels send (a direct message per person, the announcement) is
     # opened the same way, if it links to the server.
     group = Group.objects.get(round__programme=programme)
-    chat = [direct_message_text(group, person) for person in group.members.all()]
+    chat = [plain(direct_message_lines(group, person)) for person in group.members.all()]
     chat += announcement_lines(group.round)
     urls += [u for text in chat for u in links(text, settings.BASE_URL)]
 
