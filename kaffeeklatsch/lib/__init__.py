@@ -1,0 +1,1 @@
+"""Plumbing with no domain knowledge; imports no app of Kaffeeklatsch."""
