@@ -52,6 +52,19 @@ def _text(value: Any, limit: int, attribute: str) -> str:
     return cleaned.text.strip()[:limit]
 
 
+def _storable(value: Any) -> Any:
+    """The resource without NUL characters, which no PostgreSQL text or JSON value can
+    hold; everything else is kept as the identity system sent it (the participant's
+    fields are cleaned further by :func:`_text`)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
 def _email(resource: dict[str, Any]) -> str:
     """The primary e-mail address, else the first, else a userName that is one."""
     emails = [e for e in resource.get("emails") or [] if e.get("value")]
@@ -161,6 +174,7 @@ def _follow_active(user: ProvisionedUser, participant: Participant, active: bool
 def create_user(connection: ScimConnection, resource: dict[str, Any]) -> ProvisionedUser:
     """A new User: a new participant, or the person of the programme with the same
     e-mail address who is not provisioned yet (someone who joined by themselves)."""
+    resource = _storable(resource)
     with transaction.atomic():
         email = _email(resource)
         user_name = _at_most("userName", resource["userName"])
@@ -221,6 +235,7 @@ def create_user(connection: ScimConnection, resource: dict[str, Any]) -> Provisi
 
 def update_user(user: ProvisionedUser, resource: dict[str, Any]) -> ProvisionedUser:
     """The User replaced or patched: the participant follows."""
+    resource = _storable(resource)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=user.participant_id)
         user.resource = resource
@@ -277,8 +292,8 @@ def set_group(
                 detail=_("No user with the id %(id)s is provisioned here.") % {"id": missing[0]}
             )
         before = list(group.members.select_related("participant")) if group.pk else []
-        group.display_name = _at_most("displayName", display_name)
-        group.external_id = _at_most("externalId", external_id)
+        group.display_name = _at_most("displayName", _storable(display_name))
+        group.external_id = _at_most("externalId", _storable(external_id))
         group.save()
         group.members.set(members)
         follow_groups(list({u.pk: u for u in [*before, *members]}.values()))

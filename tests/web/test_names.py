@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import BadHeaderError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -393,8 +394,10 @@ def test_after_every_door_every_introduction_is_delivered(
 def test_names_stored_before_the_check_still_give_delivered_clean_emails(
     programme: Any, make_participant: Any, smtp: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    people = [make_participant(programme, f"Person {n}") for n in range(len(HOSTILE))]
-    for person, name in zip(people, HOSTILE, strict=True):
+    # PostgreSQL cannot store NUL in a text at all: there, no such name can exist.
+    stored = [n for n in HOSTILE if connection.vendor != "postgresql" or "\x00" not in n]
+    people = [make_participant(programme, f"Person {n}") for n in range(len(stored))]
+    for person, name in zip(people, stored, strict=True):
         # Written around every check, as a name stored before them would be.
         Participant.objects.filter(pk=person.pk).update(name=name, department=name)
     Participant.objects.filter(pk=people[0].pk).update(interests=["Jazz\r\nBcc: y@z"])
@@ -411,7 +414,7 @@ def test_names_stored_before_the_check_still_give_delivered_clean_emails(
         assert_clean(message)
     partners = " ".join(str(m["Subject"]) for m in received.values())
     assert "Eve Bcc: x@y" in partners and "Mallorygnp.exe" in partners
-    for name in HOSTILE:
+    for name in stored:
         assert name.split()[0][:3] not in caplog.text
 
 
