@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.front import bearer
+from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.programmes.models import Programme
 
 # Every token starts with this, so that a token pasted into the wrong place (a log, a
@@ -36,6 +37,7 @@ class ApiToken(models.Model):
     name = models.CharField(
         _("name"),
         max_length=100,
+        validators=[validate_one_line],
         help_text=_("What uses the token, e.g. “HR system” or “membership script”."),
     )
     scope = models.CharField(_("access"), max_length=5, choices=Scope.choices, default=Scope.READ)

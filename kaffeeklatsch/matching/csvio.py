@@ -39,6 +39,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from kaffeeklatsch.lib.text import describe, forbidden_characters
 from kaffeeklatsch.matching.languages import normalise_language
 from kaffeeklatsch.matching.model import Location, Mode, PastGroup, Person, RoundResult, Slot
 
@@ -105,6 +106,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_id": (
         "the id “{value}” is already used in line {first_line}",
         "die Kennung „{value}“ steht schon in Zeile {first_line}",
+    ),
+    "control_characters": (
+        "the cell holds a line break, a tab or an invisible control character ({characters}); "
+        "write it on one line without them",
+        "die Zelle enthält einen Zeilenumbruch, einen Tabulator oder ein unsichtbares "
+        "Steuerzeichen ({characters}); bitte in eine Zeile ohne diese Zeichen schreiben",
     ),
     "missing_value": (
         "this cell must not be empty",
@@ -345,6 +352,9 @@ _HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
     "score": ("score", "punkte", "punktzahl", "wertung"),
 }
 _HISTORY_ALIASES = _aliases(_HISTORY_COLUMNS)
+
+# Columns holding a list, whose entries may be on lines of their own.
+_LIST_COLUMNS = frozenset({"languages", "interests", "blocked", "availability"})
 
 # Columns that stand in for a required one: first and last name make a name.
 _ALTERNATIVES = {"name": ("name", "first_name", "last_name")}
@@ -741,6 +751,18 @@ class _PeopleReader:
 
         if size > self.width and any(cells[self.width :]):
             problem(None, "extra_cells", cells=size - _trailing_empty(cells), columns=self.width)
+
+        # Every value becomes a one-line text (a name in an e-mail's subject, a place
+        # in a calendar entry): a cell with a line break or a hidden control refuses
+        # the row. In a list cell a line break separates entries (Alt+Enter in Excel).
+        # Most cells are printable; only the others are looked at closely.
+        for name, value in values.items():
+            if value and not value.isprintable():
+                if name in _LIST_COLUMNS:
+                    value = value.replace("\r", "").replace("\n", "")
+                found = forbidden_characters(value)
+                if found:
+                    problem(name, "control_characters", characters=describe(found))
 
         person_id, email = get("id"), get("email")
         name = get("name") or " ".join(p for p in (get("first_name"), get("last_name")) if p)

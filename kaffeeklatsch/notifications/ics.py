@@ -20,6 +20,8 @@ from email.utils import parseaddr
 import icalendar
 from django.conf import settings
 
+from kaffeeklatsch.lib.text import clean_lines, clean_one_line
+
 PUBLISH = "PUBLISH"
 CANCEL = "CANCEL"
 
@@ -61,10 +63,11 @@ def calendar_text(entry: CalendarEntry, method: str = PUBLISH) -> str:
     organizer = icalendar.vCalAddress(f"mailto:{sender_address or 'kaffeeklatsch@localhost'}")
     organizer.params["cn"] = icalendar.vText(sender_name or "Kaffeeklatsch")
     event.add("organizer", organizer, encode=0)
-    event.add("summary", entry.summary)
-    event.add("description", entry.description)
+    # Names and places are one line (their forms refuse others); older ones are made so.
+    event.add("summary", clean_one_line(entry.summary).text)
+    event.add("description", clean_lines(entry.description))
     if entry.location:
-        event.add("location", entry.location)
+        event.add("location", clean_one_line(entry.location).text)
     if entry.url:
         event.add("url", entry.url)
     if method == CANCEL:

@@ -34,12 +34,13 @@ from email.mime.text import MIMEText
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from kaffeeklatsch.jobs.faults import pause_point
+from kaffeeklatsch.lib.text import clean_one_line
 from kaffeeklatsch.notifications.emails import render_messages
 from kaffeeklatsch.notifications.ics import calendar_method, uid_domain
 from kaffeeklatsch.notifications.models import OutboxMessage
@@ -73,7 +74,7 @@ def list_headers(participant: Participant) -> dict[str, str]:
     return {
         # A name is one line (the form refuses others); older names are made so.
         "List-Id": formataddr(
-            (" ".join(programme.name.split()), f"programme-{programme.pk}.{uid_domain()}")
+            (clean_one_line(programme.name).text, f"programme-{programme.pk}.{uid_domain()}")
         ),
         "List-Unsubscribe": f"<{unsubscribe_url(participant)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -85,7 +86,10 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
     if message.participant_id is not None:
         headers.update(list_headers(message.participant))
     mail = EmailMultiAlternatives(
-        subject=message.subject,
+        # Subjects name people and programmes. Their forms refuse line breaks and
+        # controls, but a name stored before that (or written around the forms) must
+        # not make the message undeliverable: Django refuses a header with a newline.
+        subject=clean_one_line(message.subject).text,
         body=message.body_text,
         to=[message.to],
         reply_to=message.reply_to or None,
@@ -130,7 +134,11 @@ def claim(limit: int) -> list[OutboxMessage]:
 
 
 def _describe(exc: BaseException) -> str:
-    """The failure without the addresses smtplib puts into some of its messages."""
+    """The failure without the addresses smtplib puts into some of its messages, and
+    without the header value Django quotes when it refuses one (a subject names
+    people)."""
+    if isinstance(exc, BadHeaderError):
+        return f"{type(exc).__name__}: a header holds a line break"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = sorted({code for code, _ in exc.recipients.values()})
         return f"SMTPRecipientsRefused: {', '.join(str(c) for c in codes)}"

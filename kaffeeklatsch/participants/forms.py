@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import (
@@ -38,12 +39,14 @@ class ProfileForm(forms.ModelForm):
         label=_("Languages you can talk in"),
         required=False,
         max_length=200,
+        validators=[validate_one_line],
         help_text=_("Separated by commas, e.g. Deutsch, Englisch, Türkisch."),
     )
     interests_text = forms.CharField(
         label=_("Interests"),
         required=False,
         max_length=500,
+        validators=[validate_one_line],
         help_text=_("A few words, separated by commas, e.g. gardening, football, digital tools."),
     )
     availability_choices = forms.MultipleChoiceField(

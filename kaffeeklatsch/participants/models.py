@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.front.compiled import CompiledQuery
+from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 
 
@@ -52,13 +53,17 @@ class Participant(models.Model):
         LEFT = "left", _("Left the programme")
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="participants")
-    name = models.CharField(_("name"), max_length=120)
-    email = models.EmailField(_("e-mail address"), blank=True)
-    department = models.CharField(_("department"), max_length=120, blank=True)
-    organisation = models.CharField(_("organisation"), max_length=120, blank=True)
-    level = models.CharField(_("level"), max_length=80, blank=True)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_one_line])
+    email = models.EmailField(_("e-mail address"), blank=True, validators=[validate_one_line])
+    department = models.CharField(
+        _("department"), max_length=120, blank=True, validators=[validate_one_line]
+    )
+    organisation = models.CharField(
+        _("organisation"), max_length=120, blank=True, validators=[validate_one_line]
+    )
+    level = models.CharField(_("level"), max_length=80, blank=True, validators=[validate_one_line])
     languages = models.JSONField(_("languages"), default=list, blank=True)
-    place = models.CharField(_("place"), max_length=120, blank=True)
+    place = models.CharField(_("place"), max_length=120, blank=True, validators=[validate_one_line])
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     mode = models.CharField(
@@ -77,6 +82,7 @@ class Participant(models.Model):
         _("how to reach (without e-mail)"),
         max_length=200,
         blank=True,
+        validators=[validate_one_line],
         help_text=_("Only for people without e-mail: how the organiser tells them."),
     )
     reached_by = models.CharField(
@@ -86,7 +92,9 @@ class Participant(models.Model):
         default=ReachedBy.EMAIL,
         help_text=_("People reached by post or by phone get a letter the organiser prints."),
     )
-    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    phone = models.CharField(
+        _("phone number"), max_length=40, blank=True, validators=[validate_one_line]
+    )
     postal_address = models.TextField(_("postal address"), max_length=400, blank=True)
     shares = models.CharField(
         _("what the people I meet may see besides my name"),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import unicodedata
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,16 +30,6 @@ class ProgrammeForm(forms.ModelForm):
             "sso_sign_in",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data.get("name", "")
-        # The name goes into e-mail headers (subject, List-Id): one line, no control
-        # characters.
-        if any(unicodedata.category(c).startswith("C") for c in name):
-            raise forms.ValidationError(
-                _("Please write the name on one line, without tabs or control characters.")
-            )
-        return name
 
     def clean_allowed_domains(self) -> str:
         text = self.cleaned_data.get("allowed_domains", "")

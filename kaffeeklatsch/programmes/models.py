@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.matching.model import Rules
 
 
@@ -55,7 +56,7 @@ weight_validators = [MinValueValidator(0), MaxValueValidator(10)]
 
 
 class Programme(models.Model):
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_one_line])
     description = models.TextField(_("description"), blank=True)
     language = models.CharField(
         _("language"),

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.reach.channels.base import Transport
 from kaffeeklatsch.reach.models import ChatChannel, MeetingUpdate, ReminderSetting
 
@@ -25,6 +26,7 @@ class ChannelForm(forms.Form):
         label=_("Name shown to organisers"),
         required=False,
         max_length=80,
+        validators=[validate_one_line],
         help_text=_("e.g. “#kaffeeklatsch in our Mattermost”."),
     )
 

@@ -8,6 +8,7 @@ themselves (:meth:`Participant.leave`), after which the retention rules apply.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -18,10 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from scim2_models import InvalidValueException, UniquenessException
 
+from kaffeeklatsch.lib.text import clean_one_line
 from kaffeeklatsch.notifications.emails import queue_confirmation, queue_welcome
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.scim.models import ProvisionedGroup, ProvisionedUser, ScimConnection
 from kaffeeklatsch.scim.schema import ENTERPRISE
+
+log = logging.getLogger(__name__)
 
 # The longest userName, group name or externalId kept (the columns' length).
 MAX_NAME = 255
@@ -36,8 +40,29 @@ def _at_most(attribute: str, value: str) -> str:
     return value
 
 
-def _text(value: Any, limit: int) -> str:
-    return str(value or "").strip()[:limit]
+def _text(value: Any, limit: int, attribute: str) -> str:
+    """An attribute as the one-line text a participant's field holds. The identity
+    system cannot be asked again, so line breaks and other controls are removed rather
+    than the User refused, and the log says so (without the value, which may be a name)."""
+    cleaned = clean_one_line(str(value or ""))
+    if cleaned.removed:
+        log.warning(
+            "removed %s control characters from %s of a SCIM user", cleaned.removed, attribute
+        )
+    return cleaned.text.strip()[:limit]
+
+
+def _storable(value: Any) -> Any:
+    """The resource without NUL characters, which no PostgreSQL text or JSON value can
+    hold; everything else is kept as the identity system sent it (the participant's
+    fields are cleaned further by :func:`_text`)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _email(resource: dict[str, Any]) -> str:
@@ -64,10 +89,15 @@ def _email(resource: dict[str, Any]) -> str:
 def _name(resource: dict[str, Any]) -> str:
     name = resource.get("name") or {}
     given = " ".join(p for p in (name.get("givenName"), name.get("familyName")) if p)
-    return _text(
-        resource.get("displayName") or name.get("formatted") or given or resource["userName"],
-        120,
-    )
+    for attribute, value in (
+        ("displayName", resource.get("displayName")),
+        ("name.formatted", name.get("formatted")),
+        ("name.givenName and name.familyName", given),
+    ):
+        text = _text(value, 120, attribute) if value else ""
+        if text:
+            return text
+    return _text(resource["userName"], 120, "userName")
 
 
 def _department(user: ProvisionedUser) -> str:
@@ -75,11 +105,11 @@ def _department(user: ProvisionedUser) -> str:
     of the first of the person's groups."""
     given = (user.resource.get(ENTERPRISE) or {}).get("department")
     if given:
-        return _text(given, 120)
+        return _text(given, 120, "department")
     if user.pk is None:
         return ""
     first = user.groups.order_by("display_name", "pk").values_list("display_name", flat=True)
-    return _text(first.first(), 120)
+    return _text(first.first(), 120, "the displayName of a group")
 
 
 def _follow(user: ProvisionedUser, participant: Participant) -> None:
@@ -87,10 +117,12 @@ def _follow(user: ProvisionedUser, participant: Participant) -> None:
     resource = user.resource
     participant.name = _name(resource)
     participant.email = _email(resource)
-    participant.level = _text(resource.get("title"), 80)
-    participant.organisation = _text((resource.get(ENTERPRISE) or {}).get("organization"), 120)
+    participant.level = _text(resource.get("title"), 80, "title")
+    participant.organisation = _text(
+        (resource.get(ENTERPRISE) or {}).get("organization"), 120, "organization"
+    )
     participant.department = _department(user)
-    participant.external_id = _text(resource.get("externalId"), 120)
+    participant.external_id = _text(resource.get("externalId"), 120, "externalId")
 
 
 def _email_taken(connection: ScimConnection, email: str, participant: Participant | None) -> None:
@@ -142,6 +174,7 @@ def _follow_active(user: ProvisionedUser, participant: Participant, active: bool
 def create_user(connection: ScimConnection, resource: dict[str, Any]) -> ProvisionedUser:
     """A new User: a new participant, or the person of the programme with the same
     e-mail address who is not provisioned yet (someone who joined by themselves)."""
+    resource = _storable(resource)
     with transaction.atomic():
         email = _email(resource)
         user_name = _at_most("userName", resource["userName"])
@@ -202,6 +235,7 @@ def create_user(connection: ScimConnection, resource: dict[str, Any]) -> Provisi
 
 def update_user(user: ProvisionedUser, resource: dict[str, Any]) -> ProvisionedUser:
     """The User replaced or patched: the participant follows."""
+    resource = _storable(resource)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=user.participant_id)
         user.resource = resource
@@ -258,8 +292,8 @@ def set_group(
                 detail=_("No user with the id %(id)s is provisioned here.") % {"id": missing[0]}
             )
         before = list(group.members.select_related("participant")) if group.pk else []
-        group.display_name = _at_most("displayName", display_name)
-        group.external_id = _at_most("externalId", external_id)
+        group.display_name = _at_most("displayName", _storable(display_name))
+        group.external_id = _at_most("externalId", _storable(external_id))
         group.save()
         group.members.set(members)
         follow_groups(list({u.pk: u for u in [*before, *members]}.values()))

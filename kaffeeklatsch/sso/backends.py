@@ -8,6 +8,7 @@ page explains."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import jwt
@@ -19,8 +20,11 @@ from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import absolutify
 
+from kaffeeklatsch.lib.text import clean_one_line
 from kaffeeklatsch.sso import provider
 from kaffeeklatsch.sso.models import OrganiserIdentity
+
+log = logging.getLogger(__name__)
 
 
 class SignInRefused(Exception):
@@ -193,8 +197,20 @@ def subject_of(claims: dict[str, Any]) -> str:
 
 
 def claim_text(claims: dict[str, Any], name: str) -> str:
+    """A claim as one line of text. The provider cannot be asked again, so line breaks
+    and other controls are removed rather than the sign-in refused, and the log says
+    so (without the value, which may be a name)."""
     value = claims.get(name) if name else None
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    cleaned = clean_one_line(value)
+    if cleaned.removed:
+        log.warning(
+            "removed %s control characters from the claim %s at single sign-on",
+            cleaned.removed,
+            name,
+        )
+    return cleaned.text.strip()
 
 
 def verified_email(claims: dict[str, Any]) -> str:

@@ -81,7 +81,7 @@ def test_a_name_of_more_than_one_line_is_refused(client: Any, organiser: Any) ->
     login(client, organiser)
     response = client.post(reverse("programmes:create"), {**PROGRAMME, "name": "Kaffee\nim Haus"})
     assert "name" in response.context["form"].errors
-    assert "Please write the name on one line" in response.content.decode()
+    assert "Please write this on one line" in response.content.decode()
     assert not Programme.objects.exists()
 
 
