@@ -172,7 +172,7 @@ def test_failures_of_the_worker_log_no_address_and_no_name(
     make_participant: Any,
     smtp: Any,
 ) -> None:
-    # A name Django refuses in a header (the e-mail to the partner fails), and a mail
+    # A name with a line break (cleaned out of the partner's subject), and a mail
     # server that refuses a recipient, quoting the address.
     odd = make_participant(programme, "Odd\nNamesake", email="odd.namesake@example.org")
     others = [make_participant(programme, "Quentin Zed")]
@@ -189,9 +189,11 @@ def test_failures_of_the_worker_log_no_address_and_no_name(
     publish_round(preview_round(programme))
     queue_sign_in_link(refused)
     send_outbox()
-    # Quentin's introduction (Django refuses the subject) and Rita's link.
+    # Rita's link fails; Quentin's introduction, whose subject names Odd, is delivered,
+    # since subjects are cleaned of line breaks on the way out.
     failed = OutboxMessage.objects.exclude(last_error="")
-    assert sorted(failed.values_list("to", flat=True)) == sorted([refused.email, others[0].email])
+    assert list(failed.values_list("to", flat=True)) == [refused.email]
+    assert smtp.to(others[0].email)
     text = captured(every_logger) + handler_output.getvalue()
     assert "attempt 1 failed" in text
     people = [odd, refused, *others]
