@@ -99,7 +99,7 @@ if BASE_URL.startswith("https://"):
         )
         if not chosen
     ]
-SESSION_ENGINE = "kaffeeklatsch.front.sessions"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
@@ -201,26 +201,11 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # The page layout and the most visited pages (see kaffeeklatsch/front/jinja.py).
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "NAME": "jinja2",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "environment": "kaffeeklatsch.front.jinja.environment",
-            "context_processors": [
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "kaffeeklatsch.front.context.participant",
-                "kaffeeklatsch.front.context.csrf_field",
-                "kaffeeklatsch.front.context.translations",
-            ],
-        },
-    },
 ]
 
-FORM_RENDERER = "kaffeeklatsch.front.forms.WidgetRenderer"
+# Forms are drawn by Django's widget templates inside the product's own form and
+# field templates (kaffeeklatsch/front/forms.py).
+FORM_RENDERER = "kaffeeklatsch.front.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -228,17 +213,6 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DATABASE_PREPARED_STATEMENTS", True
-):
-    # Parameters bound on the server, statements prepared on their second run on a
-    # connection (see kaffeeklatsch/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "kaffeeklatsch.postgresql"
-    DATABASES["default"]["OPTIONS"] = {
-        **DATABASES["default"].get("OPTIONS", {}),
-        "server_side_binding": True,
-        "prepare_threshold": 2,
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from kaffeeklatsch.front.compiled import fetch_all
 from kaffeeklatsch.front.models import RateLimit
 
 WINDOW = dt.timedelta(hours=1)
@@ -70,16 +69,17 @@ def hit(action: str, client: str, limit: int) -> bool:
         quote("count"),
     )
     expired = connection.ops.adapt_datetimefield_value(now - WINDOW)
-    ((used,),) = fetch_all(
-        connection,
-        f"INSERT INTO {table} ({key_column}, {start}, {count}) VALUES (%s, %s, 1) "
-        f"ON CONFLICT ({key_column}) DO UPDATE SET "
-        f"{count} = CASE WHEN {table}.{start} <= %s THEN 1 ELSE {table}.{count} + 1 END, "
-        f"{start} = CASE WHEN {table}.{start} <= %s "
-        f"THEN excluded.{start} ELSE {table}.{start} END "
-        f"RETURNING {count}",
-        [key, connection.ops.adapt_datetimefield_value(now), expired, expired],
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_column}, {start}, {count}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({key_column}) DO UPDATE SET "
+            f"{count} = CASE WHEN {table}.{start} <= %s THEN 1 ELSE {table}.{count} + 1 END, "
+            f"{start} = CASE WHEN {table}.{start} <= %s "
+            f"THEN excluded.{start} ELSE {table}.{start} END "
+            f"RETURNING {count}",
+            [key, connection.ops.adapt_datetimefield_value(now), expired, expired],
+        )
+        (used,) = cursor.fetchone()
     return used <= limit
 
 

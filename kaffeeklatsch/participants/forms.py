@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.participants.models import Participant
@@ -23,13 +22,10 @@ from kaffeeklatsch.participants.profile import (
 )
 from kaffeeklatsch.programmes.models import Programme
 
-# The participants of a programme with an address, oldest first. Every sign-up asks:
-# the statement is built once.
-_with_email: CompiledQuery[Participant] = CompiledQuery(
-    lambda programme_id, email: Participant.objects.filter(
-        programme=programme_id, email=email
-    ).order_by("pk")
-)
+
+def _with_email(programme_id: int, email: str) -> list[Participant]:
+    """The participants of a programme with an address, oldest first."""
+    return list(Participant.objects.filter(programme=programme_id, email=email).order_by("pk"))
 
 
 class ProfileForm(forms.ModelForm):

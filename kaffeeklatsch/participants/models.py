@@ -10,7 +10,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 
@@ -224,8 +223,7 @@ class Participant(models.Model):
         return paused_until is not None and paused_until >= day
 
 
-# (id, name) of the people a participant blocked, ordered as participants are (by
-# name). The participant's page asks on every visit: its statement is built once.
-blocked_names: CompiledQuery[tuple[int, str]] = CompiledQuery(
-    lambda pk: Participant.objects.filter(blocked_by=pk).values_list("pk", "name")
-)
+def blocked_names(participant_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the people a participant blocked, ordered as participants are
+    (by name)."""
+    return list(Participant.objects.filter(blocked_by=participant_id).values_list("pk", "name"))

@@ -20,8 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.front.compiled import Call, CompiledQuery
-from kaffeeklatsch.front.jinja import choice_labels
 from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
@@ -48,7 +46,7 @@ from kaffeeklatsch.participants.models import Named, Participant, blocked_names
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for, unsubscribing
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
-from kaffeeklatsch.reach.panels import panel_queries, participant_panel
+from kaffeeklatsch.reach.panels import participant_panel
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.sso import provider as sso_provider
 from kaffeeklatsch.sso import signout as sso_signout
@@ -59,17 +57,8 @@ LINK_THROTTLE = dt.timedelta(minutes=5)
 # Joining through the invitation link
 
 
-# The sign-up page is opened by everybody invited: its lookup is built once.
-_invited_to: CompiledQuery[Programme] = CompiledQuery(
-    lambda token: Programme.objects.filter(invite_token=token).order_by()[:1]
-)
-
-
 def _invited_programme(token: str) -> Programme:
-    found = _invited_to(token)
-    if not found:
-        raise Http404
-    return found[0]
+    return get_object_or_404(Programme, invite_token=token)
 
 
 @limited("join")
@@ -203,12 +192,10 @@ def request_link(request: HttpRequest) -> HttpResponse:
 # The participant's own page
 
 
-# The participant's own page is the most visited page: its statements are built once
-# (kaffeeklatsch.front.compiled) and take the participant's id.
-# What the page shows of each group, with the participant's answer to "Did you meet?"
-# (None: not answered).
-_my_groups: CompiledQuery[Group] = CompiledQuery(
-    lambda pk: (
+def _my_groups(pk: int) -> list[Group]:
+    """What the page shows of each group of a published round, newest first, with the
+    participant's answer to "Did you meet?" as ``met`` (None: not answered)."""
+    return list(
         Group.objects.filter(members=pk, round__status=Round.Status.PUBLISHED)
         .select_related("round")
         .only("former_members", "suggested_start", "round__number")
@@ -219,29 +206,26 @@ _my_groups: CompiledQuery[Group] = CompiledQuery(
         )
         .order_by("-round__number", "pk")
     )
-)
-# (group id, person id, name) of everybody in those groups, the participant included.
-_my_groups_members: CompiledQuery[tuple[int, int, str]] = CompiledQuery(
-    lambda pk: Participant.objects.filter(
-        groups__members=pk, groups__round__status=Round.Status.PUBLISHED
-    ).values_list("groups__id", "pk", "name")
-)
 
 
-def _page_queries(pk: int) -> list[Call]:
-    """Everything the page asks the database, sent with the participant's own lookup."""
-    me = (pk,)
-    return [(_my_groups, me), (_my_groups_members, me), (blocked_names, me), *panel_queries(pk)]
+def _my_groups_members(pk: int) -> list[tuple[int, int, str]]:
+    """(group id, person id, name) of everybody in those groups, the participant
+    included."""
+    return list(
+        Participant.objects.filter(
+            groups__members=pk, groups__round__status=Round.Status.PUBLISHED
+        ).values_list("groups__id", "pk", "name")
+    )
 
 
-@participant_view(together=_page_queries)
-def me(request: HttpRequest, participant: Participant, rows: list[list[Any]]) -> HttpResponse:
-    groups, members, blocked, *panel_rows = rows
+@participant_view
+def me(request: HttpRequest, participant: Participant) -> HttpResponse:
+    groups = _my_groups(participant.pk)
     others: dict[int, list[Named]] = {group.pk: [] for group in groups}
-    for group_id, pk, name in members:
+    for group_id, pk, name in _my_groups_members(participant.pk) if groups else []:
         if pk != participant.pk and group_id in others:
             others[group_id].append(Named(pk, name))
-    blocked = [Named(*row) for row in blocked]
+    blocked = [Named(*row) for row in blocked_names(participant.pk)]
     blocked_pks = {person.pk for person in blocked}
     meetings = [{"group": group, "others": others[group.pk], "met": group.met} for group in groups]
     # Whom the participant may block: everybody met and not blocked yet, in the order
@@ -257,15 +241,14 @@ def me(request: HttpRequest, participant: Participant, rows: list[list[Any]]) ->
         {
             "participant": participant,
             "meetings": meetings,
-            "panel": participant_panel(participant, meetings, panel_rows),
+            "panel": participant_panel(participant, meetings),
             "blocked": blocked,
             "pause_fields": _pause_fields(
                 get_language(), participant.paused_until, participant.skip_next_round
             ),
-            # The choices of BlockForm's one field, drawn by the page itself: making
-            # the form costs more than drawing the rest of the page's forms.
-            "block_choices": people,
-            "block_label": BlockForm.base_fields["person"].label,
+            "block_field": BlockForm(None, people=[(p.pk, p.name) for p in people])["person"]
+            if people
+            else None,
         },
     )
 
@@ -455,8 +438,8 @@ class PersonRow(NamedTuple):
 def _people_rows(programme: Programme, rows: Any) -> list[PersonRow]:
     marker = "2147483647"
     edit_url = reverse("participants:edit", args=[programme.pk, int(marker)]).replace(marker, "{}")
-    reached = choice_labels(Participant, "reached_by")
-    statuses = choice_labels(Participant, "status")
+    reached = dict(Participant.ReachedBy.choices)
+    statuses = dict(Participant.Status.choices)
     no_email = _("no e-mail")
     today = timezone.localdate()
     return [

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from kaffeeklatsch.front.compiled import Call, CompiledQuery, run_together
+from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 
 View = Callable[..., HttpResponse]
@@ -25,10 +25,10 @@ def organiser_view(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, programme_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        found = _organised_programme(request.user.pk, programme_id)
-        if not found:
+        programme = Programme.objects.filter(organisers=request.user.pk, pk=programme_id).first()
+        if programme is None:
             raise Http404
-        return view(request, found[0], *args, **kwargs)
+        return view(request, programme, *args, **kwargs)
 
     return wrapper
 
@@ -48,52 +48,19 @@ def owner_view(view: View) -> View:
     return wrapper
 
 
-def participant_view(
-    view: View | None = None, *, together: Callable[[int], list[Call]] | None = None
-) -> Any:
-    """Requires a participant signed in through a link from an e-mail.
+def participant_view(view: View) -> View:
+    """Requires a participant signed in through a link from an e-mail; passes the
+    participant, with their programme."""
 
-    ``together``: given the participant's id, the compiled queries (each with its
-    arguments) the view needs anyway; they go to the database in the same round trip
-    as the participant's own lookup, and their rows reach the view as ``rows``, in
-    the same order."""
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        pk = request.session.get("participant_id")
+        if type(pk) is not int:
+            return redirect("participants:request_link")
+        participant = Participant.objects.select_related("programme").filter(pk=pk).first()
+        if participant is None:
+            request.session.pop("participant_id", None)
+            return redirect("participants:request_link")
+        return view(request, participant, *args, **kwargs)
 
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            pk = request.session.get("participant_id")
-            if type(pk) is not int:
-                return redirect("participants:request_link")
-            if together is None:
-                found = _participant_with_programme(pk)
-            else:
-                found, *rows = run_together((_participant_with_programme, (pk,)), *together(pk))
-                kwargs["rows"] = rows
-            participant = found[0] if found else None
-            if participant is None:
-                request.session.pop("participant_id", None)
-                return redirect("participants:request_link")
-            return view(request, participant, *args, **kwargs)
-
-        return wrapper
-
-    return decorate if view is None else decorate(view)
-
-
-def _participant_query(pk: int) -> Any:
-    from kaffeeklatsch.participants.models import Participant
-
-    # One row by primary key: no ORDER BY.
-    return Participant.objects.filter(pk=pk).select_related("programme").order_by()[:1]
-
-
-# Every page of a participant starts with this lookup: its statement is built once.
-_participant_with_programme: CompiledQuery[Any] = CompiledQuery(_participant_query)
-
-
-# Every organiser page starts with this lookup: its statement is built once.
-_organised_programme: CompiledQuery[Programme] = CompiledQuery(
-    lambda user_id, programme_id: Programme.objects.filter(
-        organisers=user_id, pk=programme_id
-    ).order_by()[:1]
-)
+    return wrapper

@@ -18,7 +18,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kaffeeklatsch.front.compiled import CompiledQuery, run_together
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.notifications.emails import queue_organiser_invitation
 from kaffeeklatsch.participants.models import Participant
@@ -76,11 +75,14 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/form.html", {"form": form})
 
 
-# The dashboard's figures, one statement each, built once (kaffeeklatsch.front.compiled).
-# Each groups by the programme, so it has one row, or none when there is nothing to count.
+# The dashboard's figures. Each count groups by the programme, so it has one row, or
+# none when there is nothing to count.
 _ACTIVE = Q(status=Participant.Status.ACTIVE)
-_people_figures: CompiledQuery[tuple[int, int, int]] = CompiledQuery(
-    lambda programme_id: (
+
+
+def _figures(programme_id: int) -> dict[str, int]:
+    """The dashboard's figures: four counting statements."""
+    counts = (
         Participant.objects.filter(programme=programme_id)
         .order_by()
         .values("programme")
@@ -89,34 +91,22 @@ _people_figures: CompiledQuery[tuple[int, int, int]] = CompiledQuery(
             pending=Count("pk", filter=Q(status=Participant.Status.PENDING)),
             departments=Count("department", filter=_ACTIVE & ~Q(department=""), distinct=True),
         )
-        .values_list("active", "pending", "departments")
-    )
-)
-_round_figures: CompiledQuery[tuple[int]] = CompiledQuery(
-    lambda programme_id: (
+        .values("active", "pending", "departments"),
         Round.objects.filter(programme=programme_id, status=Round.Status.PUBLISHED)
         .order_by()
         .values("programme")
         .annotate(rounds=Count("pk"))
-        .values_list("rounds")
-    )
-)
-# Counted from the index of the groups' rounds, without reading the groups (their
-# reasons make them wide): a tenth of the time at 400,000 groups.
-_group_figures: CompiledQuery[tuple[int]] = CompiledQuery(
-    lambda programme_id: (
+        .values("rounds"),
+        # Counted from the index of the groups' rounds, without reading the groups
+        # (their reasons make them wide): a tenth of the time at 400,000 groups.
         Group.objects.filter(round__programme=programme_id, round__status=Round.Status.PUBLISHED)
         .order_by()
         .values("round__programme")
         .annotate(groups=Count("round"))
-        .values_list("groups")
-    )
-)
-# The answers of the programme's people, found by their programme rather than through
-# every group of every round; answers in groups of a round not published (a preview
-# has none) are left out.
-_answer_figures: CompiledQuery[tuple[int, int]] = CompiledQuery(
-    lambda programme_id: (
+        .values("groups"),
+        # The answers of the programme's people, found by their programme rather than
+        # through every group of every round; answers in groups of a round not
+        # published (a preview has none) are left out.
         Feedback.objects.filter(participant__programme=programme_id)
         .exclude(
             group__in=Group.objects.filter(round__programme=programme_id).exclude(
@@ -126,49 +116,28 @@ _answer_figures: CompiledQuery[tuple[int, int]] = CompiledQuery(
         .order_by()
         .values("participant__programme")
         .annotate(answers=Count("pk"), met=Count("pk", filter=Q(met=True)))
-        .values_list("answers", "met")
+        .values("answers", "met"),
     )
-)
-_latest_rounds: CompiledQuery[Round] = CompiledQuery(
-    lambda programme_id: Round.objects.filter(programme=programme_id)[:10]
-)
-_organisers: CompiledQuery[Organiser] = CompiledQuery(
-    lambda programme_id: (
-        Organiser.objects.filter(programme=programme_id).select_related("user").order_by("pk")
-    )
-)
-
-
-# Which figures each counting statement gives.
-_FIGURES = (
-    (_people_figures, ("active", "pending", "departments")),
-    (_round_figures, ("rounds",)),
-    (_group_figures, ("groups",)),
-    (_answer_figures, ("answers", "met")),
-)
+    figures = dict.fromkeys(("active", "pending", "departments", "rounds", "groups"), 0)
+    figures.update(answers=0, met=0)
+    for query in counts:
+        # Not first(): it would order by the primary key and so group by it too.
+        for row in query[:1]:
+            figures.update(row)
+    return figures
 
 
 @organiser_view
 def programme_detail(request: HttpRequest, programme: Programme) -> HttpResponse:
-    # The dashboard's six statements travel to the database together.
-    programme_id = (programme.pk,)
-    *counts, rounds, organisers = run_together(
-        *((query, programme_id) for query, _keys in _FIGURES),
-        (_latest_rounds, programme_id),
-        (_organisers, programme_id),
-    )
-    figures: dict[str, int] = {}
-    for (_query, keys), rows in zip(_FIGURES, counts, strict=True):
-        # No row: nothing to count.
-        figures.update(zip(keys, rows[0] if rows else (0,) * len(keys), strict=True))
+    organisers = list(programme.organiser_set.select_related("user").order_by("pk"))
     return render(
         request,
         "programmes/detail.html",
         {
             "programme": programme,
-            "figures": figures,
+            "figures": _figures(programme.pk),
             "invite_url": absolute(reverse("participants:join", args=[programme.invite_token])),
-            "rounds": rounds,
+            "rounds": programme.rounds.all()[:10],
             "organisers": organisers,
             "is_owner": any(
                 o.user_id == request.user.pk and o.role == Organiser.Role.OWNER for o in organisers

@@ -8,7 +8,6 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Group
@@ -113,11 +112,3 @@ class MeetingUpdate(models.Model):
         ]
         verbose_name = _("meeting update")
         verbose_name_plural = _("meeting updates")
-
-
-# The id of one of the channels of a participant's programme, if it has any.
-any_channel_for: CompiledQuery[int] = CompiledQuery(
-    lambda participant_id: ChatChannel.objects.filter(
-        programme__participants=participant_id
-    ).values_list("pk", flat=True)[:1]
-)

@@ -352,7 +352,7 @@ def test_the_block_field_is_drawn_as_djangos_form_draws_it(
         field = BlockForm(None, people=_met_people(anna))["person"]
         expected = f'<label for="{field.id_for_label}">{field.label}</label> {field}'
     assert expected in page
-    assert "Nie wieder zusammenbringen mit" in expected and "O&#39;Brien &amp; &lt;S" in expected
+    assert "Nie wieder zusammenbringen mit" in expected and "O&#x27;Brien &amp; &lt;S" in expected
 
 
 def test_meetings_newest_first_with_partners_and_answers(

@@ -71,7 +71,7 @@ def test_everything_can_be_set(tmp_path: Path) -> None:
     )
     assert values["key"] == "given-key"
     assert not (tmp_path / "data" / "secret_key").exists()
-    assert values["engine"] == "kaffeeklatsch.postgresql"
+    assert values["engine"] == "django.db.backends.postgresql"
     assert values["name"] == "kaffeeklatsch"
     assert values["hosts"] == ["kaffee.example.org"]
     assert (values["email_host"], values["email_port"], values["tls"]) == (
@@ -95,10 +95,3 @@ def test_the_console_script_runs_django_commands(command: list[str], tmp_path: P
         check=False,
     )
     assert result.returncode == 0, result.stderr
-
-
-def test_prepared_statements_can_be_turned_off(tmp_path: Path) -> None:
-    url = {"DATABASE_URL": "postgres://kk:pw@db.internal:5432/kaffeeklatsch"}
-    off = settings_with({**url, "DATABASE_PREPARED_STATEMENTS": "false"}, tmp_path)
-    assert off["engine"] == "django.db.backends.postgresql"
-    assert settings_with(url, tmp_path)["engine"] == "kaffeeklatsch.postgresql"

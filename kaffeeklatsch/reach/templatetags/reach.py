@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
+from kaffeeklatsch.notifications.dates import date_and_time
 from kaffeeklatsch.reach.deliveries import Undelivered, undelivered
 from kaffeeklatsch.reach.letters import OFFLINE
 from kaffeeklatsch.reach.models import MeetingUpdate
@@ -16,6 +17,7 @@ from kaffeeklatsch.rounds.models import Group, Round
 UPDATES_SHOWN = 20
 
 register = template.Library()
+register.filter("date_and_time", date_and_time)
 
 
 @register.inclusion_tag("reach/round_panel.html", takes_context=True)

@@ -1,1 +1,0 @@
-"""Django's PostgreSQL backend with statements prepared on the server."""
