@@ -336,7 +336,7 @@ def test_an_old_task_page_of_a_replaced_preview_leads_to_the_round_list(
 def test_finished_tasks_are_erased_with_the_other_expired_rows(
     programme: Any, people: list[Participant], settings: Any
 ) -> None:
-    from kaffeeklatsch.jobs.tasks import erase_expired
+    from kaffeeklatsch.jobs.registry import erase_expired
 
     rnd = preview_round(programme)
     Participant.objects.filter(pk=people[0].pk).update(status=Participant.Status.LEFT)
