@@ -57,7 +57,9 @@ class Leased(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # While running: the worker ``claimed_by`` owns the row until then.
     claimed_until = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    # A default in the database too: rows written by raw SQL (and the rows already
+    # there when the column is added) hold nothing.
+    claimed_by = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         abstract = True
