@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.leases import Leased
 
-class Download(models.Model):
+
+class Download(Leased):
     """One file of a large programme, made by the worker, kept for a while
     (``settings.DOWNLOAD_KEEP_HOURS``) for the programme's organisers, then erased.
 
@@ -46,8 +48,6 @@ class Download(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_until = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=200, blank=True)
     filename = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100, blank=True)

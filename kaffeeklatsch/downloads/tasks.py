@@ -1,10 +1,10 @@
 """Preparing downloads in the worker.
 
-A download is claimed like a round task: under ``SELECT ... FOR UPDATE SKIP LOCKED``,
-marked running with a lease (``settings.ROUND_TASK_LEASE_SECONDS``) and committed,
-so the organiser's page sees it is being made; the file is made outside any
-transaction and stored with the download's end in one. A worker that dies leaves the
-lease to run out and another worker makes the file again; after
+A download is leased work (:mod:`kaffeeklatsch.lib.leases`): claimed, marked running
+with a lease (``settings.ROUND_TASK_LEASE_SECONDS``) and committed, so the organiser's
+page sees it is being made; the file is made outside any transaction and stored with
+the download's end in one that checks the download is still this worker's. A worker
+that dies leaves the lease to run out and another worker makes the file again; after
 :data:`MAX_ATTEMPTS` the download fails with a reason the page shows.
 """
 
@@ -20,11 +20,19 @@ from django.utils import timezone, translation
 
 from kaffeeklatsch.downloads.build import File, make
 from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.lib import leases
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+
+DOWNLOADS = leases.define(
+    Download,
+    waiting=Download.Status.WAITING,
+    running=Download.Status.RUNNING,
+    lease_seconds=lambda: settings.ROUND_TASK_LEASE_SECONDS,
+)
 
 
 def request_download(
@@ -63,51 +71,39 @@ def request_download(
         )
 
 
-def _lease() -> dt.datetime:
-    return timezone.now() + dt.timedelta(seconds=settings.ROUND_TASK_LEASE_SECONDS)
-
-
 def claim() -> Download | None:
     """Takes the oldest waiting download, or one whose worker's lease ran out."""
-    now = timezone.now()
-    due = Q(status=Download.Status.WAITING) | Q(
-        status=Download.Status.RUNNING, claimed_until__lt=now
-    )
-    with transaction.atomic():
-        download = (
-            Download.objects.select_for_update(skip_locked=True)
-            .filter(due)
-            .defer("content")
-            .order_by("created_at", "id")
-            .first()
-        )
-        if download is None:
+    while True:
+        taken = leases.claim(DOWNLOADS, Download.objects.defer("content"))
+        if not taken:
             return None
-        if download.attempts >= MAX_ATTEMPTS:
-            _end(download, Download.Status.FAILED, error="crashed")
-            return claim()
-        download.status = Download.Status.RUNNING
-        download.attempts += 1
-        download.claimed_until = _lease()
-        download.save(update_fields=["status", "attempts", "claimed_until"])
-    return download
+        download = taken[0]
+        if download.attempts > MAX_ATTEMPTS:
+            _end(download, Download.Status.FAILED, error="crashed", attempts=MAX_ATTEMPTS)
+            continue
+        return download
 
 
-def _end(download: Download, status: str, *, error: str = "", file: File | None = None) -> None:
+def _end(
+    download: Download,
+    status: str,
+    *,
+    error: str = "",
+    file: File | None = None,
+    **fields: object,
+) -> bool:
+    """Ends a download this worker still holds; false when it no longer does."""
     now = timezone.now()
-    download.status = status
-    download.error = error
-    download.finished_at = now
-    download.claimed_until = None
-    fields = ["status", "error", "finished_at", "claimed_until"]
+    fields.update(error=error, finished_at=now)
     if file is not None:
-        download.content = file.content
-        download.content_type = file.content_type
-        download.filename = file.filename
-        download.size = len(file.content)
-        download.expires_at = now + dt.timedelta(hours=settings.DOWNLOAD_KEEP_HOURS)
-        fields += ["content", "content_type", "filename", "size", "expires_at"]
-    download.save(update_fields=fields)
+        fields.update(
+            content=file.content,
+            content_type=file.content_type,
+            filename=file.filename,
+            size=len(file.content),
+            expires_at=now + dt.timedelta(hours=settings.DOWNLOAD_KEEP_HOURS),
+        )
+    return leases.finish(DOWNLOADS, download, status, **fields)
 
 
 def run(download: Download) -> None:
@@ -123,15 +119,11 @@ def run(download: Download) -> None:
             )
     except Exception:  # noqa: BLE001 - the organiser is told; the worker goes on
         log.exception("download %s (%s) failed", download.pk, download.kind)
-        with transaction.atomic():
-            _end(download, Download.Status.FAILED, error="internal")
+        _end(download, Download.Status.FAILED, error="internal")
         return
     with transaction.atomic():
         # Still ours? A worker that outlived its lease leaves the file to the other.
-        mine = Download.objects.select_for_update().filter(
-            pk=download.pk, status=Download.Status.RUNNING, attempts=download.attempts
-        )
-        if mine.exists():
+        if leases.still_mine(DOWNLOADS, download):
             _end(download, Download.Status.READY, file=file)
 
 
@@ -142,6 +134,10 @@ def run_downloads(limit: int = 10) -> int:
         run(download)
         done += 1
     return done
+
+
+def recover() -> None:
+    leases.release_abandoned(DOWNLOADS)
 
 
 def erase_expired(now: dt.datetime) -> int:

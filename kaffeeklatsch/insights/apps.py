@@ -8,4 +8,8 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        from kaffeeklatsch.insights import snapshot  # noqa: F401 - registers its job
+        # Registering imports the app's models, which are ready only now.
+        from kaffeeklatsch.insights import snapshot  # registers its job
+        from kaffeeklatsch.jobs.registry import register_cleanup
+
+        register_cleanup("snapshots", snapshot.erase_old)

@@ -11,7 +11,7 @@ class Snapshot(models.Model):
     worker read them at ``computed_at``, with the fingerprint of what they were read
     from. They hold people's ids with their department, level and organisation and
     who was in which group, never names or answers; they are erased with the people
-    they are about and after a day (see :func:`kaffeeklatsch.jobs.tasks.erase_expired`)."""
+    they are about and after a day (see :func:`kaffeeklatsch.insights.snapshot.erase_old`)."""
 
     programme = models.OneToOneField(
         "programmes.Programme", on_delete=models.CASCADE, related_name="insights_snapshot"

@@ -31,7 +31,8 @@ from django.utils import timezone
 from kaffeeklatsch.insights.metrics import Columns, Insights, insights, load
 from kaffeeklatsch.insights.models import Snapshot
 from kaffeeklatsch.jobs.models import Job
-from kaffeeklatsch.jobs.queue import enqueue, handler
+from kaffeeklatsch.jobs.queue import enqueue
+from kaffeeklatsch.jobs.registry import job
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Round
@@ -257,7 +258,7 @@ def columns_now(programme: Programme) -> Columns:
     return store(programme, today)
 
 
-@handler(JOB)
+@job(JOB)
 def snapshot_job(payload: dict[str, object]) -> None:
     programme = Programme.objects.filter(pk=payload["programme"]).first()
     if programme is not None:
@@ -267,3 +268,8 @@ def snapshot_job(payload: dict[str, object]) -> None:
 def forget(programme_ids: set[int] | list[int]) -> int:
     """Erases the snapshots of these programmes (their people changed for good)."""
     return Snapshot.objects.filter(programme__in=programme_ids).delete()[0]
+
+
+def erase_old(now: dt.datetime) -> int:
+    """Snapshots older than a day: they hold who was in which group."""
+    return Snapshot.objects.filter(computed_at__lt=now - dt.timedelta(days=1)).delete()[0]

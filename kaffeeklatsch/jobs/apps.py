@@ -6,3 +6,16 @@ class JobsConfig(AppConfig):
     name = "kaffeeklatsch.jobs"
     label = "jobs"
     verbose_name = _("Jobs")
+
+    def ready(self) -> None:
+        # The queue's module needs the models, which are ready only now.
+        from kaffeeklatsch.jobs import queue
+        from kaffeeklatsch.jobs.registry import (
+            register_cleanup,
+            register_periodic,
+            register_recovery,
+        )
+
+        register_periodic("jobs", queue.run_due, "jobs run", order=40)
+        register_cleanup("jobs", queue.erase_finished)
+        register_recovery("jobs", queue.recover)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.leases import Leased
 
-class Job(models.Model):
+
+class Job(Leased):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
@@ -16,7 +19,6 @@ class Job(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     run_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Not retried after this time; set on the first failure (from the kind's policy)

@@ -1,10 +1,14 @@
 """Enqueue and run background jobs stored in the database.
 
-Jobs are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and finished in the same
-transaction, so any number of workers can share the queue through PostgreSQL; a job
-whose worker dies is simply taken again. Failed jobs are retried with back-off; a kind
-of job may bring its own policy (how many attempts, for how long, which waits, what to
-record when an attempt fails). A failure that says it is ``permanent`` is not retried.
+Jobs are leased work (:mod:`kaffeeklatsch.lib.leases`): a worker claims a job in a
+short transaction of its own, runs its handler outside it (a slow chat server holds no
+lock and no transaction), and stores the outcome in a short transaction that checks the
+job is still its own. A job whose worker dies is taken again when its lease runs out.
+The kinds of job are registered by the apps (:mod:`kaffeeklatsch.jobs.registry`).
+
+Failed jobs are retried with back-off; a kind of job may bring its own policy (how many
+attempts, for how long, which waits, what to record when an attempt fails). A failure
+that says it is ``permanent`` is not retried.
 
 A rate limit (a failure with ``status`` 429 carrying ``retry_after``, the seconds the
 server asked for) and a :class:`Deferred` job (its resource is busy) do not use up an
@@ -22,17 +26,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from kaffeeklatsch.jobs.models import Job
+from kaffeeklatsch.jobs.registry import job_handler
+from kaffeeklatsch.lib import leases
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 #: How long after it was queued (or sent again) a job is retried at most.
 WINDOW = dt.timedelta(hours=24)
-Handler = Callable[[dict[str, Any]], None]
-HANDLERS: dict[str, Handler] = {}
+
+JOBS = leases.define(
+    Job,
+    waiting=Job.Status.PENDING,
+    running=Job.Status.RUNNING,
+    lease_seconds=lambda: settings.ROUND_TASK_LEASE_SECONDS,
+    order=("run_at", "id"),
+    due="run_at",
+)
 
 
 def default_backoff(attempts: int) -> dt.timedelta:
@@ -62,35 +76,30 @@ class Deferred(Exception):  # noqa: N818 - not an error: the job waits its turn
         self.seconds = seconds
 
 
+class UnknownJob(Exception):
+    """A job of a kind no app registered."""
+
+
 def jittered(seconds: float, rng: random.Random | None = None) -> dt.timedelta:
     """``seconds`` and a random addition of up to half of it."""
     return dt.timedelta(seconds=seconds + (rng or random).uniform(0, seconds / 2))
 
 
-POLICIES: dict[str, Policy] = {}
-
-
-def handler(kind: str, policy: Policy | None = None) -> Callable[[Handler], Handler]:
-    def register(func: Handler) -> Handler:
-        HANDLERS[kind] = func
-        POLICIES[kind] = policy or Policy()
-        return func
-
-    return register
+def policy_of(kind: str) -> Policy:
+    found = job_handler(kind)
+    return (found[1] if found is not None else None) or Policy()
 
 
 def retry_now(job: Job) -> None:
     """Sends a failed job again from its first attempt, with its window starting now
     (an organiser's "send again")."""
-    from kaffeeklatsch.jobs import tasks  # noqa: F401 - registers the policies
-
     now = timezone.now()
-    Job.objects.filter(pk=job.pk).update(
+    Job.objects.filter(pk=job.pk).exclude(status=Job.Status.RUNNING).update(
         status=Job.Status.PENDING,
         attempts=0,
         run_at=now,
         finished_at=None,
-        retry_until=now + POLICIES.get(job.kind, Policy()).window,
+        retry_until=now + policy_of(job.kind).window,
     )
 
 
@@ -100,55 +109,73 @@ def enqueue(kind: str, payload: dict[str, Any], run_at: dt.datetime | None = Non
 
 def run_one() -> bool:
     """Runs the oldest due job; false when there is none."""
-    from kaffeeklatsch.jobs import tasks  # noqa: F401 - registers the handlers
-
+    claimed = leases.claim(JOBS)
+    if not claimed:
+        return False
+    job = claimed[0]
+    found = job_handler(job.kind)
+    policy = policy_of(job.kind)
+    failure: Exception | None = None
+    try:
+        if found is None:
+            raise UnknownJob(job.kind)
+        with transaction.atomic():
+            found[0](job.payload)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+        failure = exc
     with transaction.atomic():
-        job = (
-            Job.objects.select_for_update(skip_locked=True)
-            .filter(status=Job.Status.PENDING, run_at__lte=timezone.now())
-            .order_by("run_at", "id")
-            .first()
-        )
-        if job is None:
-            return False
-        job.attempts += 1
-        policy = POLICIES.get(job.kind, Policy())
-        try:
-            with transaction.atomic():
-                HANDLERS[job.kind](job.payload)
-        except Deferred as exc:
-            job.attempts -= 1
-            _again(job, policy, jittered(exc.seconds))
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
-            log.exception("job %s (%s) failed", job.pk, job.kind)
-            job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if policy.on_error is not None:
-                policy.on_error(job.payload, exc)
-            asked = getattr(exc, "retry_after", None)
-            if not isinstance(asked, int | float) or isinstance(asked, bool):
-                asked = None
-            if getattr(exc, "permanent", False):
-                _fail(job)
-            elif asked is not None and getattr(exc, "status", None) == 429:
-                # A rate limit is no failed attempt, only a wait the server chose.
-                job.attempts -= 1
-                _again(job, policy, max(jittered(float(asked)), dt.timedelta(seconds=1)))
-            elif policy.max_attempts is not None and job.attempts >= policy.max_attempts:
-                _fail(job)
-            else:
-                # A server that is away (503) may say when to come back: not sooner.
-                wait = policy.backoff(job.attempts)
-                if asked is not None and asked > wait.total_seconds():
-                    wait = jittered(float(asked))
-                _again(job, policy, wait)
-            if job.status == Job.Status.FAILED and policy.on_give_up is not None:
-                policy.on_give_up(job.payload, exc)
+        if not leases.still_mine(JOBS, job):
+            log.warning("job %s (%s) was taken over by another worker", job.pk, job.kind)
+            return True
+        held = job.attempts
+        if failure is None:
+            job.status, job.finished_at, job.last_error = Job.Status.DONE, timezone.now(), ""
         else:
-            job.status = Job.Status.DONE
-            job.finished_at = timezone.now()
-            job.last_error = ""
-        job.save()
+            _failed(job, policy, failure)
+        counted, job.attempts = job.attempts, held
+        leases.finish(
+            JOBS,
+            job,
+            job.status,
+            attempts=counted,
+            run_at=job.run_at,
+            retry_until=job.retry_until,
+            finished_at=job.finished_at,
+            last_error=job.last_error,
+        )
     return True
+
+
+def _failed(job: Job, policy: Policy, exc: Exception) -> None:
+    """Decides what a failed attempt means for the job (its fields, not yet saved)."""
+    job.status = Job.Status.PENDING
+    if isinstance(exc, Deferred):
+        job.attempts -= 1
+        _again(job, policy, jittered(exc.seconds))
+        return
+    log.error("job %s (%s) failed", job.pk, job.kind, exc_info=exc)
+    job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if policy.on_error is not None:
+        policy.on_error(job.payload, exc)
+    asked = getattr(exc, "retry_after", None)
+    if not isinstance(asked, int | float) or isinstance(asked, bool):
+        asked = None
+    if getattr(exc, "permanent", False):
+        _fail(job)
+    elif asked is not None and getattr(exc, "status", None) == 429:
+        # A rate limit is no failed attempt, only a wait the server chose.
+        job.attempts -= 1
+        _again(job, policy, max(jittered(float(asked)), dt.timedelta(seconds=1)))
+    elif policy.max_attempts is not None and job.attempts >= policy.max_attempts:
+        _fail(job)
+    else:
+        # A server that is away (503) may say when to come back: not sooner.
+        wait = policy.backoff(job.attempts)
+        if asked is not None and asked > wait.total_seconds():
+            wait = jittered(float(asked))
+        _again(job, policy, wait)
+    if job.status == Job.Status.FAILED and policy.on_give_up is not None:
+        policy.on_give_up(job.payload, exc)
 
 
 def _fail(job: Job) -> None:
@@ -173,3 +200,18 @@ def run_due(limit: int = 100) -> int:
     while done < limit and run_one():
         done += 1
     return done
+
+
+def erase_finished(now: dt.datetime) -> int:
+    """Finished jobs older than the e-mail retention (their payloads name rounds and
+    people)."""
+    keep = now - dt.timedelta(days=settings.RETENTION_EMAIL_DAYS)
+    return (
+        Job.objects.exclude(status__in=[Job.Status.PENDING, Job.Status.RUNNING])
+        .filter(created_at__lt=keep)
+        .delete()[0]
+    )
+
+
+def recover() -> None:
+    leases.release_abandoned(JOBS)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.leases import Leased
 from kaffeeklatsch.participants.models import Participant
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(Leased):
     class Kind(models.TextChoices):
         CONFIRM = "confirm", _("Confirm sign-up")
         WELCOME = "welcome", _("Welcome")
@@ -46,10 +47,9 @@ class OutboxMessage(models.Model):
     body_html = models.TextField(blank=True)
     ics = models.TextField(blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
+    # attempts, claimed_until, claimed_by (Leased): while ``sending``, the worker that
+    # took the message owns it until then.
     next_attempt_at = models.DateTimeField(db_index=True)
-    # While ``sending``: the worker that took the message owns it until then.
-    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

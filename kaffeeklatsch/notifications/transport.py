@@ -1,26 +1,34 @@
 """Sends the outbox.
 
-Sending is at least once, with the duplicate window made as small as it can be:
+Sending is at least once, with the duplicate window made as small as it can be. The
+outbox is leased work (:mod:`kaffeeklatsch.lib.leases`):
 
-1. *Claim*: a short transaction takes a batch of due messages with ``SELECT ... FOR
-   UPDATE SKIP LOCKED``, marks them ``sending`` and gives them a lease
-   (``EMAIL_SEND_LEASE_SECONDS``), so several workers on several machines never take
-   the same message.
+1. *Claim*: a short transaction takes a batch of due messages, marks them ``sending``
+   and gives them to this worker with a lease (``EMAIL_SEND_LEASE_SECONDS``), so
+   several workers on several machines never take the same message. The worker renews
+   the lease of what it still holds as it sends.
 2. *Render* what is not rendered yet (the e-mails of a round are written as light
    rows, see :func:`.emails.render_messages`) and store it on the rows, so every
    later attempt sends the same e-mail; a message that cannot be rendered is a
    failed attempt of that message (step 4) and the others go on.
 3. *Send* the batch over one SMTP connection; each message the server accepts is
-   marked ``sent`` at once, in its own small transaction.
-4. A failure (refused, timed out, connection dropped, server away) puts the message
-   back to ``pending`` with a later ``next_attempt_at`` (exponential back-off with
-   jitter); after ``MAX_ATTEMPTS`` it is ``failed`` and shown in the admin.
+   recorded ``sent`` at once, in its own small transaction.
+4. A refusal of one message (a 4xx or 5xx answer to it) is a failed attempt of that
+   message only, and the batch goes on: the message goes back to ``pending`` with a
+   later ``next_attempt_at`` (exponential back-off with jitter); after
+   ``MAX_ATTEMPTS`` it is ``failed`` and shown in the admin. A broken connection
+   (dropped, timed out, 421) is a failed attempt of the message being sent, and ends
+   the batch: the rest is given back at once, its attempt not counted.
 
-If a worker dies, the messages it held in ``sending`` are taken again when their lease
-has run out. A message is therefore never lost. It reaches its recipient twice only if
-the worker dies in the moment between the mail server's "250 accepted" and the commit
-of ``sent`` (microseconds on a healthy database); the second copy carries the same
-``Message-ID`` (``outbox-<id>@<domain>``), which lets mail systems recognise it.
+A message the server accepted is recorded ``sent`` even while the database is away:
+the worker keeps it in memory and records it first when the database answers again,
+before it sends anything else, and only then gives back what the interrupted batch
+still held. A worker that starts gives back what dead workers on its machine held;
+those of other machines are taken again when their lease has run out. A message is
+therefore never lost. It reaches its recipient twice only if the worker dies in the
+moment between the mail server's "250 accepted" and the commit of ``sent``
+(microseconds on a healthy database); the second copy carries the same ``Message-ID``
+(``outbox-<id>@<domain>``), which lets mail systems recognise it.
 """
 
 from __future__ import annotations
@@ -29,17 +37,18 @@ import datetime as dt
 import logging
 import random
 import smtplib
+import time
 from collections.abc import Sequence
 from email.mime.text import MIMEText
 from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.db import Error as DatabaseError
 from django.db import connections, router, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from kaffeeklatsch.jobs.faults import pause_point
+from kaffeeklatsch.lib import leases
 from kaffeeklatsch.lib.text import clean_one_line
 from kaffeeklatsch.notifications.emails import render_messages
 from kaffeeklatsch.notifications.ics import calendar_method, uid_domain
@@ -50,6 +59,19 @@ from kaffeeklatsch.participants.tokens import unsubscribe_url
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_DELAY = dt.timedelta(hours=6)
+
+OUTBOX = leases.define(
+    OutboxMessage,
+    waiting=OutboxMessage.Status.PENDING,
+    running=OutboxMessage.Status.SENDING,
+    lease_seconds=lambda: settings.EMAIL_SEND_LEASE_SECONDS,
+    order=("next_attempt_at", "id"),
+    due="next_attempt_at",
+)
+
+#: Messages the mail server accepted while the database could not record it: this
+#: process records them before it sends anything else (:func:`record_accepted`).
+_accepted: list[OutboxMessage] = []
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
@@ -109,28 +131,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives:
 
 def claim(limit: int) -> list[OutboxMessage]:
     """Takes up to ``limit`` due messages for this worker (see the module's docstring)."""
-    now = timezone.now()
-    lease = now + dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
-    due = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
-        status=OutboxMessage.Status.SENDING, claimed_until__lt=now
-    )
-    with transaction.atomic():
-        rows = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(due)
-            .order_by("next_attempt_at", "id")[:limit]
-        )
-        if rows:
-            OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
-                status=OutboxMessage.Status.SENDING,
-                claimed_until=lease,
-                attempts=F("attempts") + 1,
-            )
-    for row in rows:
-        row.status = OutboxMessage.Status.SENDING
-        row.claimed_until = lease
-        row.attempts += 1
-    return rows
+    return leases.claim(OUTBOX, limit=limit)
 
 
 def _describe(exc: BaseException) -> str:
@@ -167,13 +168,37 @@ def _log_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _mark_sent(message: OutboxMessage) -> None:
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+def record_sent(message: OutboxMessage) -> None:
+    """Records that the mail server accepted the message. Whoever holds it now: the
+    server has it, and no worker may send it again."""
+    OutboxMessage.objects.filter(
+        pk=message.pk,
+        status__in=[OutboxMessage.Status.SENDING, OutboxMessage.Status.PENDING],
+    ).update(
         status=OutboxMessage.Status.SENT,
         sent_at=timezone.now(),
         claimed_until=None,
+        claimed_by="",
         last_error="",
     )
+
+
+def accepted(message: OutboxMessage) -> None:
+    """The mail server accepted ``message``: recorded now, or kept in memory while the
+    database is away (the database's error is raised, for the worker to wait)."""
+    try:
+        record_sent(message)
+    except DatabaseError:
+        _accepted.append(message)
+        raise
+
+
+def record_accepted() -> None:
+    """Records what the mail server accepted while the database was away; raises the
+    database's error while it still is."""
+    while _accepted:
+        record_sent(_accepted[0])
+        _accepted.pop(0)
 
 
 def _mark_failed(messages: Sequence[OutboxMessage], exc: BaseException) -> None:
@@ -181,10 +206,11 @@ def _mark_failed(messages: Sequence[OutboxMessage], exc: BaseException) -> None:
     now = timezone.now()
     for message in messages:
         gave_up = message.attempts >= MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
-            status=OutboxMessage.Status.FAILED if gave_up else OutboxMessage.Status.PENDING,
+        leases.finish(
+            OUTBOX,
+            message,
+            OutboxMessage.Status.FAILED if gave_up else OutboxMessage.Status.PENDING,
             next_attempt_at=now + backoff(message.attempts),
-            claimed_until=None,
             last_error=error,
         )
         log.warning(
@@ -198,9 +224,7 @@ def _mark_failed(messages: Sequence[OutboxMessage], exc: BaseException) -> None:
 
 def _release(messages: Sequence[OutboxMessage]) -> None:
     """Gives back messages this worker took but did not try, uncounted."""
-    OutboxMessage.objects.filter(
-        pk__in=[m.pk for m in messages], status=OutboxMessage.Status.SENDING
-    ).update(status=OutboxMessage.Status.PENDING, claimed_until=None, attempts=F("attempts") - 1)
+    leases.release(OUTBOX, messages, uncount=True)
 
 
 # What rendering fills in.
@@ -252,50 +276,62 @@ def _load_recipients(batch: Sequence[OutboxMessage]) -> None:
             message.participant = people[message.participant_id]
 
 
-# Failures after which the connection is of no more use for the rest of the batch.
-BROKEN = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+def refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is the mail server's refusal of one message (a 4xx or 5xx
+    answer to its sender, recipients or data), after which the connection serves the
+    next message. 421 is the server closing the connection. Every ``smtplib`` error is
+    an ``OSError``, so this is asked before :func:`broken`."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 600 and exc.smtp_code != 421
+    return False
+
+
+def broken(exc: BaseException) -> bool:
+    """Whether the connection is of no more use for the rest of the batch: dropped,
+    timed out, refused or closed by the server (421)."""
+    return isinstance(exc, OSError) and not refused(exc)
 
 
 def deliver(batch: Sequence[OutboxMessage]) -> None:
-    """Sends claimed messages over one SMTP connection, marking each as it goes."""
+    """Sends claimed messages over one SMTP connection, recording each as it goes.
+
+    A database error is raised (after keeping in memory what the server accepted),
+    for the worker to wait and give back the rest when the database is back."""
     if not batch:
         return
-    # Stop well before the lease runs out, or another worker could take the rest. The
-    # lease runs from the claim, so the time spent rendering counts too.
-    lease = dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
-    claimed_until = min((m.claimed_until for m in batch if m.claimed_until), default=None)
-    stop_at = (claimed_until or timezone.now() + lease) - lease / 2
-    batch = _render(batch)
-    if not batch:
+    held = _render(batch)
+    if not held:
         return
-    _load_recipients(batch)
+    _load_recipients(held)
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
     except Exception as exc:  # noqa: BLE001 - a server away is a failed attempt for all
-        _mark_failed(batch, exc)
+        _mark_failed(held, exc)
         return
+    # The lease is renewed well before it runs out, so no other worker takes what
+    # this one still holds while a slow server keeps it busy.
+    every = settings.EMAIL_SEND_LEASE_SECONDS / 4
+    renewed = time.monotonic()
     try:
-        for index, message in enumerate(batch):
-            if timezone.now() >= stop_at:
-                _release(batch[index:])
-                return
+        while held:
+            if time.monotonic() - renewed >= every:
+                held = leases.renew(OUTBOX, held)
+                renewed = time.monotonic()
+                if not held:
+                    return
+            message, held = held[0], held[1:]
             try:
                 connection.send_messages([build(message)])
-            except BROKEN as exc:
+            except Exception as exc:  # noqa: BLE001 - each failure is that message's attempt
                 _mark_failed([message], exc)
-                _release(batch[index + 1 :])
-                return
-            except Exception as exc:  # noqa: BLE001 - refused: retried later
-                if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421:
-                    _mark_failed([message], exc)
-                    _release(batch[index + 1 :])
+                if broken(exc):
+                    _release(held)
                     return
-                _mark_failed([message], exc)
             else:
-                pause_point("send.accepted")
-                _mark_sent(message)
-                pause_point("send.marked")
+                accepted(message)
     finally:
         try:
             connection.close()
@@ -305,6 +341,7 @@ def deliver(batch: Sequence[OutboxMessage]) -> None:
 
 def send_due(limit: int = 1000) -> int:
     """Sends due messages in batches; returns how many were tried (sent or failed)."""
+    record_accepted()
     tried = 0
     while tried < limit:
         batch = claim(min(settings.EMAIL_BATCH_SIZE, limit - tried))
@@ -317,6 +354,27 @@ def send_due(limit: int = 1000) -> int:
 
 def send_one() -> bool:
     """Sends the oldest due message; false when there is none."""
+    record_accepted()
     batch = claim(1)
     deliver(batch)
     return bool(batch)
+
+
+def recover() -> None:
+    """Records what the server accepted while the database was away, then gives back
+    what an interrupted batch (or a dead worker on this machine) still held."""
+    record_accepted()
+    leases.release_abandoned(OUTBOX)
+
+
+def erase_old(now: dt.datetime) -> int:
+    """Sent and failed e-mails older than ``RETENTION_EMAIL_DAYS``: they hold
+    profiles."""
+    keep = now - dt.timedelta(days=settings.RETENTION_EMAIL_DAYS)
+    return (
+        OutboxMessage.objects.filter(
+            status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED]
+        )
+        .filter(created_at__lt=keep)
+        .delete()[0]
+    )

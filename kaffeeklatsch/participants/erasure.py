@@ -8,6 +8,9 @@ deleted with them, and the e-mails to the people they met no longer name them.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import translation
@@ -88,3 +91,20 @@ def _redact_messages(erased: list[Participant], partners: set[int], groups: list
         message.body_html = message.ics = ""
         message.reply_to = []
         message.save(update_fields=["subject", "body_text", "body_html", "ics", "reply_to"])
+
+
+def erase_expired(now: dt.datetime) -> int:
+    """People who left the programme (after ``RETENTION_LEFT_DAYS``) and sign-ups never
+    confirmed (after ``RETENTION_UNCONFIRMED_DAYS``); returns how many were erased."""
+    left = now - dt.timedelta(days=settings.RETENTION_LEFT_DAYS)
+    unconfirmed = now - dt.timedelta(days=settings.RETENTION_UNCONFIRMED_DAYS)
+    erased = erase_people(
+        Participant.objects.filter(status=Participant.Status.LEFT, left_at__lt=left)
+    )
+    return erased + erase_people(
+        Participant.objects.filter(
+            status=Participant.Status.PENDING,
+            added_by_organiser=False,
+            created_at__lt=unconfirmed,
+        )
+    )

@@ -158,9 +158,10 @@ class Participant(models.Model):
         """The person leaves the programme: no more rounds and no more e-mails, and
         their meetings still ahead are cancelled
         (:mod:`kaffeeklatsch.notifications.calendar`); what is stored about them is
-        erased after ``RETENTION_LEFT_DAYS`` (:func:`kaffeeklatsch.jobs.tasks.erase_expired`)
-        unless they come back. False if they had left already: nothing changes then.
-        From their own page, the e-mails' unsubscribe link, the REST API and SCIM."""
+        erased after ``RETENTION_LEFT_DAYS``
+        (:func:`kaffeeklatsch.participants.erasure.erase_expired`) unless they come back.
+        False if they had left already: nothing changes then. From their own page, the
+        e-mails' unsubscribe link, the REST API and SCIM."""
         from django.db import transaction
 
         from kaffeeklatsch.notifications.calendar import queue_calendar_changes

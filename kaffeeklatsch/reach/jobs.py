@@ -18,7 +18,8 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kaffeeklatsch.jobs.queue import WINDOW, Policy, handler
+from kaffeeklatsch.jobs.queue import WINDOW, Policy
+from kaffeeklatsch.jobs.registry import job
 from kaffeeklatsch.notifications.transport import backoff as email_backoff
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.reach.channels import HandleRefused, HandleUnreachable, TransportError
@@ -63,7 +64,7 @@ CHANNEL_POLICY = Policy(None, email_backoff, _channel_failed, WINDOW)
 HANDLE_POLICY = Policy(None, email_backoff, _handle_failed, WINDOW, _handle_given_up)
 
 
-@handler("reach_announce", CHANNEL_POLICY)
+@job("reach_announce", CHANNEL_POLICY)
 def announce(payload: dict[str, Any]) -> None:
     channel = ChatChannel.objects.filter(pk=payload["channel"]).first()
     rnd = (
@@ -77,7 +78,7 @@ def announce(payload: dict[str, Any]) -> None:
     ChatChannel.objects.filter(pk=channel.pk).update(last_sent_at=timezone.now(), last_error="")
 
 
-@handler("reach_direct", HANDLE_POLICY)
+@job("reach_direct", HANDLE_POLICY)
 def direct(payload: dict[str, Any]) -> None:
     handle = (
         ChatHandle.objects.select_related("channel", "participant")
@@ -108,7 +109,7 @@ def direct(payload: dict[str, Any]) -> None:
     )
 
 
-@handler("reach_reminder")
+@job("reach_reminder")
 def reminder(payload: dict[str, Any]) -> None:
     group = (
         Group.objects.select_related("round__programme")
@@ -123,7 +124,7 @@ def reminder(payload: dict[str, Any]) -> None:
     queue_reminders(group)
 
 
-@handler("reach_test", CHANNEL_POLICY)
+@job("reach_test", CHANNEL_POLICY)
 def test_message(payload: dict[str, Any]) -> None:
     channel = ChatChannel.objects.select_related("programme").filter(pk=payload["channel"]).first()
     if channel is None:

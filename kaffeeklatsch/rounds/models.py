@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.leases import Leased
 from kaffeeklatsch.matching.model import Reason
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
@@ -149,7 +150,7 @@ class Feedback(models.Model):
         verbose_name_plural = _("feedback")
 
 
-class RoundTask(models.Model):
+class RoundTask(Leased):
     """A preview or a publication of a round, done by ``kaffeeklatsch worker``.
 
     The row is both the queue entry and what the organiser's page shows while the work
@@ -194,10 +195,9 @@ class RoundTask(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # While running: the worker that took the task owns it until then; it renews the
-    # lease as it reports progress. A task whose worker died is taken again after it.
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    # attempts, claimed_until, claimed_by (Leased): while running, the worker that took
+    # the task owns it until then; it renews the lease as it reports progress. A task
+    # whose worker died is taken again after it.
     # Why it failed: a code the page explains, and for rules broken the problems in words.
     error = models.CharField(max_length=20, blank=True)
     problems = models.JSONField(default=list, blank=True)

@@ -24,7 +24,6 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.jobs.faults import pause_point
 from kaffeeklatsch.matching.engine import group_score
 from kaffeeklatsch.matching.features import Features, encode, rule_masks
 from kaffeeklatsch.matching.model import PastGroup, Person, Reason
@@ -459,7 +458,6 @@ def preview_round(
         create_left_out(
             rnd, ((int(item.person), _reason_json(item.reason)) for item in result.left_out)
         )
-        pause_point("preview.stored")
         if storing is not None:
             storing.end(rnd)
     report("done", 1.0)
@@ -633,7 +631,6 @@ def publish_round(
                 {"round": rnd.pk},
                 run_at=timezone.now() + dt.timedelta(days=settings.FEEDBACK_DELAY_DAYS),
             )
-        pause_point("publish.outbox_written")
         if storing is not None:
             storing.end(rnd)
     report("done", 1.0)

@@ -22,15 +22,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import Error as DatabaseError
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from kaffeeklatsch.insights.snapshot import is_large, request_snapshot
+from kaffeeklatsch.lib import leases
 from kaffeeklatsch.matching.engine import RulesError
+from kaffeeklatsch.notifications.emails import queue_feedback_requests
+from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Group, Round, RoundTask
@@ -40,12 +44,20 @@ from kaffeeklatsch.rounds.services import (
     RuleBroken,
     preview_round,
     publish_round,
+    run_automatic_round,
 )
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # Progress is written at most this often (seconds), besides every change of stage.
 REPORT_EVERY = 0.5
+
+TASKS = leases.define(
+    RoundTask,
+    waiting=RoundTask.Status.WAITING,
+    running=RoundTask.Status.RUNNING,
+    lease_seconds=lambda: settings.ROUND_TASK_LEASE_SECONDS,
+)
 
 
 class Busy(Exception):
@@ -88,38 +100,28 @@ def request_publish(rnd: Round, user: AbstractBaseUser | None = None) -> RoundTa
     return _request(rnd.programme, RoundTask.Kind.PUBLISH, user, rnd)
 
 
-def _lease() -> dt.datetime:
-    return timezone.now() + dt.timedelta(seconds=settings.ROUND_TASK_LEASE_SECONDS)
-
-
 def claim(pk: int | None = None) -> RoundTask | None:
     """Takes the oldest waiting task (or the task ``pk``), or a running one whose
     worker's lease ran out."""
-    now = timezone.now()
-    due = Q(status=RoundTask.Status.WAITING) | Q(
-        status=RoundTask.Status.RUNNING, claimed_until__lt=now
-    )
-    with transaction.atomic():
-        tasks = RoundTask.objects.select_for_update(skip_locked=True).filter(due)
-        if pk is not None:
-            tasks = tasks.filter(pk=pk)
-        task = tasks.order_by("created_at", "id").first()
-        if task is None:
+    while True:
+        rows = RoundTask.objects.all() if pk is None else RoundTask.objects.filter(pk=pk)
+        taken = leases.claim(TASKS, rows)
+        if not taken:
             return None
-        if task.attempts >= MAX_ATTEMPTS:
+        task = taken[0]
+        if task.attempts > MAX_ATTEMPTS:
             # Its workers died every time (out of memory on a huge round, say): it
             # ends here instead of stopping the worker's other work for good.
-            _fail(task, "internal", running_only=False)
-            return claim(pk) if pk is None else None
-        task.status = RoundTask.Status.RUNNING
-        task.attempts += 1
-        task.claimed_until = _lease()
-        task.started_at = task.started_at or now
+            _fail(task, "internal", attempts=MAX_ATTEMPTS)
+            if pk is not None:
+                return None
+            continue
+        task.started_at = task.started_at or timezone.now()
         task.stage, task.progress = RoundTask.Stage.READING, 0.0
-        task.save(
-            update_fields=["status", "attempts", "claimed_until", "started_at", "stage", "progress"]
+        leases.mine(TASKS, task).update(
+            started_at=task.started_at, stage=task.stage, progress=task.progress
         )
-    return task
+        return task
 
 
 class Reporter:
@@ -146,9 +148,7 @@ class Reporter:
         if stage == self.stage and now - self.last < REPORT_EVERY:
             return
         self.stage, self.last = stage, now
-        RoundTask.objects.filter(
-            pk=self.task.pk, status=RoundTask.Status.RUNNING, attempts=self.task.attempts
-        ).update(stage=stage, progress=min(share, 0.99), claimed_until=_lease())
+        leases.renew(TASKS, [self.task], stage=stage, progress=min(share, 0.99))
 
 
 class TaskLost(Exception):
@@ -167,46 +167,37 @@ class Storing:
 
     def begin(self) -> None:
         self.inside = True
-        mine = (
-            RoundTask.objects.select_for_update()
-            .filter(pk=self.task.pk, status=RoundTask.Status.RUNNING, attempts=self.task.attempts)
-            .exists()
-        )
-        if not mine:
+        if not leases.still_mine(TASKS, self.task):
             raise TaskLost(self.task.pk)
 
     def end(self, rnd: Round) -> None:
         self.inside = False
-        RoundTask.objects.filter(pk=self.task.pk).update(
-            status=RoundTask.Status.DONE,
+        leases.finish(
+            TASKS,
+            self.task,
+            RoundTask.Status.DONE,
             stage=RoundTask.Stage.DONE,
             progress=1.0,
             round=rnd,
             finished_at=timezone.now(),
-            claimed_until=None,
         )
 
 
-def _fail(
-    task: RoundTask, error: str, problems: list | None = None, running_only: bool = True
-) -> None:
-    rows = RoundTask.objects.filter(pk=task.pk, attempts=task.attempts)
-    if running_only:
-        rows = rows.filter(status=RoundTask.Status.RUNNING)
-    rows.update(
-        status=RoundTask.Status.FAILED,
+def _fail(task: RoundTask, error: str, problems: list | None = None, **fields: Any) -> None:
+    leases.finish(
+        TASKS,
+        task,
+        RoundTask.Status.FAILED,
         error=error,
         problems=problems or [],
         finished_at=timezone.now(),
-        claimed_until=None,
+        **fields,
     )
 
 
 def _again(task: RoundTask) -> None:
     """Gives the task back, to be taken by the next pass of any worker."""
-    RoundTask.objects.filter(
-        pk=task.pk, status=RoundTask.Status.RUNNING, attempts=task.attempts
-    ).update(status=RoundTask.Status.WAITING, claimed_until=None)
+    leases.release(TASKS, [task])
 
 
 def run(task: RoundTask, listen: Report | None = None) -> None:
@@ -256,8 +247,6 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
             analyse_if_large(task)
         except DatabaseError:
             log.warning("statistics of round task %s not gathered", task.pk)
-        from kaffeeklatsch.insights.snapshot import is_large, request_snapshot
-
         if task.kind == RoundTask.Kind.PUBLISH and is_large(programme):
             # The insights of a large programme are read again at once, not when an
             # organiser next opens them.
@@ -280,8 +269,6 @@ def analyse_if_large(task: RoundTask) -> None:
         return
     tables = [Group._meta.db_table, Group.members.through._meta.db_table]
     if task.kind == RoundTask.Kind.PUBLISH:
-        from kaffeeklatsch.notifications.models import OutboxMessage
-
         tables.append(OutboxMessage._meta.db_table)
     with connection.cursor() as cursor:
         for table in tables:
@@ -295,3 +282,38 @@ def run_round_tasks(limit: int = 10) -> int:
         run(task)
         done += 1
     return done
+
+
+def feedback_request(payload: dict[str, Any]) -> None:
+    """The job that asks a published round's people "Did you meet?"."""
+    rnd = Round.objects.filter(pk=payload["round"], status=Round.Status.PUBLISHED).first()
+    if rnd is not None:
+        queue_feedback_requests(rnd)
+
+
+def start_due_rounds() -> int:
+    """Starts and publishes every automatic round that is due; returns how many."""
+    started = 0
+    due = Programme.objects.filter(automatic=True, next_round_on__lte=timezone.localdate())
+    for programme in due:
+        try:
+            if run_automatic_round(programme) is not None:
+                started += 1
+        except Exception:  # noqa: BLE001 - one broken programme must not stop the others
+            log.exception("automatic round of programme %s failed", programme.pk)
+    return started
+
+
+def erase_finished(now: dt.datetime) -> int:
+    """Finished round tasks older than the e-mail retention: a failed publication names
+    the people it found."""
+    keep = now - dt.timedelta(days=settings.RETENTION_EMAIL_DAYS)
+    return (
+        RoundTask.objects.exclude(status__in=RoundTask.ACTIVE)
+        .filter(created_at__lt=keep)
+        .delete()[0]
+    )
+
+
+def recover() -> None:
+    leases.release_abandoned(TASKS)

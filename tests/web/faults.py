@@ -26,6 +26,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 KAFFEEKLATSCH = str(Path(sys.executable).with_name("kaffeeklatsch"))
+#: The worker with a point to stop at (``KAFFEEKLATSCH_TEST_PAUSE``), see pausing.py.
+PAUSING = [sys.executable, str(Path(__file__).with_name("pausing.py"))]
 WAIT = 90.0
 
 
@@ -50,16 +52,25 @@ class FaultySink:
     ``script`` is consumed one entry per DATA command: ``"ok"``, an SMTP reply such as
     ``"451 Try again later"`` or ``"550 No such user"``, ``"hang"`` (never answers; a
     client that gives up or dies closes the connection, and aiosmtpd then cancels the
-    handler, so the message is not accepted) or ``"drop"`` (closes the connection
-    after the message arrived, without an answer). After the script: ``"ok"``.
+    handler, so the message is not accepted), ``"drop"`` (closes the connection
+    after the message arrived, without an answer) or ``"wait"`` (sets ``waiting``, then
+    accepts the message once the test sets ``go``). After the script: ``"ok"``.
+    ``refuse`` maps a recipient to the replies its messages get first, before the script.
+    ``sessions`` lists, per SMTP connection, the recipients of the messages it carried.
     """
 
-    def __init__(self, script: list[str] | None = None) -> None:
+    def __init__(
+        self, script: list[str] | None = None, refuse: dict[str, list[str]] | None = None
+    ) -> None:
         self.script = list(script or [])
+        self.refuse = {to: list(replies) for to, replies in (refuse or {}).items()}
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.hanging = threading.Event()
+        self.waiting = threading.Event()
+        self.go = threading.Event()
         self.calls = 0
+        self.sessions: dict[int, list[str]] = {}
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
     def __enter__(self) -> FaultySink:
@@ -76,7 +87,17 @@ class FaultySink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.calls += 1
-            action = self.script.pop(0) if self.script else "ok"
+            self.sessions.setdefault(id(session), []).extend(envelope.rcpt_tos)
+            (to,) = envelope.rcpt_tos
+            if self.refuse.get(to):
+                action = self.refuse[to].pop(0)
+            else:
+                action = self.script.pop(0) if self.script else "ok"
+        if action == "wait":
+            self.waiting.set()
+            while not self.go.is_set():
+                await asyncio.sleep(0.05)
+            action = "ok"
         if action == "hang":
             self.hanging.set()
             await asyncio.sleep(3600)
@@ -159,8 +180,9 @@ class Worker:
         self.lines: list[str] = []
         self.changed = threading.Condition()
         full_env = {**os.environ, **env}
+        command = PAUSING if "KAFFEEKLATSCH_TEST_PAUSE" in env else [KAFFEEKLATSCH]
         self.process = subprocess.Popen(
-            [KAFFEEKLATSCH, "worker", "--interval", "0.1", *args],
+            [*command, "worker", "--interval", "0.1", *args],
             env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -228,6 +250,6 @@ def worker_env(database_url: str, smtp_port: int, data_dir: Path, **extra: str) 
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     }
-    env.pop("KAFFEEKLATSCH_PAUSE_AT", None)
+    env.pop("KAFFEEKLATSCH_TEST_PAUSE", None)
     env.update(extra)
     return env

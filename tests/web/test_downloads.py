@@ -25,7 +25,7 @@ from kaffeeklatsch.insights.models import Snapshot
 from kaffeeklatsch.insights.present import key_figures
 from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.jobs.queue import run_due
-from kaffeeklatsch.jobs.tasks import erase_expired
+from kaffeeklatsch.jobs.registry import erase_expired
 from kaffeeklatsch.participants.erasure import erase_participant
 from kaffeeklatsch.rounds.models import Feedback
 from kaffeeklatsch.rounds.services import preview_round, publish_round

@@ -34,6 +34,8 @@ from tests.web.faults import (
 )
 
 PEOPLE = 12
+#: Longer than any test waits: what is sent before it runs out was given back.
+LONG_LEASE = {"KAFFEEKLATSCH_EMAIL_LEASE_SECONDS": "600"}
 
 
 def database_url() -> str:
@@ -81,9 +83,9 @@ def test_worker_killed_while_publishing_leaves_no_round_then_publishes_once(
     programme.weekday, programme.next_round_on = today.weekday(), today
     programme.save()
     with FaultySink() as sink:
-        worker = start(tmp_path, sink, KAFFEEKLATSCH_PAUSE_AT="publish.outbox_written")
+        worker = start(tmp_path, sink, KAFFEEKLATSCH_TEST_PAUSE="automatic.published")
         try:
-            worker.wait_for("paused at publish.outbox_written")
+            worker.wait_for("paused at automatic.published")
             worker.kill()
         finally:
             worker.stop()
@@ -118,7 +120,7 @@ def test_worker_killed_between_two_messages_sends_the_rest_once(
 ) -> None:
     published_round(programme)
     with FaultySink() as sink:
-        worker = start(tmp_path, sink, KAFFEEKLATSCH_PAUSE_AT="send.marked:5")
+        worker = start(tmp_path, sink, KAFFEEKLATSCH_TEST_PAUSE="send.marked:5", **LONG_LEASE)
         try:
             worker.wait_for("paused at send.marked")
             worker.kill()
@@ -127,10 +129,11 @@ def test_worker_killed_between_two_messages_sends_the_rest_once(
         assert len(sink.received()) == 5
         states = sorted(introductions().values_list("status", flat=True))
         assert states.count(OutboxMessage.Status.SENT) == 5
-        # The rest is still held by the dead worker until its lease runs out.
+        # The rest is still held by the dead worker, with a lease of ten minutes.
         assert states.count(OutboxMessage.Status.SENDING) == PEOPLE - 5
 
-        worker = start(tmp_path, sink)
+        # A worker that starts on the same machine gives it back at once.
+        worker = start(tmp_path, sink, **LONG_LEASE)
         try:
             eventually(all_sent, "the dead worker's messages taken over and sent")
         finally:
@@ -172,7 +175,7 @@ def test_worker_killed_after_the_server_accepted_repeats_that_message_with_its_i
     Message-ID; every other person still gets exactly one."""
     published_round(programme)
     with FaultySink() as sink:
-        worker = start(tmp_path, sink, KAFFEEKLATSCH_PAUSE_AT="send.accepted:3")
+        worker = start(tmp_path, sink, KAFFEEKLATSCH_TEST_PAUSE="send.accepted:3")
         try:
             worker.wait_for("paused at send.accepted")
             worker.kill()
@@ -211,6 +214,83 @@ def test_refusals_are_retried_with_back_off_until_accepted(
     assert all(r.attempts == 3 and r.claimed_until is None and r.last_error == "" for r in rows)
     assert "e-mails sent" in worker.output() and "attempt 2 failed" in worker.output()
     assert not any(p.email in worker.output() for p in people)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_counts_against_its_message_only_and_the_batch_goes_on(
+    programme: Any, people: list[Any], tmp_path: Path
+) -> None:
+    """A server answering 451 to some recipients: their messages wait and come again,
+    the others go out over the same connection, each message once."""
+    published_round(programme)
+    refused = sorted(p.email for p in people)[::3]
+    refuse = {to: ["451 4.7.1 Greylisted, try again later"] for to in refused}
+    with FaultySink(refuse=refuse) as sink:
+        worker = start(tmp_path, sink, **LONG_LEASE)
+        try:
+            eventually(all_sent, "everything sent, the refused ones after their wait")
+        finally:
+            worker.stop()
+    assert_one_each(sink, people)
+    first, *later = sink.sessions.values()
+    # The first connection carried every message: no refusal ended the batch.
+    assert sorted(first) == sorted(p.email for p in people)
+    assert sorted(to for session in later for to in session) == refused
+    for row in introductions():
+        assert row.attempts == (2 if row.to in refused else 1), row.to
+        assert row.status == OutboxMessage.Status.SENT and row.claimed_by == ""
+    assert worker.output().count("attempt 1 failed (SMTPDataError 451)") == len(refused)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_database_away_after_the_server_accepted_sends_nothing_twice(
+    programme: Any, people: list[Any], tmp_path: Path
+) -> None:
+    """PostgreSQL out of reach in the middle of a batch, just as the mail server
+    accepts a message: the worker keeps that message in memory and records it when the
+    database is back, then gives back the rest of its batch at once (its lease would
+    last ten minutes). A second worker, meanwhile, takes nothing the first holds."""
+    published_round(programme)
+    s = connection.settings_dict
+    proxy = DroppingProxy(int(s["PORT"]))
+    via_proxy = f"postgres://{s['USER']}@127.0.0.1:{proxy.port}/{s['NAME']}"
+    second = None
+    with FaultySink(["ok", "ok", "ok", "wait"]) as sink:
+        first = Worker(worker_env(via_proxy, sink.port, tmp_path, EMAIL_TIMEOUT="60", **LONG_LEASE))
+        try:
+            assert sink.waiting.wait(60), first.output()
+            proxy.dropping.set()
+            _terminate_others()
+            second = start(tmp_path, sink, **LONG_LEASE)
+            eventually(lambda: _backends() > 0, "the second worker connected")
+            sink.go.set()  # the server accepts the fourth message
+            first.wait_for("database unavailable", times=2)
+            assert len(sink.received()) == 4
+            states = sorted(introductions().values_list("status", flat=True))
+            assert states.count(OutboxMessage.Status.SENT) == 3
+            # Still held by the first worker: the second took none of them.
+            assert states.count(OutboxMessage.Status.SENDING) == PEOPLE - 3
+            proxy.dropping.clear()
+            eventually(all_sent, "sent once the database is back")
+            assert first.alive() and second.alive()
+        finally:
+            first.stop()
+            if second is not None:
+                second.stop()
+            proxy.close()
+    # No worker died: nobody got anything twice.
+    assert_one_each(sink, people)
+    assert sink.calls == PEOPLE
+
+
+def _terminate_others() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.mark.postgres_only

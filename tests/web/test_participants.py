@@ -101,7 +101,7 @@ def test_an_organiser_setting_someone_to_left_makes_them_leave(
 
     from django.utils import timezone
 
-    from kaffeeklatsch.jobs.tasks import erase_expired
+    from kaffeeklatsch.jobs.registry import erase_expired
 
     person = make_participant(programme, "Ida", email="ida@example.org")
     login(client, organiser)

@@ -137,8 +137,8 @@ def test_rules_the_engine_cannot_use_are_refused(
 def test_a_programme_with_unusable_rules_gets_a_message_not_an_error(
     client: Any, organiser: Any, programme: Any, make_participant: Any
 ) -> None:
-    from kaffeeklatsch.jobs.tasks import start_due_rounds
     from kaffeeklatsch.rounds.models import Round
+    from kaffeeklatsch.rounds.tasks import start_due_rounds
 
     for _ in range(4):
         make_participant(programme)

@@ -18,9 +18,8 @@ def variables_read_by_the_code() -> set[str]:
     names: set[str] = set()
     for path in (ROOT / "kaffeeklatsch").rglob("*.py"):
         names |= set(READS.findall(path.read_text()))
-    # Set by the tests, not by an administrator (KAFFEEKLATSCH_PAUSE_AT stops the worker
-    # at a named point for the crash tests).
-    return names - {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "KAFFEEKLATSCH_PAUSE_AT"}
+    # Set by the tests, not by an administrator.
+    return names - {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def variables_in_the_table() -> set[str]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kaffeeklatsch.jobs.models import Job
-from kaffeeklatsch.jobs.tasks import erase_expired
+from kaffeeklatsch.jobs.registry import erase_expired
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from tests.web.conftest import sign_in_participant

@@ -189,11 +189,11 @@ def test_a_worker_killed_while_storing_leaves_no_preview_and_nobody_else_takes_i
     programme: Any, people: list[Participant], tmp_path: Path
 ) -> None:
     task = request_preview(programme)
-    first = start(tmp_path, KAFFEEKLATSCH_PAUSE_AT="preview.stored",
+    first = start(tmp_path, KAFFEEKLATSCH_TEST_PAUSE="task.storing_end",
                   KAFFEEKLATSCH_ROUND_LEASE_SECONDS="1")  # fmt: skip
     second = None
     try:
-        first.wait_for("paused at preview.stored")
+        first.wait_for("paused at task.storing_end")
         # The first worker's lease runs out while it stores; the second must not take
         # the task it still holds.
         second = start(tmp_path, KAFFEEKLATSCH_ROUND_LEASE_SECONDS="1")
@@ -223,10 +223,10 @@ def test_a_worker_killed_while_publishing_leaves_the_preview_then_publishes_once
 ) -> None:
     rnd = preview_round(programme)
     task = request_publish(rnd)
-    first = start(tmp_path, KAFFEEKLATSCH_PAUSE_AT="publish.outbox_written",
+    first = start(tmp_path, KAFFEEKLATSCH_TEST_PAUSE="task.storing_end",
                   KAFFEEKLATSCH_ROUND_LEASE_SECONDS="1")  # fmt: skip
     try:
-        first.wait_for("paused at publish.outbox_written")
+        first.wait_for("paused at task.storing_end")
         first.kill()
     finally:
         first.stop()
@@ -336,7 +336,7 @@ def test_an_old_task_page_of_a_replaced_preview_leads_to_the_round_list(
 def test_finished_tasks_are_erased_with_the_other_expired_rows(
     programme: Any, people: list[Participant], settings: Any
 ) -> None:
-    from kaffeeklatsch.jobs.tasks import erase_expired
+    from kaffeeklatsch.jobs.registry import erase_expired
 
     rnd = preview_round(programme)
     Participant.objects.filter(pk=people[0].pk).update(status=Participant.Status.LEFT)

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from kaffeeklatsch.jobs.tasks import erase_expired
+from kaffeeklatsch.jobs.registry import erase_expired
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.models import Participant

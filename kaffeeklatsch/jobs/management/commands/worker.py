@@ -1,5 +1,9 @@
-"""``kaffeeklatsch worker``: previews and publishes the rounds organisers asked for,
-starts due rounds, runs jobs and sends the outbox."""
+"""``kaffeeklatsch worker``: does the periodic work the apps registered (previews and
+publications, downloads, due rounds, jobs, the outbox) and their retention clean-up.
+
+Before its first pass, and when the database is back after it was away, it runs the
+apps' recoveries: what an interrupted pass (or a dead worker on this machine) still
+held is given back at once rather than when its lease runs out."""
 
 from __future__ import annotations
 
@@ -12,9 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import Error as DatabaseError
 from django.db import connections
 
-from kaffeeklatsch.jobs.queue import run_due
-from kaffeeklatsch.jobs.tasks import erase_expired, start_due_rounds
-from kaffeeklatsch.notifications.transport import send_due
+from kaffeeklatsch.jobs import registry
 
 log = logging.getLogger(__name__)
 # Longest wait between two tries while the database is away.
@@ -23,17 +25,15 @@ MAX_DATABASE_WAIT = 60.0
 
 def work_once() -> dict[str, int]:
     """One pass over everything that is due."""
-    from kaffeeklatsch.downloads.tasks import run_downloads
-    from kaffeeklatsch.rounds.tasks import run_round_tasks
+    done = {work.name: work.run() for work in registry.periodic()}
+    done["erased"] = registry.erase_expired()
+    return done
 
-    return {
-        "previews": run_round_tasks(),
-        "downloads": run_downloads(),
-        "rounds": start_due_rounds(),
-        "jobs": run_due(),
-        "emails": send_due(),
-        "erased": erase_expired(),
-    }
+
+def summary(done: dict[str, int]) -> str:
+    labels = {work.name: work.label for work in registry.periodic()}
+    labels["erased"] = "expired rows erased"
+    return ", ".join(f"{labels.get(name, name)}: {count}" for name, count in done.items())
 
 
 class Command(BaseCommand):
@@ -53,9 +53,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         failures = 0
+        recovered = False
         while True:
             wait = options["interval"]
             try:
+                if not recovered:
+                    registry.recover()
+                    recovered = True
                 done = work_once()
             except DatabaseError as exc:
                 # Locked (SQLite), restarted or unreachable (PostgreSQL): drop the
@@ -69,15 +73,12 @@ class Command(BaseCommand):
                     "database unavailable (%s); trying again in %.1f s", type(exc).__name__, wait
                 )
                 connections.close_all()
+                recovered = False
                 done = {}
             else:
                 failures = 0
                 if any(done.values()):
-                    self.stdout.write(
-                        "round previews and publications: {previews}, downloads: {downloads}, "
-                        "rounds started: {rounds}, jobs run: {jobs}, e-mails sent: {emails}, "
-                        "expired rows erased: {erased}".format(**done)
-                    )
+                    self.stdout.write(summary(done))
                     self.stdout.flush()
                     wait = 0.0  # more may be waiting: go on at once
             if options["once"] or stopping:
