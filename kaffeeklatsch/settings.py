@@ -191,7 +191,20 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writes wait their turn instead of failing with "database is locked":
+    # a transaction takes the write lock when it begins (a deferred one that reads
+    # first and then wants to write cannot wait, SQLite refuses it at once), and a
+    # connection waits up to the busy timeout for the lock. In WAL mode readers never
+    # wait for the writer; NORMAL synchronisation is durable in that mode except for
+    # the last transactions on a power cut, never corrupting the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": float(os.environ.get("KAFFEEKLATSCH_SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
     # Parameters bound on the server, statements prepared on their second run on a
