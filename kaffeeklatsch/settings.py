@@ -336,6 +336,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kaffeeklatsch.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ParticipantStatusEnum": "kaffeeklatsch.participants.models.Participant.Status",
         "RoundStatusEnum": "kaffeeklatsch.rounds.models.Round.Status",

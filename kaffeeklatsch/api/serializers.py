@@ -13,6 +13,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.profile import availability_choices
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round, RoundTask
 from kaffeeklatsch.rounds.pages import task_error_text, task_problems
@@ -86,16 +87,25 @@ class ParticipantSerializer(serializers.ModelSerializer):
         return choices_from_slots(participant.availability)
 
 
-class PersonInputSerializer(serializers.Serializer):
-    """A person as sent to create or change them (all fields may be left out of a
-    change). Validated by the form of the people page."""
+def _length(name: str) -> int:
+    return int(Participant._meta.get_field(name).max_length)
 
-    name = serializers.CharField(required=False)
+
+class PersonInputSerializer(serializers.Serializer):
+    """A person as sent to add them (``name`` required; without an ``email`` they are
+    reached by phone, so a ``phone`` or ``phone_note`` is needed) or to change them
+    (every field may be left out). Validated by the form of the people page."""
+
+    name = serializers.CharField(max_length=_length("name"))
     email = serializers.EmailField(required=False, allow_blank=True)
-    department = serializers.CharField(required=False, allow_blank=True)
-    organisation = serializers.CharField(required=False, allow_blank=True)
-    level = serializers.CharField(required=False, allow_blank=True)
-    place = serializers.CharField(required=False, allow_blank=True)
+    department = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length("department")
+    )
+    organisation = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length("organisation")
+    )
+    level = serializers.CharField(required=False, allow_blank=True, max_length=_length("level"))
+    place = serializers.CharField(required=False, allow_blank=True, max_length=_length("place"))
     mode = serializers.ChoiceField(Participant._meta.get_field("mode").choices, required=False)
     language = serializers.ChoiceField(
         Participant._meta.get_field("language").choices, required=False
@@ -103,15 +113,20 @@ class PersonInputSerializer(serializers.Serializer):
     languages = serializers.ListField(child=serializers.CharField(), required=False)
     interests = serializers.ListField(child=serializers.CharField(), required=False)
     availability = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="e.g. 0-morning, 2-afternoon"
+        child=serializers.ChoiceField([c for c, _label in availability_choices()]),
+        required=False,
     )
-    phone = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=_length("phone"))
     shares = serializers.ChoiceField(Participant.Shares.choices, required=False)
     named_in_channels = serializers.BooleanField(required=False)
     reminders = serializers.BooleanField(required=False)
     reached_by = serializers.ChoiceField(Participant.ReachedBy.choices, required=False)
-    postal_address = serializers.CharField(required=False, allow_blank=True)
-    phone_note = serializers.CharField(required=False, allow_blank=True)
+    postal_address = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length("postal_address")
+    )
+    phone_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=_length("phone_note")
+    )
     status = serializers.ChoiceField(Participant.Status.choices, required=False)
 
 

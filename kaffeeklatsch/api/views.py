@@ -20,6 +20,7 @@ from rest_framework import exceptions, generics, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from kaffeeklatsch.api import serializers as s
 from kaffeeklatsch.api.auth import token_of
@@ -35,7 +36,13 @@ from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
 from kaffeeklatsch.rounds.pages import TASK_ERRORS, group_views
 from kaffeeklatsch.rounds.tasks import Busy, request_preview, request_publish
 
-ERRORS = {400: OpenApiResponse(description="Invalid input: the errors per field.")}
+@extend_schema(exclude=True)
+class Unknown(APIView):
+    """Any other address under the API: 404 as the API answers it (JSON, in the
+    language of the request), after the token is checked like everywhere else."""
+
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise exceptions.NotFound()
 
 
 class Pages(PageNumberPagination):
@@ -113,7 +120,7 @@ class PeopleList(ProgrammeView, generics.ListCreateAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=s.PersonInputSerializer, responses={201: s.ParticipantSerializer, **ERRORS}
+        request=s.PersonInputSerializer, responses={201: s.ParticipantSerializer}
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         programme = self.programme()
@@ -136,7 +143,7 @@ class PersonDetail(PersonView, generics.RetrieveAPIView):
         return self.person()
 
     @extend_schema(
-        request=s.PersonInputSerializer, responses={200: s.ParticipantSerializer, **ERRORS}
+        request=s.PersonInputSerializer, responses={200: s.ParticipantSerializer}
     )
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.person()
@@ -150,7 +157,7 @@ class PersonPause(PersonView):
     serializer_class = s.ParticipantSerializer
 
     @extend_schema(
-        request=s.PauseInputSerializer, responses={200: s.ParticipantSerializer, **ERRORS}
+        request=s.PauseInputSerializer, responses={200: s.ParticipantSerializer}
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.person()
@@ -373,7 +380,7 @@ class InsightsView(ProgrammeView):
             OpenApiParameter("start", type=str, description="YYYY-MM-DD", required=False),
             OpenApiParameter("end", type=str, description="YYYY-MM-DD", required=False),
         ],
-        responses={200: s.InsightsSerializer, **ERRORS},
+        responses={200: s.InsightsSerializer},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         programme = self.programme()
