@@ -15,8 +15,9 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, mixins, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +37,7 @@ from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
 from kaffeeklatsch.rounds.pages import TASK_ERRORS, group_views
 from kaffeeklatsch.rounds.tasks import Busy, request_preview, request_publish
 
+
 @extend_schema(exclude=True)
 class Unknown(APIView):
     """Any other address under the API: 404 as the API answers it (JSON, in the
@@ -49,7 +51,21 @@ class Pages(PageNumberPagination):
     page_size = 100
 
 
-class ProgrammeView(generics.GenericAPIView):
+class KnownQuery:
+    """Refuses query parameters the endpoint does not know, as unknown fields of a
+    body are refused (after the token is checked)."""
+
+    query: frozenset[str] = frozenset()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        known = self.query | ({"page"} if isinstance(self, mixins.ListModelMixin) else set())
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
+
+
+class ProgrammeView(KnownQuery, generics.GenericAPIView):
     """An endpoint of the programme in the URL, which must be the token's."""
 
     pagination_class = Pages
@@ -61,7 +77,7 @@ class ProgrammeView(generics.GenericAPIView):
         return token.programme
 
 
-class ProgrammeList(generics.ListAPIView):
+class ProgrammeList(KnownQuery, generics.ListAPIView):
     """The programmes this token belongs to (one)."""
 
     serializer_class = s.ProgrammeSerializer
@@ -99,6 +115,7 @@ class PeopleList(ProgrammeView, generics.ListCreateAPIView):
     adds a person as the people page does (with their welcome or confirmation e-mail)."""
 
     serializer_class = s.ParticipantSerializer
+    query = frozenset({"status"})
 
     def get_queryset(self) -> QuerySet[Participant]:
         people = self.programme().participants.order_by("name", "pk")
@@ -119,9 +136,7 @@ class PeopleList(ProgrammeView, generics.ListCreateAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(
-        request=s.PersonInputSerializer, responses={201: s.ParticipantSerializer}
-    )
+    @extend_schema(request=s.PersonInputSerializer, responses={201: s.ParticipantSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         programme = self.programme()
         participant = add_participant(checked(_person_form(programme, request.data)))
@@ -142,9 +157,7 @@ class PersonDetail(PersonView, generics.RetrieveAPIView):
     def get_object(self) -> Participant:
         return self.person()
 
-    @extend_schema(
-        request=s.PersonInputSerializer, responses={200: s.ParticipantSerializer}
-    )
+    @extend_schema(request=s.PersonInputSerializer, responses={200: s.ParticipantSerializer})
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.person()
         checked(_person_form(self.programme(), request.data, person)).save()
@@ -156,9 +169,7 @@ class PersonPause(PersonView):
 
     serializer_class = s.ParticipantSerializer
 
-    @extend_schema(
-        request=s.PauseInputSerializer, responses={200: s.ParticipantSerializer}
-    )
+    @extend_schema(request=s.PauseInputSerializer, responses={200: s.ParticipantSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.person()
         form = checked(PauseForm(form_data(request.data, ["paused_until", "skip_next_round"])))
@@ -374,11 +385,12 @@ class InsightsView(ProgrammeView):
     figures at all. ``start`` and ``end`` choose the rounds by the day they met from."""
 
     serializer_class = s.InsightsSerializer
+    query = frozenset({"start", "end"})
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("start", type=str, description="YYYY-MM-DD", required=False),
-            OpenApiParameter("end", type=str, description="YYYY-MM-DD", required=False),
+            OpenApiParameter("start", type=OpenApiTypes.DATE, required=False),
+            OpenApiParameter("end", type=OpenApiTypes.DATE, required=False),
         ],
         responses={200: s.InsightsSerializer},
     )

@@ -6,9 +6,8 @@ accepted, invalid input refused, no server error."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 import pytest
 import requests
@@ -56,7 +55,7 @@ def tokens(programme: Any, make_participant: Any) -> dict[str, str | None]:
 def test_the_api_keeps_its_description(
     case: Any, live_server: Any, tokens: dict[str, str | None]
 ) -> None:
-    for scope, secret in tokens.items():
+    for secret in tokens.values():
         headers = {"Accept-Language": "en"}
         if secret is not None:
             headers["Authorization"] = f"Bearer {secret}"
