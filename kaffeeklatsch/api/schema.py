@@ -14,8 +14,9 @@ every view:
 * 400 to every operation: a body or query parameters it refuses (an unknown query
   parameter is refused everywhere).
 
-A person's body also says which fields the form needs together (a phone to share,
-without an e-mail address a phone or a note how to call).
+A new person's body also says which fields the form needs together (a phone to
+share, without an e-mail address a phone or a note how to call). Query parameters but
+``page`` may be sent empty, which the views read as left out.
 """
 
 from __future__ import annotations
@@ -54,11 +55,19 @@ def _components() -> dict[str, Any]:
     }
 
 
+# A character the forms do not strip (Python's whitespace, written for the ECMA
+# regular expressions of JSON Schema, whose \s differs) and do not refuse (NUL).
+NOT_BLANK = r"[^\x00\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# A text of more than blanks, without NUL (which every text field of a form refuses).
+FILLED = rf"^[^\x00]*{NOT_BLANK}[^\x00]*$"
+NO_NUL = r"^[^\x00]*$"
+
+
 def _needs(*fields: str) -> dict[str, Any]:
     """One of ``fields`` sent, with more than blanks."""
     return {
         "anyOf": [
-            {"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
+            {"required": [name], "properties": {name: {"type": "string", "pattern": NOT_BLANK}}}
             for name in fields
         ]
     }
@@ -73,26 +82,33 @@ def _implies(condition: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [{"not": condition}, then]}
 
 
-# What the people page's form asks of the fields sent together
+# What the people page's form asks of the fields together
 # (kaffeeklatsch.participants.forms): a phone to share, and the address the person
 # is reached by.
-PERSON_RULES = [
-    _implies(_when("shares", [Participant.Shares.PHONE, Participant.Shares.BOTH]),
-             _needs("phone")),
-    _implies(_when("reached_by", [Participant.ReachedBy.EMAIL]), _needs("email")),
-    _implies(_when("reached_by", [Participant.ReachedBy.POST]), _needs("postal_address")),
-    _implies(_when("reached_by", [Participant.ReachedBy.PHONE]), _needs("phone", "phone_note")),
-]  # fmt: skip
+NEEDS = [
+    (_when("shares", [Participant.Shares.PHONE, Participant.Shares.BOTH]), ["phone"]),
+    (_when("reached_by", [Participant.ReachedBy.EMAIL]), ["email"]),
+    (_when("reached_by", [Participant.ReachedBy.POST]), ["postal_address"]),
+    (_when("reached_by", [Participant.ReachedBy.PHONE]), ["phone", "phone_note"]),
+]
 # A new person sent without saying how they are reached is reached by e-mail if an
 # address is given, else by phone.
 NEW_PERSON_RULES = [
-    *PERSON_RULES,
+    *(_implies(condition, _needs(*fields)) for condition, fields in NEEDS),
     _implies(
         {"not": {"anyOf": [{"required": ["reached_by"]}, _needs("email")]}},
         _needs("phone", "phone_note"),
     ),
 ]
-RULES = {"PersonInputRequest": NEW_PERSON_RULES, "PatchedPersonInputRequest": PERSON_RULES}
+# A change is checked together with what is stored (reached by post needs a postal
+# address, sent now or stored before), which a description of the body cannot say
+# (the operation's description says it); it says what the body alone decides: the
+# fields a rule needs, when all of them are sent, are not all empty.
+CHANGE_RULES = [
+    _implies({"allOf": [condition, {"required": fields}]}, _needs(*fields))
+    for condition, fields in NEEDS
+]
+RULES = {"PersonInputRequest": NEW_PERSON_RULES, "PatchedPersonInputRequest": CHANGE_RULES}
 
 
 def _answer(description: Any, component: str) -> dict[str, Any]:
@@ -136,6 +152,16 @@ def _errors(method: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]]
     return answers
 
 
+def _no_nul(field: dict[str, Any]) -> None:
+    """Texts of a body without NUL, as the forms take them (enums have none)."""
+    for alternative in field.get("oneOf", []) + field.get("anyOf", []):
+        _no_nul(alternative)
+    if field.get("type") == "array":
+        _no_nul(field.get("items", {}))
+    elif field.get("type") == "string" and "enum" not in field:
+        field.setdefault("pattern", NO_NUL)
+
+
 def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """A drf-spectacular postprocessing hook: adds the error answers and closes the
     request bodies to unknown fields (the server refuses them, see
@@ -147,6 +173,10 @@ def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         for method, operation in item.items():
             if method not in METHODS:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") != "page":
+                    # The views read an empty value as a parameter left out.
+                    parameter["allowEmptyValue"] = True
             responses = operation.setdefault("responses", {})
             for code, answer in _errors(method, operation).items():
                 responses[code] = answer
@@ -158,6 +188,8 @@ def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                     bodies.add(ref.rsplit("/", 1)[1])
     for name in bodies:
         schemas[name]["additionalProperties"] = False
+        for field in schemas[name].get("properties", {}).values():
+            _no_nul(field)
         if name in RULES:
             schemas[name]["allOf"] = RULES[name]
     return result

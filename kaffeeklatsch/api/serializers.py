@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from kaffeeklatsch.api.schema import FILLED
+from kaffeeklatsch.matching.languages import language_words
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import availability_choices
 from kaffeeklatsch.programmes.models import Programme
@@ -64,6 +68,8 @@ PERSON_FIELDS = [
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
+    # Empty for a person reached by post or phone.
+    email = serializers.EmailField(allow_blank=True, read_only=True)
     languages = serializers.ListField(child=serializers.CharField(), read_only=True)
     interests = serializers.ListField(child=serializers.CharField(), read_only=True)
     availability = serializers.SerializerMethodField()
@@ -96,36 +102,60 @@ class PersonInputSerializer(serializers.Serializer):
     reached by phone, so a ``phone`` or ``phone_note`` is needed) or to change them
     (every field may be left out). Validated by the form of the people page."""
 
-    name = serializers.CharField(max_length=_length("name"))
-    email = serializers.EmailField(required=False, allow_blank=True)
+    # More than blanks (the form strips them); the pattern only describes it.
+    name = serializers.CharField(max_length=_length("name"), validators=[RegexValidator(FILLED)])
+    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
     department = serializers.CharField(
-        required=False, allow_blank=True, max_length=_length("department")
+        required=False, allow_blank=True, allow_null=True, max_length=_length("department")
     )
     organisation = serializers.CharField(
-        required=False, allow_blank=True, max_length=_length("organisation")
+        required=False, allow_blank=True, allow_null=True, max_length=_length("organisation")
     )
-    level = serializers.CharField(required=False, allow_blank=True, max_length=_length("level"))
-    place = serializers.CharField(required=False, allow_blank=True, max_length=_length("place"))
+    level = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("level")
+    )
+    place = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=_length("place"),
+        help_text=gettext_lazy(
+            "A German postcode or town (or “latitude, longitude”), found in the list the "
+            "server keeps; another place gets 400."
+        ),
+    )
     mode = serializers.ChoiceField(Participant._meta.get_field("mode").choices, required=False)
     language = serializers.ChoiceField(
         Participant._meta.get_field("language").choices, required=False
     )
-    languages = serializers.ListField(child=serializers.CharField(), required=False)
-    interests = serializers.ListField(child=serializers.CharField(), required=False)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(
+            language_words(),
+            error_messages={"invalid_choice": gettext_lazy("Unknown language: {input}")},
+        ),
+        required=False,
+        help_text=gettext_lazy("ISO 639-1 codes, or the languages' English or German names."),
+    )
+    # Empty and blank interests are left out, as the form does.
+    interests = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False
+    )
     availability = serializers.ListField(
         child=serializers.ChoiceField([c for c, _label in availability_choices()]),
         required=False,
     )
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=_length("phone"))
+    phone = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("phone")
+    )
     shares = serializers.ChoiceField(Participant.Shares.choices, required=False)
     named_in_channels = serializers.BooleanField(required=False)
     reminders = serializers.BooleanField(required=False)
     reached_by = serializers.ChoiceField(Participant.ReachedBy.choices, required=False)
     postal_address = serializers.CharField(
-        required=False, allow_blank=True, max_length=_length("postal_address")
+        required=False, allow_blank=True, allow_null=True, max_length=_length("postal_address")
     )
     phone_note = serializers.CharField(
-        required=False, allow_blank=True, max_length=_length("phone_note")
+        required=False, allow_blank=True, allow_null=True, max_length=_length("phone_note")
     )
     status = serializers.ChoiceField(Participant.Status.choices, required=False)
 
