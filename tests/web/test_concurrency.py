@@ -71,10 +71,18 @@ def failures(answers: list[requests.Response], expected: set[int]) -> list[str]:
     ]
 
 
-def api(secret: str) -> requests.Session:
+def client() -> requests.Session:
+    """A client that opens a connection per request: one kept open from the sign-in
+    could be closed by the server (idle too long) just as the write is sent on it."""
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {secret}"
     session.headers["Accept-Language"] = "en"
+    session.headers["Connection"] = "close"
+    return session
+
+
+def api(secret: str) -> requests.Session:
+    session = client()
+    session.headers["Authorization"] = f"Bearer {secret}"
     return session
 
 
@@ -131,8 +139,7 @@ def csrf_of(session: requests.Session) -> str:
 
 
 def organiser_session(server: Site) -> requests.Session:
-    session = requests.Session()
-    session.headers["Accept-Language"] = "en"
+    session = client()
     session.get(f"{server.url}/accounts/login/", timeout=TIMEOUT).raise_for_status()
     signed_in = session.post(
         f"{server.url}/accounts/login/",
@@ -145,8 +152,7 @@ def organiser_session(server: Site) -> requests.Session:
 
 
 def participant_session(server: Site, sign_in: str) -> requests.Session:
-    session = requests.Session()
-    session.headers["Accept-Language"] = "en"
+    session = client()
     session.get(server.url + sign_in, timeout=TIMEOUT).raise_for_status()
     signed_in = session.post(
         server.url + sign_in,
