@@ -5,9 +5,11 @@ answers: status codes, content types, headers and bodies as documented, valid in
 accepted, invalid input refused, no server error.
 
 The requests go to real data: the ids in the paths are those of a programme with
-people, a published round with answers, a preview and a finished task (Schemathesis'
-``parameters`` configuration), so the answers are the API's real ones rather than
-"not found".
+people, a published round with answers, a preview and a finished task (set on each
+generated case that did not make its path invalid on purpose), so the answers are the
+API's real ones rather than "not found". The only failures set aside are refusals of
+valid data by the few rules of the forms an OpenAPI 3.0 description cannot express
+(``BEYOND_DESCRIPTION``, each said in its operation's description).
 """
 
 from __future__ import annotations
