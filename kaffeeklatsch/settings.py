@@ -213,6 +213,20 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writes wait their turn instead of failing with "database is locked":
+    # a transaction takes the write lock when it begins (a deferred one that reads
+    # first and then wants to write cannot wait, SQLite refuses it at once), and a
+    # connection waits up to the busy timeout for the lock. In WAL mode readers never
+    # wait for the writer; NORMAL synchronisation is durable in that mode except for
+    # the last transactions on a power cut, never corrupting the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": float(os.environ.get("KAFFEEKLATSCH_SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -334,6 +348,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kaffeeklatsch.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ParticipantStatusEnum": "kaffeeklatsch.participants.models.Participant.Status",
         "RoundStatusEnum": "kaffeeklatsch.rounds.models.Round.Status",

@@ -7,12 +7,12 @@ errors come back under the API's field names, in the language of the request.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 
 from kaffeeklatsch.api.models import ApiToken
@@ -26,38 +26,57 @@ FORM_NAMES = {
 API_NAMES = {form: api for api, form in FORM_NAMES.items()}
 # Fields the form reads as one comma-separated text, sent as a list.
 JOINED = frozenset({"languages", "interests"})
-# Fields the form reads as a list.
-LISTS = frozenset({"availability"})
-SCALARS = (str, int, float, bool, type(None))
 
 
-def form_data(data: Any, allowed: Iterable[str]) -> dict[str, Any]:
-    """The form data for a JSON body; a body that is not an object, an unknown field or
-    a value of the wrong kind is refused before the form sees it."""
+def form_data(data: Any, fields: Mapping[str, serializers.Field]) -> dict[str, Any]:
+    """The form data for a JSON body, by the ``fields`` of the input serializer that
+    describes it: a body that is not an object, an unknown field or a value of
+    another kind than described (a text, true or false, a list of texts; an empty
+    text or null only where allowed, null meaning empty) is refused before the form
+    sees it."""
     if not isinstance(data, Mapping):
         raise serializers.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [_("Please send a JSON object.")]}
         )
-    allowed = set(allowed)
     errors: dict[str, list[Any]] = {}
     result: dict[str, Any] = {}
     for key, value in data.items():
-        if key not in allowed:
-            errors[key] = [_("Unknown field.")]
-        elif key in JOINED or key in LISTS:
-            if isinstance(value, str) and key in JOINED:
-                result[FORM_NAMES[key]] = value
-            elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-                result[FORM_NAMES[key]] = ", ".join(value) if key in JOINED else value
-            else:
-                errors[key] = [_("Please send a list of texts.")]
-        elif isinstance(value, SCALARS):
-            result[key] = "" if value is None else value
+        field = fields.get(key)
+        found = _kind_errors(field, value)
+        if found:
+            errors[key] = found
+        elif isinstance(field, serializers.ListField):
+            result[FORM_NAMES[key]] = ", ".join(value) if key in JOINED else value
         else:
-            errors[key] = [_("Please send a text, a number, true or false.")]
+            result[FORM_NAMES.get(key, key)] = "" if value is None else value
     if errors:
         raise serializers.ValidationError(errors)
     return result
+
+
+def _kind_errors(field: serializers.Field | None, value: Any) -> list[Any]:
+    """Why ``value`` is not of the kind ``field`` describes (none if it is)."""
+    if field is None:
+        return [_("Unknown field.")]
+    if value is None:
+        return [] if field.allow_null else [_("Please send a value instead of null.")]
+    if isinstance(field, serializers.ListField):
+        if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            return [_("Please send a list of texts.")]
+        found: list[Any] = []
+        for item in value:
+            try:
+                field.child.run_validation(item)
+            except serializers.ValidationError as exc:
+                found.extend(message for message in exc.detail if message not in found)
+        return found
+    if isinstance(field, serializers.BooleanField):
+        return [] if isinstance(value, bool) else [_("Please send true or false.")]
+    if not isinstance(value, str):
+        return [_("Please send a text.")]
+    if not value and not getattr(field, "allow_blank", False):
+        return [_("Please do not send an empty text.")]
+    return []
 
 
 def current_data(form: forms.BaseForm) -> dict[str, Any]:
@@ -69,14 +88,24 @@ def current_data(form: forms.BaseForm) -> dict[str, Any]:
     return data
 
 
-def checked(form: forms.BaseForm) -> forms.BaseForm:
-    """The form if it is valid; otherwise its errors as the API's 400 answer."""
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def checked(form: forms.BaseForm, conflict: str | None = None) -> forms.BaseForm:
+    """The form if it is valid; otherwise its errors as the API's 400 answer, or as
+    409 when every error has the code ``conflict``: the input itself is fine but
+    clashes with what is stored (an e-mail address someone already takes part with)."""
     if form.is_valid():
         return form
     errors = {}
     for name, messages in form.errors.items():
         key = api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else API_NAMES.get(name, name)
         errors[key] = list(messages)
+    codes = {error.code for found in form.errors.as_data().values() for error in found}
+    if conflict is not None and codes == {conflict}:
+        raise Conflict(errors)
     raise serializers.ValidationError(errors)
 
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from kaffeeklatsch.api.schema import FILLED
+from kaffeeklatsch.matching.languages import language_words
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.profile import availability_choices
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round, RoundTask
 from kaffeeklatsch.rounds.pages import task_error_text, task_problems
@@ -63,6 +68,8 @@ PERSON_FIELDS = [
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
+    # Empty for a person reached by post or phone.
+    email = serializers.EmailField(allow_blank=True, read_only=True)
     languages = serializers.ListField(child=serializers.CharField(), read_only=True)
     interests = serializers.ListField(child=serializers.CharField(), read_only=True)
     availability = serializers.SerializerMethodField()
@@ -86,32 +93,70 @@ class ParticipantSerializer(serializers.ModelSerializer):
         return choices_from_slots(participant.availability)
 
 
-class PersonInputSerializer(serializers.Serializer):
-    """A person as sent to create or change them (all fields may be left out of a
-    change). Validated by the form of the people page."""
+def _length(name: str) -> int:
+    return int(Participant._meta.get_field(name).max_length)
 
-    name = serializers.CharField(required=False)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    department = serializers.CharField(required=False, allow_blank=True)
-    organisation = serializers.CharField(required=False, allow_blank=True)
-    level = serializers.CharField(required=False, allow_blank=True)
-    place = serializers.CharField(required=False, allow_blank=True)
+
+class PersonInputSerializer(serializers.Serializer):
+    """A person as sent to add them (``name`` required; without an ``email`` they are
+    reached by phone, so a ``phone`` or ``phone_note`` is needed) or to change them
+    (every field may be left out). Validated by the form of the people page."""
+
+    # More than blanks (the form strips them); the pattern only describes it.
+    name = serializers.CharField(max_length=_length("name"), validators=[RegexValidator(FILLED)])
+    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+    department = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("department")
+    )
+    organisation = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("organisation")
+    )
+    level = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("level")
+    )
+    place = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=_length("place"),
+        help_text=gettext_lazy(
+            "A German postcode or town (or “latitude, longitude”), found in the list the "
+            "server keeps; another place gets 400."
+        ),
+    )
     mode = serializers.ChoiceField(Participant._meta.get_field("mode").choices, required=False)
     language = serializers.ChoiceField(
         Participant._meta.get_field("language").choices, required=False
     )
-    languages = serializers.ListField(child=serializers.CharField(), required=False)
-    interests = serializers.ListField(child=serializers.CharField(), required=False)
-    availability = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="e.g. 0-morning, 2-afternoon"
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(
+            language_words(),
+            error_messages={"invalid_choice": gettext_lazy("Unknown language: {input}")},
+        ),
+        required=False,
+        help_text=gettext_lazy("ISO 639-1 codes, or the languages' English or German names."),
     )
-    phone = serializers.CharField(required=False, allow_blank=True)
+    # Empty and blank interests are left out, as the form does.
+    interests = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False
+    )
+    availability = serializers.ListField(
+        child=serializers.ChoiceField([c for c, _label in availability_choices()]),
+        required=False,
+    )
+    phone = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("phone")
+    )
     shares = serializers.ChoiceField(Participant.Shares.choices, required=False)
     named_in_channels = serializers.BooleanField(required=False)
     reminders = serializers.BooleanField(required=False)
     reached_by = serializers.ChoiceField(Participant.ReachedBy.choices, required=False)
-    postal_address = serializers.CharField(required=False, allow_blank=True)
-    phone_note = serializers.CharField(required=False, allow_blank=True)
+    postal_address = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("postal_address")
+    )
+    phone_note = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=_length("phone_note")
+    )
     status = serializers.ChoiceField(Participant.Status.choices, required=False)
 
 

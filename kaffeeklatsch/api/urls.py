@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from kaffeeklatsch.api import views
@@ -30,4 +30,6 @@ urlpatterns = [
     path(f"{a_round}answers/", views.RoundAnswers.as_view(), name="answers"),
     path(f"{a_round}publish/", views.RoundPublish.as_view(), name="publish"),
     path(f"{programme}insights/", views.InsightsView.as_view(), name="insights"),
+    # Last: any other address under the API (an id that is not a number, say).
+    re_path(r"", views.Unknown.as_view(), name="unknown"),
 ]

@@ -9,21 +9,26 @@ the insights with their privacy rules.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, mixins, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from kaffeeklatsch.api import serializers as s
 from kaffeeklatsch.api.auth import token_of
 from kaffeeklatsch.api.forms import checked, current_data, form_data
+from kaffeeklatsch.api.schema import INVALID
 from kaffeeklatsch.insights import present
 from kaffeeklatsch.insights.forms import PeriodForm
 from kaffeeklatsch.insights.metrics import MIN_GROUP, Insights, insights, load
@@ -35,14 +40,57 @@ from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
 from kaffeeklatsch.rounds.pages import TASK_ERRORS, group_views
 from kaffeeklatsch.rounds.tasks import Busy, request_preview, request_publish
 
-ERRORS = {400: OpenApiResponse(description="Invalid input: the errors per field.")}
+
+@extend_schema(exclude=True)
+class Unknown(APIView):
+    """Any other address under the API: 404 as the API answers it (JSON, in the
+    language of the request), after the token is checked like everywhere else."""
+
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise exceptions.NotFound()
+
+
+# A page number as the pagination reads it: digits, from 1 (ASCII only, where
+# int() would also take other digits, signs and blanks).
+PAGE = re.compile(r"[1-9][0-9]*", re.ASCII)
 
 
 class Pages(PageNumberPagination):
     page_size = 100
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
-class ProgrammeView(generics.GenericAPIView):
+
+class KnownQuery:
+    """Refuses query parameters the endpoint does not know, as unknown fields of a
+    body are refused, a parameter sent more than once, and a page that is not a whole
+    number from 1 (after the token is checked)."""
+
+    query: frozenset[str] = frozenset()
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        params = request.query_params
+        paged = isinstance(self, mixins.ListModelMixin)
+        known = self.query | ({"page"} if paged else set())
+        errors: dict[str, list[str]] = {}
+        for name in sorted(params):
+            if name not in known:
+                errors[name] = [_("Unknown field.")]
+            elif len(params.getlist(name)) > 1:
+                errors[name] = [_("Please send this parameter once.")]
+            elif name == "page" and not PAGE.fullmatch(params[name]):
+                errors[name] = [_("Please send a page number from 1.")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+
+class ProgrammeView(KnownQuery, generics.GenericAPIView):
     """An endpoint of the programme in the URL, which must be the token's."""
 
     pagination_class = Pages
@@ -54,7 +102,7 @@ class ProgrammeView(generics.GenericAPIView):
         return token.programme
 
 
-class ProgrammeList(generics.ListAPIView):
+class ProgrammeList(KnownQuery, generics.ListAPIView):
     """The programmes this token belongs to (one)."""
 
     serializer_class = s.ProgrammeSerializer
@@ -72,8 +120,17 @@ class ProgrammeDetail(ProgrammeView, generics.RetrieveAPIView):
         return self.programme()
 
 
+# The code of the person form's error for an e-mail address someone already takes
+# part with: the answer is 409 with that error when it is the only one.
+TAKEN = "taken"
+TAKEN_ANSWER = OpenApiResponse(
+    response={"$ref": f"#/components/schemas/{INVALID}"},
+    description=gettext_lazy("Someone with this e-mail address is already taking part."),
+)
+
+
 def _person_form(programme: Programme, body: Any, instance: Participant | None = None) -> Any:
-    given = form_data(body, s.PERSON_FIELDS)
+    given = form_data(body, s.PersonInputSerializer().fields)
     # A field left out keeps what the page's form shows before a change: the stored
     # value, or for a new person the page's defaults.
     initial = (
@@ -92,6 +149,7 @@ class PeopleList(ProgrammeView, generics.ListCreateAPIView):
     adds a person as the people page does (with their welcome or confirmation e-mail)."""
 
     serializer_class = s.ParticipantSerializer
+    query = frozenset({"status"})
 
     def get_queryset(self) -> QuerySet[Participant]:
         people = self.programme().participants.order_by("name", "pk")
@@ -113,11 +171,11 @@ class PeopleList(ProgrammeView, generics.ListCreateAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=s.PersonInputSerializer, responses={201: s.ParticipantSerializer, **ERRORS}
+        request=s.PersonInputSerializer, responses={201: s.ParticipantSerializer, 409: TAKEN_ANSWER}
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         programme = self.programme()
-        participant = add_participant(checked(_person_form(programme, request.data)))
+        participant = add_participant(checked(_person_form(programme, request.data), TAKEN))
         return Response(s.ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,7 +185,10 @@ class PersonView(ProgrammeView):
 
 
 class PersonDetail(PersonView, generics.RetrieveAPIView):
-    """One person; ``PATCH`` changes the fields sent, as the person's page does."""
+    """One person; ``PATCH`` changes the fields sent, as the person's page does. The
+    fields sent are checked together with what is stored: reached by post needs a
+    postal address, sent now or stored before, for example; a change that would leave
+    the person incomplete gets 400 with the errors per field."""
 
     serializer_class = s.ParticipantSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -136,25 +197,24 @@ class PersonDetail(PersonView, generics.RetrieveAPIView):
         return self.person()
 
     @extend_schema(
-        request=s.PersonInputSerializer, responses={200: s.ParticipantSerializer, **ERRORS}
+        request=s.PersonInputSerializer, responses={200: s.ParticipantSerializer, 409: TAKEN_ANSWER}
     )
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.person()
-        checked(_person_form(self.programme(), request.data, person)).save()
+        checked(_person_form(self.programme(), request.data, person), TAKEN).save()
         return Response(s.ParticipantSerializer(person).data)
 
 
 class PersonPause(PersonView):
-    """A break until a day (none: taking part again), or skipping the next round."""
+    """A break until a day (none: taking part again), or skipping the next round. The
+    day is today or later; a day before today gets 400."""
 
     serializer_class = s.ParticipantSerializer
 
-    @extend_schema(
-        request=s.PauseInputSerializer, responses={200: s.ParticipantSerializer, **ERRORS}
-    )
+    @extend_schema(request=s.PauseInputSerializer, responses={200: s.ParticipantSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.person()
-        form = checked(PauseForm(form_data(request.data, ["paused_until", "skip_next_round"])))
+        form = checked(PauseForm(form_data(request.data, s.PauseInputSerializer().fields)))
         person.paused_until = form.cleaned_data["paused_until"]
         person.skip_next_round = form.cleaned_data["skip_next_round"]
         person.save(update_fields=["paused_until", "skip_next_round"])
@@ -364,23 +424,22 @@ def _insights_body(found: Insights) -> dict[str, Any]:
 class InsightsView(ProgrammeView):
     """The figures of the insights page, with its privacy rules: nothing about fewer
     than five people, no one's answers; a programme of fewer than five people has no
-    figures at all. ``start`` and ``end`` choose the rounds by the day they met from."""
+    figures at all. ``start`` and ``end`` choose the rounds by the day they met from;
+    a period that ends before it starts gets 400."""
 
     serializer_class = s.InsightsSerializer
+    query = frozenset({"start", "end"})
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("start", type=str, description="YYYY-MM-DD", required=False),
-            OpenApiParameter("end", type=str, description="YYYY-MM-DD", required=False),
+            OpenApiParameter("start", type=OpenApiTypes.DATE, required=False),
+            OpenApiParameter("end", type=OpenApiTypes.DATE, required=False),
         ],
-        responses={200: s.InsightsSerializer, **ERRORS},
+        responses={200: s.InsightsSerializer},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         programme = self.programme()
         period = {k: v for k, v in request.query_params.items() if k in ("start", "end")}
-        unknown = sorted(set(request.query_params) - {"start", "end"})
-        if unknown:
-            raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
         form = checked(PeriodForm(period))
         found = insights(
             load(programme, timezone.localdate()),

@@ -27,6 +27,7 @@ The module is pure Python (the matching engine's CSV reader uses it as the web d
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import NamedTuple
 
@@ -36,6 +37,7 @@ __all__ = [
     "clean_one_line",
     "describe",
     "forbidden_characters",
+    "forbidden_class",
     "is_one_line",
 ]
 
@@ -109,3 +111,22 @@ def clean_lines(text: str) -> str:
     one line by :func:`clean_one_line`; the line feeds between them stay."""
     lines = text.replace("\r\n", "\n").split("\n")
     return "\n".join(clean_one_line(line).text for line in lines)
+
+
+@functools.cache
+def forbidden_class() -> str:
+    """The characters of the Basic Multilingual Plane a one-line text may not hold, as
+    the inside of a regular expression's character class (``"\\u0000-\\u001f…"``), for
+    the API's description of its texts; computed from the same rule as
+    :func:`forbidden_characters`. Left out are lone surrogates (text sent as UTF-8
+    cannot hold one) and the few format characters beyond the plane (tags, controls of
+    historic scripts): the regular expressions of JSON Schema validators cannot all
+    name them. The forms refuse those as well."""
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if _forbidden(chr(code)) and not 0xD800 <= code <= 0xDFFF:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)

@@ -115,6 +115,14 @@ def normalise_language(text: str) -> str | None:
     return None
 
 
+def language_words() -> list[str]:
+    """Every code and name :func:`normalise_language` knows as written here (codes
+    and names in lower case, display names capitalised), sorted."""
+    words = set(_CODES) | set(_NAMES)
+    words |= {name for names in DISPLAY.values() for name in names.values()}
+    return sorted(words)
+
+
 def language_name(code: str, lang: str = "en") -> str:
     """The display name of an ISO code in ``lang`` ("de" or "en"); the code if unknown."""
     names = DISPLAY.get(code)

@@ -122,7 +122,7 @@ class ProfileForm(forms.ModelForm):
             self.existing = taken[0] if taken else None
         elif taken:
             raise forms.ValidationError(
-                _("Someone with this e-mail address is already taking part.")
+                _("Someone with this e-mail address is already taking part."), code="taken"
             )
         return email
 

@@ -342,6 +342,8 @@ RULES: dict[str, Rule] = {
     "api:answers": Rule(NOBODY, args=_published_round),
     "api:publish": Rule(NOBODY, (POST,)),
     "api:insights": Rule(NOBODY),
+    # Any other address under the API: 404 after the token is checked.
+    "api:unknown": Rule(NOBODY, (GET, POST)),
     "scim:settings": Rule(ORGANISERS, (GET, ("post", {"action": "token"}))),
     # The owner of the programme.
     "programmes:organisers": Rule(OWNER, (GET, ("post", {"email": "mole@example.org"}))),
