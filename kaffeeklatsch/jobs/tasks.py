@@ -25,7 +25,7 @@ def feedback_request(payload: dict[str, Any]) -> None:
 def start_due_rounds() -> int:
     """Starts and publishes every automatic round that is due; returns how many."""
     from kaffeeklatsch.programmes.models import Programme
-    from kaffeeklatsch.rounds.services import run_automatic_round
+    from kaffeeklatsch.rounds.publish import run_automatic_round
 
     started = 0
     due = Programme.objects.filter(automatic=True, next_round_on__lte=timezone.localdate())

@@ -167,22 +167,7 @@ def _match_round(
     member_of = _membership(f.n, groups)
 
     report("explain", 0.9)
-    matrix = padded(groups)
-    scores = group_scores(f, matrix)
-    distances = group_distances(f, matrix)
-    modes = group_modes(f, matrix, distances)
-    reasons = all_group_reasons(f, people, groups, matrix, distances, modes)
-    rounded = np.round(scores, 6).tolist()
-    result_groups = [
-        Group(
-            members=tuple(f.ids[i] for i in members),
-            score=rounded[gi],
-            mode=modes[gi],
-            reasons=reasons[gi],
-        )
-        for gi, members in enumerate(groups)
-    ]
-    total = float(scores.sum())
+    result_groups, total = describe_groups(f, people, groups)
     lonely = np.flatnonzero(member_of < 0)
     left_out = [LeftOut(person=f.ids[i], reason=left_out_reason(f, int(i))) for i in lonely]
     if exact:
@@ -203,6 +188,29 @@ def _match_round(
         exact=exact,
         seconds=time.perf_counter() - started,
     )
+
+
+def describe_groups(
+    f: Features, people: Sequence[Person], groups: Sequence[Sequence[int]]
+) -> tuple[list[Group], float]:
+    """Groups of person indices as the round's groups (:class:`.model.Group`: score, how
+    they meet, why), and the total of their scores."""
+    matrix = padded(groups)
+    scores = group_scores(f, matrix)
+    distances = group_distances(f, matrix)
+    modes = group_modes(f, matrix, distances)
+    reasons = all_group_reasons(f, people, groups, matrix, distances, modes)
+    rounded = np.round(scores, 6).tolist()
+    described = [
+        Group(
+            members=tuple(f.ids[i] for i in members),
+            score=rounded[gi],
+            mode=modes[gi],
+            reasons=reasons[gi],
+        )
+        for gi, members in enumerate(groups)
+    ]
+    return described, float(scores.sum())
 
 
 @dataclass

@@ -13,7 +13,8 @@ from kaffeeklatsch.front.compiled import CompiledQuery
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Group
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 
 pytestmark = pytest.mark.django_db
 
