@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from tqdm import tqdm
+
 from kaffeeklatsch.matching.csvio import (
     CsvError,
     CsvProblem,
@@ -242,8 +244,6 @@ class TerminalProgress:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         if _is_terminal(stream):
-            from tqdm import tqdm
-
             self._bar = tqdm(
                 total=self.STEPS,
                 file=stream,
@@ -383,6 +383,8 @@ def _match(
     progress: Callable[[str, float], None],
     lang: str,
 ) -> RoundResult:
+    # Imported here: the engine loads SciPy and rustworkx, which reading and checking
+    # the files (and --help) need not wait for.
     from kaffeeklatsch.matching.engine import match_round
 
     try:
@@ -396,8 +398,6 @@ def _match(
 
 def _say(text: str) -> None:
     """A message on standard error that does not tear a progress bar."""
-    from tqdm import tqdm
-
     tqdm.write(text, file=sys.stderr)
 
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kaffeeklatsch.matching import bound as bounds
-from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, sparse_edges
+from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, grid_cells, sparse_edges
 from kaffeeklatsch.matching.features import (
     IN_PERSON,
     INTEREST_CAP,
@@ -451,15 +451,13 @@ def _chunk_order(f: Features, rng: np.random.Generator) -> np.ndarray:
     common = lang_groups[int(np.argmax(counts))]
     speaks_common = ((f.lang & common) != 0).any(axis=1) | ~f.lang.any(axis=1)
     group = np.where(speaks_common, -1, lang_key)
-    from kaffeeklatsch.matching.candidates import _cells
-
     cell = np.full(f.n, -1, dtype=np.int64)
     located = ~np.isnan(f.lat)
     # Only people who meet in person only need partners nearby; everybody else
     # goes with people of similar interests (sorted by their first interests).
     located &= f.mode == IN_PERSON
     if located.any():
-        cell[located] = _cells(f, np.flatnonzero(located))
+        cell[located] = grid_cells(f, np.flatnonzero(located))
     interests = np.where(f.interests >= 0, f.interests + 1, 0).astype(np.int64)
     columns = [interests[:, c] for c in range(min(INTEREST_CAP, interests.shape[1]))][::-1]
     return np.lexsort((rng.random(f.n), *columns, cell, group))
