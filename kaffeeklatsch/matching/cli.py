@@ -385,14 +385,14 @@ def _match(
 ) -> RoundResult:
     # Imported here: the engine loads SciPy and rustworkx, which reading and checking
     # the files (and --help) need not wait for.
-    from kaffeeklatsch.matching.engine import match_round
+    from kaffeeklatsch.matching.engine import RulesError, match_round
 
     try:
         return match_round(
             people, history=history, rules=rules, round_number=round_number, progress=progress
         )
-    except ValueError as error:  # the engine's RulesError: rules it cannot work with
-        _say(_t(lang, "engine_error", error=error))
+    except RulesError as error:  # rules it cannot work with
+        _say(_t(lang, "engine_error", error=error.text(lang)))
         raise _Failed(2) from None
 
 

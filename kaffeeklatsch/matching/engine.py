@@ -64,6 +64,7 @@ from kaffeeklatsch.matching.solver import (
     polished_matching,
     relaxed_matching,
 )
+from kaffeeklatsch.matching.texts import N_, language, translate
 
 EXACT_EDGES = 60_000  # blossom on every valid pair up to this many pairs
 SPARSE_KEEP = 10  # candidates kept per person where not every pair is used
@@ -76,21 +77,27 @@ Progress = Callable[[str, float], None]
 
 
 class RulesError(ValueError):
-    """The rules or people of a round are not usable; ``code`` names the problem."""
+    """The rules or people of a round are not usable; ``code`` names the problem and
+    :meth:`text` says it in German or English."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
         self.code = code
+        self.message = message
+        self.params = params
+
+    def text(self, lang: str = "en") -> str:
+        return translate(self.message, language(lang)).format(**self.params)
 
 
 def validate(people: Sequence[Person], rules: Rules) -> None:
     """Reject what the engine cannot work with, before any work is done."""
     if rules.group_size not in (2, 3, 4):
-        raise RulesError("group_size", "group size must be 2, 3 or 4")
+        raise RulesError("group_size", N_("group size must be 2, 3 or 4"))
     if rules.repeat_window < 0:
-        raise RulesError("repeat_window", "the repeat window must not be negative")
+        raise RulesError("repeat_window", N_("the repeat window must not be negative"))
     if not rules.max_distance_km > 0:
-        raise RulesError("max_distance", "the maximum distance must be positive")
+        raise RulesError("max_distance", N_("the maximum distance must be positive"))
     weights = (
         rules.weight_interests,
         rules.weight_department,
@@ -98,11 +105,11 @@ def validate(people: Sequence[Person], rules: Rules) -> None:
         rules.weight_organisation,
     )
     if any(not (w >= 0) for w in weights):
-        raise RulesError("weights", "weights must not be negative")
+        raise RulesError("weights", N_("weights must not be negative"))
     seen: set[str] = set()
     for p in people:
         if p.id in seen:
-            raise RulesError("duplicate_id", f"the id {p.id!r} appears twice")
+            raise RulesError("duplicate_id", N_("the id {id!r} appears twice"), id=p.id)
         seen.add(p.id)
 
 

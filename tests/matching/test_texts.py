@@ -9,7 +9,10 @@ import string
 import subprocess
 from pathlib import Path
 
-from kaffeeklatsch.matching.model import Reason
+import pytest
+
+from kaffeeklatsch.matching.engine import RulesError, validate
+from kaffeeklatsch.matching.model import Person, Reason, Rules
 from kaffeeklatsch.matching.texts import DOMAIN, LOCALE_DIR, translate
 
 ENGINE = Path(__file__).parents[2] / "kaffeeklatsch/matching"
@@ -74,3 +77,10 @@ def test_texts_are_read_from_the_catalogue() -> None:
     reason = Reason("interests", {"interests": ["Jazz", "Kochen"], "size": 2})
     assert reason.text("de") == "Sie mögen beide Jazz und Kochen"
     assert reason.text("en") == "you both like Jazz and Kochen"
+
+
+def test_rules_the_engine_refuses_are_said_in_both_languages() -> None:
+    with pytest.raises(RulesError) as refused:
+        validate([Person("x"), Person("x")], Rules())
+    assert refused.value.text("en") == str(refused.value) == "the id 'x' appears twice"
+    assert refused.value.text("de") == "die Kennung 'x' kommt zweimal vor"
