@@ -85,6 +85,25 @@ class _Change:
         rnd.save(update_fields=["edited", "exact", "score", "figures"])
 
 
+def _group_by_id(rnd: Round, target: str) -> Group:
+    try:
+        return rnd.groups.get(pk=int(target))
+    except (ValueError, Group.DoesNotExist) as exc:
+        raise RoundError("no such group") from exc
+
+
+def _leave(rnd: Round, source: Group, participant: Participant, change: _Change) -> None:
+    """The person leaves their group, which is scored again (or removed if empty)."""
+    change.before += source.score or 0.0
+    source.members.remove(participant)
+    remaining = list(source.members.all())
+    if remaining:
+        _refresh_group(rnd, source, remaining)
+        change.joins(source)
+    else:
+        source.delete()
+
+
 @transaction.atomic
 def move_participant(rnd: Round, participant_id: int, target: str) -> None:
     """Moves a person of a preview into another group, a new group, or out of the round.
@@ -108,10 +127,7 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
     if target == "new":
         destination = _new_group(rnd, source)
     elif target != "out":
-        try:
-            destination = rnd.groups.get(pk=int(target))
-        except (ValueError, Group.DoesNotExist) as exc:
-            raise RoundError("no such group") from exc
+        destination = _group_by_id(rnd, target)
         if destination == source:
             return
         destination_members = list(destination.members.all())
@@ -119,16 +135,8 @@ def move_participant(rnd: Round, participant_id: int, target: str) -> None:
         if check.broken:
             raise RuleBroken(check.broken)
         change.leaves(destination)
-
     if source is not None:
-        change.before += source.score or 0.0
-        source.members.remove(participant)
-        remaining = list(source.members.all())
-        if remaining:
-            _refresh_group(rnd, source, remaining)
-            change.joins(source)
-        else:
-            source.delete()
+        _leave(rnd, source, participant, change)
     if left is not None:
         change.left_out[reason_key(left.reason)] -= 1
         left.delete()
