@@ -117,7 +117,7 @@ def publish(people: int) -> dict[str, float]:
 
     from kaffeeklatsch.programmes.models import Programme
     from kaffeeklatsch.rounds.models import Group, Round
-    from kaffeeklatsch.rounds.services import publish_round
+    from kaffeeklatsch.rounds.publish import publish_round
 
     programme = Programme.objects.create(name=f"Runde {people}", language="de")
     members = make_people(programme.pk, people, f"P{people}", mix=SIMPLE)

@@ -114,7 +114,7 @@ def engine(programme_id: int) -> dict[str, Any]:
 
     from kaffeeklatsch.matching.engine import match_round
     from kaffeeklatsch.programmes.models import Programme
-    from kaffeeklatsch.rounds.services import history, next_number, person_rows, persons
+    from kaffeeklatsch.rounds.people import history, next_number, person_rows, persons
 
     programme = Programme.objects.get(pk=programme_id)
     number = next_number(programme)

@@ -39,7 +39,7 @@ def make(
     end: dt.date | None = None,
 ) -> File:
     """The file, drawn in the active language."""
-    from kaffeeklatsch.insights import exports
+    from kaffeeklatsch.insights import exports, report
     from kaffeeklatsch.insights.metrics import insights
     from kaffeeklatsch.insights.snapshot import columns_now
     from kaffeeklatsch.reach import letters
@@ -48,7 +48,7 @@ def make(
         found = insights(columns_now(programme), start, end)
         if kind == Kind.REPORT_PDF:
             return File(
-                exports.report_pdf(programme, found), PDF, file_name(programme, "report", "pdf")
+                report.report_pdf(programme, found), PDF, file_name(programme, "report", "pdf")
             )
         header, rows = exports.rounds_table(found)
         if kind == Kind.ROUNDS_CSV:

@@ -1,4 +1,5 @@
-"""Exports of the insights: rounds and groups as CSV and Excel, the report as PDF.
+"""Exports of the insights: rounds and groups as CSV and Excel (the report as PDF is
+:mod:`.report`).
 
 No export contains a person's or a group's "Did you meet?" answers: nobody has agreed to
 share them, so only totals appear, and a round's meeting rate only when at least
@@ -13,16 +14,11 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
-from xml.sax.saxutils import escape
 
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kaffeeklatsch.front.pdf import pdf_fonts
-from kaffeeklatsch.insights import present
-from kaffeeklatsch.insights.charts import to_drawing
 from kaffeeklatsch.insights.metrics import Insights
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Group, Round, render_reasons
@@ -202,118 +198,4 @@ def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -
         sheet.append([value(item) for item in row])
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
-
-
-def _period(insights: Insights) -> str:
-    def day(value: dt.date | None) -> str:
-        return date_format(value, "SHORT_DATE_FORMAT") if value else "…"
-
-    if insights.start is None and insights.end is None:
-        return _("All rounds")
-    return _("Rounds from %(start)s to %(end)s") % {
-        "start": day(insights.start),
-        "end": day(insights.end),
-    }
-
-
-def report_pdf(programme: Programme, insights: Insights) -> bytes:
-    """A printable A4 report with the key figures and every picture with its table."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        CondPageBreak,
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
-
-    regular, bold = pdf_fonts()
-    styles = getSampleStyleSheet()
-    for name in ("BodyText", "Title", "Heading2", "Heading4"):
-        styles[name].fontName = bold if name != "BodyText" else regular
-    small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
-    out = io.BytesIO()
-    title = _("Kaffeeklatsch report: %(programme)s") % {"programme": programme.name}
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=title,
-        author="Kaffeeklatsch",
-    )
-    width = doc.width
-
-    def para(text: str, style: object = styles["BodyText"]) -> Paragraph:
-        return Paragraph(escape(text), style)
-
-    story: list[object] = [para(title, styles["Title"]), para(_period(insights))]
-    story.append(para(_("Made on %(day)s.") % {"day": date_format(insights.data.today)}))
-    if not insights.enough_people:
-        story.append(Spacer(1, 6 * mm))
-        story.append(para(present.not_enough_people_text()))
-        story.append(para(present.privacy_rule()))
-        doc.build(story)
-        return out.getvalue()
-    figures = present.key_figures(insights)
-    story.append(Spacer(1, 4 * mm))
-    key_table = Table(
-        [[para(f.label, small) for f in figures], [f.value for f in figures]],
-        colWidths=[width / len(figures)] * len(figures),
-    )
-    key_table.setStyle(
-        TableStyle(
-            [
-                ("FONTSIZE", (0, 1), (-1, 1), 14),
-                ("FONTNAME", (0, 1), (-1, 1), bold),
-                ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
-                ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-            ]
-        )
-    )
-    story.append(key_table)
-    story.append(Spacer(1, 3 * mm))
-    story.append(para(present.silo_sentence(insights)))
-    for text in present.definitions():
-        story.append(para(text, small))
-    story.append(para(present.privacy_rule(), small))
-    for chart in present.charts(insights):
-        story.append(CondPageBreak(90 * mm))
-        story.append(para(chart.title, styles["Heading2"]))
-        drawing = to_drawing(chart, width=min(width, chart.width * 0.8), font=regular)
-        story.append(drawing)
-        story.append(para(chart.description, small))
-        if chart.note:
-            story.append(para(chart.note, small))
-        table_rows = [[para(c, small) for c in chart.table.columns]]
-        table_rows += [[para(c, small) for c in row] for row in chart.table.rows]
-        columns = len(chart.table.columns)
-        first = min(width * 0.3, 45 * mm)
-        widths = [first] + [(width - first) / max(1, columns - 1)] * (columns - 1)
-        table = Table(table_rows, colWidths=widths, repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f4ebe1")),
-                    ("INNERGRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                    ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        story.append(Spacer(1, 2 * mm))
-        story.append(
-            KeepTogether([para(chart.table.caption, styles["Heading4"]), table])
-            if len(table_rows) < 20
-            else table
-        )
-    doc.build(story)
     return out.getvalue()

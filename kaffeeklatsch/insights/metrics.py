@@ -346,33 +346,7 @@ def load(programme: Programme, today: dt.date) -> Columns:
     converter of Django's on every row), says who has left or takes a break and
     counts the answers of each group. People come as narrow tuples, memberships and
     the answers' counts as numbers (:func:`_numbers`)."""
-    utc = dt.UTC
-    status = Participant.Status
-    joined_at = Coalesce(
-        "confirmed_at",
-        Case(When(~Q(status=status.PENDING), then="created_at")),
-    )
-    # TruncDate converts every row in Python; a cast to a date is read by the driver.
-    people = list(
-        Participant.objects.filter(programme=programme)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "department",
-            "level",
-            "organisation",
-            Cast(TruncDate(joined_at, tzinfo=utc), DateField()),
-            Cast(TruncDate("left_at", tzinfo=utc), DateField()),
-            ExpressionWrapper(Q(status=status.LEFT), output_field=BooleanField()),
-            ExpressionWrapper(
-                Q(status=status.ACTIVE) & (Q(skip_next_round=True) | Q(paused_until__gte=today)),
-                output_field=BooleanField(),
-            ),
-        )
-    )
-    person, department, level, organisation, joined, left, gone, paused = (
-        zip(*people, strict=True) if people else ((),) * 8
-    )
+    person, department, level, organisation, joined, left, gone, paused = _people(programme, today)
     codes = {name: _Codes() for name in ("department", "level", "organisation")}
     rounds = list(
         programme.rounds.filter(status=Round.Status.PUBLISHED)
@@ -380,7 +354,6 @@ def load(programme: Programme, today: dt.date) -> Columns:
         .values_list("pk", "number", "meet_from", "score", "bound")
     )
     round_ids = [r[0] for r in rounds]
-    position = {pk: k for k, pk in enumerate(round_ids)}
     to_position = np.zeros(max(round_ids, default=0) + 1, dtype=np.int64)
     to_position[round_ids] = np.arange(len(round_ids))
     # Groups per round from the round's index alone.
@@ -391,26 +364,9 @@ def load(programme: Programme, today: dt.date) -> Columns:
         .annotate(n=Count("round"))
         .values_list("round", "n")
     )
-    # Per group that has answers: its round, how many answered and how many said yes.
-    answers = _numbers(
-        Feedback.objects.filter(group__round__in=round_ids)
-        .order_by()
-        .values("group__round", "group")
-        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(met=True))),
-        "group__round",
-        "group",
-        "n",
-        "yes",
-    )
+    answers = _answers(round_ids)
     answer_round = to_position[answers[:, 0]]
     not_met = answers[answers[:, 3] == 0, 1]
-    left_out: list[list[int]] = [[] for _ in rounds]
-    for round_id, participant_id in (
-        LeftOut.objects.filter(round__in=round_ids)
-        .order_by()
-        .values_list("round_id", "participant_id")
-    ):
-        left_out[position[round_id]].append(participant_id)
     members = _numbers(
         Group.members.through.objects.filter(group__round__in=round_ids).order_by(),
         "group__round",
@@ -441,12 +397,71 @@ def load(programme: Programme, today: dt.date) -> Columns:
         ),
         answered_groups=np.bincount(answer_round, minlength=len(rounds)),
         met_groups=np.bincount(answer_round[answers[:, 3] > 0], minlength=len(rounds)),
-        left_out=[_ints(sorted(set(ids))) for ids in left_out],
+        left_out=_left_out(round_ids),
         group_round=to_position[members[first, 0]],
         group_met=~np.isin(group_ids, not_met),
         member_group=member_group.reshape(-1).astype(np.int64),
         member_person=members[:, 2].copy(),
     )
+
+
+def _people(programme: Programme, today: dt.date) -> tuple[Sequence[Any], ...]:
+    """The programme's people as eight columns: id, department, level, organisation,
+    the days they joined and left, whether they have left and whether they take a
+    break now."""
+    utc = dt.UTC
+    status = Participant.Status
+    joined_at = Coalesce(
+        "confirmed_at",
+        Case(When(~Q(status=status.PENDING), then="created_at")),
+    )
+    # TruncDate converts every row in Python; a cast to a date is read by the driver.
+    people = list(
+        Participant.objects.filter(programme=programme)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "department",
+            "level",
+            "organisation",
+            Cast(TruncDate(joined_at, tzinfo=utc), DateField()),
+            Cast(TruncDate("left_at", tzinfo=utc), DateField()),
+            ExpressionWrapper(Q(status=status.LEFT), output_field=BooleanField()),
+            ExpressionWrapper(
+                Q(status=status.ACTIVE) & (Q(skip_next_round=True) | Q(paused_until__gte=today)),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+    return tuple(zip(*people, strict=True)) if people else ((),) * 8
+
+
+def _answers(round_ids: list[int]) -> np.ndarray:
+    """Per group that has answers: its round, the group, how many answered and how
+    many said yes."""
+    return _numbers(
+        Feedback.objects.filter(group__round__in=round_ids)
+        .order_by()
+        .values("group__round", "group")
+        .annotate(n=Count("pk"), yes=Count("pk", filter=Q(met=True))),
+        "group__round",
+        "group",
+        "n",
+        "yes",
+    )
+
+
+def _left_out(round_ids: list[int]) -> list[np.ndarray]:
+    """The people left out of each round, sorted."""
+    position = {pk: k for k, pk in enumerate(round_ids)}
+    left_out: list[list[int]] = [[] for _ in round_ids]
+    for round_id, participant_id in (
+        LeftOut.objects.filter(round__in=round_ids)
+        .order_by()
+        .values_list("round_id", "participant_id")
+    ):
+        left_out[position[round_id]].append(participant_id)
+    return [_ints(sorted(set(ids))) for ids in left_out]
 
 
 # --- people over time -------------------------------------------------------------------

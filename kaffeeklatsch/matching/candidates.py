@@ -68,7 +68,7 @@ def sparse_edges(
     cell = np.zeros(m, dtype=np.int64)
     located = np.flatnonzero(~np.isnan(f.lat[members]))
     if len(located):
-        cell[located] = _cells(f, members[located])
+        cell[located] = grid_cells(f, members[located])
     cell_rank = np.searchsorted(sorted_unique(cell), cell).astype(np.int64)
     mix = np.searchsorted(
         sorted_unique(
@@ -226,7 +226,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _cells(f: Features, who: np.ndarray) -> np.ndarray:
+def grid_cells(f: Features, who: np.ndarray) -> np.ndarray:
     """A grid cell per person, half the maximum distance wide, in Z-order."""
     size = max(f.rules.max_distance_km, 1.0) / 2 / 111.0  # degrees of latitude
     y = np.floor(np.degrees(f.lat[who]) / size).astype(np.int64) + (1 << 20)

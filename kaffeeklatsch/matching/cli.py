@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from tqdm import tqdm
+
 from kaffeeklatsch.matching.csvio import (
     CsvError,
     CsvProblem,
@@ -35,6 +37,7 @@ from kaffeeklatsch.matching.csvio import (
     write_groups,
 )
 from kaffeeklatsch.matching.model import PastGroup, Person, RoundResult, Rules
+from kaffeeklatsch.matching.texts import N_, translate
 
 __all__ = ["main", "message_language"]
 
@@ -47,118 +50,60 @@ WRITE_SHARE = 0.05
 # How many problems of a file are printed before the rest are only counted.
 MAX_PROBLEMS = 50
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "description": (
-        "Form one coffee round from a CSV file of people and write its groups as CSV.",
-        "Bildet eine Kaffeerunde aus einer CSV-Datei mit Personen und schreibt die Gruppen "
-        "als CSV.",
+_TEXT: dict[str, str] = {
+    "description": N_(
+        "Form one coffee round from a CSV file of people and write its groups as CSV."
     ),
-    "epilog": (
+    "epilog": N_(
         "Columns of PEOPLE.csv (English or German, any case): id (required), name "
-        "(required; or first name and last name), email, department, organisation, level, "
-        "languages, postcode, location (postcode, town or coordinates), mode (in person, "
-        "online, either), interests, blocked (ids or e-mail addresses), timezone, "
+        "(required; or first name and last name), email, department, organisation, level,"
+        " languages, postcode, location (postcode, town or coordinates), mode (in person,"
+        " online, either), interests, blocked (ids or e-mail addresses), timezone, "
         "availability (e.g. Mo-Fr 9-12), new (yes/no). Lists in a cell are separated by "
-        "commas. Exit status: 0 done, 2 bad file or option (nothing written).",
-        "Spalten von PEOPLE.csv (deutsch oder englisch, Groß-/Kleinschreibung egal): ID "
-        "(nötig), Name (nötig; oder Vorname und Nachname), E-Mail, Abteilung, Organisation, "
-        "Ebene, Sprachen, PLZ, Ort (Postleitzahl, Ort oder Koordinaten), Modus (vor Ort, "
-        "online, egal), Interessen, Blockiert (Kennungen oder E-Mail-Adressen), Zeitzone, "
-        "Verfügbarkeit (z. B. Mo-Fr 9-12), Neu (ja/nein). Listen in einer Zelle werden mit "
-        "Kommas getrennt. Rückgabewert: 0 fertig, 2 fehlerhafte Datei oder Option (nichts "
-        "geschrieben).",
+        "commas. Exit status: 0 done, 2 bad file or option (nothing written)."
     ),
-    "people": (
+    "people": N_(
         "the people (CSV: comma or semicolon, UTF-8 or Windows-1252, English or German "
-        "column names)",
-        "die Personen (CSV: Komma oder Semikolon, UTF-8 oder Windows-1252, deutsche oder "
-        "englische Spaltennamen)",
+        "column names)"
     ),
-    "history": (
-        "groups of earlier rounds, as this command wrote them (may be given several times)",
-        "Gruppen früherer Runden, wie dieser Befehl sie schreibt (mehrfach möglich)",
+    "history": N_(
+        "groups of earlier rounds, as this command wrote them (may be given several times)"
     ),
-    "round": (
-        "number of this round (default: one more than the last round in the history)",
-        "Nummer dieser Runde (Standard: eins mehr als die letzte Runde der Historie)",
+    "round": N_("number of this round (default: one more than the last round in the history)"),
+    "group_size": N_("people per group (default: {default})"),
+    "repeat_window": N_("no pair meets again within this many rounds (default: {default})"),
+    "max_distance": N_("farthest distance in km for meeting in person (default: {default})"),
+    "seed": N_("seed for reproducible rounds (default: {default})"),
+    "out": N_("write the groups to this file instead of standard output"),
+    "lang": N_("language of messages and of the groups file (default: from the locale)"),
+    "positive_int": N_("must be a whole number of at least {minimum}: {value!r}"),
+    "positive_km": N_("must be a distance in km greater than 0: {value!r}"),
+    "cannot_read": N_("{file}: cannot read the file: {error}"),
+    "cannot_write": N_("{file}: cannot write the file: {error}"),
+    "no_output_dir": N_("{file}: the folder {folder} does not exist"),
+    "more_problems": N_("{file}: … and {count} more problems"),
+    "nothing_written": N_("Nothing was written."),
+    "round_in_history": N_(
+        "Warning: round {round} is already in the history; its groups count as earlier meetings."
     ),
-    "group_size": (
-        "people per group (default: {default})",
-        "Personen pro Gruppe (Standard: {default})",
-    ),
-    "repeat_window": (
-        "no pair meets again within this many rounds (default: {default})",
-        "kein Paar trifft sich innerhalb so vieler Runden erneut (Standard: {default})",
-    ),
-    "max_distance": (
-        "farthest distance in km for meeting in person (default: {default})",
-        "größte Entfernung in km für Treffen vor Ort (Standard: {default})",
-    ),
-    "seed": (
-        "seed for reproducible rounds (default: {default})",
-        "Startwert für wiederholbare Runden (Standard: {default})",
-    ),
-    "out": (
-        "write the groups to this file instead of standard output",
-        "Gruppen in diese Datei statt auf die Standardausgabe schreiben",
-    ),
-    "lang": (
-        "language of messages and of the groups file (default: from the locale)",
-        "Sprache der Meldungen und der Gruppendatei (Standard: aus der Locale)",
-    ),
-    "positive_int": (
-        "must be a whole number of at least {minimum}: {value!r}",
-        "muss eine ganze Zahl ab {minimum} sein: {value!r}",
-    ),
-    "positive_km": (
-        "must be a distance in km greater than 0: {value!r}",
-        "muss eine Entfernung in km größer als 0 sein: {value!r}",
-    ),
-    "cannot_read": (
-        "{file}: cannot read the file: {error}",
-        "{file}: die Datei ist nicht lesbar: {error}",
-    ),
-    "cannot_write": (
-        "{file}: cannot write the file: {error}",
-        "{file}: die Datei kann nicht geschrieben werden: {error}",
-    ),
-    "no_output_dir": (
-        "{file}: the folder {folder} does not exist",
-        "{file}: den Ordner {folder} gibt es nicht",
-    ),
-    "more_problems": (
-        "{file}: … and {count} more problems",
-        "{file}: … und {count} weitere Probleme",
-    ),
-    "nothing_written": ("Nothing was written.", "Es wurde nichts geschrieben."),
-    "round_in_history": (
-        "Warning: round {round} is already in the history; its groups count as earlier meetings.",
-        "Warnung: Runde {round} steht schon in der Historie; ihre Gruppen zählen als "
-        "frühere Treffen.",
-    ),
-    "engine_error": (
-        "The round cannot be formed: {error}",
-        "Die Runde kann nicht gebildet werden: {error}",
-    ),
-    "interrupted": ("Interrupted.", "Abgebrochen."),
-    "stage_read": ("Reading {file}", "Lese {file}"),
-    "stage_prepare": ("Preparing {count} people", "Bereite {count} Personen vor"),
-    "stage_match": ("Matching {count} people", "Bilde Gruppen aus {count} Personen"),
-    "stage_groups": ("Forming the groups", "Stelle die Gruppen zusammen"),
-    "stage_explain": ("Explaining the groups", "Begründe die Gruppen"),
-    "stage_write": ("Writing the groups", "Schreibe die Gruppen"),
-    "groups_one": ("1 group", "1 Gruppe"),
-    "groups_many": ("{count} groups", "{count} Gruppen"),
-    "summary": (
+    "engine_error": N_("The round cannot be formed: {error}"),
+    "interrupted": N_("Interrupted."),
+    "stage_read": N_("Reading {file}"),
+    "stage_prepare": N_("Preparing {count} people"),
+    "stage_match": N_("Matching {count} people"),
+    "stage_groups": N_("Forming the groups"),
+    "stage_explain": N_("Explaining the groups"),
+    "stage_write": N_("Writing the groups"),
+    "groups_one": N_("1 group"),
+    "groups_many": N_("{count} groups"),
+    "summary": N_(
         "Round {round}: {groups}, {left} left out. Score {score}, upper bound {bound}, "
-        "gap {gap} % ({exact}); {seconds} s.",
-        "Runde {round}: {groups}, {left} nicht eingeteilt. Punkte {score}, obere "
-        "Schranke {bound}, Abstand {gap} % ({exact}); {seconds} s.",
+        "gap {gap} % ({exact}); {seconds} s."
     ),
-    "exact": ("proven optimal", "nachweislich optimal"),
-    "not_exact": ("not proven optimal", "nicht nachweislich optimal"),
-    "left_out_person": ("Left out: {name}: {reason}", "Nicht eingeteilt: {name}: {reason}"),
-    "written": ("Groups written to {file}.", "Gruppen geschrieben in {file}."),
+    "exact": N_("proven optimal"),
+    "not_exact": N_("not proven optimal"),
+    "left_out_person": N_("Left out: {name}: {reason}"),
+    "written": N_("Groups written to {file}."),
 }
 
 
@@ -173,8 +118,7 @@ _ENGINE_STAGES = {
 
 
 def _t(lang: str, key: str, **params: object) -> str:
-    en, de = _TEXT[key]
-    return (de if lang == "de" else en).format(**params)
+    return translate(_TEXT[key], lang).format(**params)
 
 
 def message_language(environ: Mapping[str, str] | None = None) -> str:
@@ -300,8 +244,6 @@ class TerminalProgress:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         if _is_terminal(stream):
-            from tqdm import tqdm
-
             self._bar = tqdm(
                 total=self.STEPS,
                 file=stream,
@@ -441,21 +383,21 @@ def _match(
     progress: Callable[[str, float], None],
     lang: str,
 ) -> RoundResult:
-    from kaffeeklatsch.matching.engine import match_round
+    # Imported here: the engine loads SciPy and rustworkx, which reading and checking
+    # the files (and --help) need not wait for.
+    from kaffeeklatsch.matching.engine import RulesError, match_round
 
     try:
         return match_round(
             people, history=history, rules=rules, round_number=round_number, progress=progress
         )
-    except ValueError as error:  # the engine's RulesError: rules it cannot work with
-        _say(_t(lang, "engine_error", error=error))
+    except RulesError as error:  # rules it cannot work with
+        _say(_t(lang, "engine_error", error=error.text(lang)))
         raise _Failed(2) from None
 
 
 def _say(text: str) -> None:
     """A message on standard error that does not tear a progress bar."""
-    from tqdm import tqdm
-
     tqdm.write(text, file=sys.stderr)
 
 

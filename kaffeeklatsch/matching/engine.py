@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kaffeeklatsch.matching import bound as bounds
-from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, sparse_edges
+from kaffeeklatsch.matching.candidates import DENSE_LIMIT, dense_edges, grid_cells, sparse_edges
 from kaffeeklatsch.matching.features import (
     IN_PERSON,
     INTEREST_CAP,
@@ -64,6 +64,7 @@ from kaffeeklatsch.matching.solver import (
     polished_matching,
     relaxed_matching,
 )
+from kaffeeklatsch.matching.texts import N_, language, translate
 
 EXACT_EDGES = 60_000  # blossom on every valid pair up to this many pairs
 SPARSE_KEEP = 10  # candidates kept per person where not every pair is used
@@ -76,21 +77,27 @@ Progress = Callable[[str, float], None]
 
 
 class RulesError(ValueError):
-    """The rules or people of a round are not usable; ``code`` names the problem."""
+    """The rules or people of a round are not usable; ``code`` names the problem and
+    :meth:`text` says it in German or English."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message.format(**params))
         self.code = code
+        self.message = message
+        self.params = params
+
+    def text(self, lang: str = "en") -> str:
+        return translate(self.message, language(lang)).format(**self.params)
 
 
 def validate(people: Sequence[Person], rules: Rules) -> None:
     """Reject what the engine cannot work with, before any work is done."""
     if rules.group_size not in (2, 3, 4):
-        raise RulesError("group_size", "group size must be 2, 3 or 4")
+        raise RulesError("group_size", N_("group size must be 2, 3 or 4"))
     if rules.repeat_window < 0:
-        raise RulesError("repeat_window", "the repeat window must not be negative")
+        raise RulesError("repeat_window", N_("the repeat window must not be negative"))
     if not rules.max_distance_km > 0:
-        raise RulesError("max_distance", "the maximum distance must be positive")
+        raise RulesError("max_distance", N_("the maximum distance must be positive"))
     weights = (
         rules.weight_interests,
         rules.weight_department,
@@ -98,11 +105,11 @@ def validate(people: Sequence[Person], rules: Rules) -> None:
         rules.weight_organisation,
     )
     if any(not (w >= 0) for w in weights):
-        raise RulesError("weights", "weights must not be negative")
+        raise RulesError("weights", N_("weights must not be negative"))
     seen: set[str] = set()
     for p in people:
         if p.id in seen:
-            raise RulesError("duplicate_id", f"the id {p.id!r} appears twice")
+            raise RulesError("duplicate_id", N_("the id {id!r} appears twice"), id=p.id)
         seen.add(p.id)
 
 
@@ -167,22 +174,7 @@ def _match_round(
     member_of = _membership(f.n, groups)
 
     report("explain", 0.9)
-    matrix = padded(groups)
-    scores = group_scores(f, matrix)
-    distances = group_distances(f, matrix)
-    modes = group_modes(f, matrix, distances)
-    reasons = all_group_reasons(f, people, groups, matrix, distances, modes)
-    rounded = np.round(scores, 6).tolist()
-    result_groups = [
-        Group(
-            members=tuple(f.ids[i] for i in members),
-            score=rounded[gi],
-            mode=modes[gi],
-            reasons=reasons[gi],
-        )
-        for gi, members in enumerate(groups)
-    ]
-    total = float(scores.sum())
+    result_groups, total = describe_groups(f, people, groups)
     lonely = np.flatnonzero(member_of < 0)
     left_out = [LeftOut(person=f.ids[i], reason=left_out_reason(f, int(i))) for i in lonely]
     if exact:
@@ -203,6 +195,29 @@ def _match_round(
         exact=exact,
         seconds=time.perf_counter() - started,
     )
+
+
+def describe_groups(
+    f: Features, people: Sequence[Person], groups: Sequence[Sequence[int]]
+) -> tuple[list[Group], float]:
+    """Groups of person indices as the round's groups (:class:`.model.Group`: score, how
+    they meet, why), and the total of their scores."""
+    matrix = padded(groups)
+    scores = group_scores(f, matrix)
+    distances = group_distances(f, matrix)
+    modes = group_modes(f, matrix, distances)
+    reasons = all_group_reasons(f, people, groups, matrix, distances, modes)
+    rounded = np.round(scores, 6).tolist()
+    described = [
+        Group(
+            members=tuple(f.ids[i] for i in members),
+            score=rounded[gi],
+            mode=modes[gi],
+            reasons=reasons[gi],
+        )
+        for gi, members in enumerate(groups)
+    ]
+    return described, float(scores.sum())
 
 
 @dataclass
@@ -443,15 +458,13 @@ def _chunk_order(f: Features, rng: np.random.Generator) -> np.ndarray:
     common = lang_groups[int(np.argmax(counts))]
     speaks_common = ((f.lang & common) != 0).any(axis=1) | ~f.lang.any(axis=1)
     group = np.where(speaks_common, -1, lang_key)
-    from kaffeeklatsch.matching.candidates import _cells
-
     cell = np.full(f.n, -1, dtype=np.int64)
     located = ~np.isnan(f.lat)
     # Only people who meet in person only need partners nearby; everybody else
     # goes with people of similar interests (sorted by their first interests).
     located &= f.mode == IN_PERSON
     if located.any():
-        cell[located] = _cells(f, np.flatnonzero(located))
+        cell[located] = grid_cells(f, np.flatnonzero(located))
     interests = np.where(f.interests >= 0, f.interests + 1, 0).astype(np.int64)
     columns = [interests[:, c] for c in range(min(INTEREST_CAP, interests.shape[1]))][::-1]
     return np.lexsort((rng.random(f.n), *columns, cell, group))

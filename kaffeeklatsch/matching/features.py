@@ -170,126 +170,11 @@ def encode(
     n = len(people)
     ids = [p.id for p in people]
     index = {pid: i for i, pid in enumerate(ids)}
-
-    lang_codes: dict[str, int] = {}
-    lang_masks: list[int] = []
-    vocab: dict[str, int] = {}
-    term_index: dict[str, int] = {}  # a person's word -> index in terms
-    terms: list[str] = []
-    # word as written -> (vocabulary id or -1, its index, whether it *is* the general key)
-    term_ids: dict[str, tuple[int, int, bool]] = {}
-    interest_rows: list[list[int]] = []
-    term_rows: list[list[int]] = []
-    for p in people:
-        mask = 0
-        for code in p.languages:
-            bit = lang_codes.get(code)
-            if bit is None:
-                bit = lang_codes[code] = len(lang_codes)
-            mask |= 1 << bit
-        lang_masks.append(mask)
-        own: dict[int, int] = {}  # key -> index of the person's word for it
-        for term in p.interests[:MAX_INTERESTS]:
-            known = term_ids.get(term)
-            if known is None:
-                # The most general key of a term (a compound's head, a synonym's
-                # canonical form) is what two people must share.
-                term_keys = interest_keys(term)
-                word = term.strip()
-                index_ = term_index.setdefault(word, len(terms))
-                if index_ == len(terms):
-                    terms.append(word)
-                if term_keys:
-                    key_id = vocab.setdefault(term_keys[-1], len(vocab))
-                    known = (key_id, index_, term_keys[0] == term_keys[-1])
-                else:
-                    known = (-1, index_, False)
-                term_ids[term] = known
-            key_id, index_, general = known
-            # Prefer the person's word that *is* the shared general term.
-            if key_id >= 0 and (key_id not in own or general):
-                own[key_id] = index_
-        keys = sorted(own)
-        interest_rows.append(keys)
-        term_rows.append([own[k] for k in keys])
-    words = max(1, math.ceil(len(lang_codes) / 64))
-    lang = _words(lang_masks, words)
-    widest = max(1, max((len(r) for r in interest_rows), default=1))
-    widest = min(widest, MAX_INTERESTS)
-    interests = np.full((n, widest), -1, dtype=np.int32)
-    counts = np.fromiter((min(len(r), widest) for r in interest_rows), dtype=np.int64, count=n)
-    flat = np.fromiter(
-        (k for r in interest_rows for k in r[:widest]), dtype=np.int32, count=int(counts.sum())
-    )
-    rows = np.repeat(np.arange(n), counts)
-    cols = np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)
-    interests[rows, cols] = flat
-    interest_terms = np.full((n, widest), -1, dtype=np.int32)
-    interest_terms[rows, cols] = np.fromiter(
-        (t for r in term_rows for t in r[:widest]), dtype=np.int32, count=int(counts.sum())
-    )
-    lat = np.fromiter(
-        (math.radians(p.location.lat) if p.location is not None else math.nan for p in people),
-        dtype=np.float64,
-        count=n,
-    )
-    lon = np.fromiter(
-        (math.radians(p.location.lon) if p.location is not None else math.nan for p in people),
-        dtype=np.float64,
-        count=n,
-    )
-    mode = np.fromiter((_MODE_CODE[p.mode] for p in people), dtype=np.int8, count=n)
+    lang, languages = _languages(people)
+    interests = _interests(people)
+    lat, lon = _coordinates(people)
     avail = _words([_hours_mask(p) for p in people], 3)
-    new = np.fromiter((bool(p.new_joiner) for p in people), dtype=bool, count=n)
-
-    forbidden: list[int] = []
-    for i, p in enumerate(people):
-        for other in p.blocked:
-            j = index.get(other)
-            if j is not None and j != i:
-                forbidden.append(min(i, j) * n + max(i, j))
-    priority = np.zeros(n)
-    last_round = max((g.round for g in history if g.round < round_number), default=None)
-    last_scores: list[tuple[int, float]] = []
-    for g in history:
-        if g.round >= round_number:
-            continue
-        if g.round == last_round:
-            for pid in g.members:
-                j = index.get(pid)
-                if j is None:
-                    continue
-                if g.left_out:
-                    priority[j] = LEFT_OUT_PRIORITY
-                elif g.score is not None:
-                    last_scores.append((j, g.score))
-        if round_number - g.round > rules.repeat_window or g.left_out:
-            continue
-        members = [index[m] for m in g.members if m in index]
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                a, b = members[x], members[y]
-                if a != b:
-                    forbidden.append(min(a, b) * n + max(a, b))
-    if last_scores:
-        js = np.array([j for j, _ in last_scores])
-        scores = np.array([s for _, s in last_scores])
-        median = float(np.median(scores))
-        if median > 0:
-            below = np.clip((median - scores) / median, 0.0, 1.0)
-            np.maximum.at(priority, js, POORLY_MATCHED_PRIORITY * below)
-
-    bits: np.ndarray | None = None
-    if len(vocab) <= BITMASK_VOCABULARY:
-        width = max(1, math.ceil(len(vocab) / 64))
-        bits = np.zeros((n, width), dtype=np.uint64)
-        for col in range(interests.shape[1]):
-            key = interests[:, col]
-            has = np.flatnonzero(key >= 0)
-            word = key[has] // 64
-            bit = np.left_shift(np.uint64(1), (key[has] % 64).astype(np.uint64))
-            np.bitwise_or.at(bits, (has, word), bit)
-    xyz = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+    priority, met = _history(history, index, n, rules, round_number)
     dept, dept_names = _codes([p.department for p in people])
     level, level_names = _codes([p.level for p in people])
     org, org_names = _codes([p.organisation for p in people])
@@ -300,24 +185,221 @@ def encode(
         level=level,
         org=org,
         lang=lang,
-        languages=list(lang_codes),
-        mode=mode,
+        languages=languages,
+        mode=np.fromiter((_MODE_CODE[p.mode] for p in people), dtype=np.int8, count=n),
         lat=lat,
         lon=lon,
         avail=avail,
-        interests=interests,
-        interest_bits=bits,
-        xyz=xyz,
-        interest_terms=interest_terms,
-        terms=terms,
-        interest_vocab=list(vocab),
+        interests=interests.keys,
+        interest_bits=_interest_bits(interests.keys, len(interests.vocabulary)),
+        xyz=np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1),
+        interest_terms=interests.terms,
+        terms=interests.words,
+        interest_vocab=interests.vocabulary,
         priority=priority,
-        new=new,
-        forbidden=sorted_unique(np.array(forbidden, dtype=np.int64)),
+        new=np.fromiter((bool(p.new_joiner) for p in people), dtype=bool, count=n),
+        forbidden=sorted_unique(np.array(_blocked_pairs(people, index) + met, dtype=np.int64)),
         rules=rules,
         names={"department": dept_names, "level": level_names, "organisation": org_names},
         restricted_hours=bool((avail != np.uint64(0xFFFFFFFFFFFFFFFF)).any()),
     )
+
+
+def _languages(people: Sequence[Person]) -> tuple[np.ndarray, list[str]]:
+    """Each person's languages as a bitmask over the languages of the round, and the
+    language code of each bit."""
+    codes: dict[str, int] = {}
+    masks: list[int] = []
+    for p in people:
+        mask = 0
+        for code in p.languages:
+            bit = codes.get(code)
+            if bit is None:
+                bit = codes[code] = len(codes)
+            mask |= 1 << bit
+        masks.append(mask)
+    words = max(1, math.ceil(len(codes) / 64))
+    return _words(masks, words), list(codes)
+
+
+@dataclass
+class _Interests:
+    """The interests of a round: per person the sorted ids of their general keys and
+    the index of their own word for each, the keys and the words."""
+
+    keys: np.ndarray  # (n, k) int32 key ids, sorted, -1 padded
+    terms: np.ndarray  # (n, k) int32 index in words of the person's word for each key
+    vocabulary: list[str]
+    words: list[str]
+
+
+class _Vocabulary:
+    """Interest words as people write them, each looked up once per round."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int] = {}
+        self.index: dict[str, int] = {}  # a person's word -> index in words
+        self.words: list[str] = []
+        # word as written -> (key id or -1, its index, whether it *is* the general key)
+        self.known: dict[str, tuple[int, int, bool]] = {}
+
+    def term(self, term: str) -> tuple[int, int, bool]:
+        known = self.known.get(term)
+        if known is None:
+            # The most general key of a term (a compound's head, a synonym's canonical
+            # form) is what two people must share.
+            term_keys = interest_keys(term)
+            word = term.strip()
+            index = self.index.setdefault(word, len(self.words))
+            if index == len(self.words):
+                self.words.append(word)
+            if term_keys:
+                key_id = self.keys.setdefault(term_keys[-1], len(self.keys))
+                known = (key_id, index, term_keys[0] == term_keys[-1])
+            else:
+                known = (-1, index, False)
+            self.known[term] = known
+        return known
+
+    def person(self, interests: Sequence[str]) -> dict[int, int]:
+        """A person's key ids and the index of their word for each."""
+        own: dict[int, int] = {}
+        for term in interests[:MAX_INTERESTS]:
+            key_id, index, general = self.term(term)
+            # Prefer the person's word that *is* the shared general term.
+            if key_id >= 0 and (key_id not in own or general):
+                own[key_id] = index
+        return own
+
+
+def _interests(people: Sequence[Person]) -> _Interests:
+    """The people's interests as padded arrays of key ids and of their own words."""
+    vocabulary = _Vocabulary()
+    key_rows: list[list[int]] = []
+    term_rows: list[list[int]] = []
+    for p in people:
+        own = vocabulary.person(p.interests)
+        keys = sorted(own)
+        key_rows.append(keys)
+        term_rows.append([own[k] for k in keys])
+    widest = min(max(1, max((len(r) for r in key_rows), default=1)), MAX_INTERESTS)
+    return _Interests(
+        keys=_padded(key_rows, widest),
+        terms=_padded(term_rows, widest),
+        vocabulary=list(vocabulary.keys),
+        words=vocabulary.words,
+    )
+
+
+def _padded(rows: list[list[int]], width: int) -> np.ndarray:
+    """Rows of different lengths as an int32 matrix of ``width`` columns, -1 padded
+    (longer rows cut)."""
+    out = np.full((len(rows), width), -1, dtype=np.int32)
+    counts = np.fromiter((min(len(r), width) for r in rows), dtype=np.int64, count=len(rows))
+    total = int(counts.sum())
+    flat = np.fromiter((v for r in rows for v in r[:width]), dtype=np.int32, count=total)
+    where = np.repeat(np.arange(len(rows)), counts)
+    cols = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    out[where, cols] = flat
+    return out
+
+
+def _interest_bits(keys: np.ndarray, vocabulary: int) -> np.ndarray | None:
+    """The interest keys as a bitmask per person, where the round has few enough."""
+    if vocabulary > BITMASK_VOCABULARY:
+        return None
+    width = max(1, math.ceil(vocabulary / 64))
+    bits = np.zeros((len(keys), width), dtype=np.uint64)
+    for col in range(keys.shape[1]):
+        key = keys[:, col]
+        has = np.flatnonzero(key >= 0)
+        word = key[has] // 64
+        bit = np.left_shift(np.uint64(1), (key[has] % 64).astype(np.uint64))
+        np.bitwise_or.at(bits, (has, word), bit)
+    return bits
+
+
+def _coordinates(people: Sequence[Person]) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes in radians, NaN where unknown."""
+    n = len(people)
+    lat = np.fromiter(
+        (math.radians(p.location.lat) if p.location is not None else math.nan for p in people),
+        dtype=np.float64,
+        count=n,
+    )
+    lon = np.fromiter(
+        (math.radians(p.location.lon) if p.location is not None else math.nan for p in people),
+        dtype=np.float64,
+        count=n,
+    )
+    return lat, lon
+
+
+def _blocked_pairs(people: Sequence[Person], index: dict[str, int]) -> list[int]:
+    """Pair keys (see :meth:`Features.pair_keys`) of the people who blocked each other."""
+    n = len(people)
+    forbidden: list[int] = []
+    for i, p in enumerate(people):
+        for other in p.blocked:
+            j = index.get(other)
+            if j is not None and j != i:
+                forbidden.append(min(i, j) * n + max(i, j))
+    return forbidden
+
+
+def _history(
+    history: Sequence[PastGroup], index: dict[str, int], n: int, rules: Rules, round_number: int
+) -> tuple[np.ndarray, list[int]]:
+    """The fairness bonus of each of the ``n`` people from the last round (left out,
+    or matched below par), and the pair keys of those who met within the repeat window."""
+    priority = np.zeros(n)
+    last_round = max((g.round for g in history if g.round < round_number), default=None)
+    last_scores: list[tuple[int, float]] = []
+    met: list[int] = []
+    for g in history:
+        if g.round >= round_number:
+            continue
+        if g.round == last_round:
+            _last_round(g, index, priority, last_scores)
+        if round_number - g.round > rules.repeat_window or g.left_out:
+            continue
+        members = [index[m] for m in g.members if m in index]
+        for a, b in itertools.combinations(members, 2):
+            if a != b:
+                met.append(min(a, b) * n + max(a, b))
+    _poorly_matched(priority, last_scores)
+    return priority, met
+
+
+def _last_round(
+    group: PastGroup,
+    index: dict[str, int],
+    priority: np.ndarray,
+    last_scores: list[tuple[int, float]],
+) -> None:
+    """Who of a group of the last round was left out (first this round), and the
+    score of everybody else's group."""
+    for pid in group.members:
+        j = index.get(pid)
+        if j is None:
+            continue
+        if group.left_out:
+            priority[j] = LEFT_OUT_PRIORITY
+        elif group.score is not None:
+            last_scores.append((j, group.score))
+
+
+def _poorly_matched(priority: np.ndarray, last_scores: list[tuple[int, float]]) -> None:
+    """A bonus for people whose group scored below the last round's median, scaled by
+    how far below."""
+    if not last_scores:
+        return
+    js = np.array([j for j, _ in last_scores])
+    scores = np.array([s for _, s in last_scores])
+    median = float(np.median(scores))
+    if median > 0:
+        below = np.clip((median - scores) / median, 0.0, 1.0)
+        np.maximum.at(priority, js, POORLY_MATCHED_PRIORITY * below)
 
 
 def distance_km(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kaffeeklatsch.matching.explain import render
+
 
 class Mode(enum.StrEnum):
     """How a person wants to meet."""
@@ -99,9 +101,7 @@ class Reason:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str = "en") -> str:
-        from kaffeeklatsch.matching.explain import render
-
-        return render(self, lang)
+        return render(self.code, self.params, lang)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ import rustworkx as rx
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from kaffeeklatsch.matching.candidates import best_edge_indices
+
 _SCALE = 1_000_000  # rustworkx matches on integer weights
 
 
@@ -102,8 +104,6 @@ def polished_matching(
     the relaxation's optimum (which carries the global structure that a per-vertex
     selection misses when many scores are equal). Returns the relaxation's bound.
     """
-    from kaffeeklatsch.matching.candidates import best_edge_indices
-
     relaxed = relaxed_matching(n, a, b, w)
     assert relaxed.support is not None
     chosen = np.union1d(best_edge_indices(a, b, w, keep), relaxed.support).astype(np.int64)
@@ -142,6 +142,9 @@ def _round_cycle(cycle: np.ndarray, ew: np.ndarray, mate: np.ndarray) -> None:
         mate[y] = x
 
 
+Move = tuple[float, tuple[int, ...], tuple[tuple[int, int], ...]]
+
+
 def improve_on_graph(
     n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, mate: np.ndarray, rounds: int = 8
 ) -> None:
@@ -157,88 +160,113 @@ def improve_on_graph(
     """
     if len(a) == 0:
         return
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    w = np.asarray(w, dtype=np.float64)
-    keys = np.minimum(a, b) * n + np.maximum(a, b)
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-
-    def weight_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Weight of the edges (x, y); NaN where there is none."""
-        wanted = np.minimum(x, y) * n + np.maximum(x, y)
-        pos = np.clip(np.searchsorted(sorted_keys, wanted), 0, len(sorted_keys) - 1)
-        found = sorted_keys[pos] == wanted
-        return np.where(found, w[order[pos]], np.nan)
-
-    both_a = np.concatenate([a, b])
-    both_b = np.concatenate([b, a])
-    both_w = np.concatenate([w, w])
+    edges = _Edges(n, a, b, w)
     for _ in range(rounds):
         own = np.zeros(n)
         matched = np.flatnonzero(mate >= 0)
-        own[matched] = weight_of(matched, mate[matched])
-        moves: list[tuple[float, tuple[int, ...], tuple[tuple[int, int], ...]]] = []
-        # Exchanges.
-        u, v, wuv = a, b, w
-        x, y = mate[u], mate[v]
-        pick = (x >= 0) & (y >= 0) & (x != v) & ((wuv > own[u]) | (wuv > own[v]))
-        u, v, wuv, x, y = u[pick], v[pick], wuv[pick], x[pick], y[pick]
-        wxy = weight_of(x, y)
-        gain = wuv + wxy - own[u] - own[v]
-        good = np.flatnonzero(gain > 1e-9)
-        for k in good.tolist():
-            moves.append(
-                (
-                    float(gain[k]),
-                    (int(u[k]), int(v[k]), int(x[k]), int(y[k])),
-                    ((int(u[k]), int(v[k])), (int(x[k]), int(y[k]))),
-                )
-            )
-        # Augmenting paths: v free, u matched to x, x to a free z (or nobody).
-        free = mate < 0
-        if free.any():
-            best_free = np.full(n, 0.0)
-            best_to = np.full(n, -1, dtype=np.int64)
-            edge_to_free = free[both_b] & ~free[both_a]
-            xs, zs, ws = both_a[edge_to_free], both_b[edge_to_free], both_w[edge_to_free]
-            if len(xs):
-                by = np.lexsort((-ws, xs))
-                first = np.r_[True, xs[by][1:] != xs[by][:-1]]
-                best_free[xs[by][first]] = ws[by][first]
-                best_to[xs[by][first]] = zs[by][first]
-            vv, uu, wvu = both_a, both_b, both_w
-            pick = free[vv] & (mate[uu] >= 0)
-            vv, uu, wvu = vv[pick], uu[pick], wvu[pick]
-            xx = mate[uu]
-            zz = best_to[xx]
-            gain_z = np.where(zz != vv, best_free[xx], 0.0)
-            zz = np.where(zz != vv, zz, -1)
-            gain = wvu - own[uu] + np.where(zz >= 0, gain_z, 0.0)
-            good = np.flatnonzero(gain > 1e-9)
-            for k in good.tolist():
-                tail = (int(zz[k]),) if zz[k] >= 0 else ()
-                people = (int(vv[k]), int(uu[k]), int(xx[k]), *tail)
-                pairs = ((int(vv[k]), int(uu[k])),) + (
-                    ((int(xx[k]), int(zz[k])),) if zz[k] >= 0 else ()
-                )
-                moves.append((float(gain[k]), people, pairs))
-        if not moves:
+        own[matched] = edges.weight_of(matched, mate[matched])
+        moves = _exchanges(edges, mate, own) + _augmenting_paths(edges, mate, own)
+        if not moves or _apply(moves, mate) == 0:
             return
-        moves.sort(key=lambda move: -move[0])
-        busy = np.zeros(n, dtype=bool)
-        applied = 0
-        for _, people, pairs in moves:
-            if busy[list(people)].any():
-                continue
-            busy[list(people)] = True
-            for p in people:
-                mate[p] = -1
-            for p, q in pairs:
-                mate[p], mate[q] = q, p
-            applied += 1
-        if applied == 0:
-            return
+
+
+class _Edges:
+    """An edge list with the weight of any pair looked up by binary search."""
+
+    def __init__(self, n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:
+        self.n = n
+        self.a = np.asarray(a, dtype=np.int64)
+        self.b = np.asarray(b, dtype=np.int64)
+        self.w = np.asarray(w, dtype=np.float64)
+        keys = np.minimum(self.a, self.b) * n + np.maximum(self.a, self.b)
+        self.order = np.argsort(keys)
+        self.sorted_keys = keys[self.order]
+        # Each edge in both directions.
+        self.both_a = np.concatenate([self.a, self.b])
+        self.both_b = np.concatenate([self.b, self.a])
+        self.both_w = np.concatenate([self.w, self.w])
+
+    def weight_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Weight of the edges (x, y); NaN where there is none."""
+        wanted = np.minimum(x, y) * self.n + np.maximum(x, y)
+        pos = np.clip(np.searchsorted(self.sorted_keys, wanted), 0, len(self.sorted_keys) - 1)
+        found = self.sorted_keys[pos] == wanted
+        return np.where(found, self.w[self.order[pos]], np.nan)
+
+
+def _exchanges(edges: _Edges, mate: np.ndarray, own: np.ndarray) -> list[Move]:
+    """Matched pairs (u, x) and (v, y) that gain by becoming (u, v) and (x, y)."""
+    u, v, wuv = edges.a, edges.b, edges.w
+    x, y = mate[u], mate[v]
+    pick = (x >= 0) & (y >= 0) & (x != v) & ((wuv > own[u]) | (wuv > own[v]))
+    u, v, wuv, x, y = u[pick], v[pick], wuv[pick], x[pick], y[pick]
+    gain = wuv + edges.weight_of(x, y) - own[u] - own[v]
+    return [
+        (
+            float(gain[k]),
+            (int(u[k]), int(v[k]), int(x[k]), int(y[k])),
+            ((int(u[k]), int(v[k])), (int(x[k]), int(y[k]))),
+        )
+        for k in np.flatnonzero(gain > 1e-9).tolist()
+    ]
+
+
+def _best_free_partners(edges: _Edges, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each matched person, the weight of their heaviest edge to a person without
+    a partner (0 if none) and that person (-1 if none)."""
+    n = len(free)
+    best_free = np.full(n, 0.0)
+    best_to = np.full(n, -1, dtype=np.int64)
+    edge_to_free = free[edges.both_b] & ~free[edges.both_a]
+    xs, zs = edges.both_a[edge_to_free], edges.both_b[edge_to_free]
+    ws = edges.both_w[edge_to_free]
+    if len(xs):
+        by = np.lexsort((-ws, xs))
+        first = np.r_[True, xs[by][1:] != xs[by][:-1]]
+        best_free[xs[by][first]] = ws[by][first]
+        best_to[xs[by][first]] = zs[by][first]
+    return best_free, best_to
+
+
+def _augmenting_paths(edges: _Edges, mate: np.ndarray, own: np.ndarray) -> list[Move]:
+    """Paths where v (free) takes u from its partner x, who takes a free z (or nobody)."""
+    free = mate < 0
+    if not free.any():
+        return []
+    best_free, best_to = _best_free_partners(edges, free)
+    vv, uu, wvu = edges.both_a, edges.both_b, edges.both_w
+    pick = free[vv] & (mate[uu] >= 0)
+    vv, uu, wvu = vv[pick], uu[pick], wvu[pick]
+    xx = mate[uu]
+    zz = best_to[xx]
+    gain_z = np.where(zz != vv, best_free[xx], 0.0)
+    zz = np.where(zz != vv, zz, -1)
+    gain = wvu - own[uu] + np.where(zz >= 0, gain_z, 0.0)
+    moves: list[Move] = []
+    for k in np.flatnonzero(gain > 1e-9).tolist():
+        tail = (int(zz[k]),) if zz[k] >= 0 else ()
+        people = (int(vv[k]), int(uu[k]), int(xx[k]), *tail)
+        pairs = ((int(vv[k]), int(uu[k])),) + (((int(xx[k]), int(zz[k])),) if zz[k] >= 0 else ())
+        moves.append((float(gain[k]), people, pairs))
+    return moves
+
+
+def _apply(moves: list[Move], mate: np.ndarray) -> int:
+    """Applies the moves best first, each only if it shares nobody with one applied
+    before; returns how many were applied."""
+    moves.sort(key=lambda move: -move[0])
+    busy = np.zeros(len(mate), dtype=bool)
+    applied = 0
+    for _, people, pairs in moves:
+        if busy[list(people)].any():
+            continue
+        busy[list(people)] = True
+        for p in people:
+            mate[p] = -1
+        for p, q in pairs:
+            mate[p], mate[q] = q, p
+        applied += 1
+    return applied
 
 
 def _augment_greedily(mate: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:

@@ -98,7 +98,7 @@ def resolve_place(text: str) -> Location | None:
 
 class Profile(Protocol):
     """What the engine needs of a participant: a model instance or a row read with
-    ``values_list`` (see :mod:`kaffeeklatsch.rounds.services`)."""
+    ``values_list`` (see :mod:`kaffeeklatsch.rounds.people`)."""
 
     pk: int
     name: str

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.rounds.checks import problem_text
 from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round, RoundTask, render_reasons
-from kaffeeklatsch.rounds.services import problem_text
 
 FIGURES = (
     "groups",

@@ -36,16 +36,11 @@ from kaffeeklatsch.matching.engine import RulesError
 from kaffeeklatsch.notifications.emails import queue_feedback_requests
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.checks import RoundError, RuleBroken
 from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Group, Round, RoundTask
-from kaffeeklatsch.rounds.services import (
-    Report,
-    RoundError,
-    RuleBroken,
-    preview_round,
-    publish_round,
-    run_automatic_round,
-)
+from kaffeeklatsch.rounds.preview import Report, calculate_preview, store_preview
+from kaffeeklatsch.rounds.publish import publish_round, run_automatic_round
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -213,12 +208,20 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
     report = Reporter(task, storing, listen)
     try:
         if task.kind == RoundTask.Kind.PREVIEW:
-            preview_round(programme, task.requested_by, progress=report, storing=storing)
+            calculated = calculate_preview(programme, progress=report)
+            with transaction.atomic():
+                storing.begin()
+                storing.end(store_preview(calculated, task.requested_by))
         else:
             rnd = Round.objects.filter(pk=task.round_id, programme=programme).first()
             if rnd is None:
                 raise RoundError("gone")
-            publish_round(rnd, progress=report, storing=storing)
+            # Reported before the storing transaction, in which reports are not written.
+            report("checking", 0.0)
+            with transaction.atomic():
+                storing.begin()
+                storing.end(publish_round(rnd, progress=report))
+        report("done", 1.0)
     except TaskLost:
         log.warning("round task %s was taken over by another worker", task.pk)
     except RulesError:

@@ -24,8 +24,10 @@ from kaffeeklatsch.participants.tokens import (
 )
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.checks import RoundError, RuleBroken
 from kaffeeklatsch.rounds.forms import GroupSearchForm, TargetSearchForm
 from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
+from kaffeeklatsch.rounds.moves import move_participant
 from kaffeeklatsch.rounds.pages import (
     GROUPS_PER_PAGE,
     PEOPLE_PER_PAGE,
@@ -39,7 +41,6 @@ from kaffeeklatsch.rounds.pages import (
     task_error_text,
     task_problems,
 )
-from kaffeeklatsch.rounds.services import RoundError, RuleBroken, move_participant
 from kaffeeklatsch.rounds.storing import delete_preview
 from kaffeeklatsch.rounds.tasks import Busy, active_task, request_preview, request_publish
 

@@ -30,7 +30,7 @@ POINTS = {
     # A round task's result is written, its end not yet (one transaction with it).
     "task.storing_end": ("kaffeeklatsch.rounds.tasks", "Storing.end", "before"),
     # An automatic round is published, inside the transaction that starts it.
-    "automatic.published": ("kaffeeklatsch.rounds.services", "publish_round", "after"),
+    "automatic.published": ("kaffeeklatsch.rounds.publish", "publish_round", "after"),
 }
 
 

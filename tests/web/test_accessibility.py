@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import sign_in_token
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import PASSWORD
 from tests.web.test_authorization import world  # noqa: F401 - the roles' shared world
 from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture

@@ -20,7 +20,8 @@ from kaffeeklatsch.front.bearer import digest as digest_of
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Feedback, Round, RoundTask
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from kaffeeklatsch.rounds.tasks import run_round_tasks
 from tests.web.conftest import login
 from tests.web.test_authorization import snapshot as everything

@@ -27,7 +27,8 @@ from schemathesis.openapi.checks import RejectedPositiveData
 
 from kaffeeklatsch.api.models import ApiToken
 from kaffeeklatsch.rounds.models import Feedback, Round, RoundTask
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from kaffeeklatsch.rounds.tasks import request_preview, run_round_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,7 +18,8 @@ from django.urls import reverse
 from kaffeeklatsch.notifications.models import CalendarEvent, OutboxMessage
 from kaffeeklatsch.participants.erasure import erase_participant
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.caldav import Calendar, radicale
 from tests.web.conftest import ics_part, sign_in_participant, text_part
 

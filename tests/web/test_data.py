@@ -18,7 +18,8 @@ from django.urls import reverse
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import login, send_outbox, sign_in_participant, text_part
 from tests.web.test_authorization import snapshot
 

@@ -28,7 +28,8 @@ from kaffeeklatsch.jobs.queue import run_due
 from kaffeeklatsch.jobs.registry import erase_expired
 from kaffeeklatsch.participants.erasure import erase_participant
 from kaffeeklatsch.rounds.models import Feedback
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import login
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.utils import translation
 
 from kaffeeklatsch.notifications.dates import clock_time, date_and_time, long_date
 from kaffeeklatsch.reach.reminders import queue_reminders
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import html_part, send_outbox, text_part
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.rounds.models import Round
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.faults import (
     KAFFEEKLATSCH,
     DroppingProxy,

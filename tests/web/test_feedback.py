@@ -10,7 +10,8 @@ from django.utils import timezone
 from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.participants.tokens import FeedbackAnswer, feedback_answer
 from kaffeeklatsch.rounds.models import Feedback, Group
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import (
     comparable,
     html_part,

@@ -286,7 +286,8 @@ def test_magic_and_feedback_links_with_any_token(world_people: Any) -> None:
 
 @pytest.fixture
 def world_people(programme: Any, make_participant: Any) -> list[Any]:
-    from kaffeeklatsch.rounds.services import preview_round, publish_round
+    from kaffeeklatsch.rounds.preview import preview_round
+    from kaffeeklatsch.rounds.publish import publish_round
 
     people = [make_participant(programme) for _ in range(4)]
     publish_round(preview_round(programme))

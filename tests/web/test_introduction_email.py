@@ -15,7 +15,8 @@ from kaffeeklatsch.notifications import emails, transport
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.tokens import participant_for
 from kaffeeklatsch.rounds.models import Group
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import comparable, html_part, ics_part, links, send_outbox, text_part
 
 pytestmark = pytest.mark.django_db

@@ -30,7 +30,8 @@ from kaffeeklatsch.reach.channels.escaping import plain
 from kaffeeklatsch.reach.models import MeetingUpdate, ReminderSetting
 from kaffeeklatsch.reach.services import announcement_lines, direct_message_lines
 from kaffeeklatsch.rounds.models import Feedback, Group
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import html_part, links, login, path_of, send_outbox, text_part
 from tests.web.test_join import form_data, join_url
 from tests.web.test_participants import PERSON

@@ -32,7 +32,8 @@ from kaffeeklatsch.notifications.emails import queue_sign_in_link
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.tokens import SIGN_IN_SALT, sign_in_token, unsubscribe_url
 from kaffeeklatsch.reach.tokens import update_url
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import path_of, send_outbox
 
 ROOT = Path(__file__).parents[2]

@@ -29,7 +29,8 @@ from kaffeeklatsch.reach.channels import TRANSPORTS, TransportError
 from kaffeeklatsch.reach.channels import base as channel_base
 from kaffeeklatsch.reach.jobs import CHAT_KINDS
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web import synapse
 from tests.web.conftest import login
 

@@ -15,7 +15,8 @@ from django.utils import timezone, translation
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Feedback, Group
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import sign_in_participant
 
 pytestmark = pytest.mark.django_db

@@ -30,7 +30,8 @@ from kaffeeklatsch.lib.text import clean_one_line, describe, forbidden_character
 from kaffeeklatsch.notifications import transport
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web import test_sso
 from tests.web.conftest import ics_part, login, send_outbox, sign_in_participant
 from tests.web.test_api import api_client, make_token, patch, post, snapshot

@@ -32,7 +32,8 @@ from kaffeeklatsch.lib import outbound
 from kaffeeklatsch.reach.channels import TRANSPORTS, TransportError
 from kaffeeklatsch.reach.channels import base as channel_base
 from kaffeeklatsch.reach.models import ChatChannel
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import LOOPBACK_ALLOWED, login
 
 LINES = ["Round 3 is out", "Anna & a participant", "and 2 more groups"]

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kaffeeklatsch.notifications.models import OutboxMessage
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import PASSWORD, send_outbox, text_part
 
 pytestmark = pytest.mark.django_db

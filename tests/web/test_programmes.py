@@ -162,7 +162,8 @@ def test_dashboard_figures_count_what_the_programme_has(
 ) -> None:
     from kaffeeklatsch.participants.models import Participant
     from kaffeeklatsch.rounds.models import Feedback, Group
-    from kaffeeklatsch.rounds.services import preview_round, publish_round
+    from kaffeeklatsch.rounds.preview import preview_round
+    from kaffeeklatsch.rounds.publish import publish_round
 
     login(client, organiser)
     url = reverse("programmes:detail", args=[programme.pk])

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from kaffeeklatsch.participants.tokens import sign_in_token
 from kaffeeklatsch.reach.models import ChatChannel, ReminderSetting
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import PASSWORD
 from tests.web.test_accessibility import _audit_page
 from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture

@@ -21,7 +21,8 @@ from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.jobs.queue import run_due
 from kaffeeklatsch.reach.channels import TRANSPORTS, TransportError
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import login, sign_in_participant
 
 # The chat servers of these tests listen on loopback, which the default refuses.

@@ -26,7 +26,8 @@ from kaffeeklatsch.reach.channels.escaping import (
     neutral,
 )
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.test_reach_channels import Recorder
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_loopback", "public_dns")]

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import (
     html_part,
     ics_part,

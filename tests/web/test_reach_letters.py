@@ -13,7 +13,8 @@ from pypdf import PdfReader
 
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.rounds.models import Feedback
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import login
 
 pytestmark = pytest.mark.django_db

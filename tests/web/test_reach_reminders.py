@@ -15,7 +15,8 @@ from kaffeeklatsch.jobs.queue import run_due
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.reach.models import MeetingUpdate, ReminderSetting
 from kaffeeklatsch.reach.tokens import update_url
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import (
     links,
     login,

@@ -24,7 +24,8 @@ from kaffeeklatsch.reach.channels import TRANSPORTS, TransportError
 from kaffeeklatsch.reach.channels import base as channel_base
 from kaffeeklatsch.reach.channels.webhook.transport import DELIVERY_HEADER
 from kaffeeklatsch.reach.models import ChatChannel, ChatHandle
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import login
 
 # The chat servers of these tests listen on loopback, which the default refuses.

@@ -14,8 +14,10 @@ from django.urls import reverse
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.rounds.moves import move_participant
 from kaffeeklatsch.rounds.pages import GROUPS_PER_PAGE
-from kaffeeklatsch.rounds.services import move_participant, preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import DEPARTMENTS, LEVELS, login
 
 pytestmark = pytest.mark.django_db

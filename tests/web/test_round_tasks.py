@@ -18,7 +18,7 @@ from django.utils import timezone
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Group, Round, RoundTask
-from kaffeeklatsch.rounds.services import preview_round
+from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.tasks import request_preview, request_publish, run_round_tasks
 from tests.web.conftest import login, press
 from tests.web.faults import Worker, eventually, free_port, worker_env

@@ -11,7 +11,9 @@ from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Group, LeftOut, Round
-from kaffeeklatsch.rounds.services import history, preview_round, publish_round
+from kaffeeklatsch.rounds.people import history
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import login, press
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +113,7 @@ def test_a_failing_publish_leaves_nothing_behind(
         )
         raise RuntimeError("mail template broken")
 
-    monkeypatch.setattr("kaffeeklatsch.notifications.emails.queue_introductions", broken)
+    monkeypatch.setattr("kaffeeklatsch.rounds.publish.queue_introductions", broken)
     with pytest.raises(RuntimeError):
         publish_round(rnd)
     rnd.refresh_from_db()

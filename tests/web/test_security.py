@@ -23,7 +23,8 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import SIGN_IN_SALT, feedback_url, sign_in_token
 from kaffeeklatsch.rounds.models import Feedback
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import login, path_of, send_outbox
 from tests.web.test_authorization import (  # noqa: F401 - world is a fixture
     GET,

@@ -17,7 +17,8 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import unsubscribe_url
 from kaffeeklatsch.programmes.models import OrganiserInvitation
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 from tests.web.conftest import html_part, path_of, send_outbox, text_part
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,8 @@ from kaffeeklatsch.jobs.queue import enqueue, run_one
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.notifications.transport import send_one
 from kaffeeklatsch.rounds.models import Round
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 
 
 def outbox_row(to: str = "someone@example.org", **fields: Any) -> OutboxMessage:

@@ -19,7 +19,8 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import resolve_place
 from kaffeeklatsch.programmes.models import Organiser, Programme
 from kaffeeklatsch.rounds.models import Feedback, Round
-from kaffeeklatsch.rounds.services import preview_round, publish_round
+from kaffeeklatsch.rounds.preview import preview_round
+from kaffeeklatsch.rounds.publish import publish_round
 
 DEMO_USER = "demo"
 DEMO_PROGRAMME = "Kaffeeklatsch im Caritas-Verbund (Demo)"
