@@ -13,9 +13,10 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.profile import choices_from_slots
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round, RoundTask
-from kaffeeklatsch.rounds.pages import task_error_text, task_problems
+from kaffeeklatsch.rounds.pages import summary, task_error_text, task_problems
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
@@ -81,8 +82,6 @@ class ParticipantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_availability(self, participant: Participant) -> list[str]:
-        from kaffeeklatsch.participants.profile import choices_from_slots
-
         return choices_from_slots(participant.availability)
 
 
@@ -176,8 +175,6 @@ class RoundDetailSerializer(RoundSerializer):
         read_only_fields = fields
 
     def get_summary(self, rnd: Round) -> dict[str, Any]:
-        from kaffeeklatsch.rounds.pages import summary
-
         return RoundSummarySerializer(summary(rnd)).data
 
 

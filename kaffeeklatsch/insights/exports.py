@@ -19,6 +19,19 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from kaffeeklatsch.front.pdf import pdf_fonts
 from kaffeeklatsch.insights import present
@@ -174,9 +187,11 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """A workbook of one sheet, written row by row (openpyxl's write-only mode keeps
     no row in memory once written, so hundreds of thousands of groups fit)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    # Imported here: openpyxl takes about 0.2 s to import, which every process
+    # (each web worker, each command) would pay at start for a file few ask for.
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Font  # noqa: PLC0415
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
@@ -219,20 +234,6 @@ def _period(insights: Insights) -> str:
 
 def report_pdf(programme: Programme, insights: Insights) -> bytes:
     """A printable A4 report with the key figures and every picture with its table."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        CondPageBreak,
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
-
     regular, bold = pdf_fonts()
     styles = getSampleStyleSheet()
     for name in ("BodyText", "Title", "Heading2", "Heading4"):

@@ -191,7 +191,7 @@ def _queue(kind: str, memberships: QuerySet[Any, Any]) -> int:
         for f in meta.concrete_fields
         if not f.primary_key and f.name not in ("group", "participant", "to")
     ]
-    alias = router.db_forwrite(OutboxMessage)
+    alias = router.db_for_write(OutboxMessage)
     source = (
         memberships.using(alias)
         .annotate(**{f"_{f.name}": Value(getattr(light, f.attname), output_field=f) for f in fixed})

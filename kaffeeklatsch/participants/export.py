@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaffeeklatsch.notifications.emails import render_messages
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.rounds.models import LeftOut
+from kaffeeklatsch.scim.models import ProvisionedUser
+from kaffeeklatsch.sso.models import ParticipantIdentity
 
 
 def export_data(participant: Participant) -> dict[str, Any]:
     def when(value: Any) -> str | None:
         return value.isoformat() if value else None
-
-    from kaffeeklatsch.notifications.emails import render_messages
-    from kaffeeklatsch.rounds.models import LeftOut
-    from kaffeeklatsch.scim.models import ProvisionedUser
-    from kaffeeklatsch.sso.models import ParticipantIdentity
 
     groups = participant.groups.select_related("round").prefetch_related("members")
     # E-mails of a round not sent yet are rendered when they are sent; the export
