@@ -20,7 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kaffeeklatsch {__version__}")
         return 0
     if args and args[0] == "match":
-        from kaffeeklatsch.matching.cli import main as match_main
+        # Only "match" loads the engine (NumPy, SciPy): Django's commands start without.
+        from kaffeeklatsch.matching.cli import main as match_main  # noqa: PLC0415
 
         return match_main(args[1:])
     return _django(args)
@@ -28,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _django(args: list[str]) -> int:
     try:
-        from django.core.management import execute_from_command_line
+        # Django is absent where only the engine is installed: "match" works there.
+        from django.core.management import execute_from_command_line  # noqa: PLC0415
     except ImportError:  # pragma: no cover - only without the web extras
         print("kaffeeklatsch: the web application is not installed.", file=sys.stderr)
         return 2

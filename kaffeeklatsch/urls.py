@@ -9,9 +9,7 @@ urlpatterns = [
     path("programmes/", include("kaffeeklatsch.programmes.urls")),
     path("programmes/<int:programme_id>/rounds/", include("kaffeeklatsch.rounds.urls")),
     path("programmes/<int:programme_id>/insights/", include("kaffeeklatsch.insights.urls")),
-    path(
-        "programmes/<int:programme_id>/downloads/", include("kaffeeklatsch.downloads.urls")
-    ),
+    path("programmes/<int:programme_id>/downloads/", include("kaffeeklatsch.downloads.urls")),
     path("programmes/<int:programme_id>/connections/", include("kaffeeklatsch.api.page_urls")),
     path("api/v1/", include("kaffeeklatsch.api.urls")),
     path("sso/", include("kaffeeklatsch.sso.urls")),

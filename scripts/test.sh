@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
 
 PY=.venv/bin/python
+# The checks read the package of this folder, whichever copy the venv installed.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+echo "== ruff check"
+.venv/bin/ruff check .
+echo "== ruff format --check"
+.venv/bin/ruff format --check .
+echo "== import contracts (pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports
+# mypy (configured in pyproject.toml) joins these checks once "mypy" passes.
 echo "== dependency audit"
 "$PY" scripts/audit.py
 echo "== tests on SQLite"

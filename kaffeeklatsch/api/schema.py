@@ -25,7 +25,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.lib import text
+from kaffeeklatsch.matching import text
 from kaffeeklatsch.participants.models import Participant
 
 ERROR = "Error"
@@ -63,7 +63,7 @@ NOT_BLANK = r"[^\x00\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\
 FILLED = rf"^[^\x00]*{NOT_BLANK}[^\x00]*$"
 NO_NUL = r"^[^\x00]*$"
 # The texts of several lines; every other text of a body is one line (see
-# kaffeeklatsch/lib/text.py: no controls, line breaks or invisible format characters).
+# kaffeeklatsch/matching/text.py: no controls, line breaks or invisible format characters).
 MULTI_LINE = frozenset({"postal_address"})
 _BLANKS = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
 

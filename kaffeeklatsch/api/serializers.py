@@ -17,10 +17,10 @@ from rest_framework import serializers
 from kaffeeklatsch.api.schema import FILLED
 from kaffeeklatsch.matching.languages import language_words
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.participants.profile import availability_choices
+from kaffeeklatsch.participants.profile import availability_choices, choices_from_slots
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round, RoundTask
-from kaffeeklatsch.rounds.pages import task_error_text, task_problems
+from kaffeeklatsch.rounds.pages import summary, task_error_text, task_problems
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
@@ -88,8 +88,6 @@ class ParticipantSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_availability(self, participant: Participant) -> list[str]:
-        from kaffeeklatsch.participants.profile import choices_from_slots
-
         return choices_from_slots(participant.availability)
 
 
@@ -221,8 +219,6 @@ class RoundDetailSerializer(RoundSerializer):
         read_only_fields = fields
 
     def get_summary(self, rnd: Round) -> dict[str, Any]:
-        from kaffeeklatsch.rounds.pages import summary
-
         return RoundSummarySerializer(summary(rnd)).data
 
 

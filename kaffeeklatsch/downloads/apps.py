@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.jobs.registry import register_cleanup, register_periodic, register_recovery
+
 
 class DownloadsConfig(AppConfig):
     name = "kaffeeklatsch.downloads"
@@ -8,13 +10,8 @@ class DownloadsConfig(AppConfig):
     verbose_name = _("Downloads")
 
     def ready(self) -> None:
-        # Registering imports the app's models, which are ready only now.
-        from kaffeeklatsch.downloads import tasks
-        from kaffeeklatsch.jobs.registry import (
-            register_cleanup,
-            register_periodic,
-            register_recovery,
-        )
+        # The tasks import the app's models, which can be imported only now.
+        from kaffeeklatsch.downloads import tasks  # noqa: PLC0415
 
         register_periodic("downloads", tasks.run_downloads, "downloads", order=20)
         register_cleanup("downloads", tasks.erase_expired)

@@ -11,7 +11,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.insights import exports, report
+from kaffeeklatsch.insights.metrics import insights
+from kaffeeklatsch.insights.snapshot import columns_now
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.reach import letters
 from kaffeeklatsch.rounds.models import Round
 
 Kind = Download.Kind
@@ -39,11 +43,6 @@ def make(
     end: dt.date | None = None,
 ) -> File:
     """The file, drawn in the active language."""
-    from kaffeeklatsch.insights import exports, report
-    from kaffeeklatsch.insights.metrics import insights
-    from kaffeeklatsch.insights.snapshot import columns_now
-    from kaffeeklatsch.reach import letters
-
     if kind in (Kind.ROUNDS_CSV, Kind.ROUNDS_XLSX, Kind.REPORT_PDF):
         found = insights(columns_now(programme), start, end)
         if kind == Kind.REPORT_PDF:

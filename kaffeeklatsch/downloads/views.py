@@ -1,24 +1,20 @@
 """Organisers' downloads: sent at once for a small programme, prepared by the worker
-for a large one (:func:`send_or_offer`), with a page that shows how far the file is
-and links it when it is ready."""
+for a large one (:func:`~kaffeeklatsch.downloads.responses.send_or_offer`), with a
+page that shows how far the file is and links it when it is ready."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaffeeklatsch.downloads.build import make
 from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.downloads.responses import button_fields, file_response, ready_downloads
 from kaffeeklatsch.downloads.tasks import request_download
 from kaffeeklatsch.insights.forms import PeriodForm
-from kaffeeklatsch.insights.snapshot import is_large
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round
@@ -33,71 +29,6 @@ ERRORS = {
         "of memory). Please ask your administrator."
     ),
 }
-
-
-def file_response(
-    content: bytes | Iterator[bytes], content_type: str, filename: str
-) -> HttpResponse | StreamingHttpResponse:
-    """A download, kept by no cache; lines (an iterator) are sent while they are read."""
-    response: HttpResponse | StreamingHttpResponse = (
-        HttpResponse(content, content_type=content_type)
-        if isinstance(content, bytes)
-        else StreamingHttpResponse(content, content_type=content_type)
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def ready_downloads(programme: Programme) -> list[Download]:
-    now = timezone.now()
-    return list(
-        programme.downloads.filter(status=Download.Status.READY, expires_at__gt=now)
-        .defer("content")
-        .select_related("round")[:20]
-    )
-
-
-def _fields(
-    kind: str, round_id: int | None, start: dt.date | None, end: dt.date | None
-) -> dict[str, object]:
-    """The hidden fields of the button that asks for a file."""
-    return {
-        "kind": kind,
-        "round": round_id or "",
-        "start": start.isoformat() if start else "",
-        "end": end.isoformat() if end else "",
-    }
-
-
-def send_or_offer(
-    request: HttpRequest,
-    programme: Programme,
-    kind: str,
-    rnd: Round | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> HttpResponse:
-    """The file itself for a small programme; for a large one a page that offers to
-    prepare it (a GET never starts work, so a prefetching browser or a link checker
-    does not either)."""
-    if not is_large(programme):
-        file = make(kind, programme, rnd, start, end)
-        return file_response(file.content, file.content_type, file.filename)
-    fields = _fields(kind, rnd.pk if rnd else None, start, end)
-    return render(
-        request,
-        "downloads/offer.html",
-        {
-            "programme": programme,
-            "title": Download.Kind(kind).label,
-            "round": rnd,
-            "start": start,
-            "end": end,
-            "fields": fields,
-            "ready": ready_downloads(programme),
-        },
-    )
 
 
 def _bad_request(request: HttpRequest, programme: Programme, message: str) -> HttpResponse:
@@ -157,7 +88,7 @@ def _status(download: Download) -> dict[str, object]:
 def status(request: HttpRequest, programme: Programme, download_id: int) -> HttpResponse:
     download = _download(programme, download_id)
     expired = download.expires_at is not None and download.expires_at <= timezone.now()
-    again = _fields(download.kind, download.round_id, download.start, download.end)
+    again = button_fields(download.kind, download.round_id, download.start, download.end)
     return render(
         request,
         "downloads/status.html",

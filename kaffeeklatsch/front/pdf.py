@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import reportlab
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
 # A font with the letters of every name (ı, ş, ł, ő, Cyrillic ...): DejaVu where the
 # system has it (Debian: fonts-dejavu-core, installed by scripts/install.sh), else
 # Bitstream Vera, which ships with ReportLab.
@@ -17,10 +21,6 @@ FONT_CANDIDATES = [
 
 def pdf_fonts() -> tuple[str, str]:
     """Registers (once) and returns the names of the regular and the bold font."""
-    import reportlab
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     if "KKSans" not in pdfmetrics.getRegisteredFontNames():
         vera = Path(reportlab.__file__).parent / "fonts"
         regular, bold = str(vera / "Vera.ttf"), str(vera / "VeraBd.ttf")

@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kaffeeklatsch.front.middleware import SESSION_KEY
+from kaffeeklatsch.front.signals import language_chosen
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,10 +21,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     if code in {c for c, _ in settings.LANGUAGES}:
         request.session[SESSION_KEY] = code
-        if request.session.get("participant_id"):
-            from kaffeeklatsch.participants.models import Participant
-
-            Participant.objects.filter(pk=request.session["participant_id"]).update(language=code)
+        language_chosen.send(sender=None, request=request, language=code)
     target = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"

@@ -16,6 +16,11 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from reportlab.graphics.shapes import Circle as RCircle
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Line as RLine
+from reportlab.graphics.shapes import Rect as RRect
+from reportlab.lib.colors import HexColor
 
 # Colours of the classes; style.css uses the same values for the page.
 PALETTE = {
@@ -144,12 +149,6 @@ def to_svg(chart: Chart) -> SafeString:
 
 def to_drawing(chart: Chart, width: float | None = None, font: str = "Helvetica") -> Any:
     """A ReportLab drawing of the chart, scaled to ``width`` points if given."""
-    from reportlab.graphics.shapes import Circle as RCircle
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.graphics.shapes import Line as RLine
-    from reportlab.graphics.shapes import Rect as RRect
-    from reportlab.lib.colors import HexColor
-
     scale = (width / chart.width) if width else 1.0
     drawing = Drawing(chart.width * scale, chart.height * scale)
     h = chart.height

@@ -170,9 +170,11 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """A workbook of one sheet, written row by row (openpyxl's write-only mode keeps
     no row in memory once written, so hundreds of thousands of groups fit)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    # Imported here: openpyxl takes about 0.2 s to import, which every process
+    # (each web worker, each command) would pay at start for a file few ask for.
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Font  # noqa: PLC0415
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])

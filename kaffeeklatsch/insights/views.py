@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kaffeeklatsch.downloads.build import CSV, file_name
 from kaffeeklatsch.downloads.models import Download
-from kaffeeklatsch.downloads.views import file_response, ready_downloads, send_or_offer
+from kaffeeklatsch.downloads.responses import file_response, ready_downloads, send_or_offer
 from kaffeeklatsch.insights import exports, present
 from kaffeeklatsch.insights.charts import to_svg
 from kaffeeklatsch.insights.forms import PeriodForm

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kaffeeklatsch.lib.text import describe, forbidden_characters
+from kaffeeklatsch.matching.text import describe, forbidden_characters
 
 ONE_LINE_MESSAGE = _(
     "Please write this on one line, without tabs, line breaks or invisible control "

@@ -385,7 +385,7 @@ def _match(
 ) -> RoundResult:
     # Imported here: the engine loads SciPy and rustworkx, which reading and checking
     # the files (and --help) need not wait for.
-    from kaffeeklatsch.matching.engine import RulesError, match_round
+    from kaffeeklatsch.matching.engine import RulesError, match_round  # noqa: PLC0415
 
     try:
         return match_round(

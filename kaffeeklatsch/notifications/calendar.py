@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kaffeeklatsch.notifications.compose import conversation_starter, write
 from kaffeeklatsch.notifications.dates import date_and_time
 from kaffeeklatsch.notifications.ics import CANCEL, PUBLISH, CalendarEntry, calendar_text, group_uid
 from kaffeeklatsch.notifications.models import CalendarEvent, OutboxMessage
@@ -100,8 +101,6 @@ def _queue(
     went: bool,
     reporter: Participant | None = None,
 ) -> None:
-    from kaffeeklatsch.notifications.emails import _write, conversation_starter
-
     lang = member.language
     with translation.override(lang):
         entry = calendar_entry(group, names, conversation_starter(group, names))
@@ -111,7 +110,7 @@ def _queue(
             subject = _("Cancelled: coffee on %(when)s") % {"when": when}
         else:
             subject = _("Changed: coffee on %(when)s") % {"when": when}
-    _write(
+    write(
         OutboxMessage.Kind.CALENDAR,
         member,
         member.email,
@@ -201,6 +200,13 @@ def queue_calendar_changes(going: Collection[int], tell_going: bool) -> int:
                         _queue(group, member, remaining, PUBLISH, went=False)
                     count += 1
     return count
+
+
+def cancel_for_leaving(participant: Participant, **kwargs: object) -> None:
+    """Receives :data:`kaffeeklatsch.participants.signals.leaving`: the calendar
+    changes of a person leaving the programme, written in their leaving's
+    transaction."""
+    queue_calendar_changes([participant.pk], tell_going=True)
 
 
 def cancel_meeting(group: Group, reporter: Participant) -> int:

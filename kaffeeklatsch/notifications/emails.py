@@ -14,16 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Value
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.notifications.calendar import attending, calendar_entry
+from kaffeeklatsch.notifications.compose import Rendered, conversation_starter, render, write
 from kaffeeklatsch.notifications.dates import date_and_time
 from kaffeeklatsch.notifications.ics import PUBLISH, calendar_text
 from kaffeeklatsch.notifications.models import OutboxMessage
@@ -33,78 +31,10 @@ from kaffeeklatsch.participants.tokens import (
     confirm_url,
     feedback_url,
     sign_in_url,
-    unsubscribe_url,
 )
 from kaffeeklatsch.programmes.models import MeetingMode, OrganiserInvitation
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
-
-STARTERS = [
-    gettext_lazy("What did you want to become as a child — and what do you do today?"),
-    gettext_lazy("Which part of your work would you like others to know more about?"),
-    gettext_lazy("What has made your work easier recently?"),
-    gettext_lazy("Which place in your town would you show a visitor?"),
-    gettext_lazy("What are you looking forward to in the next few weeks?"),
-    gettext_lazy("What is something you learned from a colleague?"),
-]
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """An e-mail's subject, bodies, reply-to and calendar invitation."""
-
-    subject: str
-    body_text: str
-    body_html: str
-    reply_to: list[str] = field(default_factory=list)
-    ics: str = ""
-
-
-def _render(
-    lang: str,
-    template: str,
-    context: dict[str, Any],
-    subject: str,
-    reply_to: list[str] | None = None,
-    ics: str = "",
-) -> Rendered:
-    with translation.override(lang):
-        context = {**context, "base_url": settings.BASE_URL, "LANGUAGE_CODE": lang}
-        participant = context.get("participant")
-        if isinstance(participant, Participant):
-            # Besides the List-Unsubscribe header: a way out the reader can see.
-            context["unsubscribe_url"] = unsubscribe_url(participant)
-        text = render_to_string(f"notifications/email/{template}.txt", context)
-        html = render_to_string(f"notifications/email/{template}.html", context)
-        if "unsubscribe_url" in context:
-            text = "{}\n\n-- \n{}\n".format(
-                text.rstrip("\n"),
-                _("To get no more e-mails, leave the programme: %(url)s")
-                % {"url": context["unsubscribe_url"]},
-            )
-    return Rendered(str(subject), text, html, reply_to or [], ics)
-
-
-def _write(
-    kind: str,
-    participant: Participant | None,
-    to: str,
-    lang: str,
-    template: str,
-    context: dict[str, Any],
-    subject: str,
-    reply_to: list[str] | None = None,
-    ics: str = "",
-) -> OutboxMessage:
-    """Renders an e-mail into the outbox."""
-    rendered = _render(lang, template, context, subject, reply_to, ics)
-    return OutboxMessage.objects.create(
-        kind=kind,
-        participant=participant,
-        to=to,
-        next_attempt_at=timezone.now(),
-        **asdict(rendered),
-    )
 
 
 def queue_confirmation(participant: Participant, template: str = "confirm") -> OutboxMessage:
@@ -112,7 +42,7 @@ def queue_confirmation(participant: Participant, template: str = "confirm") -> O
     person is asked (they signed up themselves, or their organisation added them)."""
     with translation.override(participant.language):
         subject = _("Please confirm: %(programme)s") % {"programme": participant.programme.name}
-    return _write(
+    return write(
         OutboxMessage.Kind.CONFIRM,
         participant,
         participant.email,
@@ -126,7 +56,7 @@ def queue_confirmation(participant: Participant, template: str = "confirm") -> O
 def queue_welcome(participant: Participant) -> OutboxMessage:
     with translation.override(participant.language):
         subject = _("You were added to %(programme)s") % {"programme": participant.programme.name}
-    return _write(
+    return write(
         OutboxMessage.Kind.WELCOME,
         participant,
         participant.email,
@@ -140,7 +70,7 @@ def queue_welcome(participant: Participant) -> OutboxMessage:
 def queue_sign_in_link(participant: Participant) -> OutboxMessage:
     with translation.override(participant.language):
         subject = _("Your link to %(programme)s") % {"programme": participant.programme.name}
-    return _write(
+    return write(
         OutboxMessage.Kind.LINK,
         participant,
         participant.email,
@@ -160,7 +90,7 @@ def queue_organiser_invitation(
     programme = invitation.programme
     with translation.override(lang):
         subject = _("Invitation to co-organise %(programme)s") % {"programme": programme.name}
-    return _write(
+    return write(
         OutboxMessage.Kind.ORGANISER,
         None,
         invitation.user.email,
@@ -178,32 +108,10 @@ def queue_organiser_invitation(
     )
 
 
-def conversation_starter(group: Group, members: list[Participant]) -> str:
-    """The question that opens a group's conversation, in the active language."""
-    return _starter(group, _shared_interests(members))
-
-
 def partner_contact(other: Participant) -> dict[str, str]:
     """What a partner may learn about ``other`` besides the name: only what ``other``
     agreed to share."""
     return {"email": other.shared_email, "phone": other.shared_phone}
-
-
-def _starter(group: Group, shared: list[str]) -> str:
-    if shared:
-        return _("You both mentioned “%(interest)s”. What got you into it?") % {
-            "interest": shared[0]
-        }
-    return str(STARTERS[group.pk % len(STARTERS)])
-
-
-def _shared_interests(members: list[Participant]) -> list[str]:
-    if not members:
-        return []
-    common = {i.lower() for i in members[0].interests}
-    for member in members[1:]:
-        common &= {i.lower() for i in member.interests}
-    return [i for i in members[0].interests if i.lower() in common]
 
 
 def _introduction(group: Group, member: Participant, members: list[Participant]) -> Rendered:
@@ -245,7 +153,7 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
             context["when"] = date_and_time(start)
             entry = calendar_entry(group, attending(members), starter)
             ics = calendar_text(entry, PUBLISH)
-    return _render(lang, "introduction", context, subject, reply_to=reply_to, ics=ics)
+    return render(lang, "introduction", context, subject, reply_to=reply_to, ics=ics)
 
 
 def _feedback_request(group: Group, member: Participant, members: list[Participant]) -> Rendered:
@@ -260,7 +168,7 @@ def _feedback_request(group: Group, member: Participant, members: list[Participa
         "yes_url": feedback_url(group.pk, member.pk, True),
         "no_url": feedback_url(group.pk, member.pk, False),
     }
-    return _render(lang, "feedback", context, subject)
+    return render(lang, "feedback", context, subject)
 
 
 # The e-mails of a round: written as light rows, rendered when they are sent.

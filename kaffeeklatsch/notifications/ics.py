@@ -20,7 +20,7 @@ from email.utils import parseaddr
 import icalendar
 from django.conf import settings
 
-from kaffeeklatsch.lib.text import clean_lines, clean_one_line
+from kaffeeklatsch.matching.text import clean_lines, clean_one_line
 
 PUBLISH = "PUBLISH"
 CANCEL = "CANCEL"

@@ -49,7 +49,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from kaffeeklatsch.lib import leases
-from kaffeeklatsch.lib.text import clean_one_line
+from kaffeeklatsch.matching.text import clean_one_line
 from kaffeeklatsch.notifications.emails import render_messages
 from kaffeeklatsch.notifications.ics import calendar_method, uid_domain
 from kaffeeklatsch.notifications.models import OutboxMessage

@@ -16,17 +16,16 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext
 
+from kaffeeklatsch.downloads.models import Download
+from kaffeeklatsch.insights.models import Snapshot
+from kaffeeklatsch.notifications.calendar import queue_calendar_changes
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.rounds.models import Group
 
 
 def erase_people(people: QuerySet[Participant]) -> int:
     """Erases these participants; returns how many."""
-    from kaffeeklatsch.downloads.models import Download
-    from kaffeeklatsch.insights.models import Snapshot
-    from kaffeeklatsch.notifications.calendar import queue_calendar_changes
-    from kaffeeklatsch.rounds.models import Group
-
     with transaction.atomic():
         chosen = list(people.select_for_update())
         if not chosen:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kaffeeklatsch.notifications.emails import render_messages
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.rounds.models import LeftOut
+from kaffeeklatsch.scim.models import ProvisionedUser
+from kaffeeklatsch.sso.models import ParticipantIdentity
 
 
 def _when(value: Any) -> str | None:
@@ -67,9 +71,6 @@ def _profile(participant: Participant) -> dict[str, Any]:
 
 def _rounds(participant: Participant) -> dict[str, Any]:
     """The published rounds the person met someone in, and those they were left out of."""
-    # Imported here: the rounds app builds on this one; importing it at the top would
-    # make the two apps import each other.
-    from kaffeeklatsch.rounds.models import LeftOut
 
     groups = participant.groups.select_related("round").prefetch_related("members")
     feedback = {f.group_id: f.met for f in participant.feedback.all()}
@@ -97,10 +98,6 @@ def _rounds(participant: Participant) -> dict[str, Any]:
 def _identities(participant: Participant) -> dict[str, Any]:
     """What the organisation's identity system sent about them (SCIM), and the account
     at the identity provider they sign in with (single sign-on)."""
-    # Imported here: the SCIM and sign-on apps build on this one; importing them at the
-    # top would make the apps import each other.
-    from kaffeeklatsch.scim.models import ProvisionedUser
-    from kaffeeklatsch.sso.models import ParticipantIdentity
 
     provisioned = ProvisionedUser.objects.filter(participant=participant, deleted=False).first()
     signs_in_as = ParticipantIdentity.objects.filter(participant=participant).first()
@@ -123,9 +120,6 @@ def _identities(participant: Participant) -> dict[str, Any]:
 
 
 def _emails(participant: Participant) -> list[dict[str, Any]]:
-    # Imported here: the notifications app builds on this one; importing it at the top
-    # would make the two apps import each other.
-    from kaffeeklatsch.notifications.emails import render_messages
 
     # E-mails of a round not sent yet are rendered when they are sent; the export
     # shows the subject they will have (without storing it).

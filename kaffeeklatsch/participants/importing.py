@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kaffeeklatsch.matching.csvio import CsvError, parse_people
 from kaffeeklatsch.matching.model import Person
+from kaffeeklatsch.notifications.emails import queue_welcome
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 
@@ -102,8 +103,6 @@ def import_people(
     address of the file. The check and the import hold the programme's row lock, so two
     confirmations of the same file cannot both add it.
     """
-    from kaffeeklatsch.notifications.emails import queue_welcome
-
     created: dict[str, Participant] = {}
     with transaction.atomic():
         Programme.objects.select_for_update().filter(pk=programme.pk).first()

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.lib.validators import validate_one_line
+from kaffeeklatsch.participants import signals
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 
 
@@ -156,21 +157,17 @@ class Participant(models.Model):
 
     def leave(self) -> bool:
         """The person leaves the programme: no more rounds and no more e-mails, and
-        their meetings still ahead are cancelled
-        (:mod:`kaffeeklatsch.notifications.calendar`); what is stored about them is
+        their meetings still ahead are cancelled (by the notifications app, on
+        :data:`kaffeeklatsch.participants.signals.leaving`); what is stored about them is
         erased after ``RETENTION_LEFT_DAYS``
         (:func:`kaffeeklatsch.participants.erasure.erase_expired`) unless they come back.
         False if they had left already: nothing changes then. From their own page, the
         e-mails' unsubscribe link, the REST API and SCIM."""
-        from django.db import transaction
-
-        from kaffeeklatsch.notifications.calendar import queue_calendar_changes
-
         with transaction.atomic():
             locked = Participant.objects.select_for_update().get(pk=self.pk)
             if locked.status == self.Status.LEFT:
                 return False
-            queue_calendar_changes([self.pk], tell_going=True)
+            signals.leaving.send(sender=Participant, participant=self)
             self.status = self.Status.LEFT
             self.left_at = timezone.now()
             self.save(update_fields=["status", "left_at"])

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.matching.geo import resolve_location
 from kaffeeklatsch.matching.languages import normalise_language
 from kaffeeklatsch.matching.model import Location, Mode, Person, Slot
 
@@ -91,8 +92,6 @@ def resolve_place(text: str) -> Location | None:
     """A German postcode, town or "lat,lon" to a point, offline; ``None`` if unknown."""
     if not text.strip():
         return None
-    from kaffeeklatsch.matching.geo import resolve_location
-
     return resolve_location(text.strip())
 
 

@@ -43,6 +43,7 @@ from kaffeeklatsch.participants.forms import (
     SignupForm,
 )
 from kaffeeklatsch.participants.models import Named, Participant, blocked_names
+from kaffeeklatsch.participants.sessions import start_session
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for, unsubscribing
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme
@@ -101,13 +102,6 @@ def _blank_signup_fields(language: str) -> SafeString:
 def joined(request: HttpRequest, token: str) -> HttpResponse:
     programme = _invited_programme(token)
     return render(request, "participants/joined.html", {"programme": programme})
-
-
-def start_session(request: HttpRequest, participant: Participant) -> None:
-    """Signs the participant in (after a link from an e-mail or single sign-on)."""
-    request.session.cycle_key()
-    request.session["participant_id"] = participant.pk
-    request.session["participant_language"] = participant.language
 
 
 def _link_page(request: HttpRequest, token: str, confirm: bool) -> HttpResponse:

@@ -11,6 +11,8 @@ class ReachConfig(AppConfig):
     verbose_name = _("Reach: letters, chat channels, reminders")
 
     def ready(self) -> None:
-        from kaffeeklatsch.reach import jobs  # noqa: F401 - registers the job handlers
+        # Importing the module registers the job handlers; it imports the app's
+        # models, which can be imported only now.
+        from kaffeeklatsch.reach import jobs  # noqa: F401, PLC0415
 
         checks.register(outbound.check_allow_list)

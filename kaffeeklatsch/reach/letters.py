@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -25,6 +26,7 @@ from reportlab.platypus import (
 )
 
 from kaffeeklatsch.front.pdf import pdf_fonts
+from kaffeeklatsch.insights.exports import csv_lines
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.reach.services import Meeting, meeting_for
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
@@ -131,8 +133,6 @@ def _letter(meeting: Meeting, styles: dict[str, ParagraphStyle]) -> list:
 
 
 def ngettext_partners(count: int) -> str:
-    from django.utils.translation import ngettext
-
     return ngettext(
         "In round %(number)s you meet this person:",
         "In round %(number)s you meet these people:",
@@ -214,8 +214,6 @@ def phone_header() -> list[str]:
 
 def phone_list_csv(rnd: Round) -> Iterator[bytes]:
     """The phone list as CSV, line by line (see :func:`insights.exports.csv_lines`)."""
-    from kaffeeklatsch.insights.exports import csv_lines
-
     return csv_lines(phone_header(), phone_rows(rnd))
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.reach.channels import TRANSPORTS
 from kaffeeklatsch.rounds.models import Group
 
 
@@ -43,8 +44,6 @@ class ChatChannel(models.Model):
         return self.name or self.get_kind_display()
 
     def transport(self) -> Any:
-        from kaffeeklatsch.reach.channels import TRANSPORTS
-
         return TRANSPORTS[self.kind](self.config)
 
     @property

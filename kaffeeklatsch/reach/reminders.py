@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kaffeeklatsch.notifications.emails import _write as write_email
+from kaffeeklatsch.notifications.compose import write as write_email
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import sign_in_url

@@ -17,8 +17,8 @@ from django.utils.translation import ngettext
 
 from kaffeeklatsch.jobs.models import Job
 from kaffeeklatsch.matching.languages import language_name
+from kaffeeklatsch.notifications.compose import conversation_starter
 from kaffeeklatsch.notifications.dates import clock_time, long_date
-from kaffeeklatsch.notifications.emails import conversation_starter
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode
 from kaffeeklatsch.reach.channels.escaping import Line, linked

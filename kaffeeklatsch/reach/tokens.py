@@ -9,6 +9,7 @@ from django.core import signing
 from django.urls import reverse
 
 from kaffeeklatsch.participants.tokens import LinkError, absolute
+from kaffeeklatsch.reach.models import MeetingUpdate
 
 SALT = "kaffeeklatsch.reach.meeting-update"
 
@@ -26,8 +27,6 @@ def update_url(group_id: int, participant_id: int, status: str) -> str:
 
 
 def update_answer(token: str) -> UpdateAnswer:
-    from kaffeeklatsch.reach.models import MeetingUpdate
-
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.FEEDBACK_LINK_MAX_AGE)
         answer = UpdateAnswer(int(data["g"]), int(data["p"]), str(data["s"]))

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaffeeklatsch.downloads.build import CSV
 from kaffeeklatsch.downloads.models import Download
-from kaffeeklatsch.downloads.views import file_response, send_or_offer
+from kaffeeklatsch.downloads.responses import file_response, send_or_offer
 from kaffeeklatsch.jobs.queue import enqueue
 from kaffeeklatsch.notifications.calendar import cancel_meeting
 from kaffeeklatsch.participants.models import Participant

@@ -9,13 +9,13 @@ class RoundsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registering imports the app's models, which are ready only now.
-        from kaffeeklatsch.jobs.registry import (
+        from kaffeeklatsch.jobs.registry import (  # noqa: PLC0415
             register_cleanup,
             register_job,
             register_periodic,
             register_recovery,
         )
-        from kaffeeklatsch.rounds import tasks
+        from kaffeeklatsch.rounds import tasks  # noqa: PLC0415
 
         register_periodic(
             "previews", tasks.run_round_tasks, "round previews and publications", order=10

@@ -25,7 +25,8 @@ class ScimStatus:
 
 def status(programme: Programme) -> ScimStatus:
     """The state of the programme's SCIM endpoint, in three queries at most."""
-    from kaffeeklatsch.scim.models import ScimConnection
+    # The package is imported while apps load, before models can be: so here.
+    from kaffeeklatsch.scim.models import ScimConnection  # noqa: PLC0415
 
     connection = ScimConnection.objects.filter(programme=programme).first()
     if connection is None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from scim2_models import InvalidValueException, UniquenessException
 
-from kaffeeklatsch.lib.text import clean_one_line
+from kaffeeklatsch.matching.text import clean_one_line
 from kaffeeklatsch.notifications.emails import queue_confirmation, queue_welcome
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.scim.models import ProvisionedGroup, ProvisionedUser, ScimConnection

@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.db.models import Max
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
@@ -36,12 +39,10 @@ class Status:
 
 def status(programme: Programme | None = None) -> Status:
     """Single sign-on as the connections page shows it, for ``programme`` if given."""
-    from django.conf import settings
-    from django.db.models import Max
-
-    from kaffeeklatsch.programmes.models import Organiser
-    from kaffeeklatsch.sso import provider
-    from kaffeeklatsch.sso.models import SignInRecord
+    # The package is imported while apps load, before models can be: so here.
+    from kaffeeklatsch.programmes.models import Organiser  # noqa: PLC0415
+    from kaffeeklatsch.sso import provider  # noqa: PLC0415
+    from kaffeeklatsch.sso.models import SignInRecord  # noqa: PLC0415
 
     def latest(records: QuerySet[SignInRecord]) -> dt.datetime | None:
         return records.aggregate(last=Max("last_at"))["last"]

@@ -20,7 +20,7 @@ from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import absolutify
 
-from kaffeeklatsch.lib.text import clean_one_line
+from kaffeeklatsch.matching.text import clean_one_line
 from kaffeeklatsch.sso import provider
 from kaffeeklatsch.sso.models import OrganiserIdentity
 

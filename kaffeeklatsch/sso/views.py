@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.participants.views import start_session
+from kaffeeklatsch.participants.sessions import start_session
 from kaffeeklatsch.sso import provider
 from kaffeeklatsch.sso.backends import (
     SignInRefused,

@@ -99,7 +99,7 @@ def test_a_failure_during_import_leaves_nothing(
     def broken(participant: Any) -> None:
         raise RuntimeError("mail template broken")
 
-    monkeypatch.setattr("kaffeeklatsch.notifications.emails.queue_welcome", broken)
+    monkeypatch.setattr("kaffeeklatsch.participants.importing.queue_welcome", broken)
     client.raise_request_exception = False
     response = client.post(
         reverse("participants:import_preview", args=[programme.pk]),

@@ -78,6 +78,9 @@ def test_a_page_speaks_the_language_of_the_request(
     page = client.get(reverse("participants:me")).content.decode()
     assert "Meine Treffen" in page and "Abmelden" in page and 'lang="de"' in page
     assert "My meetings" not in page
+    # Kept as the person's language too, so that their e-mails follow.
+    anna.refresh_from_db()
+    assert anna.language == "de"
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from kaffeeklatsch.lib.text import clean_one_line, describe, forbidden_characters
+from kaffeeklatsch.matching.text import clean_one_line, describe, forbidden_characters
 from kaffeeklatsch.notifications import transport
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant

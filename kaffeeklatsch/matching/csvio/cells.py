@@ -230,7 +230,7 @@ def resolve_place(text: str) -> Location | None:
     """The place of a postcode, town or coordinates, or ``None``."""
     # Imported here: the place index loads NumPy, which a file without places (and the
     # command line's --help) need not wait for.
-    from kaffeeklatsch.matching.geo import resolve_location
+    from kaffeeklatsch.matching.geo import resolve_location  # noqa: PLC0415
 
     return resolve_location(text)
 

@@ -26,11 +26,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kaffeeklatsch.lib.text import describe, forbidden_characters
 from kaffeeklatsch.matching.csvio import cells
 from kaffeeklatsch.matching.csvio.decoding import Table, aliases, read_table
 from kaffeeklatsch.matching.csvio.messages import CsvError, CsvProblem
 from kaffeeklatsch.matching.model import Location, Mode, Person, Slot
+from kaffeeklatsch.matching.text import describe, forbidden_characters
 
 PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "kennung", "personen-id", "person id", "teilnehmer-id", "participant id"),

@@ -21,7 +21,7 @@ the Indic scripts need to write some names correctly (and emoji sequences to joi
 and the soft hyphen (U+00AD), which long German words pasted from a word processor
 carry between the parts of a word (in a department such as Personalentwicklung).
 
-The module is pure Python (the matching engine's CSV reader uses it as the web does);
+The module is part of the engine, pure Python: its CSV reader uses it as the web does;
 :mod:`kaffeeklatsch.lib.validators` turns it into the forms' validator.
 """
 
