@@ -159,35 +159,38 @@ class SessionProvider:
 
 
 @pytest.fixture(scope="module")
-def node_provider(live_server: Any) -> Iterator[SessionProvider]:
+def node_provider(live_server: Any, tmp_path_factory: Any) -> Iterator[SessionProvider]:
     node = shutil.which("node")
     assert node, "Node.js is needed for this test: scripts/install.sh --test installs it"
     assert (NODE_PROVIDER / "node_modules" / "oidc-provider").is_dir(), (
         "oidc-provider is not installed: run scripts/install.sh --test"
     )
-    process = subprocess.Popen(
-        [
-            node,
-            str(NODE_PROVIDER / "provider.js"),
-            "--port=0",
-            f"--client-id={CLIENT_ID}",
-            "--client-secret=not-so-secret",
-            f"--client-base={live_server.url}",
-            f"--login={PROVIDER_LOGIN}",
-            f"--password={PROVIDER_PASSWORD}",
-            "--sub=olga-1",
-            "--email=olga@example.org",
-            "--name=Olga Example",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Its messages go to a file: a pipe nobody reads while the tests run could fill.
+    errors = tmp_path_factory.mktemp("oidc_provider") / "stderr.txt"
+    with errors.open("w") as stderr:
+        process = subprocess.Popen(
+            [
+                node,
+                str(NODE_PROVIDER / "provider.js"),
+                "--port=0",
+                f"--client-id={CLIENT_ID}",
+                "--client-secret=not-so-secret",
+                f"--client-base={live_server.url}",
+                f"--login={PROVIDER_LOGIN}",
+                f"--password={PROVIDER_PASSWORD}",
+                "--sub=olga-1",
+                "--email=olga@example.org",
+                "--name=Olga Example",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     try:
         # The provider prints its issuer once it answers (and exits on an error).
-        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout is not None
         issuer = process.stdout.readline().strip()
-        assert issuer.startswith("http://127.0.0.1:"), process.stderr.read()
+        assert issuer.startswith("http://127.0.0.1:"), errors.read_text()
         yield SessionProvider(url=issuer)
     finally:
         process.terminate()
