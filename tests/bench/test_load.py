@@ -34,13 +34,22 @@ def load_bench() -> ModuleType:
 bench = load_bench()
 
 
+Answer = Callable[[BaseHTTPRequestHandler], None]
+
+
 @contextmanager
-def serve(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[int]:
-    """A threaded HTTP server on loopback whose every GET calls ``answer(handler)``."""
+def serve(answer: Answer, post: Answer | None = None) -> Iterator[int]:
+    """A threaded HTTP server on loopback whose every GET calls ``answer(handler)``
+    and every POST ``post(handler)``."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the standard library's name
             answer(self)
+
+        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            assert post is not None
+            post(self)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
@@ -146,4 +155,27 @@ def test_a_sign_in_link_is_given_out_after_the_one_before_was_used() -> None:
     links.give_back(1, used=None)  # perhaps used: never given out again
     assert links.take() == (0, "a1")
     links.give_back(0, used=True)
+    assert links.take() is None
+
+
+def sign_in_once(post_status: int) -> tuple[object, object]:
+    links = bench.SignInLinks([["first", "second"]])
+    arrivals = [bench.Arrival(0.0, "sign_in", (0.1,))]
+    with serve(reply, lambda handler: reply(handler, post_status)) as port:
+        place = bench.World(port=port, programme=1, invite="x", answers=[], links=links)
+        step = asyncio.run(bench.run_step(place, arrivals, bench.MIX, 0.0, 1.0))
+    return step, links
+
+
+def test_a_used_sign_in_link_gives_way_to_the_next_one() -> None:
+    step, links = sign_in_once(302)
+    assert [r.page for r in step.records] == ["sign_in_page", "sign_in", "participant_page"]
+    assert all(r.ok for r in step.records)
+    assert links.take() == (0, "second")
+
+
+def test_a_link_that_may_have_been_used_is_not_given_out_again() -> None:
+    step, links = sign_in_once(400)
+    assert [r.page for r in step.records] == ["sign_in_page", "sign_in"]
+    assert step.summary()["errors"] == 1
     assert links.take() is None
