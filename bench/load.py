@@ -372,7 +372,7 @@ class Person:
         step.started += 1
         self.asked += 1
         step.in_flight[key] = step.start + self.scheduled
-        status: int | str
+        status: int | str = "no answer"
         try:
             status, cookies = await asyncio.wait_for(
                 fetch(self.port, method, path, self.cookies, form), step.timeout
