@@ -172,20 +172,26 @@ class Arrival:
 
 def plan(rate: float, seconds: float, mix: dict[str, Visit], seed: int) -> list[Arrival]:
     """Arrivals for ``seconds`` at ``rate`` requests a second: a Poisson process of
-    visits at ``rate`` divided by the mean requests a visit makes."""
+    visits taken given its number (as many visits as make ``rate`` on average, at
+    times drawn uniformly, which is how a Poisson process places a given number of
+    arrivals), the kinds in their exact shares in a random order. So a step asks
+    for the rate it is named after, in bursts as people come."""
     rng = random.Random(seed)
-    kinds = list(mix)
-    weights = [mix[k].share for k in kinds]
-    per_visit = sum(v.share * v.requests for v in mix.values()) / sum(weights)
-    visits_per_second = rate / per_visit
-    arrivals: list[Arrival] = []
-    at = rng.expovariate(visits_per_second)
-    while at < seconds:
-        kind = rng.choices(kinds, weights)[0]
-        pauses = tuple(rng.uniform(low, high) for low, high in mix[kind].pauses)
-        arrivals.append(Arrival(at, kind, pauses))
-        at += rng.expovariate(visits_per_second)
-    return arrivals
+    total = sum(v.share for v in mix.values())
+    per_visit = sum(v.share * v.requests for v in mix.values()) / total
+    visits = round(rate * seconds / per_visit)
+    exact = {kind: visits * v.share / total for kind, v in mix.items()}
+    counts = {kind: math.floor(n) for kind, n in exact.items()}
+    by_remainder = sorted(mix, key=lambda kind: counts[kind] - exact[kind])
+    for kind in by_remainder[: visits - sum(counts.values())]:
+        counts[kind] += 1
+    kinds = [kind for kind, n in counts.items() for _ in range(n)]
+    rng.shuffle(kinds)
+    times = sorted(rng.uniform(0, seconds) for _ in kinds)
+    return [
+        Arrival(at, kind, tuple(rng.uniform(low, high) for low, high in mix[kind].pauses))
+        for at, kind in zip(times, kinds, strict=True)
+    ]
 
 
 def planned_requests(arrivals: Iterable[Arrival], mix: dict[str, Visit]) -> int:
