@@ -26,7 +26,7 @@ if [[ $WITH_TEST -eq 1 ]]; then
     command -v faketime >/dev/null || apt_packages+=(faketime)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
     # Node.js: the single sign-out browser test runs an OpenID Connect provider with
-    # sessions (panva's oidc-provider, tests/web/oidc_provider/).
+    # sessions (panva's oidc-provider, tests/support/oidc_provider/).
     command -v npm >/dev/null || apt_packages+=(nodejs npm)
 fi
 if [[ ${#apt_packages[@]} -gt 0 ]]; then
@@ -47,7 +47,7 @@ fi
 
 if [[ $WITH_TEST -eq 1 ]]; then
     # The test provider's packages, exactly as locked; again only when the lock changed.
-    provider_dir=tests/web/oidc_provider
+    provider_dir=tests/support/oidc_provider
     if [[ ! -f $provider_dir/node_modules/.package-lock.json \
         || $provider_dir/package-lock.json -nt $provider_dir/node_modules/.package-lock.json ]]; then
         npm ci --prefix "$provider_dir" --no-audit --no-fund
