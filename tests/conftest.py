@@ -3,6 +3,7 @@ on loopback, real organisers, programmes and participants, Debian's Chromium."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -18,13 +19,13 @@ from playwright.sync_api import sync_playwright
 
 from tests.support.mail import Inbox
 from tests.support.web import (
-    DEPARTMENTS,
     EXAMPLE_DOMAINS,
-    LEVELS,
     LOOPBACK_ALLOWED,
-    PASSWORD,
     PUBLIC_ADDRESS,
     RoundWorker,
+    create_organiser,
+    create_participant,
+    create_programme,
 )
 
 # Playwright's synchronous API runs an event loop in the test's thread; Django's ORM
@@ -103,14 +104,7 @@ def public_dns(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def make_organiser(db: Any) -> Any:
-    from django.contrib.auth import get_user_model
-
-    def make(username: str = "olga", email: str | None = None) -> Any:
-        return get_user_model().objects.create_user(
-            username=username, email=email or f"{username}@example.org", password=PASSWORD
-        )
-
-    return make
+    return create_organiser
 
 
 @pytest.fixture
@@ -120,15 +114,7 @@ def organiser(make_organiser: Any) -> Any:
 
 @pytest.fixture
 def make_programme(db: Any) -> Any:
-    from kaffeeklatsch.programmes.models import Organiser, Programme
-
-    def make(owner: Any, **fields: Any) -> Programme:
-        fields.setdefault("name", "Kaffee im Haus")
-        programme = Programme.objects.create(**fields)
-        Organiser.objects.create(programme=programme, user=owner, role=Organiser.Role.OWNER)
-        return programme
-
-    return make
+    return create_programme
 
 
 @pytest.fixture
@@ -138,20 +124,11 @@ def programme(organiser: Any, make_programme: Any) -> Any:
 
 @pytest.fixture
 def make_participant(db: Any) -> Any:
-    from kaffeeklatsch.participants.models import Participant
+    """Makes participants numbered from 1 in each test."""
+    numbers = itertools.count(1)
 
-    counter = {"n": 0}
-
-    def make(programme: Any, name: str | None = None, **fields: Any) -> Participant:
-        counter["n"] += 1
-        n = counter["n"]
-        fields.setdefault("email", f"person{n}@example.org")
-        fields.setdefault("department", DEPARTMENTS[n % len(DEPARTMENTS)])
-        fields.setdefault("level", LEVELS[n % len(LEVELS)])
-        fields.setdefault("languages", ["de", "en"])
-        fields.setdefault("language", "en")
-        fields.setdefault("status", Participant.Status.ACTIVE)
-        return Participant.objects.create(programme=programme, name=name or f"Person {n}", **fields)
+    def make(programme: Any, name: str | None = None, **fields: Any) -> Any:
+        return create_participant(programme, next(numbers), name, **fields)
 
     return make
 

@@ -23,8 +23,8 @@ from kaffeeklatsch.rounds.models import Feedback, Round, RoundTask
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from kaffeeklatsch.rounds.tasks import run_round_tasks
-from tests.site.test_authorization import snapshot as everything
 from tests.support.web import login
+from tests.support.world import snapshot as everything
 
 pytestmark = pytest.mark.django_db
 

@@ -348,7 +348,7 @@ def test_each_row_shows_status_pause_and_how_the_person_is_reached(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_searching_and_paging_on_a_phone_with_the_keyboard(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     organiser: Any,
     programme: Any,

@@ -19,7 +19,7 @@ from tests.support.web import PASSWORD
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_reach_pages_on_a_phone(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     settings: Any,
     organiser: Any,

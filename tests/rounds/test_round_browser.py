@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_round_of_thousands_through_the_pages(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     settings: Any,
     organiser: Any,

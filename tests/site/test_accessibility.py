@@ -16,8 +16,8 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import sign_in_token
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
-from tests.site.test_authorization import world  # noqa: F401 - the roles' shared world
 from tests.support.web import PASSWORD
+from tests.support.world import World, build_world
 
 STYLESHEET = Path(__file__).parents[2] / "kaffeeklatsch/front/static/kaffeeklatsch/style.css"
 
@@ -192,7 +192,7 @@ def _audit_page(page: Any, url: str) -> None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_pages_on_a_phone_with_the_keyboard(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     settings: Any,
     organiser: Any,
@@ -247,8 +247,16 @@ def test_pages_on_a_phone_with_the_keyboard(
 # Every page of the URLconf, as each role that may open it
 
 
+@pytest.fixture
+def world(db: None) -> World:
+    """The authorization matrix's world, built for the one test here that needs it: held
+    open in a transaction for the whole module (tests/site/conftest.py), it would hide
+    the data of this module's test on the live server."""
+    return build_world()
+
+
 @pytest.mark.django_db
-def test_every_page_has_labels_a_language_and_a_viewport(world: Any) -> None:  # noqa: F811
+def test_every_page_has_labels_a_language_and_a_viewport(world: World) -> None:
     """Walks every URL of the authorization matrix as every role allowed to open it."""
     from tests.front.test_pages import audit
     from tests.site.test_authorization import GET, RULES, checked_urls, client_for, url_for

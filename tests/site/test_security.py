@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the authorization matrix's "world" fixture is imported by name
 """Security: headers and no inline script on any page, CSRF on every form, signed
 single-use expiring links, no way to learn whether an address is known, rate limits
 on what sends e-mail, no personal data in the logs, ``check --deploy`` clean."""
@@ -25,18 +24,17 @@ from kaffeeklatsch.participants.tokens import SIGN_IN_SALT, feedback_url, sign_i
 from kaffeeklatsch.rounds.models import Feedback
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
-from tests.site.test_authorization import (  # noqa: F401 - world is a fixture
+from tests.site.test_authorization import (
     GET,
     ROLES,
     RULES,
-    World,
     checked_urls,
     client_for,
     url_for,
-    world,
 )
 from tests.support.mail import send_outbox
 from tests.support.web import login, path_of
+from tests.support.world import World
 
 pytestmark = pytest.mark.django_db
 

@@ -57,7 +57,7 @@ def sign_in_at_the_provider(page: Any, base: str, provider: Provider, sub: str) 
 
 
 def test_sign_out_reaches_the_provider_in_a_browser(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     idp: Provider,  # noqa: F811
     olga: Any,  # noqa: F811
@@ -107,7 +107,7 @@ def test_sign_out_reaches_the_provider_in_a_browser(
 
 
 def test_the_answer_to_sign_out_moves_on_and_offers_a_link(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     idp: Provider,  # noqa: F811
     olga: Any,  # noqa: F811
@@ -227,7 +227,7 @@ def sign_out_here_only(context: Any) -> None:
 
 
 def test_after_sign_out_the_provider_asks_for_the_password_again(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     session_idp: SessionProvider,
     olga: Any,  # noqa: F811

@@ -8,7 +8,14 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.urls import reverse
+
+from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.participants.tokens import sign_in_token
+from kaffeeklatsch.programmes.models import Organiser, Programme
+from kaffeeklatsch.rounds.tasks import run_round_tasks
 
 PASSWORD = "a-long-organiser-password-7"
 
@@ -27,13 +34,41 @@ DEPARTMENTS = ["Care", "Admin", "Youth", "IT", "Counselling", "Kita"]
 LEVELS = ["trainee", "staff", "team lead"]
 
 
+def create_organiser(username: str = "olga", email: str | None = None) -> Any:
+    """An organiser's account, signed in with :data:`PASSWORD`."""
+    return get_user_model().objects.create_user(
+        username=username, email=email or f"{username}@example.org", password=PASSWORD
+    )
+
+
+def create_programme(owner: Any, **fields: Any) -> Programme:
+    """A programme that ``owner`` owns."""
+    fields.setdefault("name", "Kaffee im Haus")
+    programme = Programme.objects.create(**fields)
+    Organiser.objects.create(programme=programme, user=owner, role=Organiser.Role.OWNER)
+    return programme
+
+
+def create_participant(
+    programme: Any, n: int, name: str | None = None, **fields: Any
+) -> Participant:
+    """The ``n``-th active participant of a test: its address, department and level
+    follow from ``n``."""
+    fields.setdefault("email", f"person{n}@example.org")
+    fields.setdefault("department", DEPARTMENTS[n % len(DEPARTMENTS)])
+    fields.setdefault("level", LEVELS[n % len(LEVELS)])
+    fields.setdefault("languages", ["de", "en"])
+    fields.setdefault("language", "en")
+    fields.setdefault("status", Participant.Status.ACTIVE)
+    return Participant.objects.create(programme=programme, name=name or f"Person {n}", **fields)
+
+
 def login(client: Any, user: Any) -> None:
     assert client.login(username=user.get_username(), password=PASSWORD)
 
 
 def sign_in_participant(client: Any, participant: Any) -> None:
     """Signs a participant in the way the product does: through their e-mail link."""
-    from kaffeeklatsch.participants.tokens import sign_in_token
 
     response = client.post(reverse("participants:sign_in", args=[sign_in_token(participant)]))
     assert response.status_code == 302, response.content[:500]
@@ -48,7 +83,6 @@ def press(client: Any, url: str, data: dict[str, Any] | None = None) -> Any:
     """Presses a button whose work the worker does (preview, publish): posts, lets one
     pass of the worker's round tasks run (the code ``kaffeeklatsch worker`` runs), and
     follows to the page the organiser then sees."""
-    from kaffeeklatsch.rounds.tasks import run_round_tasks
 
     response = client.post(url, data or {})
     run_round_tasks()
@@ -71,9 +105,6 @@ class RoundWorker:
         self.thread.start()
 
     def _loop(self) -> None:
-        from django.db import connection
-
-        from kaffeeklatsch.rounds.tasks import run_round_tasks
 
         try:
             while not self.stopping.is_set():
