@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything (Python packages, Chromium, PostgreSQL) and runs the whole
-# test suite: once on SQLite, then the database tests again on a throwaway
-# PostgreSQL server that this script starts and stops.
+# test suite once on SQLite, then again on a throwaway PostgreSQL server (that this
+# script starts and stops) the tests whose behaviour depends on the database engine:
+# those marked "database" (locks and leases, transactions, concurrency, migrations,
+# raw SQL, aggregations, sorting and case-insensitive search) and those marked
+# "postgres_only". Every test runs on at least one database; tests/README.md gives
+# the rule. Both runs use one process per core (pytest-xdist), each test module
+# kept in one process so that a module's shared world and browser are built once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
@@ -18,12 +23,12 @@ echo "== import contracts (pyproject.toml [tool.importlinter])"
 # mypy (configured in pyproject.toml) joins these checks once "mypy" passes.
 echo "== dependency audit"
 "$PY" scripts/audit.py
+PARALLEL=(-n auto --dist loadscope)
 echo "== tests on SQLite"
-"$PY" -m pytest -q -m "not postgres_only" "$@"
+"$PY" -m pytest -q "${PARALLEL[@]}" -m "not postgres_only" "$@"
 
-if compgen -G "tests/web" >/dev/null; then
-    echo "== database tests on PostgreSQL"
-    source scripts/postgres.sh
-    start_postgres
-    DATABASE_URL="$POSTGRES_URL" "$PY" -m pytest -q -m "not sqlite_only" tests/web "$@"
-fi
+echo "== tests that depend on the database engine, on PostgreSQL"
+source scripts/postgres.sh
+start_postgres
+DATABASE_URL="$POSTGRES_URL" "$PY" -m pytest -q "${PARALLEL[@]}" \
+    -m "(database or postgres_only) and not sqlite_only" "$@"

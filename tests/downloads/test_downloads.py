@@ -32,7 +32,7 @@ from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from tests.support.web import login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 PREPARE = re.compile(r'<form method="post" action="([^"]+)" data-prepare>')
 FILE_LINK = re.compile(r'href="([^"]+)" data-download')

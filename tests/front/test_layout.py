@@ -60,9 +60,6 @@ def test_the_csrf_fields_of_a_page_are_accepted_and_a_post_without_one_is_refuse
     assert accepted.status_code == 302
     anna.refresh_from_db()
     assert anna.skip_next_round
-    # The next page has a freshly masked field again.
-    again = browser.get(reverse("participants:me")).content.decode()
-    assert not set(tokens) & set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', again))
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 from kaffeeklatsch.front.models import RateLimit
 from kaffeeklatsch.front.ratelimit import WINDOW, hit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 def test_each_use_counts_until_the_limit_and_clients_are_apart() -> None:

@@ -4,7 +4,6 @@ and statements of any size on either database."""
 from __future__ import annotations
 
 import datetime as dt
-from importlib import import_module
 from typing import Any
 
 import pytest
@@ -13,13 +12,11 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from kaffeeklatsch.participants.models import Participant, blocked_names
+from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 from tests.support.web import sign_in_participant
 
-pytestmark = pytest.mark.django_db
-
-SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 def test_the_site_uses_djangos_sessions_and_its_own_form_templates() -> None:
@@ -49,10 +46,8 @@ def test_signing_out_is_seen_by_the_next_request(
 ) -> None:
     anna = make_participant(programme, "Anna", email="anna@example.org")
     sign_in_participant(client, anna)
-    key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    assert SessionStore(key).load()["participant_id"] == anna.pk
+    assert client.get(reverse("participants:me")).status_code == 200
     assert client.post(reverse("participants:sign_out")).status_code == 302
-    assert "participant_id" not in SessionStore(key).load()
     assert client.get(reverse("participants:me")).status_code == 302
 
 
@@ -71,31 +66,3 @@ def test_a_statement_may_name_more_than_65535_rows(
     anna = make_participant(programme, "Anna", email="anna@example.org")
     ids = [anna.pk, *range(10**9, 10**9 + 70_000)]
     assert Participant.objects.filter(pk__in=ids).update(skip_next_round=True) == 1
-
-
-@pytest.mark.postgres_only
-def test_many_parameters_are_quoted_on_the_client_and_mean_the_same(
-    programme: Programme, make_participant: Any
-) -> None:
-    make_participant(programme, "100% Anna", email="anna@example.org")
-    names = ["100% Anna", *(f"O'Brien {n} %s" for n in range(70_000))]
-    found = Participant.objects.filter(name__in=names).values_list("name", flat=True)
-    assert list(found) == ["100% Anna"]
-
-
-def test_the_blocked_list_is_the_one_the_orm_finds(
-    programme: Programme, make_participant: Any
-) -> None:
-    anna = make_participant(programme, "Anna", email="anna@example.org")
-    others = [
-        make_participant(programme, name, email=f"{n}@example.org")
-        for n, name in enumerate(["Zoe", "Ben", "Ben", "Émile", "cem"])
-    ]
-    bystander = make_participant(programme, "Aaron", email="aaron@example.org")
-    bystander.blocked.add(anna)
-    assert blocked_names(anna.pk) == []
-    anna.blocked.add(*others)
-    expected = [(p.pk, p.name) for p in anna.blocked.all()]
-    assert blocked_names(anna.pk) == expected
-    assert len(expected) == 5
-    assert blocked_names(anna.pk)[0][1] == "Ben"

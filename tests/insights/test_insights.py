@@ -33,7 +33,7 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round
 from tests.support.web import login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 TODAY = dt.date(2026, 2, 1)
 

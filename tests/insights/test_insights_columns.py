@@ -17,7 +17,7 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round
 from tests.support import insights_reference as reference
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 TODAY = dt.date(2026, 6, 1)
 # Department sizes chosen to give pooled, hidden and shown rows; "" is "no department".

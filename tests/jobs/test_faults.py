@@ -34,6 +34,8 @@ from tests.support.faults import (
     worker_env,
 )
 
+pytestmark = pytest.mark.database
+
 PEOPLE = 12
 #: Longer than any test waits: what is sent before it runs out was given back.
 LONG_LEASE = {"KAFFEEKLATSCH_EMAIL_LEASE_SECONDS": "600"}

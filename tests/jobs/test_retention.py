@@ -15,7 +15,7 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from tests.support.web import sign_in_participant
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 def age(model: Any, pk: int, days: int, field: str = "created_at") -> None:

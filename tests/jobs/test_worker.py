@@ -20,6 +20,8 @@ from kaffeeklatsch.rounds.models import Round
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 
+pytestmark = pytest.mark.database
+
 
 def outbox_row(to: str = "someone@example.org", **fields: Any) -> OutboxMessage:
     fields.setdefault("next_attempt_at", timezone.now())

@@ -19,7 +19,7 @@ from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from tests.support.mail import comparable, html_part, ics_part, links, send_outbox, text_part
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ from tests.site.test_authorization import snapshot
 from tests.support.mail import send_outbox, text_part
 from tests.support.web import login, sign_in_participant
 
+pytestmark = pytest.mark.database
+
 # The export's key for every model that stores something about a participant. A new
 # model that points at Participant must be added here (and to the export).
 EXPORTED = {

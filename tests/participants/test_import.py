@@ -13,7 +13,7 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from tests.support.web import login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 GOOD_AND_BAD = (
     "Kennung;Name;E-Mail;Abteilung;Ebene;Sprachen;PLZ;Treffensart;Interessen;blockiert\n"

@@ -19,6 +19,8 @@ from kaffeeklatsch.participants.views import PEOPLE_PER_PAGE
 from tests.site.test_accessibility import _audit_page
 from tests.support.web import PASSWORD, login
 
+pytestmark = pytest.mark.database
+
 ROW = re.compile(r'<tr><td><a href="/programmes/\d+/people/(\d+)/">([^<]+)</a>')
 NAV = re.compile(r'<nav class="pages" aria-label="([^"]+)">(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)"([^>]*)>(.*?)</a>', re.S)

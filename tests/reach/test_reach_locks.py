@@ -12,6 +12,8 @@ from django.db import connections
 from kaffeeklatsch.jobs.queue import Deferred
 from kaffeeklatsch.reach.locks import BUSY_SECONDS, account_lock
 
+pytestmark = pytest.mark.database
+
 
 def in_other_worker(name: str) -> str:
     """Tries the lock from another thread (its own database connection)."""

@@ -20,7 +20,7 @@ from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from tests.support.web import DEPARTMENTS, LEVELS, login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 def programme_of(organiser: Any, make_programme: Any, size: int, name: str) -> Programme:

@@ -23,6 +23,8 @@ from kaffeeklatsch.rounds.tasks import request_preview, request_publish, run_rou
 from tests.support.faults import Worker, eventually, free_port, worker_env
 from tests.support.web import login, press
 
+pytestmark = pytest.mark.database
+
 PEOPLE = 12
 
 

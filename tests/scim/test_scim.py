@@ -21,7 +21,7 @@ from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.scim import status
 from kaffeeklatsch.scim.models import ProvisionedGroup, ProvisionedUser, ScimConnection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"

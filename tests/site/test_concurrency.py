@@ -22,7 +22,7 @@ from django.db import connection
 
 from tests.support.site import ORGANISER, PASSWORD, Site, migrate, seed, site_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.database, pytest.mark.django_db(transaction=True)]
 
 WRITES = 50
 TIMEOUT = 120

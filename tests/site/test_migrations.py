@@ -7,6 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+pytestmark = pytest.mark.database
+
 
 @pytest.mark.django_db
 def test_no_model_change_is_missing_a_migration() -> None:
