@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
+from kaffeeklatsch.lib.names import NameOrder, sort_key
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
     queue_sign_in_link,
@@ -227,7 +228,7 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
     met = {person for meeting in meetings for person in meeting["others"]}
     people = sorted(
         (person for person in met if person.pk not in blocked_pks),
-        key=lambda person: (person.name, person.pk),
+        key=lambda person: (sort_key(person.name), person.pk),
     )
     return render(
         request,
@@ -473,7 +474,7 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
             | Q(place__icontains=query)
         )
     # One COUNT for the paginator and one query for the rows of the page.
-    paginator = Paginator(people.order_by("name", "pk"), PEOPLE_PER_PAGE)
+    paginator = Paginator(people.order_by(NameOrder("name"), "pk"), PEOPLE_PER_PAGE)
     page = paginator.get_page(page_number(request.GET.get("page", "")))
     rows = _people_rows(programme, page.object_list)
     # Links to other pages keep the search and the filter.

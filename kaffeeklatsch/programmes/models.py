@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.matching.model import Rules
 
@@ -139,7 +140,7 @@ class Programme(models.Model):
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [NameOrder("name").asc(), "id"]
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
 
