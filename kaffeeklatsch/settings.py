@@ -64,6 +64,12 @@ FEEDBACK_LINK_MAX_AGE = 60 * 24 * 3600
 RETENTION_LEFT_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_LEFT_DAYS", "90"))
 RETENTION_UNCONFIRMED_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_UNCONFIRMED_DAYS", "14"))
 RETENTION_EMAIL_DAYS = int(os.environ.get("KAFFEEKLATSCH_RETENTION_EMAIL_DAYS", "30"))
+# Who is responsible for the personal data on this server, shown on the privacy page:
+# the organisation's name and postal address, how to reach it about data protection,
+# and its data-protection officer (if it has one).
+PRIVACY_CONTROLLER = os.environ.get("KAFFEEKLATSCH_PRIVACY_CONTROLLER", "").strip()
+PRIVACY_CONTACT = os.environ.get("KAFFEEKLATSCH_PRIVACY_CONTACT", "").strip()
+PRIVACY_OFFICER = os.environ.get("KAFFEEKLATSCH_PRIVACY_OFFICER", "").strip()
 CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 # Uploads and forms: nothing larger is read into memory; a bigger CSV file is refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -99,6 +105,8 @@ if BASE_URL.startswith("https://"):
         )
         if not chosen
     ]
+# A form refused for a missing or stale CSRF token gets the site's own page.
+CSRF_FAILURE_VIEW = "kaffeeklatsch.front.errors.csrf_failure"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -19,3 +19,9 @@ urlpatterns = [
     path("feedback/<str:token>/", rounds_views.feedback, name="rounds_feedback"),
     path("", include("kaffeeklatsch.front.urls")),
 ]
+
+# Our own pages for errors, in the site's layout and the reader's language.
+handler400 = "kaffeeklatsch.front.errors.bad_request"
+handler403 = "kaffeeklatsch.front.errors.permission_denied"
+handler404 = "kaffeeklatsch.front.errors.page_not_found"
+handler500 = "kaffeeklatsch.front.errors.server_error"

@@ -32,6 +32,7 @@ from kaffeeklatsch.api.schema import INVALID
 from kaffeeklatsch.insights import present
 from kaffeeklatsch.insights.forms import PeriodForm
 from kaffeeklatsch.insights.metrics import MIN_GROUP, Insights, insights, load
+from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.participants.adding import add_participant
 from kaffeeklatsch.participants.forms import OrganiserParticipantForm, PauseForm
 from kaffeeklatsch.participants.models import Participant
@@ -152,7 +153,7 @@ class PeopleList(ProgrammeView, generics.ListCreateAPIView):
     query = frozenset({"status"})
 
     def get_queryset(self) -> QuerySet[Participant]:
-        people = self.programme().participants.order_by("name", "pk")
+        people = self.programme().participants.order_by(NameOrder("name"), "pk")
         wanted = self.request.query_params.get("status", "")
         if wanted:
             if wanted not in Participant.Status.values:

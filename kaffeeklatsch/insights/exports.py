@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kaffeeklatsch.insights.metrics import Insights
+from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Group, Round, render_reasons
 
@@ -102,7 +103,7 @@ def groups_table(
                 members: dict[int, list[tuple[str, str]]] = {pk: [] for pk, *_ in chunk}
                 through = Group.members.through.objects.filter(group_id__in=list(members))
                 for group_id, name, department in through.order_by(
-                    "participant__name", "participant__id"
+                    NameOrder("participant__name"), "participant__id"
                 ).values_list("group_id", "participant__name", "participant__department"):
                     members[group_id].append((name, department))
                 for pk, round_id, number, meet_from, mode, score, reasons in chunk:

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.notifications.calendar import attending, calendar_entry
 from kaffeeklatsch.notifications.compose import Rendered, conversation_starter, render, write
@@ -228,7 +229,7 @@ def queue_introductions(rnd: Round) -> int:
     """
     return _queue(
         OutboxMessage.Kind.INTRODUCTION,
-        _memberships(rnd).order_by("group_id", "participant__name", "participant_id"),
+        _memberships(rnd).order_by("group_id", NameOrder("participant__name"), "participant_id"),
     )
 
 
@@ -243,7 +244,7 @@ def queue_feedback_requests(rnd: Round) -> int:
         _memberships(rnd)
         .filter(participant__status=Participant.Status.ACTIVE)
         .exclude(Exists(answered))
-        .order_by("group_id", "participant__name", "participant_id"),
+        .order_by("group_id", NameOrder("participant__name"), "participant_id"),
     )
 
 

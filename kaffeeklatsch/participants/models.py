@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.participants import signals
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
@@ -132,7 +133,7 @@ class Participant(models.Model):
     objects = ParticipantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name", "id"]
+        ordering = [NameOrder("name").asc(), "id"]
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         constraints = [

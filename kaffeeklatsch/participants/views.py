@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
+from kaffeeklatsch.lib.names import NameOrder, sort_key
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
     queue_sign_in_link,
@@ -46,7 +47,7 @@ from kaffeeklatsch.participants.models import Named, Participant, blocked_names
 from kaffeeklatsch.participants.sessions import start_session
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for, unsubscribing
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
-from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.programmes.models import Programme, programme_of_broken_invitation
 from kaffeeklatsch.reach.panels import participant_panel
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.sso import provider as sso_provider
@@ -58,13 +59,30 @@ LINK_THROTTLE = dt.timedelta(minutes=5)
 # Joining through the invitation link
 
 
-def _invited_programme(token: str) -> Programme:
-    return get_object_or_404(Programme, invite_token=token)
+def _unknown_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation link that does not work: for a link its organiser replaced,
+    whom to ask for the current one; else the same advice without a name."""
+    found = programme_of_broken_invitation(token)
+    programme, replaced = found if found is not None else (None, False)
+    owner = programme.owner() if programme is not None else None
+    return render(
+        request,
+        "participants/invitation_unknown.html",
+        {
+            "programme": programme,
+            "replaced": replaced,
+            "organiser_name": (owner.get_full_name() or owner.get_username()) if owner else "",
+            "organiser_email": owner.email if owner else "",
+        },
+        status=404,
+    )
 
 
 @limited("join")
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    programme = _invited_programme(token)
+    programme = Programme.objects.filter(invite_token=token).first()
+    if programme is None:
+        return _unknown_invitation(request, token)
     if not programme.registration_open:
         return render(request, "participants/closed.html", {"programme": programme}, status=403)
     if request.method != "POST":
@@ -100,7 +118,9 @@ def _blank_signup_fields(language: str) -> SafeString:
 
 
 def joined(request: HttpRequest, token: str) -> HttpResponse:
-    programme = _invited_programme(token)
+    programme = Programme.objects.filter(invite_token=token).first()
+    if programme is None:
+        return _unknown_invitation(request, token)
     return render(request, "participants/joined.html", {"programme": programme})
 
 
@@ -227,7 +247,7 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
     met = {person for meeting in meetings for person in meeting["others"]}
     people = sorted(
         (person for person in met if person.pk not in blocked_pks),
-        key=lambda person: (person.name, person.pk),
+        key=lambda person: (sort_key(person.name), person.pk),
     )
     return render(
         request,
@@ -473,7 +493,7 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
             | Q(place__icontains=query)
         )
     # One COUNT for the paginator and one query for the rows of the page.
-    paginator = Paginator(people.order_by("name", "pk"), PEOPLE_PER_PAGE)
+    paginator = Paginator(people.order_by(NameOrder("name"), "pk"), PEOPLE_PER_PAGE)
     page = paginator.get_page(page_number(request.GET.get("page", "")))
     rows = _people_rows(programme, page.object_list)
     # Links to other pages keep the search and the filter.

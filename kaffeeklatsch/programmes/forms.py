@@ -46,7 +46,11 @@ class ProgrammeForm(forms.ModelForm):
         wanted = bool(self.cleaned_data.get("sso_sign_in"))
         if wanted and not sso_provider.configured():
             raise forms.ValidationError(
-                _("Single sign-on is not configured on this server; see the README.")
+                _(
+                    "Single sign-on is not set up on this server yet. The section “Single "
+                    "sign-on” of the help (link at the foot of the page) says what to ask "
+                    "the server's administrator for."
+                )
             )
         return wanted
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.matching.model import Rules
 
@@ -139,7 +143,7 @@ class Programme(models.Model):
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [NameOrder("name").asc(), "id"]
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
 
@@ -168,6 +172,24 @@ class Programme(models.Model):
         domain = email.rsplit("@", 1)[-1].lower()
         return domain in domains
 
+    def replace_invite_link(self) -> None:
+        """A new invitation link; the old one stops working at once, and is kept (as
+        a digest) so that people who open it learn whom to ask for the current one."""
+        with transaction.atomic():
+            RetiredInviteLink.objects.create(
+                programme=self,
+                digest=invite_digest(self.invite_token),
+                prefix=self.invite_token[:INVITE_PREFIX],
+                retired_at=timezone.now(),
+            )
+            self.invite_token = new_invite_token()
+            self.save(update_fields=["invite_token"])
+
+    def owner(self) -> AbstractUser | None:
+        """The account that owns the programme (None if it was deleted)."""
+        first = self.organiser_set.filter(role=Organiser.Role.OWNER).select_related("user").first()
+        return first.user if first is not None else None
+
     def is_owner(self, user: object) -> bool:
         return self.organiser_set.filter(user=user, role=Organiser.Role.OWNER).exists()
 
@@ -178,6 +200,52 @@ class Programme(models.Model):
         while candidate.weekday() != self.weekday:
             candidate += dt.timedelta(days=1)
         return candidate + dt.timedelta(days=CADENCE_DAYS[Cadence(self.cadence)] - 7)
+
+
+def invite_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Characters at the start of an invitation link's token that still name its programme
+# when the rest was cut off or mistyped: 72 random bits, which only someone who had
+# the link knows. They show whom to ask for the link, never let anyone join.
+INVITE_PREFIX = 12
+
+
+def programme_of_broken_invitation(token: str) -> tuple[Programme, bool] | None:
+    """The programme an invitation link that does not work belongs to, and whether
+    the link was replaced (else it is cut off or mistyped); None if unknown."""
+    retired = RetiredInviteLink.objects.select_related("programme")
+    found = retired.filter(digest=invite_digest(token)).first()
+    if found is not None:
+        return found.programme, True
+    if len(token) < INVITE_PREFIX:
+        return None
+    prefix = token[:INVITE_PREFIX]
+    current = Programme.objects.filter(invite_token__startswith=prefix).first()
+    if current is not None:
+        return current, False
+    found = retired.filter(prefix=prefix).first()
+    return (found.programme, False) if found is not None else None
+
+
+class RetiredInviteLink(models.Model):
+    """An invitation link an organiser replaced. Only its digest is kept: enough to
+    recognise the old link when someone opens it, not to use it."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="retired_invite_links"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=INVITE_PREFIX, db_index=True)
+    retired_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("replaced invitation link")
+        verbose_name_plural = _("replaced invitation links")
+
+    def __str__(self) -> str:
+        return f"{self.programme} ({self.retired_at:%Y-%m-%d})"
 
 
 class Organiser(models.Model):

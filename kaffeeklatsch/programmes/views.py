@@ -28,7 +28,6 @@ from kaffeeklatsch.programmes.models import (
     Organiser,
     OrganiserInvitation,
     Programme,
-    new_invite_token,
 )
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 
@@ -161,13 +160,16 @@ def programme_edit(request: HttpRequest, programme: Programme) -> HttpResponse:
     return render(request, "programmes/form.html", {"form": form, "programme": programme})
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @organiser_view
 def new_invitation_link(request: HttpRequest, programme: Programme) -> HttpResponse:
-    programme.invite_token = new_invite_token()
-    programme.save(update_fields=["invite_token"])
-    messages.success(request, _("A new invitation link was made; the old one no longer works."))
-    return redirect("programmes:detail", programme_id=programme.pk)
+    """Asks first, without JavaScript: the old link stops working for everyone it
+    was shared with. Only a POST with the confirmation replaces it."""
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        programme.replace_invite_link()
+        messages.success(request, _("A new invitation link was made; the old one no longer works."))
+        return redirect("programmes:detail", programme_id=programme.pk)
+    return render(request, "programmes/new_invitation.html", {"programme": programme})
 
 
 @owner_view

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.checks import problem_text
 from kaffeeklatsch.rounds.figures import of as figures_of
@@ -173,7 +174,7 @@ def group_views(groups: list[Group], with_answers: bool) -> list[GroupView]:
     views = {g.pk: GroupView(g, reasons=g.reason_texts()) for g in groups}
     through = (
         Group.members.through.objects.filter(group_id__in=list(views))
-        .order_by("group_id", "participant__name", "participant_id")
+        .order_by("group_id", NameOrder("participant__name"), "participant_id")
         .values_list(
             "group_id",
             "participant_id",
@@ -202,7 +203,7 @@ def group_views(groups: list[Group], with_answers: bool) -> list[GroupView]:
 
 
 def left_out_people(rnd: Round, query: str) -> QuerySet[LeftOut]:
-    left = rnd.left_out.select_related("participant").order_by("participant__name", "id")
+    left = rnd.left_out.select_related("participant").order_by(NameOrder("participant__name"), "id")
     if query:
         left = left.filter(participant__in=matching_people(rnd, query))
     return left

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
+from kaffeeklatsch.lib.names import NameOrder, sort_key
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.sessions import start_session
 from kaffeeklatsch.sso import provider
@@ -239,7 +240,7 @@ def _participant_signed_in(
                 found.append(one)
     if not found:
         raise SignInRefused("participant_bound_elsewhere" if taken else "no_participant")
-    found.sort(key=lambda p: (p.programme.name, p.pk))
+    found.sort(key=lambda p: (sort_key(p.programme.name), p.pk))
     request.session[PARTICIPANT_ID_TOKEN] = id_token
     if len(found) == 1:
         return _enter(request, found[0], claims, subject)
@@ -308,7 +309,7 @@ def choose(request: HttpRequest) -> HttpResponse:
         Participant.objects.filter(pk__in=offer["ids"], programme__sso_sign_in=True)
         .exclude(status=Participant.Status.LEFT)
         .select_related("programme")
-        .order_by("programme__name", "pk")
+        .order_by(NameOrder("programme__name"), "pk")
     )
     if request.method == "POST":
         chosen = next((p for p in found if str(p.pk) == request.POST.get("participant")), None)

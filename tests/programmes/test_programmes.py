@@ -111,7 +111,7 @@ def test_new_invitation_link_retires_the_old_one(
 ) -> None:
     old = programme.invite_token
     login(client, organiser)
-    client.post(reverse("programmes:new_invitation", args=[programme.pk]))
+    client.post(reverse("programmes:new_invitation", args=[programme.pk]), {"confirm": "yes"})
     programme.refresh_from_db()
     assert programme.invite_token != old
     assert client.get(reverse("participants:join", args=[old])).status_code == 404

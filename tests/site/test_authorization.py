@@ -119,6 +119,8 @@ RULES: dict[str, Rule] = {
     # Public pages.
     "front:home": Rule(ANYONE),
     "front:privacy": Rule(ANYONE),
+    "front:help": Rule(ANYONE),
+    "front:favicon": Rule(ANYONE),
     "front:set_language": Rule(ANYONE, (("post", {"language": "de"}),)),
     "accounts:login": Rule(ANYONE),
     "accounts:password_reset": Rule(ANYONE),
@@ -161,7 +163,7 @@ RULES: dict[str, Rule] = {
     # The organisers of the programme.
     "programmes:detail": Rule(ORGANISERS),
     "programmes:edit": Rule(ORGANISERS, (GET, ("post", {"name": "Hijacked"}))),
-    "programmes:new_invitation": Rule(ORGANISERS, (POST,)),
+    "programmes:new_invitation": Rule(ORGANISERS, (GET, ("post", {"confirm": "yes"}))),
     "participants:list": Rule(ORGANISERS),
     "participants:add": Rule(
         ORGANISERS,

@@ -905,7 +905,7 @@ def test_a_programme_can_let_participants_sign_in_only_when_sso_is_configured(
         "sso_sign_in": "on",
     }
     refused = browser.post(f"/programmes/{without.pk}/edit/", data)
-    assert "Single sign-on is not configured on this server" in refused.text
+    assert "Single sign-on is not set up on this server yet" in refused.text
     without.refresh_from_db()
     assert not without.sso_sign_in
 
