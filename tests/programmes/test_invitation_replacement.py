@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaffeeklatsch.programmes.models import Programme, RetiredInviteLink
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from kaffeeklatsch.participants.tokens import sign_in_token
 from kaffeeklatsch.programmes.models import Programme
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_a_bad_request_gets_our_400_page(language: str, heading: str) -> None:
     assert "evil.example" not in page
 
 
-@pytest.mark.urls("tests.web.error_urls")
+@pytest.mark.urls("tests.support.error_urls")
 @pytest.mark.parametrize(
     ("language", "heading"),
     [("en", "This page is not open to you"), ("de", "Diese Seite ist für Sie nicht freigegeben")],
@@ -72,7 +72,7 @@ def test_a_refusal_gets_our_403_page(language: str, heading: str) -> None:
     assert_our_page(response, 403, language, heading, reverse("accounts:login"))
 
 
-@pytest.mark.urls("tests.web.error_urls")
+@pytest.mark.urls("tests.support.error_urls")
 @pytest.mark.parametrize(
     ("language", "heading"),
     [("en", "Something went wrong"), ("de", "Etwas ist schiefgegangen")],
@@ -83,7 +83,7 @@ def test_a_crash_gets_our_500_page(language: str, heading: str) -> None:
     assert "a bug on purpose" not in page and "RuntimeError" not in page
 
 
-@pytest.mark.urls("tests.web.error_urls")
+@pytest.mark.urls("tests.support.error_urls")
 def test_the_500_page_answers_even_when_its_template_fails(
     settings: Any, tmp_path: Path, caplog: Any
 ) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from kaffeeklatsch.api.models import ApiToken
 from kaffeeklatsch.programmes.models import Programme
-from tests.web.conftest import PASSWORD
+from tests.support.web import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -137,7 +137,7 @@ def test_organiser_pages_fit_a_phone(
     page.context.close()
 
 
-@pytest.mark.urls("tests.web.error_urls")
+@pytest.mark.urls("tests.support.error_urls")
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_server_error_refusal_and_refused_form_fit_a_phone(
     browser: Any, live_server: Any, shots: Path, language: str
