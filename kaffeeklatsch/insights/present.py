@@ -244,7 +244,7 @@ def quality_chart(insights: Insights) -> ch.Chart:
         ),
         (
             _("Quality"),
-            _("The score as a percentage of the best possible; 100 % could not be better."),
+            _("The score as a percentage of the best possible; 100 means it could not be better."),
         ),
     ]
     return chart

@@ -90,11 +90,7 @@ def pages_by_role(w: World) -> dict[str, list[str]]:
 def only_html(pages: dict[str, list[str]], clients: dict[str, Client]) -> dict[str, list[str]]:
     """The pages that are HTML (not a file to download), as the role's client sees them."""
     return {
-        role: [
-            url
-            for url in urls
-            if "text/html" in clients[role].get(url).get("Content-Type", "")
-        ]
+        role: [url for url in urls if "text/html" in clients[role].get(url).get("Content-Type", "")]
         for role, urls in pages.items()
     }
 
@@ -107,10 +103,10 @@ class Visit:
     """One browser context (a language, a width, a role's cookies) that records every
     request to another host and refuses it."""
 
-    def __init__(self, browser: Any, base: str, language: str, width: int) -> None:
+    def __init__(self, chromium: Any, base: str, language: str, width: int) -> None:
         self.host = urlsplit(base).netloc
         self.elsewhere: list[str] = []
-        self.context = browser.new_context(
+        self.context = chromium.new_context(
             locale=LANGUAGES[language],
             extra_http_headers={"Accept-Language": LANGUAGES[language]},
             viewport={"width": width, "height": 900},
