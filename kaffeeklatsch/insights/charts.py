@@ -409,11 +409,11 @@ def heatmap(
     for i, label in enumerate(labels):
         short = label if len(label) <= 22 else label[:21] + "…"
         chart.shapes.append(
-            Text(left - 6, top + cell * i + cell / 2 + 4, short, "label", "end", 10)
+            Text(left - 6, top + cell * i + cell / 2 + 4, short, "label", "end", 12)
         )
         # Column labels, written downwards-free: staggered above the matrix.
         chart.shapes.append(
-            Text(left + cell * i + cell / 2, top - 8 - (i % 6) * 22, short, "label", "middle", 9)
+            Text(left + cell * i + cell / 2, top - 8 - (i % 6) * 22, short, "label", "middle", 11)
         )
         chart.shapes.append(
             Line(
@@ -429,7 +429,7 @@ def heatmap(
             x, y = left + cell * j, top + cell * i
             if value is None:
                 chart.shapes.append(Rect(x, y, cell, cell, "heat-hidden"))
-                chart.shapes.append(Text(x + cell / 2, y + cell / 2 + 4, "–", "axis", "middle", 10))
+                chart.shapes.append(Text(x + cell / 2, y + cell / 2 + 4, "–", "axis", "middle", 12))
                 continue
             cls = _heat_class(value, top_value)
             chart.shapes.append(Rect(x, y, cell, cell, cls))
@@ -441,7 +441,7 @@ def heatmap(
                         str(value),
                         "on-dark" if cls in DARK else "label",
                         "middle",
-                        10,
+                        12,
                     )
                 )
     chart.narrow = _narrow_heatmap(chart, labels, cells, top_value)

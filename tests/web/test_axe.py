@@ -6,8 +6,9 @@ the WCAG 2.1 A and AA rules. A page fails on any violation, on scrolling sideway
 
 The pages are those of the authorization matrix (tests/web/test_authorization.py),
 each opened by a role allowed to open it, plus the pages a link from an e-mail opens
-(with a link that is no longer valid), an unknown address (404), the API's
-documentation and the insights of the demo programme, whose rounds fill every picture.
+(with a link that is no longer valid), an unknown address (404), a form sent without
+its CSRF cookie (403), the API's documentation and the insights and last round of the
+demo programme, whose rounds fill every picture.
 The world is built once; one browser visits everything, and every problem of every
 page is reported together.
 """
@@ -138,6 +139,18 @@ def problems_of(page: Any, axe: Axe, width: int) -> list[str]:
     return found
 
 
+def csrf_failure(page: Any, base: str) -> Any:
+    """The page of a form sent without its CSRF cookie (a browser that refuses
+    cookies, or a form left open too long): the language switch, pressed after the
+    cookies are gone."""
+    page.goto(base + "/")
+    page.context.clear_cookies()
+    with page.expect_navigation() as navigation:
+        page.locator("form.lang button").first.click()
+    assert navigation.value.status == 403
+    return page
+
+
 @pytest.fixture
 def clients(world: World) -> Iterator[dict[str, Client]]:  # noqa: F811
     found = {role: client_for(role, world) for role in ROLES}
@@ -171,6 +184,12 @@ def test_every_page_passes_axe_at_both_widths_in_both_languages(
                     checked += 1
                     for problem in problems_of(page, axe, width):
                         report.append(f"{language} {width}px {role} {url}: {problem}")
+                if role == "anonymous":
+                    checked += 1
+                    report += [
+                        f"{language} {width}px CSRF failure: {problem}"
+                        for problem in problems_of(csrf_failure(page, base), axe, width)
+                    ]
                 report += [f"{language} {width}px {role}: asked {u}" for u in visit.elsewhere]
                 visit.close()
     assert checked >= 4 * 35
