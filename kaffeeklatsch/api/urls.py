@@ -1,7 +1,7 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
-from kaffeeklatsch.api import views
+from kaffeeklatsch.api import docs, views
 
 app_name = "api"
 programme = "programmes/<int:programme_id>/"
@@ -9,13 +9,7 @@ person = f"{programme}people/<int:participant_id>/"
 a_round = f"{programme}rounds/<int:round_id>/"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", template_name="api/swagger_ui.html"
-        ),
-        name="docs",
-    ),
+    path("docs/", docs.documentation, name="docs"),
     path("programmes/", views.ProgrammeList.as_view(), name="programmes"),
     path(programme, views.ProgrammeDetail.as_view(), name="programme"),
     path(f"{programme}people/", views.PeopleList.as_view(), name="people"),

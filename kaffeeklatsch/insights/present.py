@@ -66,6 +66,8 @@ def definitions() -> list[str]:
 class KeyFigure:
     value: str
     label: str
+    # One plain sentence saying what the figure counts, where it is not obvious.
+    meaning: str = ""
 
 
 def key_figures(insights: Insights) -> list[KeyFigure]:
@@ -73,14 +75,24 @@ def key_figures(insights: Insights) -> list[KeyFigure]:
     silo = insights.silo
     figures = [
         KeyFigure(str(len(insights.rounds)), _("rounds")),
-        KeyFigure(str(insights.total_new_connections), _("new connections")),
+        KeyFigure(
+            str(insights.total_new_connections),
+            _("new connections"),
+            _("Pairs of people who met for the first time."),
+        ),
         KeyFigure(str(m.people_who_met), _("people met someone")),
         KeyFigure(str(m.other_department), _("met someone from another department")),
         KeyFigure(str(m.other_level), _("met someone from another level")),
         KeyFigure(str(m.other_organisation), _("met someone from another organisation")),
     ]
     index = silo.index
-    figures.append(KeyFigure(DASH if index is None else number_format(index, 2), _("silo index")))
+    figures.append(
+        KeyFigure(
+            DASH if index is None else number_format(index, 2),
+            _("silo index"),
+            _("1 is as mixed as chance; above 1 more meetings across departments."),
+        )
+    )
     return figures
 
 
@@ -153,7 +165,7 @@ def people_chart(insights: Insights) -> ch.Chart:
         }
     else:
         description = _("No rounds in this period.")
-    return ch.line_chart(
+    chart = ch.line_chart(
         "people",
         _("People over time"),
         description,
@@ -166,6 +178,13 @@ def people_chart(insights: Insights) -> ch.Chart:
         ],
         table,
     )
+    chart.terms = [
+        (names[0], _("Everyone who had joined by that day, also those who left later.")),
+        (names[1], _("People who had joined, had not left and were not taking a break.")),
+        (names[2], _("People who had not left but paused or skipped that round.")),
+        (names[3], _("People who had left the programme by that day.")),
+    ]
+    return chart
 
 
 def quality_chart(insights: Insights) -> ch.Chart:
@@ -196,7 +215,7 @@ def quality_chart(insights: Insights) -> ch.Chart:
             for r in rounds
         ],
     )
-    return ch.bar_chart(
+    chart = ch.bar_chart(
         "quality",
         _("Quality of each round"),
         _(
@@ -209,6 +228,26 @@ def quality_chart(insights: Insights) -> ch.Chart:
         top_value=100,
         unit=" %",
     )
+    chart.terms = [
+        (_("Left out"), _("People of the round who could not be put in any group.")),
+        (
+            _("Score"),
+            _(
+                "Points the matching gives a round's groups for what the programme asks for "
+                "(new acquaintances, other departments and levels, shared interests, place "
+                "and language), added up; higher is better."
+            ),
+        ),
+        (
+            _("Best possible (bound)"),
+            _("A proven upper limit: no grouping of the same people could score more."),
+        ),
+        (
+            _("Quality"),
+            _("The score as a percentage of the best possible; 100 means it could not be better."),
+        ),
+    ]
+    return chart
 
 
 def meeting_rate_chart(insights: Insights) -> ch.Chart:
@@ -247,6 +286,12 @@ def meeting_rate_chart(insights: Insights) -> ch.Chart:
         top_value=100,
         unit=" %",
     )
+    chart.terms = [
+        (_("People who answered"), _("People who answered “Did you meet?” after the round.")),
+        (_("Groups with answers"), _("Groups in which at least one person answered.")),
+        (_("Groups that met"), _("Groups with answers in which someone said “we met”.")),
+        (_("Meeting rate"), _("Groups that met as a percentage of the groups with answers.")),
+    ]
     if any(r.meeting_rate is None for r in rounds):
         chart.note = _("“–”: fewer than %(n)s people answered in this round.") % {"n": MIN_GROUP}
     return chart
@@ -262,7 +307,7 @@ def connections_chart(insights: Insights) -> ch.Chart:
     table = ch.Table(
         _("New connections per round"), [_("Round"), _("New connections"), _("In total")], rows
     )
-    return ch.bar_chart(
+    chart = ch.bar_chart(
         "connections",
         _("New connections per round"),
         _("Bars of the pairs of people who met for the first time in each round; %(total)s in all.")
@@ -271,6 +316,11 @@ def connections_chart(insights: Insights) -> ch.Chart:
         [r.new_connections for r in rounds],
         table,
     )
+    chart.terms = [
+        (_("New connections"), _("Pairs of people who met in this round for the first time.")),
+        (_("In total"), _("The new connections of this round and all rounds before it.")),
+    ]
+    return chart
 
 
 def heatmap_chart(insights: Insights) -> ch.Chart:
@@ -299,6 +349,16 @@ def heatmap_chart(insights: Insights) -> ch.Chart:
         cells,
         table,
     )
+    chart.terms = [
+        (_("People"), _("People of the department who met someone in these rounds.")),
+        (
+            _("The other columns"),
+            _(
+                "Each further column counts the connections between people of the row's "
+                "department and the column's; where both are the same, within the department."
+            ),
+        ),
+    ]
     if any(net.hidden):
         chart.note = _(
             "“–”: fewer than %(n)s people of this department met anyone, so its figures are "
@@ -350,6 +410,14 @@ def network_chart(insights: Insights) -> ch.Chart:
         edges,
         table,
     )
+    chart.terms = [
+        (_("People who met"), _("People of the department who met someone in these rounds.")),
+        (_("Meetings within"), _("Connections between two people of the department.")),
+        (
+            _("Meetings with the other departments shown"),
+            _("Connections between its people and people of the other departments shown."),
+        ),
+    ]
     hidden = [department_label(net.labels[i]) for i in range(len(net.labels)) if net.hidden[i]]
     if hidden:
         chart.note = _("Not shown because fewer than %(n)s people: %(names)s.") % {

@@ -121,6 +121,7 @@ def _chart(chart: Chart, styles: _Styles, width: float) -> list[Flowable]:
     story: list[Flowable] = [CondPageBreak(90 * mm), styles.para(chart.title, "Heading2")]
     story.append(to_drawing(chart, width=min(width, chart.width * 0.8), font=styles.regular))
     story.append(styles.para(chart.description, small))
+    story += [styles.para(f"{term}: {meaning}", small) for term, meaning in chart.terms]
     if chart.note:
         story.append(styles.para(chart.note, small))
     table_rows = [[styles.para(c, small) for c in chart.table.columns]]
