@@ -27,17 +27,15 @@ from django.core.management import call_command
 from django.test import Client
 
 from kaffeeklatsch.programmes.models import Programme
-from tests.web.test_accessibility import WIDER_THAN_THE_SCREEN
-from tests.web.test_authorization import (
+from tests.site.test_accessibility import WIDER_THAN_THE_SCREEN
+from tests.site.test_authorization import (
     GET,
     RULES,
-    World,
     checked_urls,
     client_for,
     url_for,
-    world,  # noqa: F401 - the roles' shared world
 )
-from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+from tests.support.world import World, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -152,7 +150,13 @@ def csrf_failure(page: Any, base: str) -> Any:
 
 
 @pytest.fixture
-def clients(world: World) -> Iterator[dict[str, Client]]:  # noqa: F811
+def world(transactional_db: None) -> World:
+    """The authorization matrix's world, committed, so the live server sees it."""
+    return build_world()
+
+
+@pytest.fixture
+def clients(world: World) -> Iterator[dict[str, Client]]:
     found = {role: client_for(role, world) for role in ROLES}
     found["demo"] = Client()
     yield found
@@ -162,7 +166,7 @@ def test_every_page_passes_axe_at_both_widths_in_both_languages(
     browser: Any,  # noqa: F811
     live_server: Any,
     settings: Any,
-    world: World,  # noqa: F811
+    world: World,
     clients: dict[str, Client],
 ) -> None:
     settings.BASE_URL = base = live_server.url

@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 from kaffeeklatsch.insights import present
 from kaffeeklatsch.insights.metrics import insights, load
 from kaffeeklatsch.programmes.models import Programme
-from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 IN_A_BROWSER = (pytest.mark.browser, pytest.mark.django_db(transaction=True))
 
