@@ -252,7 +252,7 @@ class Column:
     def also(self) -> list[str]:
         """Other names this column may have."""
         shown = {self.english.casefold(), self.german.casefold()}
-        return [n for n in PEOPLE_COLUMNS[self.field] if n.casefold() not in shown][:4]
+        return [n for n in PEOPLE_COLUMNS[self.field] if n.casefold() not in shown][:3]
 
 
 COLUMNS = (

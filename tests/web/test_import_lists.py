@@ -130,10 +130,10 @@ def test_the_import_page_names_its_columns_and_offers_an_example(
 ) -> None:
     login(german_client, organiser)
     html = german_client.get(reverse("participants:import", args=[programme.pk])).content.decode()
-    table = re.search(r'<table id="columns">(.*?)</table>', html, re.S)
+    table = re.search(r'<dl id="columns" class="profile">(.*?)</dl>', html, re.S)
     assert table is not None
     for name in ("Telefon", "Adresse", "PLZ", "Ort", "Sprachen", "Interessen", "Abteilung"):
-        assert f'<th scope="row">{name}</th>' in table.group(1)
+        assert f"<dt>{name}</dt>" in table.group(1)
     assert reverse("participants:import_example", args=[programme.pk]) in html
     assert "kaffeeklatsch match" not in html and "README" not in html
 
