@@ -156,11 +156,13 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
         "searched": bool(kept),
         "is_preview": is_preview,
         "summary": summary(rnd),
-        "to_fix": groups_to_fix(rnd) if is_preview else [],
         "task": active_task(programme),
         "here": request.get_full_path(),
     }
     counts = context["summary"]
+    # The kept figures say whether a group has one person: the page of a large round
+    # does not look through its groups on each visit.
+    context["to_fix"] = groups_to_fix(rnd) if is_preview and counts["alone"] else []
     if show == "left_out":
         people = left_out_people(rnd, query)
         paginator = (
