@@ -8,8 +8,6 @@ share them, so only totals appear, and a round's meeting rate only when at least
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,11 +18,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kaffeeklatsch.insights.metrics import Insights
+from kaffeeklatsch.lib import csvfiles
+from kaffeeklatsch.lib.csvfiles import Cell
 from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.models import Group, Round, render_reasons
 
-Cell = str | int | float | dt.date | None
 T = TypeVar("T")
 
 
@@ -135,37 +134,14 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(text: str) -> str:
-    """Keeps spreadsheet programs from running a cell as a formula (CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[bytes]:
-    """The CSV file line by line, in UTF-8 with a BOM (as Excel wants it)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    yield codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
-    for row in rows:
-        out.seek(0)
-        out.truncate()
-        writer.writerow([_safe(v) if isinstance(v, str) else _text(v) for v in row])
-        yield out.getvalue().encode("utf-8")
+    """The CSV file line by line in the dialect of the active language (see
+    :mod:`kaffeeklatsch.lib.csvfiles`)."""
+    return csvfiles.csv_lines(header, rows, get_language())
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    return b"".join(csv_lines(header, rows))
+    return csvfiles.to_csv(header, rows, get_language())
 
 
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
@@ -189,7 +165,7 @@ def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -
 
     def value(item: Cell) -> object:
         if isinstance(item, str):
-            return _safe(item)
+            return csvfiles.safe_text(item)
         if isinstance(item, dt.date):
             cell = WriteOnlyCell(sheet, value=item)
             cell.number_format = "yyyy-mm-dd"

@@ -337,8 +337,7 @@ class CsvUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "The same columns as for “kaffeeklatsch match”: name, email, department, "
-            "level, languages, place, mode, interests ..."
+            "Saved from your spreadsheet as CSV (comma or semicolon separated), at most 5 MB."
         ),
     )
 

@@ -34,6 +34,11 @@ urlpatterns = [
     ),
     path("programmes/<int:programme_id>/people/import/", views.participant_import, name="import"),
     path(
+        "programmes/<int:programme_id>/people/import/example.csv",
+        views.participant_import_example,
+        name="import_example",
+    ),
+    path(
         "programmes/<int:programme_id>/people/import/preview/",
         views.participant_import_preview,
         name="import_preview",

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from kaffeeklatsch.front.paging import page_links, page_number
 from kaffeeklatsch.front.ratelimit import limited
 from kaffeeklatsch.front.templatetags.fields import form_fields
+from kaffeeklatsch.lib.csvfiles import CONTENT_TYPE as CSV
 from kaffeeklatsch.lib.names import NameOrder, sort_key
 from kaffeeklatsch.notifications.emails import (
     queue_confirmation,
@@ -574,7 +575,21 @@ def participant_import(request: HttpRequest, programme: Programme) -> HttpRespon
             "data": base64.b64encode(data).decode("ascii"),
         }
         return redirect("participants:import_preview", programme_id=programme.pk)
-    return render(request, "participants/import.html", {"programme": programme, "form": form})
+    return render(
+        request,
+        "participants/import.html",
+        {"programme": programme, "form": form, "columns": importing.COLUMNS},
+    )
+
+
+@organiser_view
+def participant_import_example(request: HttpRequest, programme: Programme) -> HttpResponse:
+    """An example file in the reader's language, which the import reads as it is."""
+    language = get_language()
+    response = HttpResponse(importing.example_file(language), content_type=CSV)
+    name = _("kaffeeklatsch-people-example.csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _pending_import(request: HttpRequest, programme: Programme) -> bytes:

@@ -43,6 +43,12 @@ class RuleBroken(RoundError):
 
 
 RULE_MESSAGES = {
+    "alone": _("Group %(group)s has only %(name)s: every group needs at least two people."),
+    "empty": _("Group %(group)s has nobody in it."),
+    "new_alone": _(
+        "%(name)s would be alone in a new group: every group needs at least two people. "
+        "Choose someone to start the new group with."
+    ),
     "unavailable": _("%(name)s no longer takes part in this round (left, paused or skipping it)."),
     "more": _("… and %(count)s more."),
     "language": _("%(a)s and %(b)s have no language in common."),
@@ -59,9 +65,16 @@ RULE_MESSAGES = {
 PROBLEMS_SHOWN = 50
 
 
+GROUP_PROBLEM = _("Group %(group)s: %(problem)s")
+
+
 def problem_text(problem: Problem) -> str:
-    """A problem of :class:`RuleBroken` in words, in the active language."""
-    return str(RULE_MESSAGES[problem["rule"]]) % problem
+    """A problem of :class:`RuleBroken` in words, in the active language; a broken pair
+    with the number of its group."""
+    text = str(RULE_MESSAGES[problem["rule"]]) % problem
+    if "group" in problem and problem["rule"] not in ("alone", "empty"):
+        return str(GROUP_PROBLEM) % {"group": problem["group"], "problem": text}
+    return text
 
 
 def reason_json(reason: Reason) -> dict:
@@ -124,23 +137,60 @@ def check_group(rnd: Round, members: Sequence[Participant | PersonRow]) -> Check
     )
 
 
+def joinable(
+    rnd: Round,
+    person: Participant | PersonRow,
+    groups: Sequence[Sequence[Participant | PersonRow]],
+) -> list[bool]:
+    """Whether the person may join each of these groups under the engine's hard rules,
+    all checked by the engine at once."""
+    if not groups:
+        return []
+    found, _problems = _check(rnd, [[*members, person] for members in groups], explain=False)
+    bad = {broken.group for broken in found.broken}
+    return [index not in bad for index in range(len(groups))]
+
+
+def small_groups(rnd: Round, members: dict[int, list[PersonRow]]) -> list[Problem]:
+    """Every group of fewer than two people, by its number."""
+    small = {pk: people for pk, people in members.items() if len(people) < 2}
+    if not small:
+        return []
+    numbers = dict(rnd.groups.filter(pk__in=list(small)).values_list("pk", "number"))
+    return [
+        {"rule": "alone", "group": numbers.get(pk, 0), "name": people[0].name}
+        if people
+        else {"rule": "empty", "group": numbers.get(pk, 0)}
+        for pk, people in sorted(small.items(), key=lambda item: numbers.get(item[0], 0))
+    ]
+
+
 def round_problems(rnd: Round, members: dict[int, list[PersonRow]] | None = None) -> list[Problem]:
-    """What keeps a preview from being published as it is now: people who left, paused
-    or asked to skip since it was calculated, and pairs that broke a hard rule since
-    (someone blocked a partner, or a round published meanwhile brought them together)."""
-    groups = list((members if members is not None else round_members(rnd)).values())
+    """What keeps a preview from being published as it is now: groups of fewer than two
+    people, people who left, paused or asked to skip since it was calculated, and pairs
+    that broke a hard rule since (someone blocked a partner, or a round published
+    meanwhile brought them together), each with the number of its group."""
+    members = members if members is not None else round_members(rnd)
+    problems = small_groups(rnd, members)
+    numbers = dict(rnd.groups.values_list("pk", "number"))
+    group_of = {m.pk: numbers.get(pk, 0) for pk, people in members.items() for m in people}
+    groups = list(members.values())
     available = set(
         rnd.programme.participants.available_on(timezone.localdate())
         .order_by()
         .values_list("pk", flat=True)
     )
-    problems: list[Problem] = [
-        {"rule": "unavailable", "name": m.name}
+    problems += [
+        {"rule": "unavailable", "name": m.name, "group": group_of[m.pk]}
         for group in groups
         for m in group
         if m.pk not in available
     ]
-    problems += _check(rnd, [g for g in groups if len(g) >= 2], explain=False)[1]
+    found, broken = _check(rnd, [g for g in groups if len(g) >= 2], explain=False)
+    problems += [
+        {**problem, "group": group_of[int(pair.a)]}
+        for pair, problem in zip(found.broken, broken, strict=True)
+    ]
     if len(problems) > PROBLEMS_SHOWN:
         rest = len(problems) - PROBLEMS_SHOWN
         problems = [*problems[:PROBLEMS_SHOWN], {"rule": "more", "count": rest}]

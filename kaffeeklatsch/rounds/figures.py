@@ -39,7 +39,9 @@ def group_counts(
     score: float | None,
 ) -> Counter[str]:
     """What one group adds to its round's figures."""
-    counts: Counter[str] = Counter(groups=1, people=size, without_email=unreached)
+    counts: Counter[str] = Counter(
+        groups=1, people=size, without_email=unreached, alone=int(size == 1)
+    )
     counts[MODES.get(mode, "either")] += 1
     for name, flag in (
         ("across_departments", across_departments),
@@ -114,6 +116,7 @@ def of(rnd: Round) -> dict:
         online=Count("id", filter=Q(mode=MeetingMode.ONLINE)),
         either=Count("id", filter=Q(mode=MeetingMode.EITHER)),
         moved=Count("id", filter=Q(moved=True)),
+        alone=Count("id", filter=Q(size=1)),
         people=Coalesce(Sum("size"), 0),
         without_email=Coalesce(Sum("unreached"), 0),
         scored=Count("score"),

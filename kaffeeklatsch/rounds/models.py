@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
@@ -77,6 +78,17 @@ class Round(models.Model):
     @property
     def quality_percent(self) -> int:
         return round(100 * (1 - self.gap))
+
+    @property
+    def shown_bound(self) -> float:
+        """The bound to one decimal, rounded up: it stays an upper bound as shown."""
+        return math.ceil(round(self.bound * 10, 6)) / 10
+
+    @property
+    def shown_score(self) -> float:
+        """The score to one decimal, rounded down and never above the bound as shown
+        (a score may come out a rounding error above its bound)."""
+        return min(math.floor(round(self.score * 10, 6)) / 10, self.shown_bound)
 
 
 class Group(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.rounds.checks import problem_text
+from kaffeeklatsch.rounds.checks import PROBLEMS_SHOWN, problem_text
 from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round, RoundTask, render_reasons
 
@@ -31,6 +31,7 @@ FIGURES = (
     "online",
     "either",
     "moved",
+    "alone",
 )
 # A group scores low when it has less than this share of the round's average score.
 LOW_SHARE = 0.5
@@ -98,6 +99,24 @@ def summary(rnd: Round) -> dict[str, Any]:
         result.update(answers)
         result["met_share"] = _share(answers["groups_met"], groups)
     return result
+
+
+def groups_to_fix(rnd: Round) -> list[dict[str, Any]]:
+    """The groups of fewer than two people, which keep a preview from being published:
+    each with its number and what is wrong, in the active language."""
+    groups = (rnd.groups.filter(size__lt=2).order_by("number", "id").prefetch_related("members"))[
+        :PROBLEMS_SHOWN
+    ]
+    found = []
+    for group in groups:
+        members = list(group.members.all())
+        problem = (
+            {"rule": "alone", "group": group.number, "name": members[0].name}
+            if members
+            else {"rule": "empty", "group": group.number}
+        )
+        found.append({"number": group.number, "text": problem_text(problem)})
+    return found
 
 
 def _left_out_text(reason: dict | None) -> str:

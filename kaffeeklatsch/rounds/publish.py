@@ -41,8 +41,6 @@ def publish_round(rnd: Round, notify: bool = True, progress: Report | None = Non
         if rnd.status != Round.Status.PREVIEW:
             raise RoundError("published")
         members = round_members(rnd)
-        if any(len(m) < 2 for m in members.values()):
-            raise RoundError("group too small")
         problems = round_problems(rnd, members)
         if problems:
             raise RuleBroken(problems)

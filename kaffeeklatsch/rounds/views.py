@@ -24,16 +24,17 @@ from kaffeeklatsch.participants.tokens import (
 )
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
-from kaffeeklatsch.rounds.checks import RoundError, RuleBroken
+from kaffeeklatsch.rounds.checks import RoundError, RuleBroken, problem_text
 from kaffeeklatsch.rounds.forms import GroupSearchForm, TargetSearchForm
 from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
-from kaffeeklatsch.rounds.moves import move_participant
+from kaffeeklatsch.rounds.moves import groups_to_join, move_participant, partners_for_new_group
 from kaffeeklatsch.rounds.pages import (
     GROUPS_PER_PAGE,
     PEOPLE_PER_PAGE,
     TARGETS_SHOWN,
     filtered_groups,
     group_views,
+    groups_to_fix,
     left_out_people,
     round_page_url,
     search_groups,
@@ -159,6 +160,9 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
         "here": request.get_full_path(),
     }
     counts = context["summary"]
+    # The kept figures say whether a group has one person: the page of a large round
+    # does not look through its groups on each visit.
+    context["to_fix"] = groups_to_fix(rnd) if is_preview and counts["alone"] else []
     if show == "left_out":
         people = left_out_people(rnd, query)
         paginator = (
@@ -196,12 +200,7 @@ def round_move_form(
     form = TargetSearchForm(request.GET)
     form.is_valid()
     query = form.cleaned_data.get("q", "")
-    targets = []
-    if query:
-        found = search_groups(rnd, query)
-        if current is not None:
-            found = found.exclude(pk=current.pk)
-        targets = group_views(list(found.order_by("number", "id")[:TARGETS_SHOWN]), False)
+    found = groups_to_join(rnd, person, search_groups(rnd, query), TARGETS_SHOWN)
     now_in = group_views([current], False)[0] if current else None
     return render(
         request,
@@ -213,7 +212,8 @@ def round_move_form(
             "current": now_in,
             "form": form,
             "query": query,
-            "targets": targets,
+            "targets": group_views(found, False),
+            "partners": partners_for_new_group(rnd, person),
             "shown": TARGETS_SHOWN,
             "next": round_page_url(rnd, request.GET.get("next", "")),
             "others": [m for m in now_in.members if m.pk != person.pk] if now_in else [],
@@ -234,7 +234,13 @@ def round_move(request: HttpRequest, programme: Programme, round_id: int) -> Htt
         return redirect(back)
     try:
         participant_id = int(request.POST.get("participant", ""))
-        move_participant(rnd, participant_id, request.POST.get("target", ""))
+        partner = request.POST.get("partner", "")
+        alone = move_participant(
+            rnd,
+            participant_id,
+            request.POST.get("target", ""),
+            int(partner) if partner else None,
+        )
     except RuleBroken as exc:
         messages.error(
             request,
@@ -247,7 +253,14 @@ def round_move(request: HttpRequest, programme: Programme, round_id: int) -> Htt
     except (ValueError, Participant.DoesNotExist, RoundError):
         messages.error(request, _("This move is not possible."))
     else:
-        messages.success(request, _("Moved."))
+        if alone:
+            messages.warning(
+                request,
+                _("Moved, but the round cannot be published like this: %(problems)s")
+                % {"problems": " ".join(problem_text(p) for p in alone)},
+            )
+        else:
+            messages.success(request, _("Moved."))
     return redirect(back)
 
 

@@ -79,7 +79,8 @@ def test_a_round_of_thousands_through_the_pages(
     page.get_by_role("button", name="Search").click()
     target = Group.objects.get(round=rnd, members__name="Person 0042")
     page.get_by_role("button", name=f"Move into group {target.number}").click()
-    page.get_by_text("Moved.").wait_for()
+    # Moved, and told at once that Person 2718 is now alone.
+    page.get_by_text(f"Group {mover_group.number} has only Person 2718").first.wait_for()
     # Back on the round page with the search the organiser came from.
     assert "q=Person+2718" in page.url
     assert target.members.filter(pk=mover.pk).exists()

@@ -178,6 +178,7 @@ RULES: dict[str, Rule] = {
     "participants:edit": Rule(ORGANISERS, (GET, ("post", {"name": "Renamed"}))),
     "participants:remove": Rule(ORGANISERS, (GET, POST)),
     "participants:import": Rule(ORGANISERS),
+    "participants:import_example": Rule(ORGANISERS),
     "participants:import_preview": Rule(ORGANISERS, (GET, ("post", {"confirm": "1"}))),
     "rounds:list": Rule(ORGANISERS),
     "rounds:preview": Rule(ORGANISERS, (POST,)),

@@ -20,10 +20,18 @@ from kaffeeklatsch.matching.csvio.history import (
     write_groups,
 )
 from kaffeeklatsch.matching.csvio.messages import CsvError, CsvProblem
-from kaffeeklatsch.matching.csvio.people import PeopleTable, parse_people, read_people
+from kaffeeklatsch.matching.csvio.people import (
+    PEOPLE_COLUMNS,
+    Contact,
+    PeopleTable,
+    parse_people,
+    read_people,
+)
 
 __all__ = [
     "GROUP_COLUMNS",
+    "PEOPLE_COLUMNS",
+    "Contact",
     "CsvError",
     "CsvProblem",
     "PeopleTable",

@@ -17,6 +17,8 @@ from kaffeeklatsch.matching.model import Location, Mode, Slot
 LIST_SPLIT = re.compile(r"\s*[,;|\n]\s*")
 _LANGUAGE_SPLIT = re.compile(r"\s*(?:[,;/|+&\n]|\bund\b|\band\b)\s*", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+# A phone number as people write it: "+49 30 1234567", "030/123 45-67", "(0221) 12345".
+PHONE = re.compile(r"^\+?[0-9(][0-9 ()/.\-]{4,38}$")
 
 
 def split(cell: str, pattern: re.Pattern[str] = LIST_SPLIT) -> list[str]:

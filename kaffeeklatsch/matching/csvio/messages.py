@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
         "is a list missing its quotes?"
     ),
     "bad_email": N_("“{value}” is not an e-mail address"),
+    "bad_phone": N_("“{value}” is not a phone number; write for instance +49 30 1234567"),
     "unknown_language": N_(
         "unknown language “{value}”; use a name such as German or Deutsch or an ISO code such as de"
     ),

@@ -11,7 +11,13 @@ online/video, either/egal or empty), ``interests``/``Interessen``, ``blocked``/
 ``Blockiert`` (ids or e-mail addresses of people in the file), ``timezone``/``Zeitzone``
 (IANA names such as Europe/Berlin), ``availability``/``Verfügbarkeit`` ("Mo-Fr 9-12,
 Sa 10:30-12" in the person's time zone) and ``new``/``Neu`` (yes/no, ja/nein).
+``phone``/``Telefon`` and ``address``/``Adresse`` (street and number) are no business of
+the matching; they are read into :attr:`PeopleTable.contacts` for whoever stores people.
 Lists in a cell are separated by commas (in a comma-separated file the cell is quoted).
+
+Organisers' own lists rarely have an id column: with ``ids_required=False`` the id is
+optional, a person without one gets ``line-<line>``, and a repeated id leaves out the
+repeating row instead of refusing the file.
 
 Each column (or pair of columns read together) has its parser in
 :data:`_COLUMN_PARSERS`; a row with a problem is left out and its problems collected.
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,6 +73,29 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "blocked": ("blocked", "blockiert", "block", "blocked ids", "nicht mit", "not with"),
     "timezone": ("timezone", "time zone", "zeitzone", "tz"),
     "availability": ("availability", "available", "verfügbarkeit", "verfügbar", "zeiten", "times"),
+    "phone": (
+        "phone",
+        "telephone",
+        "phone number",
+        "mobile",
+        "telefon",
+        "telefonnummer",
+        "tel",
+        "handy",
+        "mobil",
+        "mobilnummer",
+    ),
+    "address": (
+        "address",
+        "postal address",
+        "street",
+        "adresse",
+        "anschrift",
+        "postanschrift",
+        "straße",
+        "strasse",
+        "straße und hausnummer",
+    ),
     "new_joiner": (
         "new",
         "neu",
@@ -83,52 +112,88 @@ PEOPLE_ALIASES = aliases(PEOPLE_COLUMNS)
 _LIST_COLUMNS = frozenset({"languages", "interests", "blocked", "availability"})
 
 
+@dataclass(frozen=True)
+class Contact:
+    """How a person is reached outside the matching: phone and postal address as written
+    (the address with the postcode and place of the row below the street)."""
+
+    phone: str = ""
+    address: str = ""
+
+
 @dataclass
 class PeopleTable:
-    """The people of a file, the line each came from, and the rows that were left out."""
+    """The people of a file, the line each came from, and the rows that were left out.
+
+    ``contacts`` are parallel to ``people``; ``column_names`` holds the name of each
+    field's column and ``ignored`` the names of the columns no field is read from, as
+    written in the file."""
 
     people: list[Person]
     lines: list[int]
     problems: list[CsvProblem]
+    contacts: list[Contact] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    column_names: dict[str, str] = field(default_factory=dict)
 
 
-def parse_people(data: bytes, *, today: date | None = None) -> PeopleTable:
+def parse_people(
+    data: bytes, *, today: date | None = None, ids_required: bool = True
+) -> PeopleTable:
     """The people of a PEOPLE.csv file's bytes.
 
     Rows with a problem are left out of ``people`` and described in ``problems``;
-    a file that cannot be read at all, or lacks an id or name column, or repeats an id,
-    raises :class:`CsvError`. ``today`` fixes the week whose daylight saving time turns
-    local availability into UTC (by default the current week).
+    a file that cannot be read at all, or lacks a name column, raises
+    :class:`CsvError`. With ``ids_required`` (the command line, whose history refers to
+    ids) a missing id column or a repeated id raises too; without it a person without an
+    id gets ``line-<line>`` and a repeated id is a problem of the repeating row.
+    ``today`` fixes the week whose daylight saving time turns local availability into
+    UTC (by default the current week).
     """
-    table = read_table(data, PEOPLE_ALIASES, ("id", "name"))
+    required = ("id", "name") if ids_required else ("name",)
+    table = read_table(data, PEOPLE_ALIASES, required)
     if not table.rows:
         raise CsvError([CsvProblem(table.header_line, None, "no_rows", {})])
-    first_line, emails = _ids_and_emails(table)
-    reader = _PeopleReader(table, first_line, emails, today)
+    first_line, emails, repeated = _ids_and_emails(table, ids_required)
+    reader = _PeopleReader(table, first_line, emails, today, ids_required)
     people: list[Person] = []
     lines: list[int] = []
+    contacts: list[Contact] = []
     problems: list[CsvProblem] = []
     for line, row in table.rows:
         person, row_problems = reader.person(line, row)
+        if line in repeated:
+            row_problems = [repeated[line], *row_problems]
         if row_problems:
             problems.extend(row_problems)
         elif person is not None:
             people.append(person)
             lines.append(line)
-    return PeopleTable(people, lines, problems)
+            contacts.append(reader.contact(row))
+    ignored = [
+        name
+        for index, name in enumerate(table.names)
+        if name.strip() and index not in table.columns.values()
+    ]
+    names = {name: table.names[index] for name, index in table.columns.items()}
+    return PeopleTable(people, lines, problems, contacts, ignored, names)
 
 
-def _ids_and_emails(table: Table) -> tuple[dict[str, int], dict[str, str]]:
-    """The line of each id and the id of each e-mail address (the first one's).
+def _ids_and_emails(
+    table: Table, ids_required: bool = True
+) -> tuple[dict[str, int], dict[str, str], dict[int, CsvProblem]]:
+    """The line of each id, the id of each e-mail address (the first one's), and the
+    problem of each line that repeats an id.
 
-    Ids come first: a repeated id makes the whole file ambiguous (history and blocks
-    refer to ids) and raises :class:`CsvError`, and blocks may name anybody in the file.
+    Ids come first: blocks may name anybody in the file. With ``ids_required`` a
+    repeated id makes the whole file ambiguous (history and blocks refer to ids) and
+    raises :class:`CsvError`; otherwise only the repeating row is refused.
     """
     first_line: dict[str, int] = {}
     duplicates: list[CsvProblem] = []
     emails: dict[str, str] = {}
     for line, row in table.rows:
-        person_id = table.cell(row, "id")
+        person_id = table.cell(row, "id") or ("" if ids_required else _line_id(line))
         if not person_id:
             continue
         if person_id in first_line:
@@ -145,9 +210,19 @@ def _ids_and_emails(table: Table) -> tuple[dict[str, int], dict[str, str]]:
             email = table.cell(row, "email").casefold()
             if email:
                 emails.setdefault(email, person_id)
-    if duplicates:
+    if duplicates and ids_required:
         raise CsvError(duplicates)
-    return first_line, emails
+    return first_line, emails, {problem.line: problem for problem in duplicates}
+
+
+def _phone(cell: str) -> str:
+    """A phone number without the apostrophe that spreadsheets (and our own exports) put
+    before "+49 …" so that it is not taken for a formula."""
+    return cell[1:].strip() if cell.startswith("'") else cell
+
+
+def _line_id(line: int) -> str:
+    return f"line-{line}"
 
 
 class _Row:
@@ -172,9 +247,15 @@ class _PeopleReader:
     read once per file: a federation's file has a million rows but few distinct values."""
 
     def __init__(
-        self, table: Table, ids: Mapping[str, int], emails: Mapping[str, str], today: date | None
+        self,
+        table: Table,
+        ids: Mapping[str, int],
+        emails: Mapping[str, str],
+        today: date | None,
+        ids_required: bool = True,
     ) -> None:
         self.table = table
+        self.ids_required = ids_required
         self.ids = ids
         self.emails = emails
         self.today = today
@@ -205,17 +286,32 @@ class _PeopleReader:
             return None, current.problems
         return Person(**fields), []
 
+    def contact(self, cells_of_row: list[str]) -> Contact:
+        """Phone and postal address of a row that was read without problems."""
+        table = self.table
+        street = table.cell(cells_of_row, "address")
+        town = " ".join(
+            part for part in (table.cell(cells_of_row, n) for n in ("postcode", "location")) if part
+        )
+        address = "\n".join(part for part in (street, town) if part) if street else ""
+        return Contact(_phone(table.cell(cells_of_row, "phone")), address)
+
     def identity(self, row: _Row) -> dict[str, Any]:
         person_id, email = row.get("id"), row.get("email")
         name = row.get("name") or " ".join(
             p for p in (row.get("first_name"), row.get("last_name")) if p
         )
+        if not person_id and not self.ids_required:
+            person_id = _line_id(row.line)
         if not person_id:
             row.problem("id", "missing_value")
         if not name:
             row.problem("name" if "name" in self.table.columns else "last_name", "missing_value")
         if email and not cells.EMAIL.match(email):
             row.problem("email", "bad_email", value=email)
+        phone = _phone(row.get("phone"))
+        if phone and not cells.PHONE.match(phone):
+            row.problem("phone", "bad_phone", value=phone)
         return {
             "id": person_id,
             "name": name,
