@@ -14,9 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kaffeeklatsch.participants.models import Participant
-from tests.web.conftest import login
+from tests.support.web import login
 
-pytestmark = pytest.mark.django_db
+# Imports write all or nothing per row and match people case-insensitively: both engines.
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 GERMAN_LIST = (
     "Name;E-Mail;Telefon;Adresse;PLZ;Ort;Sprache;Interessen;Abteilung;Notiz;Neu\n"

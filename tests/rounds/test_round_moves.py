@@ -19,7 +19,7 @@ from kaffeeklatsch.rounds.models import Group, Round
 from kaffeeklatsch.rounds.moves import move_participant
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

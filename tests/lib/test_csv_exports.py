@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kaffeeklatsch.rounds.models import Group, Round
-from tests.web.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ import pytest
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.preview import preview_round
-from tests.web.conftest import PASSWORD
-from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium
+from tests.support.web import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
