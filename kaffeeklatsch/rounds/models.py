@@ -88,6 +88,9 @@ class Group(models.Model):
     score = models.FloatField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
     suggested_start = models.DateTimeField(null=True, blank=True)
+    # False when the members' times never overlap: the suggested time is the
+    # programme's default and the members are asked to agree on another.
+    common_time = models.BooleanField(default=True, db_default=True)
     video_url = models.URLField(blank=True, max_length=500)
     # Members who erased themselves or were removed: the group keeps their place as
     # "a former participant", with nothing else about them.
