@@ -34,6 +34,7 @@ from kaffeeklatsch.participants.tokens import (
 )
 from kaffeeklatsch.programmes.models import MeetingMode, OrganiserInvitation
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.rounds.places import suggested_place
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
 
 
@@ -135,11 +136,13 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
                 }
                 for o in others
             ],
-            "reasons": group.reason_texts(lang),
+            "reasons": group.participant_reasons(lang),
             "starter": starter,
             "start": start,
             "minutes": MEETING_MINUTES,
             "mode": mode_label,
+            "place": suggested_place(group, members),
+            "common_time": group.common_time,
             "online": group.mode != MeetingMode.IN_PERSON,
             "video_url": group.video_url,
             "page_url": sign_in_url(member),

@@ -14,11 +14,20 @@ from kaffeeklatsch.matching.model import Reason
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 
+# Reasons that are the organisers' own notes: shown on their pages, never to the
+# people of the group.
+ORGANISER_ONLY = frozenset({"moved_by_organiser"})
 
-def render_reasons(reasons: list[dict[str, Any]], lang: str | None = None) -> list[str]:
+
+def render_reasons(
+    reasons: list[dict[str, Any]], lang: str | None = None, for_participants: bool = False
+) -> list[str]:
+    """The reasons in words; ``for_participants`` leaves out the organisers' notes."""
     language = (lang or get_language() or "en")[:2]
     texts = []
     for item in reasons:
+        if for_participants and item.get("code") in ORGANISER_ONLY:
+            continue
         if item.get("code") == "moved_by_organiser":
             texts.append(str(_("Moved here by the organiser.")))
             continue
@@ -116,7 +125,12 @@ class Group(models.Model):
         return ", ".join(m.name for m in self.members.all())
 
     def reason_texts(self, lang: str | None = None) -> list[str]:
+        """The reasons as the organisers read them."""
         return render_reasons(self.reasons, lang)
+
+    def participant_reasons(self, lang: str | None = None) -> list[str]:
+        """The reasons as the group's members read them: without organisers' notes."""
+        return render_reasons(self.reasons, lang, for_participants=True)
 
 
 class LeftOut(models.Model):

@@ -21,6 +21,7 @@ from django.conf import settings
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import CADENCE_DAYS, Cadence, Programme
+from kaffeeklatsch.rounds.models import Group, Round
 
 MEETING_MINUTES = 30
 SEARCH_DAYS = 14
@@ -264,3 +265,21 @@ def post_by(start: dt.datetime, postal_days: int) -> dt.date:
     """The last day a letter for a meeting at ``start`` can be posted."""
     local = start.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
     return subtract_working_days(local, postal_days)
+
+
+def letters_post_by(rnd: Round) -> dt.date | None:
+    """The last day the round's letters can be posted so that each arrives before its
+    group's suggested time, or ``None`` if nobody in the round is reached by post."""
+    first = (
+        Group.objects.filter(
+            round=rnd,
+            suggested_start__isnull=False,
+            members__reached_by=Participant.ReachedBy.POST,
+        )
+        .order_by("suggested_start")
+        .values_list("suggested_start", flat=True)
+        .first()
+    )
+    if first is None:
+        return None
+    return post_by(first, rnd.programme.postal_days)
