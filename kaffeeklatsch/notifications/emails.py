@@ -82,6 +82,22 @@ def queue_sign_in_link(participant: Participant) -> OutboxMessage:
     )
 
 
+def queue_come_back_link(participant: Participant) -> OutboxMessage:
+    """The link for someone who left and asked to take part again: confirming it
+    makes them active again with their profile as it was."""
+    with translation.override(participant.language):
+        subject = _("Come back to %(programme)s") % {"programme": participant.programme.name}
+    return write(
+        OutboxMessage.Kind.LINK,
+        participant,
+        participant.email,
+        participant.language,
+        "come_back",
+        {"participant": participant, "url": sign_in_url(participant)},
+        subject,
+    )
+
+
 def queue_organiser_invitation(
     invitation: OrganiserInvitation, url: str, password_url: str, lang: str
 ) -> OutboxMessage:
