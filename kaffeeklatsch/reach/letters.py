@@ -135,7 +135,7 @@ def _reply_slip(meeting: Meeting, styles: dict[str, ParagraphStyle]) -> list:
         ),
         _p(_("Name: %(name)s") % {"name": person.name}, styles["body"]),
         _p(_("Did you meet %(names)s?") % {"names": names}, styles["body"]),
-        _p(f"[   ] {_('Yes, we met.')}      [   ] {_('No, we did not meet.')}", styles["body"]),
+        _p("[   ] " + _("Yes, we met") + "      [   ] " + _("No, we did not meet"), styles["body"]),
     ]
 
 
