@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from kaffeeklatsch.reach.letters import letters_pdf, phone_header, phone_list_pdf
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from kaffeeklatsch.rounds.schedule import letters_post_by
-from tests.web.conftest import login
+from tests.web.conftest import login, press
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ SLOT = [[1, 9 * 60, 11 * 60], [3, 14 * 60, 16 * 60]]
 
 
 @pytest.fixture
-def paper_round(programme: Any, make_participant: Any) -> Any:
+def paper_preview(programme: Any, make_participant: Any) -> Any:
     """Gertrud (post, German) meets Anna, who shares her phone; Walter (phone,
     German) meets Karl, who shares nothing. The programme lists a café and has a
     contact person."""
@@ -68,8 +70,13 @@ def paper_round(programme: Any, make_participant: Any) -> Any:
     groups = {frozenset(m.name for m in g.members.all()) for g in rnd.groups.all()}
     if frozenset({gertrud.name, anna.name}) not in groups:
         pytest.fail(f"unexpected groups {groups}")
-    rnd = publish_round(rnd)
     return rnd, gertrud, anna, walter, karl
+
+
+@pytest.fixture
+def paper_round(paper_preview: Any) -> Any:
+    rnd, *people = paper_preview
+    return publish_round(rnd), *people
 
 
 def pages(data: bytes) -> list[str]:
@@ -158,3 +165,20 @@ def test_phone_list_in_german_keeps_its_long_words(
     assert {"Sprache", "getroffen", "Einstieg"} <= words
     for broken in ("Sprac", "getroffe", "g", "etroffe"):
         assert broken not in words, broken
+
+
+def test_publishing_says_when_the_letters_must_be_posted(
+    client: Any, organiser: Any, programme: Any, paper_preview: Any
+) -> None:
+    rnd, *_ = paper_preview
+    login(client, organiser)
+    page = press(client, reverse("rounds:publish", args=[programme.pk, rnd.pk]))
+    rnd.refresh_from_db()
+    assert rnd.status == "published"
+    html = page.content.decode()
+    deadline = letters_post_by(rnd)
+    assert deadline is not None
+    assert 'id="post-by"' in html
+    assert "Letters must be posted by" in html
+    with translation.override("en"):
+        assert f"{date_format(deadline, 'l')}, {date_format(deadline)}" in html
