@@ -4,6 +4,7 @@ phone list for the volunteers who call people, each in the reader's language."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
@@ -32,6 +33,8 @@ from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.reach.services import Meeting, Partner, meeting_for, no_common_time_line
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
 from kaffeeklatsch.rounds.schedule import letters_post_by
+
+NUMBER_SPACE = re.compile(r"(?<=[\d+]) (?=\d)")
 
 #: Large print: letters are read by people who may not see well.
 LETTER_POINTS = 16
@@ -66,7 +69,7 @@ def _styles(points: int) -> dict[str, ParagraphStyle]:
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return Paragraph(escape(unbroken(text)).replace("\n", "<br/>"), style)
 
 
 def offline_members(rnd: Round) -> Iterator[tuple[Group, Participant]]:
@@ -135,7 +138,8 @@ def _reply_slip(meeting: Meeting, styles: dict[str, ParagraphStyle]) -> list:
         ),
         _p(_("Name: %(name)s") % {"name": person.name}, styles["body"]),
         _p(_("Did you meet %(names)s?") % {"names": names}, styles["body"]),
-        _p("[   ] " + _("Yes, we met") + "      [   ] " + _("No, we did not meet"), styles["body"]),
+        _p("[   ]  " + _("Yes, we met"), styles["body"]),
+        _p("[   ]  " + _("No, we did not meet"), styles["body"]),
     ]
 
 
@@ -240,6 +244,12 @@ def _answer(feedback: dict[tuple[int, int], bool], group: Group, person: Partici
     return _("we met") if met else _("we did not meet")
 
 
+def unbroken(text: str) -> str:
+    """The text with the spaces inside numbers made no-break spaces, so that a phone
+    number stays on one line in a table cell."""
+    return NUMBER_SPACE.sub("\u00a0", text)
+
+
 def phone_rows(rnd: Round) -> Iterator[list[str]]:
     """The phone list for volunteers, in the organiser's language: people reached by
     phone, their partners as far as the partners agreed, and what to tell them."""
@@ -294,7 +304,8 @@ def phone_list_pdf(rnd: Round) -> bytes:
     at least, and lines wrap between words only: no word is broken in a cell."""
     margin = 12 * mm
     available = landscape(A4)[0] - 2 * margin
-    texts = [phone_header(), *phone_rows(rnd)]
+    texts = [phone_header(), *([unbroken(c) for c in row] for row in phone_rows(rnd))]
+    # (fitted_widths measures the cells as _p prints them: numbers unbroken.)
     regular, bold = pdf_fonts()
     points = PHONE_LIST_POINTS
     widths = fitted_widths(texts, regular, bold, points, available)

@@ -101,7 +101,7 @@ def meeting_for(group: Group, person: Participant) -> Meeting:
         )
     place = suggested_place(group, members)
     if group.mode == MeetingMode.IN_PERSON:
-        how = _("In person: %(place)s") % {"place": place}
+        how = _("In person – %(place)s") % {"place": place}
     elif group.video_url:
         how = _("Online: %(url)s") % {"url": group.video_url}
     elif group.mode == MeetingMode.ONLINE:
