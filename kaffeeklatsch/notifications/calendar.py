@@ -32,6 +32,7 @@ from kaffeeklatsch.notifications.models import CalendarEvent, OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode
 from kaffeeklatsch.rounds.models import Group, Round
+from kaffeeklatsch.rounds.places import suggested_place
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
 
 
@@ -62,7 +63,7 @@ def calendar_entry(group: Group, members: Collection[Participant], starter: str)
             _("Kaffeeklatsch round %(number)s of %(programme)s.")
             % {"number": group.round.number, "programme": programme.name},
             _("Conversation starter: %(starter)s") % {"starter": starter},
-            *group.reason_texts(translation.get_language()),
+            *group.participant_reasons(translation.get_language()),
         ]
     )
     if group.suggested_start is None:
@@ -75,7 +76,9 @@ def calendar_entry(group: Group, members: Collection[Participant], starter: str)
         minutes=MEETING_MINUTES,
         summary=_("Coffee: %(names)s") % {"names": names},
         description=description,
-        location=group.video_url or str(MeetingMode(group.mode).label),
+        location=group.video_url
+        or suggested_place(group, list(members))
+        or str(MeetingMode(group.mode).label),
         url=group.video_url,
     )
 

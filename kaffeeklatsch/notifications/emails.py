@@ -35,6 +35,7 @@ from kaffeeklatsch.participants.tokens import (
 )
 from kaffeeklatsch.programmes.models import MeetingMode, OrganiserInvitation
 from kaffeeklatsch.rounds.models import Feedback, Group, Round
+from kaffeeklatsch.rounds.places import suggested_place
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
 
 
@@ -77,6 +78,22 @@ def queue_sign_in_link(participant: Participant) -> OutboxMessage:
         participant.email,
         participant.language,
         "link",
+        {"participant": participant, "url": sign_in_url(participant)},
+        subject,
+    )
+
+
+def queue_come_back_link(participant: Participant) -> OutboxMessage:
+    """The link for someone who left and asked to take part again: confirming it
+    makes them active again with their profile as it was."""
+    with translation.override(participant.language):
+        subject = _("Come back to %(programme)s") % {"programme": participant.programme.name}
+    return write(
+        OutboxMessage.Kind.LINK,
+        participant,
+        participant.email,
+        participant.language,
+        "come_back",
         {"participant": participant, "url": sign_in_url(participant)},
         subject,
     )
@@ -136,11 +153,13 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
                 }
                 for o in others
             ],
-            "reasons": group.reason_texts(lang),
+            "reasons": group.participant_reasons(lang),
             "starter": starter,
             "start": start,
             "minutes": MEETING_MINUTES,
             "mode": mode_label,
+            "place": suggested_place(group, members),
+            "common_time": group.common_time,
             "online": group.mode != MeetingMode.IN_PERSON,
             "video_url": group.video_url,
             "page_url": sign_in_url(member),

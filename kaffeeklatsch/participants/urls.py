@@ -18,6 +18,7 @@ urlpatterns = [
     path("me/leave/", views.leave, name="leave"),
     path("me/rejoin/", views.rejoin, name="rejoin"),
     path("me/export/", views.export, name="export"),
+    path("me/export/readable/", views.export_readable, name="export_readable"),
     path("me/erase/", views.erase, name="erase"),
     path("me/sign-out/", views.sign_out, name="sign_out"),
     path("programmes/<int:programme_id>/people/", views.participant_list, name="list"),

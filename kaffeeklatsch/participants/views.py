@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from kaffeeklatsch.front.templatetags.fields import form_fields
 from kaffeeklatsch.lib.csvfiles import CONTENT_TYPE as CSV
 from kaffeeklatsch.lib.names import NameOrder, sort_key
 from kaffeeklatsch.notifications.emails import (
+    queue_come_back_link,
     queue_confirmation,
     queue_sign_in_link,
 )
@@ -45,6 +46,7 @@ from kaffeeklatsch.participants.forms import (
     SignupForm,
 )
 from kaffeeklatsch.participants.models import Named, Participant, blocked_names
+from kaffeeklatsch.participants.readable import readable
 from kaffeeklatsch.participants.sessions import start_session
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for, unsubscribing
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
@@ -149,6 +151,9 @@ def _link_page(request: HttpRequest, token: str, confirm: bool) -> HttpResponse:
                 participant.activate()
                 participant.save(update_fields=["status", "confirmed_at"])
                 messages.success(request, _("Thank you! You are taking part now."))
+            elif participant.status == Participant.Status.LEFT:
+                participant.rejoin()
+                messages.success(request, _("Welcome back! You are taking part again."))
         start_session(request, participant)
         return redirect("participants:me")
     template = "participants/confirm.html" if confirm else "participants/sign_in.html"
@@ -174,6 +179,8 @@ def _send_link(participant: Participant) -> None:
         return
     if participant.status == Participant.Status.PENDING:
         queue_confirmation(participant)
+    elif participant.status == Participant.Status.LEFT:
+        queue_come_back_link(participant)
     else:
         queue_sign_in_link(participant)
 
@@ -183,7 +190,8 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = SignInRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        people = Participant.objects.filter(email=email).exclude(status=Participant.Status.LEFT)
+        # People who left get a link that brings them back.
+        people = Participant.objects.filter(email=email).select_related("programme")
         if sso_provider.configured():
             # Their programme lets them sign in with the organisation's account
             # instead of a link by e-mail.
@@ -191,7 +199,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
         for participant in people:
             _send_link(participant)
         # The same answer whether or not the address is known.
-        return render(request, "participants/link_sent.html")
+        return render(request, "participants/link_sent.html", {"sso": sso_provider.configured()})
     return render(
         request,
         "participants/request_link.html",
@@ -401,6 +409,25 @@ def export(request: HttpRequest, participant: Participant) -> HttpResponse:
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
     response["Content-Disposition"] = 'attachment; filename="kaffeeklatsch-my-data.json"'
+    return response
+
+
+@participant_view
+def export_readable(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """The same data as a document to read, in the person's language."""
+    with translation.override(participant.language):
+        response = render(
+            request,
+            "participants/my_data.html",
+            {
+                "participant": participant,
+                "document": readable(export_data(participant)),
+                "made": timezone.now(),
+                "LANGUAGE_CODE": participant.language,
+            },
+        )
+        filename = _("my-data") + ".html"
+    response["Content-Disposition"] = f'attachment; filename="kaffeeklatsch-{filename}"'
     return response
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +30,26 @@ class ProgrammeForm(forms.ModelForm):
             "registration_open",
             "allowed_domains",
             "sso_sign_in",
+            "postal_days",
+            "contact_name",
+            "contact_phone",
+            "meeting_places",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "meeting_places": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left empty, the programme keeps its postal days (five for a new one).
+        self.fields["postal_days"].required = False
+
+    def clean_postal_days(self) -> int:
+        days = self.cleaned_data.get("postal_days")
+        if days is None:
+            return self.instance.postal_days
+        return days
 
     def clean_allowed_domains(self) -> str:
         text = self.cleaned_data.get("allowed_domains", "")

@@ -134,6 +134,40 @@ class Programme(models.Model):
             "identity provider (single sign-on), found by their e-mail address."
         ),
     )
+    postal_days = models.PositiveSmallIntegerField(
+        _("working days a letter needs"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "Groups with someone reached by post meet no sooner than this many working "
+            "days after the round is published."
+        ),
+    )
+    contact_name = models.CharField(
+        _("contact person for people without e-mail"),
+        max_length=120,
+        blank=True,
+        validators=[validate_one_line],
+        help_text=_(
+            "Named in letters: they connect people who did not share a phone number and "
+            "take the answer to “Did you meet?” by phone."
+        ),
+    )
+    contact_phone = models.CharField(
+        _("phone number of the contact person"),
+        max_length=40,
+        blank=True,
+        validators=[validate_one_line],
+    )
+    meeting_places = models.TextField(
+        _("places to meet"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "One per line, e.g. “Café am Markt, Marktplatz 3”. Groups who meet in person "
+            "get one of them as a suggestion."
+        ),
+    )
     invite_token = models.CharField(max_length=40, unique=True, default=new_invite_token)
     created_at = models.DateTimeField(auto_now_add=True)
     organisers = models.ManyToManyField(
@@ -161,6 +195,9 @@ class Programme(models.Model):
             weight_organisation=self.weight_organisation,
             seed=seed,
         )
+
+    def place_list(self) -> list[str]:
+        return [line.strip() for line in self.meeting_places.splitlines() if line.strip()]
 
     def domain_list(self) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in self.allowed_domains.split(",") if d.strip()]

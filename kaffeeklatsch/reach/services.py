@@ -24,6 +24,7 @@ from kaffeeklatsch.programmes.models import MeetingMode
 from kaffeeklatsch.reach.channels.escaping import Line, linked
 from kaffeeklatsch.reach.models import ChatHandle, ReminderSetting
 from kaffeeklatsch.rounds.models import Group, Round
+from kaffeeklatsch.rounds.places import suggested_place
 from kaffeeklatsch.rounds.schedule import MEETING_MINUTES
 
 
@@ -33,6 +34,8 @@ class Partner:
     details: str  # department, organisation, place
     contact: list[str]  # only what the partner agreed to share
     languages: str
+    phone: str = ""  # shared phone number, or ""
+    email: str = ""  # shared e-mail address, or ""
 
 
 @dataclass
@@ -46,6 +49,16 @@ class Meeting:
     how: str
     starter: str
     extra: list[str] = field(default_factory=list)
+    # False when the members' times do not overlap and the time is only a proposal.
+    common_time: bool = True
+
+
+def no_common_time_line() -> str:
+    """The line for a group whose usual times do not overlap, in the active language."""
+    return _(
+        "Your usual times do not overlap, so this is only a proposal: please agree on "
+        "another time that suits you all."
+    )
 
 
 def _when(start: dt.datetime | None) -> str:
@@ -82,21 +95,19 @@ def meeting_for(group: Group, person: Participant) -> Meeting:
                 details=details,
                 contact=partner_contact(other),
                 languages=", ".join(language_name(c, lang[:2]) for c in other.languages),
+                phone=other.shared_phone,
+                email=other.shared_email,
             )
         )
+    place = suggested_place(group, members)
     if group.mode == MeetingMode.IN_PERSON:
-        places = [m.place for m in members if m.place]
-        how = (
-            _("In person, e.g. in a café near %(place)s.") % {"place": places[0]}
-            if places
-            else _("In person, at a place you agree on.")
-        )
+        how = _("In person – %(place)s") % {"place": place}
     elif group.video_url:
         how = _("Online: %(url)s") % {"url": group.video_url}
     elif group.mode == MeetingMode.ONLINE:
         how = _("By phone or video call.")
     else:
-        how = _("In person or by phone, as you like.")
+        how = _("In person (%(place)s) or by phone, as you like.") % {"place": place}
     return Meeting(
         person=person,
         round=group.round,
@@ -104,6 +115,7 @@ def meeting_for(group: Group, person: Participant) -> Meeting:
         when=_when(group.suggested_start),
         how=how,
         starter=conversation_starter(group, members),
+        common_time=group.common_time,
     )
 
 
@@ -122,6 +134,8 @@ def direct_message_lines(group: Group, person: Participant) -> list[Line]:
             lines.append(f"{partner.name} ({contact})")
         if meeting.when:
             lines.append(_("Suggested time: %(when)s") % {"when": meeting.when})
+        if meeting.when and not meeting.common_time:
+            lines.append(no_common_time_line())
         lines.append(linked(_("How: %(how)s") % {"how": meeting.how}, group.video_url))
         lines.append(_("A question to start with: %(starter)s") % {"starter": meeting.starter})
         return lines

@@ -15,11 +15,20 @@ from kaffeeklatsch.matching.model import Reason
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 
+# Reasons that are the organisers' own notes: shown on their pages, never to the
+# people of the group.
+ORGANISER_ONLY = frozenset({"moved_by_organiser"})
 
-def render_reasons(reasons: list[dict[str, Any]], lang: str | None = None) -> list[str]:
+
+def render_reasons(
+    reasons: list[dict[str, Any]], lang: str | None = None, for_participants: bool = False
+) -> list[str]:
+    """The reasons in words; ``for_participants`` leaves out the organisers' notes."""
     language = (lang or get_language() or "en")[:2]
     texts = []
     for item in reasons:
+        if for_participants and item.get("code") in ORGANISER_ONLY:
+            continue
         if item.get("code") == "moved_by_organiser":
             texts.append(str(_("Moved here by the organiser.")))
             continue
@@ -100,6 +109,9 @@ class Group(models.Model):
     score = models.FloatField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
     suggested_start = models.DateTimeField(null=True, blank=True)
+    # False when the members' times never overlap: the suggested time is the
+    # programme's default and the members are asked to agree on another.
+    common_time = models.BooleanField(default=True, db_default=True)
     video_url = models.URLField(blank=True, max_length=500)
     # Members who erased themselves or were removed: the group keeps their place as
     # "a former participant", with nothing else about them.
@@ -125,7 +137,12 @@ class Group(models.Model):
         return ", ".join(m.name for m in self.members.all())
 
     def reason_texts(self, lang: str | None = None) -> list[str]:
+        """The reasons as the organisers read them."""
         return render_reasons(self.reasons, lang)
+
+    def participant_reasons(self, lang: str | None = None) -> list[str]:
+        """The reasons as the group's members read them: without organisers' notes."""
+        return render_reasons(self.reasons, lang, for_participants=True)
 
 
 class LeftOut(models.Model):

@@ -8,6 +8,7 @@ from collections import Counter
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import MeetingMode
@@ -17,7 +18,7 @@ from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Group, LeftOut, Round
 from kaffeeklatsch.rounds.people import mix
 from kaffeeklatsch.rounds.preview import video_url
-from kaffeeklatsch.rounds.schedule import suggest_start
+from kaffeeklatsch.rounds.schedule import Planner, channel_of
 
 MOVED = {"code": "moved_by_organiser", "params": {}}
 
@@ -29,7 +30,10 @@ def _refresh_group(rnd: Round, group: Group, members: list[Participant]) -> None
     group.mode = check.mode
     group.reasons = [*check.reasons, MOVED]
     group.moved = True
-    group.suggested_start = suggest_start([m.availability for m in members], rnd.meet_from)
+    planned = Planner(rnd.programme, max(rnd.meet_from, timezone.localdate())).plan(
+        [m.availability for m in members], [channel_of(m.email, m.reached_by) for m in members]
+    )
+    group.suggested_start, group.common_time = planned.start, planned.common
     (
         group.across_departments,
         group.across_levels,

@@ -27,7 +27,7 @@ from kaffeeklatsch.rounds.checks import reason_json
 from kaffeeklatsch.rounds.figures import group_counts, new_figures
 from kaffeeklatsch.rounds.models import Round
 from kaffeeklatsch.rounds.people import PersonRow, history, mix, next_number, person_rows, persons
-from kaffeeklatsch.rounds.schedule import suggest_start
+from kaffeeklatsch.rounds.schedule import Planner, channel_of
 from kaffeeklatsch.rounds.storing import (
     GroupRow,
     add_members,
@@ -52,22 +52,11 @@ def video_url(mode: str) -> str:
     return template.replace("{room}", room)
 
 
-class StartTimes:
-    """Suggested start times for groups, worked out once per combination of
-    availabilities (as :func:`.people.person_rows` reads them): in a large round most
-    groups share one (e.g. "any time")."""
-
-    def __init__(self, day: dt.date) -> None:
-        self.day = day
-        self.known: dict[tuple, dt.datetime | None] = {}
-
-    def __call__(self, availabilities: Sequence[Sequence[Sequence[int]]]) -> dt.datetime | None:
-        # Equal availabilities are one object (see person_rows), so their identities
-        # name them; the rows keep them alive while the round is stored.
-        key = tuple(sorted(map(id, availabilities)))
-        if key not in self.known:
-            self.known[key] = suggest_start(availabilities, self.day)
-        return self.known[key]
+def start_key(availabilities: Sequence[Sequence[Sequence[int]]]) -> tuple:
+    """A cheap name for a combination of availabilities: equal availabilities are one
+    object (see :func:`.people.person_rows`), so their identities name them; the rows
+    keep them alive while the round is stored."""
+    return tuple(sorted(map(id, availabilities)))
 
 
 @dataclass
@@ -111,20 +100,27 @@ def calculate_preview(
 def _group_rows(calculated: Calculated) -> list[GroupRow]:
     """The groups of a calculated round as they are stored, numbered from 1."""
     by_id = {str(p.pk): p for p in calculated.rows}
-    start_time = StartTimes(calculated.day)
+    planner = Planner(calculated.programme, calculated.day)
     groups = []
     for position, found in enumerate(calculated.result.groups, start=1):
         members = [by_id[m] for m in found.members]
         mode = found.mode.value
+        availabilities = [m.availability for m in members]
+        planned = planner.plan(
+            availabilities,
+            [channel_of(m.email, m.reached_by) for m in members],
+            start_key(availabilities),
+        )
         groups.append(
             GroupRow(
                 position,
                 mode,
                 found.score,
                 [reason_json(r) for r in found.reasons],
-                start_time([m.availability for m in members]),
+                planned.start,
                 video_url(mode),
                 *mix(members),
+                common_time=planned.common,
             )
         )
     return groups

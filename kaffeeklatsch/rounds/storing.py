@@ -41,6 +41,7 @@ class GroupRow(NamedTuple):
     unreached: int
     moved: bool = False
     former_members: int = 0
+    common_time: bool = True
 
 
 def create_groups(rnd: Round, groups: Iterable[GroupRow]) -> dict[int, int]:

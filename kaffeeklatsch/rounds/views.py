@@ -42,6 +42,7 @@ from kaffeeklatsch.rounds.pages import (
     task_error_text,
     task_problems,
 )
+from kaffeeklatsch.rounds.schedule import letters_post_by
 from kaffeeklatsch.rounds.storing import delete_preview
 from kaffeeklatsch.rounds.tasks import Busy, active_task, request_preview, request_publish
 
@@ -158,6 +159,8 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
         "summary": summary(rnd),
         "task": active_task(programme),
         "here": request.get_full_path(),
+        "post_by": letters_post_by(rnd),
+        "today": timezone.localdate(),
     }
     counts = context["summary"]
     # The kept figures say whether a group has one person: the page of a large round

@@ -103,7 +103,7 @@ def test_one_large_print_letter_per_offline_person_in_their_language(
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     data = b"".join(response.streaming_content) if response.streaming else response.content
     pages = pdf_pages(data)
-    assert len(pages) == 2
+    assert len(pages) == 3  # the organiser's page with the day to post them, two letters
     hilde = next(p for p in pages if "Hilde Brauer" in p)
     emil = next(p for p in pages if "Emil Jones" in p)
     # Hilde's letter: German, her address for the envelope, Ben's phone (he shares it),

@@ -262,6 +262,7 @@ RULES: dict[str, Rule] = {
     "participants:leave": Rule(PARTICIPANTS, (GET, POST)),
     "participants:rejoin": Rule(PARTICIPANTS, (POST,)),
     "participants:export": Rule(PARTICIPANTS),
+    "participants:export_readable": Rule(PARTICIPANTS),
     "participants:erase": Rule(PARTICIPANTS, (GET, POST)),
     "reach:chat": Rule(PARTICIPANTS, (GET, ("post", {"handle_1": "@mole:example.org"}))),
     "reach:meeting_update": Rule(PARTICIPANTS, (("post", {"status": "cannot_meet"}),)),
