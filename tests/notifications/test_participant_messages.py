@@ -17,14 +17,8 @@ from kaffeeklatsch.reach.services import direct_message_lines
 from kaffeeklatsch.rounds.moves import MOVED
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
-from tests.web.conftest import (
-    html_part,
-    ics_part,
-    login,
-    send_outbox,
-    sign_in_participant,
-    text_part,
-)
+from tests.support.mail import html_part, ics_part, send_outbox, text_part
+from tests.support.web import login, sign_in_participant
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import unsubscribe_url
-from tests.web.conftest import links, path_of, press_link_button, send_outbox, text_part
+from tests.support.mail import links, send_outbox, text_part
+from tests.support.web import path_of, press_link_button
 
 pytestmark = pytest.mark.django_db
 

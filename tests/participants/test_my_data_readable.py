@@ -14,7 +14,7 @@ from kaffeeklatsch.participants.export import export_data
 from kaffeeklatsch.participants.readable import LABELS
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
-from tests.web.conftest import sign_in_participant
+from tests.support.web import sign_in_participant
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from kaffeeklatsch.reach.letters import letters_pdf, phone_header, phone_list_pd
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from kaffeeklatsch.rounds.schedule import letters_post_by
-from tests.web.conftest import login, press
+from tests.support.web import login, press
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import unsubscribe_url
-from tests.web.conftest import links, send_outbox, text_part
+from tests.support.mail import links, send_outbox, text_part
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
