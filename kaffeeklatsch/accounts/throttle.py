@@ -31,7 +31,7 @@ class SignInGuard(AxesStandaloneBackend):
     without a request (tests, management commands) is not a guess over the network
     and is left to the next backend."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -6,6 +6,8 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,10 +48,10 @@ WEEKDAYS = [
 
 
 class ProgrammeQuerySet(models.QuerySet["Programme"]):
-    def for_organiser(self, user: object) -> ProgrammeQuerySet:
-        if not getattr(user, "is_authenticated", False):
+    def for_organiser(self, user: AbstractBaseUser | AnonymousUser) -> ProgrammeQuerySet:
+        if not user.is_authenticated:
             return self.none()
-        return self.filter(organisers=user)
+        return self.filter(organisers=user.pk)
 
 
 weight_validators = [MinValueValidator(0), MaxValueValidator(10)]
@@ -132,7 +134,7 @@ class Programme(models.Model):
     )
     invite_token = models.CharField(max_length=40, unique=True, default=new_invite_token)
     created_at = models.DateTimeField(auto_now_add=True)
-    organisers = models.ManyToManyField(
+    organisers: models.ManyToManyField[User, Organiser] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Organiser", related_name="programmes"
     )
 
@@ -168,8 +170,8 @@ class Programme(models.Model):
         domain = email.rsplit("@", 1)[-1].lower()
         return domain in domains
 
-    def is_owner(self, user: object) -> bool:
-        return self.organiser_set.filter(user=user, role=Organiser.Role.OWNER).exists()
+    def is_owner(self, user: AbstractBaseUser | AnonymousUser) -> bool:
+        return self.organiser_set.filter(user=user.pk, role=Organiser.Role.OWNER).exists()
 
     def following_round_date(self, after: dt.date) -> dt.date:
         """The date of the automatic round after one held on ``after``: the next

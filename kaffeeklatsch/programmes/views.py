@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaffeeklatsch.front.ratelimit import limited
+from kaffeeklatsch.lib.requests import AuthenticatedHttpRequest
 from kaffeeklatsch.notifications.emails import queue_organiser_invitation
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import absolute
@@ -34,7 +35,7 @@ from kaffeeklatsch.rounds.models import Feedback, Group, Round
 
 
 @login_required
-def programme_list(request: HttpRequest) -> HttpResponse:
+def programme_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     programmes = Programme.objects.for_organiser(request.user).annotate(
         people=Count("participants", filter=Q(participants__status="active"), distinct=True)
     )
@@ -60,7 +61,7 @@ def _schedule(programme: Programme) -> None:
 
 
 @login_required
-def programme_create(request: HttpRequest) -> HttpResponse:
+def programme_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProgrammeForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
