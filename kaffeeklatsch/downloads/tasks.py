@@ -75,15 +75,15 @@ def request_download(
 
 def claim() -> Download | None:
     """Takes the oldest waiting download, or one whose worker's lease ran out."""
-    while True:
-        taken = leases.claim(DOWNLOADS, Download.objects.defer("content"))
-        if not taken:
-            return None
-        download = taken[0]
-        if download.attempts > MAX_ATTEMPTS:
-            _end(download, Download.Status.FAILED, error="crashed", attempts=MAX_ATTEMPTS)
-            continue
-        return download
+    taken = leases.claim(
+        DOWNLOADS, Download.objects.defer("content"), max_attempts=MAX_ATTEMPTS, give_up=_crashed
+    )
+    return taken[0] if taken else None
+
+
+def _crashed(download: Download) -> None:
+    """A download whose workers died every time ends as failed."""
+    _end(download, Download.Status.FAILED, error="crashed", attempts=MAX_ATTEMPTS)
 
 
 def _end(

@@ -11,11 +11,12 @@ a file, a chat message, an e-mail) runs outside any transaction that holds a loc
 
 While it works, a worker may *renew* its lease. Its result is stored in a short
 transaction that first asks "still mine?" (the row is running, leased by this worker,
-at the same attempt) and locks the row, so a worker that outlived its lease leaves the
-row to the one that took it over. A worker gives back (*releases*) what it did not
-finish; rows of a worker that died are due again when their lease runs out, or at
-once when a worker on the same machine finds their process gone
-(:func:`release_abandoned`).
+at the same attempt) and locks the row, so a worker that
+outlived its lease leaves the row to the one that took it over. A row taken more
+often than its queue allows (its workers died every time) is given up instead of run
+again. A worker gives back (*releases*) what it did not finish; rows of a worker that
+died are due again when their lease runs out, or at once when a worker on the same
+machine finds their process gone (:func:`release_abandoned`).
 
 Nothing here knows an app: a queue is described by a :class:`Queue` over a model that
 inherits :class:`Leased`.
@@ -132,10 +133,37 @@ def worker_id() -> str:
     return _identity[1]
 
 
-def claim(queue: Queue[L], rows: QuerySet[L] | None = None, limit: int = 1) -> list[L]:
+def claim(
+    queue: Queue[L],
+    rows: QuerySet[L] | None = None,
+    limit: int = 1,
+    *,
+    max_attempts: int | None = None,
+    give_up: Callable[[L], object] | None = None,
+) -> list[L]:
     """Takes up to ``limit`` of the takeable ``rows`` (default: all of the queue's) for
     this worker and commits; returns them as now held (running, leased, one attempt
-    more)."""
+    more).
+
+    With ``max_attempts``, a row taken for an attempt beyond it (its workers died every
+    time: out of memory on a huge round, say) is not returned but handed to
+    ``give_up``, which ends it, so that it does not stop the worker's other work for
+    good; when every row taken was given up, others are taken in their place.
+    """
+    if max_attempts is not None and give_up is None:
+        raise ValueError("max_attempts needs give_up")
+    while True:
+        picked = _claim(queue, rows, limit)
+        if max_attempts is None or give_up is None:
+            return picked
+        spent = [row for row in picked if row.attempts > max_attempts]
+        for row in spent:
+            give_up(row)
+        if len(spent) < len(picked) or not spent:
+            return [row for row in picked if row.attempts <= max_attempts]
+
+
+def _claim(queue: Queue[L], rows: QuerySet[L] | None, limit: int) -> list[L]:
     now = timezone.now()
     until = queue.lease(now)
     owner = worker_id()

@@ -98,25 +98,22 @@ def request_publish(rnd: Round, user: AbstractBaseUser | None = None) -> RoundTa
 def claim(pk: int | None = None) -> RoundTask | None:
     """Takes the oldest waiting task (or the task ``pk``), or a running one whose
     worker's lease ran out."""
-    while True:
-        rows = RoundTask.objects.all() if pk is None else RoundTask.objects.filter(pk=pk)
-        taken = leases.claim(TASKS, rows)
-        if not taken:
-            return None
-        task = taken[0]
-        if task.attempts > MAX_ATTEMPTS:
-            # Its workers died every time (out of memory on a huge round, say): it
-            # ends here instead of stopping the worker's other work for good.
-            _fail(task, "internal", attempts=MAX_ATTEMPTS)
-            if pk is not None:
-                return None
-            continue
-        task.started_at = task.started_at or timezone.now()
-        task.stage, task.progress = RoundTask.Stage.READING, 0.0
-        leases.mine(TASKS, task).update(
-            started_at=task.started_at, stage=task.stage, progress=task.progress
-        )
-        return task
+    rows = RoundTask.objects.all() if pk is None else RoundTask.objects.filter(pk=pk)
+    taken = leases.claim(TASKS, rows, max_attempts=MAX_ATTEMPTS, give_up=_crashed)
+    if not taken:
+        return None
+    task = taken[0]
+    task.started_at = task.started_at or timezone.now()
+    task.stage, task.progress = RoundTask.Stage.READING, 0.0
+    leases.mine(TASKS, task).update(
+        started_at=task.started_at, stage=task.stage, progress=task.progress
+    )
+    return task
+
+
+def _crashed(task: RoundTask) -> None:
+    """A task whose workers died every time ends as an internal failure."""
+    _fail(task, "internal", attempts=MAX_ATTEMPTS)
 
 
 class Reporter:
