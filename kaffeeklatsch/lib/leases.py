@@ -42,7 +42,6 @@ __all__ = [
     "claim",
     "finish",
     "mine",
-    "queues",
     "release",
     "release_abandoned",
     "renew",
@@ -97,9 +96,6 @@ class Queue(Generic[L]):
         return self.model._default_manager.all()
 
 
-_QUEUES: list[Queue[Any]] = []
-
-
 def define(
     model: type[L],
     *,
@@ -109,15 +105,8 @@ def define(
     order: Iterable[str] = ("created_at", "id"),
     due: str | None = None,
 ) -> Queue[L]:
-    """A queue, known to :func:`queues` (so a worker can give back what its dead
-    predecessors held in every queue)."""
-    queue = Queue(model, waiting, running, lease_seconds, tuple(order), due)
-    _QUEUES.append(queue)
-    return queue
-
-
-def queues() -> list[Queue[Any]]:
-    return list(_QUEUES)
+    """A queue of ``model`` rows (see :class:`Queue`)."""
+    return Queue(model, waiting, running, lease_seconds, tuple(order), due)
 
 
 _identity: tuple[int, str] | None = None
@@ -258,14 +247,13 @@ def _by_attempts(rows: Sequence[L]) -> dict[int, list[L]]:
     return groups
 
 
-def _gone(owner: str, me: str) -> bool:
-    """Whether the process that holds a lease as ``owner`` is no more: it ran on this
-    machine and its pid is free, or is this process's while it is not this process."""
+def _gone(owner: str) -> bool:
+    """Whether the process that holds a lease as ``owner`` (not this worker) is no more:
+    it ran on this machine and its pid is free, or is this process's (an earlier
+    process that had the same pid)."""
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    if owner == me:
         return False
     pid = int(pid_text)
     if pid == os.getpid():
@@ -279,9 +267,9 @@ def _gone(owner: str, me: str) -> bool:
     return False
 
 
-def release_abandoned(queue: Queue[L], *, keep: Iterable[Any] = ()) -> int:
+def release_abandoned(queue: Queue[L]) -> int:
     """Gives back, at once, what this worker holds (an interrupted pass) and what
-    dead workers on this machine held, except the rows ``keep``. Called when a worker
+    dead workers on this machine held. Called when a worker
     starts and when it is back after the database was away; leases of workers on
     other machines run out instead."""
     me = worker_id()
@@ -292,11 +280,9 @@ def release_abandoned(queue: Queue[L], *, keep: Iterable[Any] = ()) -> int:
         .values_list("claimed_by", flat=True)
         .distinct()
     )
-    gone = [owner for owner in owners if owner == me or _gone(owner, me)]
+    gone = [owner for owner in owners if owner == me or _gone(owner)]
     if not gone:
         return 0
-    return (
-        queue.objects.filter(status=queue.running, claimed_by__in=gone)
-        .exclude(pk__in=list(keep))
-        .update(status=queue.waiting, claimed_until=None, claimed_by="")
+    return queue.objects.filter(status=queue.running, claimed_by__in=gone).update(
+        status=queue.waiting, claimed_until=None, claimed_by=""
     )
