@@ -2,8 +2,9 @@
 
 Jobs are leased work (:mod:`kaffeeklatsch.lib.leases`): a worker claims a job in a
 short transaction of its own, runs its handler outside it (a slow chat server holds no
-lock and no transaction), and stores the outcome in a short transaction that checks the
-job is still its own. A job whose worker dies is taken again when its lease runs out.
+lock and no transaction) while the lease is renewed, and stores the outcome in a short
+transaction that checks the job is still its own. A job whose worker dies is taken
+again when its lease runs out.
 The kinds of job are registered by the apps (:mod:`kaffeeklatsch.jobs.registry`).
 
 Failed jobs are retried with back-off; a kind of job may bring its own policy (how many
@@ -43,7 +44,7 @@ JOBS = leases.define(
     Job,
     waiting=Job.Status.PENDING,
     running=Job.Status.RUNNING,
-    lease_seconds=lambda: settings.ROUND_TASK_LEASE_SECONDS,
+    lease_seconds=lambda: settings.JOB_LEASE_SECONDS,
     order=("run_at", "id"),
     due="run_at",
 )
@@ -119,7 +120,7 @@ def run_one() -> bool:
     try:
         if found is None:
             raise UnknownJob(job.kind)
-        with transaction.atomic():
+        with leases.renewing(JOBS, [job]), transaction.atomic():
             found[0](job.payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
         failure = exc

@@ -9,9 +9,10 @@ running, counts an attempt and writes a *lease*: the worker's id and the time un
 which the rows are its own. It commits before any work is done, so the work (a round,
 a file, a chat message, an e-mail) runs outside any transaction that holds a lock.
 
-While it works, a worker may *renew* its lease. Its result is stored in a short
-transaction that first asks "still mine?" (the row is running, leased by this worker,
-at the same attempt) and locks the row, so a worker that
+While it works, a worker *renews* its lease: as it reports progress, or every third of
+the lease while a block of work that reports none runs (:func:`renewing`). Its result
+is stored in a short transaction that first asks "still mine?" (the row is running,
+leased by this worker, at the same attempt) and locks the row, so a worker that
 outlived its lease leaves the row to the one that took it over. A row taken more
 often than its queue allows (its workers died every time) is given up instead of run
 again. A worker gives back (*releases*) what it did not finish; rows of a worker that
@@ -25,14 +26,18 @@ inherits :class:`Leased`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import models, router, transaction
+from django.db import Error as DatabaseError
+from django.db import connections, models, router, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -45,9 +50,12 @@ __all__ = [
     "release",
     "release_abandoned",
     "renew",
+    "renewing",
     "still_mine",
     "worker_id",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class Leased(models.Model):
@@ -215,6 +223,37 @@ def renew(queue: Queue[L], held: Sequence[L], **fields: Any) -> list[L]:
             row.claimed_until = until
             renewed.append(row)
     return renewed
+
+
+@contextmanager
+def renewing(queue: Queue[L], held: Sequence[L]) -> Iterator[None]:
+    """Renews the lease of ``held`` every third of the lease while the block runs: for
+    work that reports no progress of its own (a job's handler waiting for a slow chat
+    server), so that no other worker takes it over while this one is alive.
+
+    The renewal runs in a thread of its own, with its own database connection, which it
+    closes when the block ends.
+    """
+    stop = threading.Event()
+
+    def keep_renewed() -> None:
+        try:
+            while not stop.wait(queue.lease_seconds() / 3):
+                try:
+                    renew(queue, held)
+                except DatabaseError:
+                    # Tried again at the next turn; the lease may run out meanwhile.
+                    log.warning("lease of %s not renewed", queue.model.__name__)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=keep_renewed, name="lease-renewal", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def finish(queue: Queue[L], row: L, status: str, **fields: Any) -> bool:
