@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -204,20 +206,22 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
     storing = Storing(task)
     report = Reporter(task, storing, listen)
     try:
+        store: Callable[[], Round]
         if task.kind == RoundTask.Kind.PREVIEW:
-            calculated = calculate_preview(programme, progress=report)
-            with transaction.atomic():
-                storing.begin()
-                storing.end(store_preview(calculated, task.requested_by))
+            # As preview_round, with the engine's run before the storing transaction.
+            store = partial(
+                store_preview, calculate_preview(programme, progress=report), task.requested_by
+            )
         else:
             rnd = Round.objects.filter(pk=task.round_id, programme=programme).first()
             if rnd is None:
                 raise RoundError("gone")
             # Reported before the storing transaction, in which reports are not written.
             report("checking", 0.0)
-            with transaction.atomic():
-                storing.begin()
-                storing.end(publish_round(rnd, progress=report))
+            store = partial(publish_round, rnd, progress=report)
+        with transaction.atomic():
+            storing.begin()
+            storing.end(store())
         report("done", 1.0)
     except TaskLost:
         log.warning("round task %s was taken over by another worker", task.pk)
