@@ -10,6 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.lib.validators import validate_one_line
@@ -236,5 +237,6 @@ class OrganiserInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.programme}"
 
-    def expired(self, now: dt.datetime) -> bool:
-        return self.expires_at <= now
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()

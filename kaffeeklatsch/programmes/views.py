@@ -233,7 +233,6 @@ def organisers(request: HttpRequest, programme: Programme) -> HttpResponse:
             "invitations": programme.organiser_invitations.select_related("user").order_by(
                 "invited_at", "pk"
             ),
-            "now": timezone.now(),
         },
     )
 
@@ -258,7 +257,7 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
         pk=invitation_id,
         user=request.user,
     )
-    expired = invited.expired(timezone.now())
+    expired = invited.expired
     if request.method == "POST":
         answer = request.POST.get("answer")
         if answer == "decline":
