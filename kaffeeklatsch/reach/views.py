@@ -281,6 +281,8 @@ def meeting_update_link(request: HttpRequest, token: str) -> HttpResponse:
     except LinkError as exc:
         return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
     group, participant = linked_member(answer.group_id, answer.participant_id)
+    if group.suggested_start is not None and group.suggested_start < timezone.now():
+        return render(request, "participants/link_invalid.html", {"why": "over"}, status=400)
     if request.method != "POST":
         others = [m for m in group.members.all() if m.pk != participant.pk]
         return render(
