@@ -90,7 +90,7 @@ def clean(record: logging.LogRecord) -> logging.LogRecord:
         message = str(record.msg)
     record.msg, record.args = scrub(message), None
     if record.exc_info and record.exc_info[1] is not None:
-        record.exc_text = exception_without_text(record.exc_info)  # type: ignore[arg-type]
+        record.exc_text = exception_without_text(record.exc_info)
     elif record.exc_text:
         record.exc_text = scrub(record.exc_text)
     if record.stack_info:

@@ -319,6 +319,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A worker owns the preview or publication of a round it took this long, renewed as it
 # reports progress; after a crash another worker does the work again.
 ROUND_TASK_LEASE_SECONDS = float(os.environ.get("KAFFEEKLATSCH_ROUND_LEASE_SECONDS", "300"))
+# A worker owns a background job it took this long, renewed every third of it while the
+# job's handler runs (however long a chat server makes it wait); after a crash another
+# worker takes the job when the lease has run out.
+JOB_LEASE_SECONDS = 90.0
 
 # Programmes of at least this many people get their insights read by the worker and
 # shown "as of" a time, and their long downloads (letters, reports, spreadsheets)

@@ -20,7 +20,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -31,7 +31,7 @@ class SignInGuard(AxesStandaloneBackend):
     without a request (tests, management commands) is not a guess over the network
     and is left to the next backend."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -43,14 +43,21 @@ class SignInGuard(AxesStandaloneBackend):
         return super().authenticate(request, username, password, **kwargs)
 
 
-def _recent(request: HttpRequest) -> Any:
-    """The failures still counted: those after the start of the lock period."""
-    cool_off = get_cool_off(request) or dt.timedelta(0)
-    return AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - cool_off)
+def _cool_off(request: HttpRequest) -> dt.timedelta:
+    return get_cool_off(request) or dt.timedelta(0)
+
+
+def _from_address(request: HttpRequest, cool_off: dt.timedelta) -> Any:
+    """The failures from the request's address still counted: those after the start
+    of the lock period."""
+    return AccessAttempt.objects.filter(
+        attempt_time__gte=timezone.now() - cool_off,
+        ip_address=request.axes_ip_address,  # type: ignore[attr-defined]  # set by axes
+    )
 
 
 def _address_failures(request: HttpRequest) -> int:
-    found = _recent(request).filter(ip_address=request.axes_ip_address)  # type: ignore[attr-defined]
+    found = _from_address(request, _cool_off(request))
     return found.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
@@ -69,11 +76,17 @@ def seconds_until_unlocked(request: HttpRequest, credentials: dict[str, Any] | N
     """When the lock on this sign-in ends: the lock period after the last counted
     failure of the account from this address or, when the address as a whole is
     locked, of the address."""
-    recent = _recent(request).filter(ip_address=request.axes_ip_address)  # type: ignore[attr-defined]
-    if _address_failures(request) < settings.SIGN_IN_FAILURES_PER_ADDRESS:
-        recent = recent.filter(username=get_client_username(request, credentials))
-    last = recent.aggregate(last=Max("attempt_time"))["last"]
-    cool_off = get_cool_off(request) or dt.timedelta(0)
+    cool_off = _cool_off(request)
+    # One query for both: the address's failures, its last and the account's last.
+    found = _from_address(request, cool_off).aggregate(
+        total=Sum("failures_since_start"),
+        address_last=Max("attempt_time"),
+        account_last=Max(
+            "attempt_time", filter=Q(username=get_client_username(request, credentials))
+        ),
+    )
+    address_locked = (found["total"] or 0) >= settings.SIGN_IN_FAILURES_PER_ADDRESS
+    last = found["address_last"] if address_locked else found["account_last"]
     if last is None:
         return int(cool_off.total_seconds())
     return max(1, math.ceil((last + cool_off - timezone.now()).total_seconds()))

@@ -8,7 +8,7 @@ errors come back under the API's field names, in the language of the request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
 
 from kaffeeklatsch.api.models import ApiToken
+
+FormT = TypeVar("FormT", bound=forms.BaseForm)
 
 # API field -> form field, where the two differ.
 FORM_NAMES = {
@@ -38,9 +40,11 @@ def form_data(data: Any, fields: Mapping[str, serializers.Field]) -> dict[str, A
         raise serializers.ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: [_("Please send a JSON object.")]}
         )
+    # A JSON object's keys are texts.
+    body: Mapping[str, Any] = data
     errors: dict[str, list[Any]] = {}
     result: dict[str, Any] = {}
-    for key, value in data.items():
+    for key, value in body.items():
         field = fields.get(key)
         found = _kind_errors(field, value)
         if found:
@@ -93,16 +97,16 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def checked(form: forms.BaseForm, conflict: str | None = None) -> forms.BaseForm:
+def checked(form: FormT, conflict: str | None = None) -> FormT:
     """The form if it is valid; otherwise its errors as the API's 400 answer, or as
     409 when every error has the code ``conflict``: the input itself is fine but
     clashes with what is stored (an e-mail address someone already takes part with)."""
     if form.is_valid():
         return form
-    errors = {}
+    errors: dict[str, Any] = {}
     for name, messages in form.errors.items():
         key = api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else API_NAMES.get(name, name)
-        errors[key] = list(messages)
+        errors[key] = [str(message) for message in messages]
     codes = {error.code for found in form.errors.as_data().values() for error in found}
     if conflict is not None and codes == {conflict}:
         raise Conflict(errors)

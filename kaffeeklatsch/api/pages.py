@@ -27,7 +27,7 @@ def connections(request: HttpRequest, programme: Programme) -> HttpResponse:
         if form.is_valid():
             token: ApiToken = form.save(commit=False)
             token.programme = programme
-            token.created_by = request.user
+            token.created_by_id = request.user.pk
             secret = token.issue()
             token.save()
             form = TokenForm()

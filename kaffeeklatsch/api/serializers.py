@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from kaffeeklatsch.api.schema import FILLED
+from kaffeeklatsch.lib.fields import max_length, model_field
 from kaffeeklatsch.matching.languages import language_words
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import availability_choices, choices_from_slots
@@ -92,7 +93,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
 
 def _length(name: str) -> int:
-    return int(Participant._meta.get_field(name).max_length)
+    return max_length(Participant, name)
 
 
 class PersonInputSerializer(serializers.Serializer):
@@ -122,9 +123,9 @@ class PersonInputSerializer(serializers.Serializer):
             "server keeps; another place gets 400."
         ),
     )
-    mode = serializers.ChoiceField(Participant._meta.get_field("mode").choices, required=False)
+    mode = serializers.ChoiceField(model_field(Participant, "mode").choices or [], required=False)
     language = serializers.ChoiceField(
-        Participant._meta.get_field("language").choices, required=False
+        model_field(Participant, "language").choices or [], required=False
     )
     languages = serializers.ListField(
         child=serializers.ChoiceField(
@@ -306,13 +307,15 @@ class GroupSerializer(serializers.Serializer):
 
     def get_reasons(self, view: Any) -> list[dict[str, Any]]:
         items = [item for item in view.group.reasons if isinstance(item, dict)]
-        return ReasonSerializer(
-            [
-                {"code": item.get("code", ""), "params": item.get("params", {}), "text": text}
-                for item, text in zip(items, view.reasons, strict=False)
-            ],
-            many=True,
-        ).data
+        return list(
+            ReasonSerializer(
+                [
+                    {"code": item.get("code", ""), "params": item.get("params", {}), "text": text}
+                    for item, text in zip(items, view.reasons, strict=False)
+                ],
+                many=True,
+            ).data
+        )
 
 
 class RoundAnswersSerializer(serializers.Serializer):
@@ -344,7 +347,8 @@ class InsightRoundSerializer(serializers.Serializer):
 
 
 class DepartmentSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class; the stubs see Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     people = serializers.IntegerField(allow_null=True)
     connections = serializers.ListField(child=serializers.IntegerField(allow_null=True))
 

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +48,7 @@ class Unknown(APIView):
     """Any other address under the API: 404 as the API answers it (JSON, in the
     language of the request), after the token is checked like everywhere else."""
 
-    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
         raise exceptions.NotFound()
 
 
@@ -111,7 +112,9 @@ class ProgrammeList(KnownQuery, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Programme]:
         token = token_of(self.request)
-        return Programme.objects.filter(pk=token.programme_id if token else None).order_by("pk")
+        if token is None:
+            return Programme.objects.none()
+        return Programme.objects.filter(pk=token.programme_id).order_by("pk")
 
 
 class ProgrammeDetail(ProgrammeView, generics.RetrieveAPIView):
@@ -130,7 +133,9 @@ TAKEN_ANSWER = OpenApiResponse(
 )
 
 
-def _person_form(programme: Programme, body: Any, instance: Participant | None = None) -> Any:
+def _person_form(
+    programme: Programme, body: Any, instance: Participant | None = None
+) -> OrganiserParticipantForm:
     given = form_data(body, s.PersonInputSerializer().fields)
     # A field left out keeps what the page's form shows before a change: the stored
     # value, or for a new person the page's defaults.
@@ -397,7 +402,7 @@ def _insights_body(found: Insights) -> dict[str, Any]:
     }
     body["rounds"] = [
         {
-            **{name: getattr(r, name) for name in s.InsightRoundSerializer().fields},
+            **{name: getattr(r, name) for name in s.InsightRoundSerializer().fields.keys()},
             # As the page: a round with too few answers shows no count of groups that met.
             "met_groups": r.met_groups if r.meeting_rate is not None else None,
         }

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -59,7 +60,7 @@ def send_or_offer(
     rnd: Round | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file itself for a small programme; for a large one a page that offers to
     prepare it (a GET never starts work, so a prefetching browser or a link checker
     does not either)."""

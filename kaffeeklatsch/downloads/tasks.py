@@ -14,6 +14,8 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -39,7 +41,7 @@ def request_download(
     programme: Programme,
     kind: str,
     *,
-    user: object | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
     rnd: Round | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
@@ -67,21 +69,21 @@ def request_download(
             start=start,
             end=end,
             language=language,
-            requested_by=user if getattr(user, "pk", None) else None,
+            requested_by_id=user.pk if user is not None else None,
         )
 
 
 def claim() -> Download | None:
     """Takes the oldest waiting download, or one whose worker's lease ran out."""
-    while True:
-        taken = leases.claim(DOWNLOADS, Download.objects.defer("content"))
-        if not taken:
-            return None
-        download = taken[0]
-        if download.attempts > MAX_ATTEMPTS:
-            _end(download, Download.Status.FAILED, error="crashed", attempts=MAX_ATTEMPTS)
-            continue
-        return download
+    taken = leases.claim(
+        DOWNLOADS, Download.objects.defer("content"), max_attempts=MAX_ATTEMPTS, give_up=_crashed
+    )
+    return taken[0] if taken else None
+
+
+def _crashed(download: Download) -> None:
+    """A download whose workers died every time ends as failed."""
+    _end(download, Download.Status.FAILED, error="crashed", attempts=MAX_ATTEMPTS)
 
 
 def _end(

@@ -5,6 +5,7 @@ page that shows how far the file is and links it when it is ready."""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -58,7 +59,7 @@ def prepare(request: HttpRequest, programme: Programme) -> HttpResponse:
             return _bad_request(request, programme, _("Please choose a published round."))
     form = PeriodForm({"start": request.POST.get("start", ""), "end": request.POST.get("end", "")})
     if not form.is_valid():
-        errors = [e for errs in form.errors.values() for e in errs]
+        errors = [str(e) for errs in form.errors.values() for e in errs]
         return _bad_request(request, programme, " ".join(errors))
     download = request_download(
         programme,
@@ -113,8 +114,9 @@ def status_json(request: HttpRequest, programme: Programme, download_id: int) ->
 
 
 @organiser_view
-def file(request: HttpRequest, programme: Programme, download_id: int) -> HttpResponse:
+def file(request: HttpRequest, programme: Programme, download_id: int) -> HttpResponseBase:
     download = get_object_or_404(programme.downloads, pk=download_id, status=Download.Status.READY)
-    if download.expires_at is None or download.expires_at <= timezone.now():
+    expired = download.expires_at is None or download.expires_at <= timezone.now()
+    if expired or download.content is None:
         raise Http404
     return file_response(bytes(download.content), download.content_type, download.filename)

@@ -18,6 +18,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import DateField, Field, JSONField, Model
 
+from kaffeeklatsch.lib.fields import model_field
+
 BATCH = 5000
 
 
@@ -33,7 +35,7 @@ def insert_rows(
     time Django's ``bulk_create`` takes. PostgreSQL gets them through ``COPY``.
     """
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [model_field(model, name) for name in fields]
     table = table or meta.db_table
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.column) for c in columns)
@@ -62,7 +64,7 @@ def insert_rows(
     return count
 
 
-def _converter(field: Field) -> Callable[[Any], Any] | None:
+def _converter(field: Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How a value goes to the database driver: JSON as its text (which both databases
     take for their JSON columns), dates and times as Django prepares them for SQLite; ids,
     numbers, texts and booleans as they are, which the drivers adapt themselves."""

@@ -89,7 +89,7 @@ def groups_table(
         groups = groups.filter(round__meet_from__gte=start)
     if end:
         groups = groups.filter(round__meet_from__lte=end)
-    groups = groups.order_by("round__number", "id").values_list(
+    found = groups.order_by("round__number", "id").values_list(
         "pk", "round_id", "round__number", "round__meet_from", "mode", "score", "reasons"
     )
     language = get_language()
@@ -98,7 +98,7 @@ def groups_table(
     def rows() -> Iterator[list[Cell]]:
         counter: dict[int, int] = {}
         with translation.override(language):
-            for chunk in _chunks(groups.iterator(chunk_size=GROUPS_AT_ONCE), GROUPS_AT_ONCE):
+            for chunk in _chunks(found.iterator(chunk_size=GROUPS_AT_ONCE), GROUPS_AT_ONCE):
                 members: dict[int, list[tuple[str, str]]] = {pk: [] for pk, *_ in chunk}
                 through = Group.members.through.objects.filter(group_id__in=list(members))
                 for group_id, name, department in through.order_by(

@@ -512,10 +512,12 @@ def people_over_time(data: Columns, rounds: np.ndarray) -> list[PeoplePoint]:
         )
     today = data.today.toordinal()
     members = has_joined & (data.joined <= today)
-    gone = int((members & data.gone_now).sum())
-    paused = int((members & data.paused_now).sum())
+    gone_now = int((members & data.gone_now).sum())
+    paused_now = int((members & data.paused_now).sum())
     count = int(members.sum())
-    points.append(PeoplePoint(data.today, None, count, count - gone - paused, paused, gone))
+    points.append(
+        PeoplePoint(data.today, None, count, count - gone_now - paused_now, paused_now, gone_now)
+    )
     return points
 
 

@@ -6,6 +6,7 @@ they always say the same.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.formats import date_format, number_format
@@ -116,7 +117,7 @@ def _round_label(number: int) -> str:
     return _("Round %(number)s") % {"number": number}
 
 
-def _day(value: object) -> str:
+def _day(value: dt.date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 

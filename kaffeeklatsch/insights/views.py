@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from kaffeeklatsch.insights.snapshot import current, figures
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, dt.date | None, dt.date | None]:
@@ -87,7 +88,7 @@ def snapshot_status(request: HttpRequest, programme: Programme) -> JsonResponse:
 
 def _export(kind: str) -> View:
     @organiser_view
-    def view(request: HttpRequest, programme: Programme) -> HttpResponse:
+    def view(request: HttpRequest, programme: Programme) -> HttpResponseBase:
         form, start, end = _period(request)
         if form.is_bound and not form.is_valid():
             return dashboard(request, programme.pk)
@@ -103,7 +104,7 @@ report_pdf = _export(Download.Kind.REPORT_PDF)
 
 
 @organiser_view
-def groups_csv(request: HttpRequest, programme: Programme) -> HttpResponse:
+def groups_csv(request: HttpRequest, programme: Programme) -> HttpResponseBase:
     form, start, end = _period(request)
     if form.is_bound and not form.is_valid():
         return dashboard(request, programme.pk)

@@ -125,10 +125,10 @@ def backup(path: Path, native: bool = True) -> str:
         finally:
             target.close()
         method = "sqlite"
-    elif connection.vendor == "postgresql" and native and _pg_tool("pg_dump"):
+    elif connection.vendor == "postgresql" and native and (pg_dump := _pg_tool("pg_dump")):
         args, env = _pg_env()
         run = subprocess.run(
-            [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(tmp), *args],
+            [pg_dump, "--format=custom", "--no-owner", "--file", str(tmp), *args],
             env=env,
             capture_output=True,
             text=True,

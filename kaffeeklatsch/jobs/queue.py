@@ -2,8 +2,9 @@
 
 Jobs are leased work (:mod:`kaffeeklatsch.lib.leases`): a worker claims a job in a
 short transaction of its own, runs its handler outside it (a slow chat server holds no
-lock and no transaction), and stores the outcome in a short transaction that checks the
-job is still its own. A job whose worker dies is taken again when its lease runs out.
+lock and no transaction) while the lease is renewed, and stores the outcome in a short
+transaction that checks the job is still its own. A job whose worker dies is taken
+again when its lease runs out.
 The kinds of job are registered by the apps (:mod:`kaffeeklatsch.jobs.registry`).
 
 Failed jobs are retried with back-off; a kind of job may bring its own policy (how many
@@ -43,7 +44,7 @@ JOBS = leases.define(
     Job,
     waiting=Job.Status.PENDING,
     running=Job.Status.RUNNING,
-    lease_seconds=lambda: settings.ROUND_TASK_LEASE_SECONDS,
+    lease_seconds=lambda: settings.JOB_LEASE_SECONDS,
     order=("run_at", "id"),
     due="run_at",
 )
@@ -119,7 +120,7 @@ def run_one() -> bool:
     try:
         if found is None:
             raise UnknownJob(job.kind)
-        with transaction.atomic():
+        with leases.renewing(JOBS, [job]), transaction.atomic():
             found[0](job.payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
         failure = exc
@@ -127,17 +128,16 @@ def run_one() -> bool:
         if not leases.still_mine(JOBS, job):
             log.warning("job %s (%s) was taken over by another worker", job.pk, job.kind)
             return True
-        held = job.attempts
+        counted = True
         if failure is None:
             job.status, job.finished_at, job.last_error = Job.Status.DONE, timezone.now(), ""
         else:
-            _failed(job, policy, failure)
-        counted, job.attempts = job.attempts, held
+            counted = _failed(job, policy, failure)
         leases.finish(
             JOBS,
             job,
             job.status,
-            attempts=counted,
+            attempts=job.attempts if counted else job.attempts - 1,
             run_at=job.run_at,
             retry_until=job.retry_until,
             finished_at=job.finished_at,
@@ -146,13 +146,14 @@ def run_one() -> bool:
     return True
 
 
-def _failed(job: Job, policy: Policy, exc: Exception) -> None:
-    """Decides what a failed attempt means for the job (its fields, not yet saved)."""
+def _failed(job: Job, policy: Policy, exc: Exception) -> bool:
+    """Decides what a failed attempt means for the job (its fields, not yet saved);
+    returns whether the attempt counts (a busy resource or a rate limit is no failed
+    attempt, only a wait)."""
     job.status = Job.Status.PENDING
     if isinstance(exc, Deferred):
-        job.attempts -= 1
         _again(job, policy, jittered(exc.seconds))
-        return
+        return False
     log.error("job %s (%s) failed", job.pk, job.kind, exc_info=exc)
     job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     if policy.on_error is not None:
@@ -160,11 +161,12 @@ def _failed(job: Job, policy: Policy, exc: Exception) -> None:
     asked = getattr(exc, "retry_after", None)
     if not isinstance(asked, int | float) or isinstance(asked, bool):
         asked = None
+    counted = True
     if getattr(exc, "permanent", False):
         _fail(job)
     elif asked is not None and getattr(exc, "status", None) == 429:
         # A rate limit is no failed attempt, only a wait the server chose.
-        job.attempts -= 1
+        counted = False
         _again(job, policy, max(jittered(float(asked)), dt.timedelta(seconds=1)))
     elif policy.max_attempts is not None and job.attempts >= policy.max_attempts:
         _fail(job)
@@ -176,6 +178,7 @@ def _failed(job: Job, policy: Policy, exc: Exception) -> None:
         _again(job, policy, wait)
     if job.status == Job.Status.FAILED and policy.on_give_up is not None:
         policy.on_give_up(job.payload, exc)
+    return counted
 
 
 def _fail(job: Job) -> None:

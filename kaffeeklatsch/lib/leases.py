@@ -9,13 +9,15 @@ running, counts an attempt and writes a *lease*: the worker's id and the time un
 which the rows are its own. It commits before any work is done, so the work (a round,
 a file, a chat message, an e-mail) runs outside any transaction that holds a lock.
 
-While it works, a worker may *renew* its lease. Its result is stored in a short
-transaction that first asks "still mine?" (the row is running, leased by this worker,
-at the same attempt) and locks the row, so a worker that outlived its lease leaves the
-row to the one that took it over. A worker gives back (*releases*) what it did not
-finish; rows of a worker that died are due again when their lease runs out, or at
-once when a worker on the same machine finds their process gone
-(:func:`release_abandoned`).
+While it works, a worker *renews* its lease: as it reports progress, or every third of
+the lease while a block of work that reports none runs (:func:`renewing`). Its result
+is stored in a short transaction that first asks "still mine?" (the row is running,
+leased by this worker, at the same attempt) and locks the row, so a worker that
+outlived its lease leaves the row to the one that took it over. A row taken more
+often than its queue allows (its workers died every time) is given up instead of run
+again. A worker gives back (*releases*) what it did not finish; rows of a worker that
+died are due again when their lease runs out, or at once when a worker on the same
+machine finds their process gone (:func:`release_abandoned`).
 
 Nothing here knows an app: a queue is described by a :class:`Queue` over a model that
 inherits :class:`Leased`.
@@ -24,14 +26,18 @@ inherits :class:`Leased`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import models, router, transaction
+from django.db import Error as DatabaseError
+from django.db import connections, models, router, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -41,13 +47,15 @@ __all__ = [
     "claim",
     "finish",
     "mine",
-    "queues",
     "release",
     "release_abandoned",
     "renew",
+    "renewing",
     "still_mine",
     "worker_id",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class Leased(models.Model):
@@ -96,9 +104,6 @@ class Queue(Generic[L]):
         return self.model._default_manager.all()
 
 
-_QUEUES: list[Queue[Any]] = []
-
-
 def define(
     model: type[L],
     *,
@@ -108,15 +113,8 @@ def define(
     order: Iterable[str] = ("created_at", "id"),
     due: str | None = None,
 ) -> Queue[L]:
-    """A queue, known to :func:`queues` (so a worker can give back what its dead
-    predecessors held in every queue)."""
-    queue = Queue(model, waiting, running, lease_seconds, tuple(order), due)
-    _QUEUES.append(queue)
-    return queue
-
-
-def queues() -> list[Queue[Any]]:
-    return list(_QUEUES)
+    """A queue of ``model`` rows (see :class:`Queue`)."""
+    return Queue(model, waiting, running, lease_seconds, tuple(order), due)
 
 
 _identity: tuple[int, str] | None = None
@@ -132,10 +130,37 @@ def worker_id() -> str:
     return _identity[1]
 
 
-def claim(queue: Queue[L], rows: QuerySet[L] | None = None, limit: int = 1) -> list[L]:
+def claim(
+    queue: Queue[L],
+    rows: QuerySet[L] | None = None,
+    limit: int = 1,
+    *,
+    max_attempts: int | None = None,
+    give_up: Callable[[L], object] | None = None,
+) -> list[L]:
     """Takes up to ``limit`` of the takeable ``rows`` (default: all of the queue's) for
     this worker and commits; returns them as now held (running, leased, one attempt
-    more)."""
+    more).
+
+    With ``max_attempts``, a row taken for an attempt beyond it (its workers died every
+    time: out of memory on a huge round, say) is not returned but handed to
+    ``give_up``, which ends it, so that it does not stop the worker's other work for
+    good; when every row taken was given up, others are taken in their place.
+    """
+    if max_attempts is not None and give_up is None:
+        raise ValueError("max_attempts needs give_up")
+    while True:
+        picked = _claim(queue, rows, limit)
+        if max_attempts is None or give_up is None:
+            return picked
+        spent = [row for row in picked if row.attempts > max_attempts]
+        for row in spent:
+            give_up(row)
+        if len(spent) < len(picked) or not spent:
+            return [row for row in picked if row.attempts <= max_attempts]
+
+
+def _claim(queue: Queue[L], rows: QuerySet[L] | None, limit: int) -> list[L]:
     now = timezone.now()
     until = queue.lease(now)
     owner = worker_id()
@@ -200,6 +225,37 @@ def renew(queue: Queue[L], held: Sequence[L], **fields: Any) -> list[L]:
     return renewed
 
 
+@contextmanager
+def renewing(queue: Queue[L], held: Sequence[L]) -> Iterator[None]:
+    """Renews the lease of ``held`` every third of the lease while the block runs: for
+    work that reports no progress of its own (a job's handler waiting for a slow chat
+    server), so that no other worker takes it over while this one is alive.
+
+    The renewal runs in a thread of its own, with its own database connection, which it
+    closes when the block ends.
+    """
+    stop = threading.Event()
+
+    def keep_renewed() -> None:
+        try:
+            while not stop.wait(queue.lease_seconds() / 3):
+                try:
+                    renew(queue, held)
+                except DatabaseError:
+                    # Tried again at the next turn; the lease may run out meanwhile.
+                    log.warning("lease of %s not renewed", queue.model.__name__)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=keep_renewed, name="lease-renewal", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def finish(queue: Queue[L], row: L, status: str, **fields: Any) -> bool:
     """Ends the lease of a row still held with ``status`` (and ``fields``); false when
     it was no longer this worker's."""
@@ -230,14 +286,13 @@ def _by_attempts(rows: Sequence[L]) -> dict[int, list[L]]:
     return groups
 
 
-def _gone(owner: str, me: str) -> bool:
-    """Whether the process that holds a lease as ``owner`` is no more: it ran on this
-    machine and its pid is free, or is this process's while it is not this process."""
+def _gone(owner: str) -> bool:
+    """Whether the process that holds a lease as ``owner`` (not this worker) is no more:
+    it ran on this machine and its pid is free, or is this process's (an earlier
+    process that had the same pid)."""
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    if owner == me:
         return False
     pid = int(pid_text)
     if pid == os.getpid():
@@ -251,9 +306,9 @@ def _gone(owner: str, me: str) -> bool:
     return False
 
 
-def release_abandoned(queue: Queue[L], *, keep: Iterable[Any] = ()) -> int:
+def release_abandoned(queue: Queue[L]) -> int:
     """Gives back, at once, what this worker holds (an interrupted pass) and what
-    dead workers on this machine held, except the rows ``keep``. Called when a worker
+    dead workers on this machine held. Called when a worker
     starts and when it is back after the database was away; leases of workers on
     other machines run out instead."""
     me = worker_id()
@@ -264,11 +319,9 @@ def release_abandoned(queue: Queue[L], *, keep: Iterable[Any] = ()) -> int:
         .values_list("claimed_by", flat=True)
         .distinct()
     )
-    gone = [owner for owner in owners if owner == me or _gone(owner, me)]
+    gone = [owner for owner in owners if owner == me or _gone(owner)]
     if not gone:
         return 0
-    return (
-        queue.objects.filter(status=queue.running, claimed_by__in=gone)
-        .exclude(pk__in=list(keep))
-        .update(status=queue.waiting, claimed_until=None, claimed_by="")
+    return queue.objects.filter(status=queue.running, claimed_by__in=gone).update(
+        status=queue.waiting, claimed_until=None, claimed_by=""
     )

@@ -89,7 +89,9 @@ def component_bound(f: Features, can_meet: np.ndarray) -> float:
 def data_caps(f: Features) -> np.ndarray:
     """An upper bound on each person's best base score with anybody, from the data."""
     r = f.rules
-    caps = 1.0 + r.weight_interests * np.minimum(max_shared(f), INTEREST_CAP) / INTEREST_CAP
+    caps: np.ndarray = (
+        1.0 + r.weight_interests * np.minimum(max_shared(f), INTEREST_CAP) / INTEREST_CAP
+    )
     caps += r.weight_department * _someone_differs(f.dept)
     caps += r.weight_level * _someone_differs(f.level)
     caps += r.weight_organisation * _someone_differs(f.org)

@@ -137,7 +137,8 @@ def _interleaved(keys: np.ndarray, cls: np.ndarray, noise: np.ndarray) -> np.nda
     size = np.diff(np.r_[first, len(order)])
     rank = np.arange(len(order)) - first[group]
     position = (rank * NOISE + noise[order]) * (1 << 20) // (size[group] * NOISE)
-    return order[packed_order(position, k)]
+    interleaved: np.ndarray = order[packed_order(position, k)]
+    return interleaved
 
 
 def packed_order(*columns: np.ndarray) -> np.ndarray:
@@ -223,7 +224,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
     x = x * np.uint64(0xBF58476D1CE4E5B9)
     x = x ^ (x >> np.uint64(27))
     x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    mixed: np.ndarray = x ^ (x >> np.uint64(31))
+    return mixed
 
 
 def grid_cells(f: Features, who: np.ndarray) -> np.ndarray:
@@ -231,7 +233,8 @@ def grid_cells(f: Features, who: np.ndarray) -> np.ndarray:
     size = max(f.rules.max_distance_km, 1.0) / 2 / 111.0  # degrees of latitude
     y = np.floor(np.degrees(f.lat[who]) / size).astype(np.int64) + (1 << 20)
     x = np.floor(np.degrees(f.lon[who]) * np.cos(f.lat[who]) / size).astype(np.int64) + (1 << 20)
-    return _interleave(x) | (_interleave(y) << 1)
+    cells: np.ndarray = _interleave(x) | (_interleave(y) << 1)
+    return cells
 
 
 def _interleave(v: np.ndarray) -> np.ndarray:
@@ -244,7 +247,9 @@ def _interleave(v: np.ndarray) -> np.ndarray:
     return v
 
 
-def _concat(pa: list, pb: list, pw: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _concat(
+    pa: list[np.ndarray], pb: list[np.ndarray], pw: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not pa:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0)

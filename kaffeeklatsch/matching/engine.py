@@ -394,6 +394,7 @@ class _Solver:
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
         progress: Callable[[int], None] | None = None,
     ) -> None:
+        results: Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
         if self.pool is None:
             results = (_solve_piece(p, int(s), self.f) for p, s in zip(pieces, seeds, strict=True))
         else:

@@ -61,7 +61,8 @@ class Features:
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lo = np.minimum(a, b).astype(np.int64)
         hi = np.maximum(a, b).astype(np.int64)
-        return lo * self.n + hi
+        keys: np.ndarray = lo * self.n + hi
+        return keys
 
 
 def interest_subsets(
@@ -407,7 +408,8 @@ def distance_km(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     dlat = f.lat[b] - f.lat[a]
     dlon = f.lon[b] - f.lon[a]
     h = np.sin(dlat / 2) ** 2 + np.cos(f.lat[a]) * np.cos(f.lat[b]) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return km
 
 
 def within_distance(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -420,7 +422,7 @@ def within_distance(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     chord_limit = (2 * math.sin(min(limit / EARTH_RADIUS_KM, math.pi) / 2)) ** 2
     d = f.xyz[a] - f.xyz[b]
     chord = np.einsum("ij,ij->i", d, d)
-    out = ~(chord > chord_limit)  # NaN (unknown location) counts as near
+    out: np.ndarray = ~(chord > chord_limit)  # NaN (unknown location) counts as near
     close = np.flatnonzero(np.abs(chord - chord_limit) <= 1e-9 * max(chord_limit, 1e-12))
     if len(close):
         out[close] = distance_km(f, a[close], b[close]) <= limit
@@ -470,7 +472,7 @@ def valid(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     b = np.asarray(b)
     ma, mb = f.mode[a], f.mode[b]
-    out = ~(((ma == IN_PERSON) & (mb == ONLINE)) | ((ma == ONLINE) & (mb == IN_PERSON)))
+    out: np.ndarray = ~(((ma == IN_PERSON) & (mb == ONLINE)) | ((ma == ONLINE) & (mb == IN_PERSON)))
     out &= a != b
     if f.lang.shape[1] == 1:
         la, lb = f.lang[a, 0], f.lang[b, 0]
@@ -499,7 +501,8 @@ def shared_interests(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Number of interest keys the two people of each pair share."""
     if f.interest_bits is not None:
         both = f.interest_bits[a] & f.interest_bits[b]
-        return np.bitwise_count(both).sum(axis=1, dtype=np.int32)
+        shared: np.ndarray = np.bitwise_count(both).sum(axis=1, dtype=np.int32)
+        return shared
     ia, ib = f.interests[a], f.interests[b]
     count = np.zeros(len(a), dtype=np.int32)
     for s in range(ia.shape[1]):
@@ -512,7 +515,7 @@ def base_score(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """What a pair has to give each other, before fairness; at least 1 for any pair."""
     r = f.rules
     share = np.minimum(shared_interests(f, a, b), INTEREST_CAP) / INTEREST_CAP
-    score = 1.0 + r.weight_interests * share
+    score: np.ndarray = 1.0 + r.weight_interests * share
     score += r.weight_department * _differ(f.dept, a, b)
     score += r.weight_level * _differ(f.level, a, b)
     score += r.weight_organisation * _differ(f.org, a, b)
@@ -522,9 +525,11 @@ def base_score(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def score(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The pair score the engine maximises: base score plus both people's priority."""
-    return base_score(f, a, b) + f.priority[a] + f.priority[b]
+    total: np.ndarray = base_score(f, a, b) + f.priority[a] + f.priority[b]
+    return total
 
 
 def _differ(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ca, cb = codes[a], codes[b]
-    return (ca != cb) & (ca >= 0) & (cb >= 0)
+    differ: np.ndarray = (ca != cb) & (ca >= 0) & (cb >= 0)
+    return differ

@@ -104,7 +104,7 @@ _PARENS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 
 def _fold_words(text: str) -> list[tuple[str, bool]]:
     """Lower-case ASCII words of ``text``, each with whether it carried an umlaut."""
-    words = []
+    words: list[tuple[str, bool]] = []
     for raw in text.casefold().split():
         umlaut = any(c in raw for c in "äöü") or bool(_TRANSLIT.search(raw))
         folded = _TRANSLIT.sub(lambda m: m.group(1)[0], raw.translate(_FOLD))

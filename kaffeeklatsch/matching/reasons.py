@@ -40,7 +40,7 @@ def padded(groups: Sequence[Sequence[int]]) -> np.ndarray:
     sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
     for size in np.unique(sizes):
         rows = np.flatnonzero(sizes == size)
-        out[rows, :size] = np.array([groups[r] for r in rows], dtype=np.int64).reshape(
+        out[rows, :size] = np.array([groups[int(r)] for r in rows], dtype=np.int64).reshape(
             len(rows), size
         )
     return out

@@ -20,7 +20,7 @@ class OutboxAdmin(admin.ModelAdmin):
         return str(_("(written when it is sent)"))
 
     @admin.action(description=_("Send again"))
-    def retry(self, request, queryset):  # type: ignore[no-untyped-def]
+    def retry(self, request, queryset):
         # Sent again as stored; a message not rendered yet (or whose rendering failed)
         # is rendered when it is sent.
         queryset.update(status=OutboxMessage.Status.PENDING, next_attempt_at=timezone.now())

@@ -54,7 +54,7 @@ def render(
         if isinstance(participant, Participant):
             # Besides the List-Unsubscribe header: a way out the reader can see.
             context["unsubscribe_url"] = unsubscribe_url(participant)
-        text = render_to_string(f"notifications/email/{template}.txt", context)
+        text: str = render_to_string(f"notifications/email/{template}.txt", context)
         html = render_to_string(f"notifications/email/{template}.html", context)
         if "unsubscribe_url" in context:
             text = "{}\n\n-- \n{}\n".format(

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kaffeeklatsch.lib.fields import model_field
 from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.matching.languages import language_name
 from kaffeeklatsch.notifications.calendar import attending, calendar_entry
@@ -221,7 +222,7 @@ def _queue(kind: str, memberships: QuerySet[Any, Any]) -> int:
     )
     connection = connections[alias]
     select, params = source.query.get_compiler(connection=connection).as_sql()
-    columns = [meta.get_field(name) for name in ("group", "participant", "to")] + fixed
+    columns = [model_field(OutboxMessage, name) for name in ("group", "participant", "to")] + fixed
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in columns)
     # A savepoint of its own: when the database refuses the rows (a second

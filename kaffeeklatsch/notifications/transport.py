@@ -49,6 +49,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from kaffeeklatsch.lib import leases
+from kaffeeklatsch.lib.fields import model_field
 from kaffeeklatsch.matching.text import clean_one_line
 from kaffeeklatsch.notifications.emails import render_messages
 from kaffeeklatsch.notifications.ics import calendar_method, uid_domain
@@ -105,7 +106,7 @@ def list_headers(participant: Participant) -> dict[str, str]:
 
 def build(message: OutboxMessage) -> EmailMultiAlternatives:
     headers = {"Message-ID": message_id(message), "Auto-Submitted": "auto-generated"}
-    if message.participant_id is not None:
+    if message.participant is not None:
         headers.update(list_headers(message.participant))
     mail = EmailMultiAlternatives(
         # Subjects name people and programmes. Their forms refuse line breaks and
@@ -236,14 +237,14 @@ def _store_rendered(messages: Sequence[OutboxMessage]) -> None:
     every message (``executemany``), since ``bulk_update``'s ``CASE`` over large texts
     cost as much as the rendering itself."""
     meta = OutboxMessage._meta
-    fields = [meta.get_field(name) for name in RENDERED_FIELDS]
+    fields = [model_field(OutboxMessage, name) for name in RENDERED_FIELDS]
     connection = connections[router.db_for_write(OutboxMessage)]
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s AND {} = %s".format(
         quote(meta.db_table),
         ", ".join(f"{quote(f.column)} = %s" for f in fields),
         quote(meta.pk.column),
-        quote(meta.get_field("status").column),
+        quote(model_field(OutboxMessage, "status").column),
     )
     rows = [
         [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields]

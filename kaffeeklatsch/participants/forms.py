@@ -28,6 +28,14 @@ def _with_email(programme_id: int, email: str) -> list[Participant]:
     return list(Participant.objects.filter(programme=programme_id, email=email).order_by("pk"))
 
 
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field ``name``, which offers choices."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    return field
+
+
 class ProfileForm(forms.ModelForm):
     """The short profile: used by people themselves and by organisers."""
 
@@ -83,7 +91,7 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.programme = programme
-        self.fields["availability_choices"].choices = availability_choices()
+        _choice_field(self, "availability_choices").choices = availability_choices()
         self.fields["email"].required = self.email_required
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
@@ -149,7 +157,8 @@ class ProfileForm(forms.ModelForm):
         return self.cleaned_data.get("shares") or self.instance.shares or Participant.Shares.EMAIL
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         shares = data.get("shares")
         if (
             shares in (Participant.Shares.PHONE, Participant.Shares.BOTH)
@@ -221,8 +230,7 @@ class OrganiserParticipantForm(ProfileForm):
         self.status_before = self.instance.status if self.instance.pk else None
         if not self.instance.pk:
             # A new person: how they are reached follows from the address unless chosen.
-            field = self.fields["reached_by"]
-            field.choices = [
+            _choice_field(self, "reached_by").choices = [
                 ("", _("by e-mail if an address is given, otherwise by phone")),
                 *Participant.ReachedBy.choices,
             ]
@@ -309,7 +317,7 @@ class BlockForm(forms.Form):
 
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = people
+        _choice_field(self, "person").choices = people
 
 
 # Longer than any name, address, department or place a person can have.

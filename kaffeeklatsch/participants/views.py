@@ -4,7 +4,7 @@ import base64
 import datetime as dt
 import functools
 import json
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -60,6 +60,9 @@ LINK_THROTTLE = dt.timedelta(minutes=5)
 
 # ---------------------------------------------------------------------------
 # Joining through the invitation link
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def _unknown_invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -215,7 +218,11 @@ def request_link(request: HttpRequest) -> HttpResponse:
 # The participant's own page
 
 
-def _my_groups(pk: int) -> list[Group]:
+class _Met(TypedDict):
+    met: bool | None
+
+
+def _my_groups(pk: int) -> list[WithAnnotations[Group, _Met]]:
     """What the page shows of each group of a published round, newest first, with the
     participant's answer to "Did you meet?" as ``met`` (None: not answered)."""
     return list(
@@ -253,7 +260,7 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
     meetings = [{"group": group, "others": others[group.pk], "met": group.met} for group in groups]
     # Whom the participant may block: everybody met and not blocked yet, in the order
     # of _met_people().
-    met = {person for meeting in meetings for person in meeting["others"]}
+    met = {person for people in others.values() for person in people}
     people = sorted(
         (person for person in met if person.pk not in blocked_pks),
         key=lambda person: (sort_key(person.name), person.pk),
@@ -326,7 +333,7 @@ def pause(request: HttpRequest, participant: Participant) -> HttpResponse:
         participant.save(update_fields=["paused_until", "skip_next_round"])
         messages.success(request, _("Your break is saved."))
     else:
-        messages.error(request, " ".join(form.errors.get("paused_until", [])))
+        messages.error(request, " ".join(str(e) for e in form.errors.get("paused_until", [])))
     return redirect("participants:me")
 
 

@@ -7,13 +7,14 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def organiser_view(view: View) -> View:
@@ -24,7 +25,9 @@ def organiser_view(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, programme_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, programme_id: int, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         programme = Programme.objects.filter(organisers=request.user.pk, pk=programme_id).first()
         if programme is None:
             raise Http404
@@ -40,7 +43,7 @@ def owner_view(view: View) -> View:
     @wraps(view)
     def wrapper(
         request: HttpRequest, programme: Programme, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         if not programme.is_owner(request.user):
             raise Http404
         return view(request, programme, *args, **kwargs)
@@ -53,7 +56,7 @@ def participant_view(view: View) -> View:
     participant, with their programme."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         pk = request.session.get("participant_id")
         if type(pk) is not int:
             return redirect("participants:request_link")

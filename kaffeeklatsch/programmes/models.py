@@ -7,7 +7,8 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser, User
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
@@ -50,10 +51,10 @@ WEEKDAYS = [
 
 
 class ProgrammeQuerySet(models.QuerySet["Programme"]):
-    def for_organiser(self, user: object) -> ProgrammeQuerySet:
-        if not getattr(user, "is_authenticated", False):
+    def for_organiser(self, user: AbstractBaseUser | AnonymousUser) -> ProgrammeQuerySet:
+        if not user.is_authenticated:
             return self.none()
-        return self.filter(organisers=user)
+        return self.filter(organisers=user.pk)
 
 
 weight_validators = [MinValueValidator(0), MaxValueValidator(10)]
@@ -170,7 +171,7 @@ class Programme(models.Model):
     )
     invite_token = models.CharField(max_length=40, unique=True, default=new_invite_token)
     created_at = models.DateTimeField(auto_now_add=True)
-    organisers = models.ManyToManyField(
+    organisers: models.ManyToManyField[User, Organiser] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Organiser", related_name="programmes"
     )
 
@@ -227,8 +228,8 @@ class Programme(models.Model):
         first = self.organiser_set.filter(role=Organiser.Role.OWNER).select_related("user").first()
         return first.user if first is not None else None
 
-    def is_owner(self, user: object) -> bool:
-        return self.organiser_set.filter(user=user, role=Organiser.Role.OWNER).exists()
+    def is_owner(self, user: AbstractBaseUser | AnonymousUser) -> bool:
+        return self.organiser_set.filter(user=user.pk, role=Organiser.Role.OWNER).exists()
 
     def following_round_date(self, after: dt.date) -> dt.date:
         """The date of the automatic round after one held on ``after``: the next
@@ -339,5 +340,6 @@ class OrganiserInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.programme}"
 
-    def expired(self, now: dt.datetime) -> bool:
-        return self.expires_at <= now
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()

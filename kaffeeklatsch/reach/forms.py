@@ -69,7 +69,8 @@ class ChannelForm(forms.Form):
             self.fields[setting.name] = field
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         stored = self.instance.config if self.instance else {}
         raw = {}
         for setting in self.transport.settings:
@@ -119,7 +120,8 @@ class HandleForm(forms.Form):
             self.initial[name] = current.get(channel.pk, "")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.handles: dict[int, str] = {}
         for channel in self.channels:
             name = f"handle_{channel.pk}"

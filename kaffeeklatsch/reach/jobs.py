@@ -42,22 +42,26 @@ def _reason(exc: Exception) -> str:
 
 def _channel_failed(payload: dict[str, Any], exc: Exception) -> None:
     log.warning("channel %s: %s", payload.get("channel"), _reason(exc))
-    ChatChannel.objects.filter(pk=payload.get("channel")).update(last_error=_reason(exc))
+    # A reminder's payload names no channel: nothing to mark.
+    if (channel := payload.get("channel")) is not None:
+        ChatChannel.objects.filter(pk=channel).update(last_error=_reason(exc))
 
 
 def _handle_failed(payload: dict[str, Any], exc: Exception) -> None:
     log.warning("handle %s: %s", payload.get("handle"), _reason(exc))
     refused = isinstance(exc, HandleRefused)
-    ChatHandle.objects.filter(pk=payload.get("handle")).update(
-        last_error=_reason(exc), **({"refused": True} if refused else {})
-    )
+    if (handle := payload.get("handle")) is not None:
+        ChatHandle.objects.filter(pk=handle).update(
+            last_error=_reason(exc), **({"refused": True} if refused else {})
+        )
 
 
 def _handle_given_up(payload: dict[str, Any], exc: Exception) -> None:
     # A server unreachable for the whole window is no passing problem: later rounds skip
     # the handle until the organiser or the person tries it again.
-    if isinstance(exc, HandleUnreachable):
-        ChatHandle.objects.filter(pk=payload.get("handle")).update(refused=True)
+    handle = payload.get("handle")
+    if isinstance(exc, HandleUnreachable) and handle is not None:
+        ChatHandle.objects.filter(pk=handle).update(refused=True)
 
 
 CHANNEL_POLICY = Policy(None, email_backoff, _channel_failed, WINDOW)

@@ -17,32 +17,19 @@ def participant_panel(participant: Participant, meetings: list[dict[str, Any]]) 
     ``meetings``: the participant's groups of published rounds, newest round first,
     each as {"group": ..., "others": [the other members, by name]}, as the page has
     them."""
-    upcoming = meetings[:1]
-    mine = (
-        {
-            u.group_id: u
-            for u in MeetingUpdate.objects.filter(
-                participant=participant, group=upcoming[0]["group"].pk
-            )
-        }
-        if upcoming
-        else {}
-    )
-    now = timezone.now()
-    meetings = [
-        {
-            "group": m["group"],
-            "others": [person.name for person in m["others"]],
-            "update": mine.get(m["group"].pk),
-        }
-        for m in upcoming
-        if m["group"].suggested_start is None
-        or m["group"].suggested_start >= now
-        or m["group"].pk in mine
-    ]
+    shown = []
+    if meetings:
+        # The newest group: shown while its meeting is ahead (or has no time yet), and
+        # after it only with the person's own update about it.
+        group = meetings[0]["group"]
+        update = MeetingUpdate.objects.filter(participant=participant, group=group).first()
+        start = group.suggested_start
+        if start is None or start >= timezone.now() or update is not None:
+            others = [person.name for person in meetings[0]["others"]]
+            shown.append({"group": group, "others": others, "update": update})
     channels = [c for c in participant.programme.channels.all() if c.sends_direct_messages]
     return {
-        "meetings": meetings,
+        "meetings": shown,
         "statuses": MeetingUpdate.Status.choices,
         "dm_channels": channels,
         "handles": list(participant.chat_handles.select_related("channel")) if channels else [],

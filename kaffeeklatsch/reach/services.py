@@ -221,6 +221,7 @@ def queue_round_messages(rnd: Round) -> int:
         jobs += [
             Job(kind="reach_reminder", payload={"group": pk}, run_at=max(start - before, now))
             for pk, start in starts
+            if start is not None  # excluded by the filter; the column may be empty
         ]
     Job.objects.bulk_create(jobs, batch_size=5000)
     return len(jobs)

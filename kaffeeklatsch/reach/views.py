@@ -5,6 +5,7 @@ import secrets
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,10 +53,9 @@ def reach_settings(request: HttpRequest, programme: Programme) -> HttpResponse:
         form.save()
         messages.success(request, _("The reminder setting is saved."))
         return redirect("reach:settings", programme_id=programme.pk)
-    channels = list(programme.channels.all())
     waiting = deliveries.waiting_counts(programme)
-    for channel in channels:
-        channel.retrying = waiting.get(channel.pk, 0)
+    # Each channel with the number of its messages waiting for another try.
+    channels = [(channel, waiting.get(channel.pk, 0)) for channel in programme.channels.all()]
     failed, failed_total = deliveries.undelivered(programme)
     return render(
         request,
@@ -170,19 +170,19 @@ def _published(programme: Programme, round_id: int) -> Round:
 
 
 @organiser_view
-def letters_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+def letters_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponseBase:
     rnd = _published(programme, round_id)
     return send_or_offer(request, programme, Download.Kind.LETTERS_PDF, rnd)
 
 
 @organiser_view
-def phone_list_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+def phone_list_pdf(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponseBase:
     rnd = _published(programme, round_id)
     return send_or_offer(request, programme, Download.Kind.PHONE_LIST_PDF, rnd)
 
 
 @organiser_view
-def phone_list_csv(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+def phone_list_csv(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponseBase:
     rnd = _published(programme, round_id)
     # Sent while it is read: the phone list of a large round is long.
     lines = letters.phone_list_csv(rnd)
@@ -281,6 +281,8 @@ def meeting_update_link(request: HttpRequest, token: str) -> HttpResponse:
     except LinkError as exc:
         return render(request, "participants/link_invalid.html", {"why": str(exc)}, status=400)
     group, participant = linked_member(answer.group_id, answer.participant_id)
+    if group.suggested_start is not None and group.suggested_start < timezone.now():
+        return render(request, "participants/link_invalid.html", {"why": "over"}, status=400)
     if request.method != "POST":
         others = [m for m in group.members.all() if m.pk != participant.pk]
         return render(

@@ -39,7 +39,7 @@ from kaffeeklatsch.rounds.storing import (
 Report = Callable[[str, float], None]
 
 
-def _quiet(stage: str, share: float) -> None:
+def quiet(stage: str, share: float) -> None:
     """Progress goes nowhere unless a caller listens."""
 
 
@@ -78,7 +78,7 @@ def calculate_preview(
     ``progress(stage, share)`` hears of the stages (``reading``, ``matching``,
     ``storing``) with the share of the whole work done.
     """
-    report = progress or _quiet
+    report = progress or quiet
     day = on or timezone.localdate()
     number = next_number(programme)
     report("reading", 0.0)
@@ -183,5 +183,5 @@ def preview_round(
     replacing the programme's earlier preview, in one transaction (see
     :func:`calculate_preview` for ``progress``)."""
     rnd = store_preview(calculate_preview(programme, on, progress), started_by)
-    (progress or _quiet)("done", 1.0)
+    (progress or quiet)("done", 1.0)
     return rnd

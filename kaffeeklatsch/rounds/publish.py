@@ -20,11 +20,7 @@ from kaffeeklatsch.reach.services import queue_round_messages
 from kaffeeklatsch.rounds.checks import RoundError, RuleBroken, round_problems
 from kaffeeklatsch.rounds.models import Group, Round, RoundTask
 from kaffeeklatsch.rounds.people import next_number, round_members
-from kaffeeklatsch.rounds.preview import Report, preview_round, video_url
-
-
-def _quiet(stage: str, share: float) -> None:
-    """Progress goes nowhere unless a caller listens."""
+from kaffeeklatsch.rounds.preview import Report, preview_round, quiet, video_url
 
 
 def publish_round(rnd: Round, notify: bool = True, progress: Report | None = None) -> Round:
@@ -32,10 +28,11 @@ def publish_round(rnd: Round, notify: bool = True, progress: Report | None = Non
     introductions and the later "Did you meet?" job, all in one transaction (part of
     the caller's, if one is open).
 
-    ``progress(stage, share)`` hears of the stages ``checking`` and ``writing``.
+    ``progress(stage, share)`` hears of the stage ``writing``; the stages before
+    (``checking``) and after (``done``, once the caller's transaction is committed) are
+    the caller's to report.
     """
-    report = progress or _quiet
-    report("checking", 0.0)
+    report = progress or quiet
     with transaction.atomic():
         rnd = Round.objects.select_for_update().select_related("programme").get(pk=rnd.pk)
         if rnd.status != Round.Status.PREVIEW:
@@ -55,7 +52,6 @@ def publish_round(rnd: Round, notify: bool = True, progress: Report | None = Non
                 {"round": rnd.pk},
                 run_at=timezone.now() + dt.timedelta(days=settings.FEEDBACK_DELAY_DAYS),
             )
-    report("done", 1.0)
     return rnd
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -98,25 +100,22 @@ def request_publish(rnd: Round, user: AbstractBaseUser | None = None) -> RoundTa
 def claim(pk: int | None = None) -> RoundTask | None:
     """Takes the oldest waiting task (or the task ``pk``), or a running one whose
     worker's lease ran out."""
-    while True:
-        rows = RoundTask.objects.all() if pk is None else RoundTask.objects.filter(pk=pk)
-        taken = leases.claim(TASKS, rows)
-        if not taken:
-            return None
-        task = taken[0]
-        if task.attempts > MAX_ATTEMPTS:
-            # Its workers died every time (out of memory on a huge round, say): it
-            # ends here instead of stopping the worker's other work for good.
-            _fail(task, "internal", attempts=MAX_ATTEMPTS)
-            if pk is not None:
-                return None
-            continue
-        task.started_at = task.started_at or timezone.now()
-        task.stage, task.progress = RoundTask.Stage.READING, 0.0
-        leases.mine(TASKS, task).update(
-            started_at=task.started_at, stage=task.stage, progress=task.progress
-        )
-        return task
+    rows = RoundTask.objects.all() if pk is None else RoundTask.objects.filter(pk=pk)
+    taken = leases.claim(TASKS, rows, max_attempts=MAX_ATTEMPTS, give_up=_crashed)
+    if not taken:
+        return None
+    task = taken[0]
+    task.started_at = task.started_at or timezone.now()
+    task.stage, task.progress = RoundTask.Stage.READING, 0.0
+    leases.mine(TASKS, task).update(
+        started_at=task.started_at, stage=task.stage, progress=task.progress
+    )
+    return task
+
+
+def _crashed(task: RoundTask) -> None:
+    """A task whose workers died every time ends as an internal failure."""
+    _fail(task, "internal", attempts=MAX_ATTEMPTS)
 
 
 class Reporter:
@@ -207,20 +206,22 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
     storing = Storing(task)
     report = Reporter(task, storing, listen)
     try:
+        store: Callable[[], Round]
         if task.kind == RoundTask.Kind.PREVIEW:
-            calculated = calculate_preview(programme, progress=report)
-            with transaction.atomic():
-                storing.begin()
-                storing.end(store_preview(calculated, task.requested_by))
+            # As preview_round, with the engine's run before the storing transaction.
+            store = partial(
+                store_preview, calculate_preview(programme, progress=report), task.requested_by
+            )
         else:
             rnd = Round.objects.filter(pk=task.round_id, programme=programme).first()
             if rnd is None:
                 raise RoundError("gone")
             # Reported before the storing transaction, in which reports are not written.
             report("checking", 0.0)
-            with transaction.atomic():
-                storing.begin()
-                storing.end(publish_round(rnd, progress=report))
+            store = partial(publish_round, rnd, progress=report)
+        with transaction.atomic():
+            storing.begin()
+            storing.end(store())
         report("done", 1.0)
     except TaskLost:
         log.warning("round task %s was taken over by another worker", task.pk)

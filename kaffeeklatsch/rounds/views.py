@@ -20,7 +20,6 @@ from kaffeeklatsch.participants.tokens import (
     LinkError,
     feedback_answer,
     feedback_path,
-    feedback_url,
 )
 from kaffeeklatsch.programmes.access import organiser_view
 from kaffeeklatsch.programmes.models import Programme
@@ -330,7 +329,6 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
             "participant": participant,
             "others": others,
             "met": answer.met,
-            "change_url": feedback_url(group.pk, participant.pk, not answer.met),
             "change_path": feedback_path(group.pk, participant.pk, not answer.met),
         },
     )

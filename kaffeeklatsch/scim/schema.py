@@ -106,7 +106,7 @@ def service_provider_config() -> ServiceProviderConfig:
         ),
         authentication_schemes=[
             AuthenticationScheme(
-                type="oauthbearertoken",
+                type=AuthenticationScheme.Type.oauthbearertoken,
                 name="Bearer token",
                 description="The token made on the programme's SCIM page.",
                 primary=True,

@@ -27,6 +27,7 @@ from scim2_models import (
     InvalidSyntaxException,
     InvalidValueException,
     ListResponse,
+    Meta,
     NotFoundException,
     PatchOp,
     ResourceType,
@@ -401,7 +402,7 @@ def user(request: HttpRequest, connection: ScimConnection, resource_id: str) -> 
         provisioning.update_user(found, _stored_user(model))
         return _user_response(request, found, Context.RESOURCE_REPLACEMENT_RESPONSE)
     payload = _patch_body(request)
-    patch = PatchOp[schema.UserModel].model_validate(  # type: ignore[index]
+    patch = PatchOp[schema.UserModel].model_validate(
         payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
     )
     patch.patch(current)
@@ -499,7 +500,7 @@ def groups(request: HttpRequest, connection: ScimConnection) -> HttpResponse:
         )
         group = provisioning.set_group(
             ProvisionedGroup(connection=connection),
-            model.display_name,
+            model.display_name or "",
             model.external_id or "",
             _member_ids(model),
         )
@@ -530,12 +531,14 @@ def group(request: HttpRequest, connection: ScimConnection, resource_id: str) ->
         ctx = Context.RESOURCE_REPLACEMENT_RESPONSE
     else:
         payload = _patch_body(request)
-        patch = PatchOp[schema.GroupModel].model_validate(  # type: ignore[index]
+        patch = PatchOp[schema.GroupModel].model_validate(
             payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )
         patch.patch(current)
         model, ctx = current, Context.RESOURCE_PATCH_RESPONSE
-    provisioning.set_group(found, model.display_name, model.external_id or "", _member_ids(model))
+    provisioning.set_group(
+        found, model.display_name or "", model.external_id or "", _member_ids(model)
+    )
     found.refresh_from_db()
     found.connection = connection
     return _group_response(request, found, ctx)
@@ -598,7 +601,7 @@ def root_search(request: HttpRequest, connection: ScimConnection) -> HttpRespons
         if wanted > 0:
             page.extend(to_model(row) for row in rows[skip : skip + wanted])
         skip = 0
-    listing = ListResponse[schema.UserModel | schema.GroupModel](  # type: ignore[valid-type]
+    listing = ListResponse[schema.UserModel | schema.GroupModel](
         total_results=sum(counts),
         start_index=start + 1,
         items_per_page=len(page),
@@ -610,10 +613,10 @@ def root_search(request: HttpRequest, connection: ScimConnection) -> HttpRespons
 @scim_view("GET")
 def service_provider_config(request: HttpRequest, connection: ScimConnection) -> HttpResponse:
     config = schema.service_provider_config()
-    config.meta = {
-        "resourceType": "ServiceProviderConfig",
-        "location": _base(request, connection) + "/ServiceProviderConfig",
-    }
+    config.meta = Meta(
+        resource_type="ServiceProviderConfig",
+        location=_base(request, connection) + "/ServiceProviderConfig",
+    )
     return _json(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
@@ -631,7 +634,7 @@ def _discovery_list(
     request: HttpRequest, connection: ScimConnection, items: list[Any], kind: str, model: Any
 ) -> HttpResponse:
     located = [_located(request, connection, item, kind) for item in items]
-    listing = ListResponse[model](  # type: ignore[valid-type]
+    listing = ListResponse[model](
         total_results=len(located),
         start_index=1,
         items_per_page=len(located),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
+from kaffeeklatsch.lib.fields import max_length
 from kaffeeklatsch.lib.names import NameOrder, sort_key
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.sessions import start_session
@@ -278,7 +279,7 @@ def _enter(
             ("level", "SSO_LEVEL_CLAIM"),
         ):
             value = claim_text(claims, getattr(settings, setting))
-            limit = Participant._meta.get_field(field).max_length
+            limit = max_length(Participant, field)
             if value and value[:limit] != getattr(participant, field):
                 setattr(participant, field, value[:limit])
                 changed.append(field)

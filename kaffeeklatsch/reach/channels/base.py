@@ -32,7 +32,9 @@ from django.utils.translation import gettext_lazy as _
 from kaffeeklatsch.lib import outbound
 
 if TYPE_CHECKING:
-    from django.utils.functional import Promise
+    from email.message import Message
+
+    from django_stubs_ext import StrOrPromise
 
     from kaffeeklatsch.reach.channels.escaping import Line
     from kaffeeklatsch.rounds.models import Round
@@ -89,7 +91,7 @@ class HandleUnreachable(TransportError):
         super().__init__(message, status=status)
 
 
-def retry_after(headers: Mapping[str, str], body: bytes) -> float | None:
+def retry_after(headers: Mapping[str, str] | Message[str, str], body: bytes) -> float | None:
     """The wait a rate-limited answer asks for: Matrix's ``retry_after_ms`` in the body,
     or the ``Retry-After`` header in seconds or as an HTTP date (RFC 9110 §10.2.3)."""
     try:
@@ -117,11 +119,11 @@ class Setting:
     """One configuration value of a channel, as the organiser's form shows it."""
 
     name: str
-    label: Promise | str
+    label: StrOrPromise
     secret: bool = False
     required: bool = True
     url: bool = False
-    help: Promise | str = ""
+    help: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
@@ -239,12 +241,12 @@ class Transport:
     """A chat platform. Subclasses set ``kind``, ``label`` and ``settings``."""
 
     kind: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[StrOrPromise]
     settings: ClassVar[Sequence[Setting]]
     #: Whether the platform can deliver a person's match to them directly.
     direct_messages: ClassVar[bool] = False
-    handle_label: ClassVar[Promise | str] = ""
-    handle_help: ClassVar[Promise | str] = ""
+    handle_label: ClassVar[StrOrPromise] = ""
+    handle_help: ClassVar[StrOrPromise] = ""
 
     def __init__(self, config: Mapping[str, str]) -> None:
         self.config = dict(config)

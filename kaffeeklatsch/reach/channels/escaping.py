@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 
+from kaffeeklatsch.matching.text import clean_one_line
+
 WORD_JOINER = "\u2060"
 
 
@@ -52,10 +54,6 @@ Piece = str | Link
 #: One line of a message: text, or text and the product's links in a row.
 Line = str | tuple[Piece, ...]
 
-# Line breaks, other C0 and C1 controls and the Unicode line and paragraph separators.
-_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-# Bidirectional marks, embeddings, overrides and isolates.
-_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # "@" where a mention can begin: at the start or after anything but a letter or digit.
 _MENTION = re.compile(r"(?<![^\W_])@")
 _SCHEME = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*):(?=//)")
@@ -74,9 +72,10 @@ def _defang(text: str) -> str:
 
 
 def neutral(text: str) -> str:
-    """``text`` on one line, without mentions or addresses a platform would act on;
-    it reads as before."""
-    text = _BIDI.sub("", _BREAKS.sub(" ", text))
+    """``text`` on one line (as :func:`clean_one_line` makes it: no line breaks, no
+    invisible characters), without mentions or addresses a platform would act on; it
+    reads as before."""
+    text = clean_one_line(text).text
     text = _MENTION.sub("@" + WORD_JOINER, text)
     parts: list[str] = []
     end = 0
