@@ -15,7 +15,7 @@ from kaffeeklatsch.reach.models import MeetingUpdate
 from kaffeeklatsch.reach.tokens import update_url
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
-from tests.web.conftest import login, path_of
+from tests.support.web import login, path_of
 
 
 @pytest.mark.django_db
