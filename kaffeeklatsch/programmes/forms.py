@@ -3,15 +3,36 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.programmes.kinds import Question, defaults
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.sso import provider as sso_provider
 
 
 class ProgrammeForm(forms.ModelForm):
+    """A programme's settings. Choosing its kind sets the questions, the way to meet
+    and the lead time to the kind's defaults, except those changed in the same form
+    or set to something else before: every default can be adjusted after."""
+
+    questions = forms.MultipleChoiceField(
+        label=_("Questions asked after joining"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=Question.choices,
+        help_text=_(
+            "People answer each in one short step on their own page, or skip it. The "
+            "invitation form itself asks only for a name, an e-mail address, the language, "
+            "how to meet and consent."
+        ),
+    )
+
+    # The settings a kind of programme gives defaults for.
+    KIND_DEFAULTS = ("questions", "mode", "lead_days")
+
     class Meta:
         model = Programme
         fields = [
             "name",
+            "kind",
             "description",
             "language",
             "cadence",
@@ -20,6 +41,7 @@ class ProgrammeForm(forms.ModelForm):
             "group_size",
             "repeat_window",
             "mode",
+            "lead_days",
             "max_distance_km",
             "weight_interests",
             "weight_department",
@@ -30,6 +52,26 @@ class ProgrammeForm(forms.ModelForm):
             "sso_sign_in",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_questions(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("questions", []))
+        # In the order people are asked.
+        return [q for q in Question.values if q in chosen]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if "kind" in self.changed_data and data.get("kind"):
+            before = defaults(self.initial.get("kind") or self.instance.kind)
+            after = defaults(data["kind"])
+            for name in self.KIND_DEFAULTS:
+                if name in self.changed_data:
+                    continue
+                old = list(before.questions) if name == "questions" else getattr(before, name)
+                if data.get(name) == old:
+                    data[name] = (
+                        list(after.questions) if name == "questions" else getattr(after, name)
+                    )
+        return data
 
     def clean_allowed_domains(self) -> str:
         text = self.cleaned_data.get("allowed_domains", "")

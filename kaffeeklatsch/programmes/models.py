@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.matching.model import Rules
+from kaffeeklatsch.programmes.kinds import Kind, default_questions
 
 
 def new_invite_token() -> str:
@@ -58,6 +59,28 @@ weight_validators = [MinValueValidator(0), MaxValueValidator(10)]
 class Programme(models.Model):
     name = models.CharField(_("name"), max_length=120, validators=[validate_one_line])
     description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(
+        _("kind of programme"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.WORKPLACE,
+        help_text=_(
+            "Sets the words every page and message uses for the people, the questions, "
+            "the times offered, the way to meet and the lead time. Each can be changed after."
+        ),
+    )
+    questions = models.JSONField(
+        _("questions asked after joining"),
+        default=default_questions,
+        blank=True,
+        help_text=_("Each is one short, skippable step on the person's own page."),
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        _("lead time of a round (days)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Days from publishing a round to the earliest suggested meeting."),
+    )
     language = models.CharField(
         _("language"),
         max_length=5,
@@ -158,6 +181,10 @@ class Programme(models.Model):
             seed=seed,
         )
 
+    def asks(self, question: str) -> bool:
+        """Whether people of this programme are asked ``question`` (a :class:`Question`)."""
+        return question in self.questions
+
     def domain_list(self) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in self.allowed_domains.split(",") if d.strip()]
 
@@ -236,3 +263,9 @@ class OrganiserInvitation(models.Model):
 
     def expired(self, now: dt.datetime) -> bool:
         return self.expires_at <= now
+
+
+def earliest_meeting_after(programme: Programme, day: dt.date) -> dt.date:
+    """The day after which a round held on ``day`` suggests meetings: its lead time
+    counts from the round's day (a lead time of one day: from the next day on)."""
+    return day + dt.timedelta(days=programme.lead_days - 1)

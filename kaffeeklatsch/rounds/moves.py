@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.programmes.models import MeetingMode
+from kaffeeklatsch.participants.profile import utc_offset_minutes
+from kaffeeklatsch.programmes.kinds import any_time
+from kaffeeklatsch.programmes.models import MeetingMode, earliest_meeting_after
 from kaffeeklatsch.rounds.checks import RoundError, RuleBroken, check_group
 from kaffeeklatsch.rounds.figures import changed, counts_of, reason_key
 from kaffeeklatsch.rounds.figures import of as figures_of
@@ -29,7 +31,12 @@ def _refresh_group(rnd: Round, group: Group, members: list[Participant]) -> None
     group.mode = check.mode
     group.reasons = [*check.reasons, MOVED]
     group.moved = True
-    group.suggested_start = suggest_start([m.availability for m in members], rnd.meet_from)
+    programme = rnd.programme
+    free = any_time(programme.kind, utc_offset_minutes(rnd.meet_from))
+    group.suggested_start = suggest_start(
+        [m.availability or free for m in members],
+        earliest_meeting_after(programme, rnd.meet_from),
+    )
     (
         group.across_departments,
         group.across_levels,

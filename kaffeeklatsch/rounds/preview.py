@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from kaffeeklatsch.matching.engine import match_round
 from kaffeeklatsch.matching.model import RoundResult
-from kaffeeklatsch.programmes.models import MeetingMode, Programme
+from kaffeeklatsch.participants.profile import utc_offset_minutes
+from kaffeeklatsch.programmes.kinds import any_time
+from kaffeeklatsch.programmes.models import MeetingMode, Programme, earliest_meeting_after
 from kaffeeklatsch.rounds.checks import reason_json
 from kaffeeklatsch.rounds.figures import group_counts, new_figures
 from kaffeeklatsch.rounds.models import Round
@@ -57,13 +59,17 @@ class StartTimes:
     availabilities (as :func:`.people.person_rows` reads them): in a large round most
     groups share one (e.g. "any time")."""
 
-    def __init__(self, day: dt.date) -> None:
-        self.day = day
+    def __init__(self, programme: Programme, day: dt.date) -> None:
+        # The earliest meeting is the programme's lead time after the round's day;
+        # people who gave no times are free at any time the programme's kind offers.
+        self.day = earliest_meeting_after(programme, day)
+        self.any_time = any_time(programme.kind, utc_offset_minutes(day))
         self.known: dict[tuple, dt.datetime | None] = {}
 
     def __call__(self, availabilities: Sequence[Sequence[Sequence[int]]]) -> dt.datetime | None:
         # Equal availabilities are one object (see person_rows), so their identities
         # name them; the rows keep them alive while the round is stored.
+        availabilities = [slots or self.any_time for slots in availabilities]
         key = tuple(sorted(map(id, availabilities)))
         if key not in self.known:
             self.known[key] = suggest_start(availabilities, self.day)
@@ -111,7 +117,7 @@ def calculate_preview(
 def _group_rows(calculated: Calculated) -> list[GroupRow]:
     """The groups of a calculated round as they are stored, numbered from 1."""
     by_id = {str(p.pk): p for p in calculated.rows}
-    start_time = StartTimes(calculated.day)
+    start_time = StartTimes(calculated.programme, calculated.day)
     groups = []
     for position, found in enumerate(calculated.result.groups, start=1):
         members = [by_id[m] for m in found.members]
