@@ -89,7 +89,7 @@ class ParticipantForm(forms.ModelForm):
         self.fields["place"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
         if programme.kind == Kind.NETWORK:
-            self.fields["level"].label = _("role")
+            self.fields["level"].label = _("Role")
             self.fields["level"].help_text = _(
                 "E.g. social worker, counsellor, team lead, volunteer coordinator."
             )

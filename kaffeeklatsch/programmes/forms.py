@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +54,22 @@ class ProgrammeForm(forms.ModelForm):
             "sso_sign_in",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Forms sent without them (older clients, the API) keep what is stored.
+        self.fields["kind"].required = False
+        self.fields["lead_days"].required = False
+        if self.is_bound and "kind" not in self.data:
+            self.fields["questions"].disabled = True
+        self.initial.setdefault("questions", self.instance.questions)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or self.instance.kind
+
+    def clean_lead_days(self) -> int:
+        days = self.cleaned_data.get("lead_days")
+        return self.instance.lead_days if days is None else days
 
     def clean_questions(self) -> list[str]:
         chosen = set(self.cleaned_data.get("questions", []))
