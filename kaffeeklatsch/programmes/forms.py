@@ -44,6 +44,7 @@ class ProgrammeForm(forms.ModelForm):
             "repeat_window",
             "mode",
             "lead_days",
+            "questions",
             "max_distance_km",
             "weight_interests",
             "weight_department",

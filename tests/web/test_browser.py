@@ -99,9 +99,6 @@ def test_the_whole_story(
     assert person.evaluate("document.activeElement.className") == "skip"
     person.get_by_label("Name").fill("Lena Vogel")
     person.get_by_label("E-Mail-Adresse").fill("lena@example.org")
-    person.get_by_label("Abteilung").fill("Pflege")
-    person.get_by_label("Sprachen, in denen Sie sich unterhalten können").fill("Deutsch, Englisch")
-    person.get_by_label("Interessen").fill("Gärtnern, Chor")
     person.get_by_label("Ich bin einverstanden", exact=False).check()
     person.get_by_role("button", name="Beitreten").click()
     person.get_by_role("heading", name="Fast geschafft: Bitte sehen Sie in Ihre E-Mails").wait_for()
