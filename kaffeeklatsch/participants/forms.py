@@ -245,16 +245,39 @@ class SignupForm(ParticipantForm):
         if current in {code for code, _name in settings.LANGUAGES}:
             self.initial["language"] = current
         asked = ["name", "email", "language", "consent"]
+        if programme.phone_sign_up:
+            asked.append("phone")
+            self.fields["email"].required = False
+            self.fields["email"].help_text = _(
+                "If you have no e-mail, leave this empty and give your phone number below."
+            )
+            self.fields["phone"].label = _("Phone number, if you have no e-mail")
+            self.fields["phone"].help_text = _(
+                "The organisers call you to confirm, and tell you about your meetings."
+            )
         if programme.mode == MeetingMode.EITHER:
             asked.append("mode")
             self.fields["mode"].label = _("How would you like to meet?")
+            self.fields["mode"].widget = forms.RadioSelect(choices=self.fields["mode"].choices)
         self.keep_only(asked)
-        self.order_fields(["name", "email", "language", "mode", "consent"])
+        self.order_fields(["name", "email", "phone", "language", "mode", "consent"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "phone" in self.fields and not data.get("email") and "email" not in self.errors:
+            if not data.get("phone", "").strip():
+                self.add_error("email", _("Please enter an e-mail address or a phone number."))
+        return data
 
     def save(self, commit: bool = True) -> Participant:
         participant = super().save(commit=False)
         # Until the person names more, they talk in the language they chose.
         participant.languages = [participant.language]
+        if "mode" not in self.fields:
+            # The programme decides how people meet.
+            participant.mode = self.programme.mode
+        if not participant.email:
+            participant.reached_by = Participant.ReachedBy.PHONE
         if commit:
             participant.save()
         return participant

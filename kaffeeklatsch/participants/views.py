@@ -74,7 +74,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             "participants/join.html",
             {
                 "programme": programme,
-                "fields": _blank_signup_fields(get_language(), programme.mode),
+                "fields": _blank_signup_fields(
+                    get_language(), programme.mode, programme.phone_sign_up
+                ),
             },
         )
     form = SignupForm(request.POST, programme=programme)
@@ -86,6 +88,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 _send_link(form.existing)
             else:
                 participant = form.save()
+                if not participant.email:
+                    # Joined by phone: the organisers call to confirm.
+                    return redirect(reverse("participants:joined", args=[token]) + "?by=phone")
                 queue_confirmation(participant)
         return redirect("participants:joined", token=token)
     return render(
@@ -96,17 +101,22 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @functools.lru_cache(maxsize=16)
-def _blank_signup_fields(language: str, mode: str) -> SafeString:
+def _blank_signup_fields(language: str, mode: str, phone_sign_up: bool) -> SafeString:
     """The fields of the empty sign-up form: the same on every programme's page in
     one language whose way to meet is the same (labels, choices and the preselected
     language follow the language; the question how to meet is asked only where the
-    programme leaves it open), so drawn once for each."""
-    return form_fields(SignupForm(programme=Programme(mode=mode)))
+    programme leaves it open, the phone number only where it may replace the e-mail
+    address), so drawn once for each."""
+    return form_fields(SignupForm(programme=Programme(mode=mode, phone_sign_up=phone_sign_up)))
 
 
 def joined(request: HttpRequest, token: str) -> HttpResponse:
     programme = _invited_programme(token)
-    return render(request, "participants/joined.html", {"programme": programme})
+    return render(
+        request,
+        "participants/joined.html",
+        {"programme": programme, "by_phone": request.GET.get("by") == "phone"},
+    )
 
 
 def _link_page(request: HttpRequest, token: str, confirm: bool) -> HttpResponse:

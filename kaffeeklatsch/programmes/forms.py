@@ -52,6 +52,7 @@ class ProgrammeForm(forms.ModelForm):
             "weight_organisation",
             "registration_open",
             "allowed_domains",
+            "phone_sign_up",
             "sso_sign_in",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}

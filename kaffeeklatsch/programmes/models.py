@@ -145,6 +145,14 @@ class Programme(models.Model):
         blank=True,
         help_text=_("Comma-separated, e.g. example.org. Empty: any address."),
     )
+    phone_sign_up = models.BooleanField(
+        _("people may join with a phone number instead of an e-mail address"),
+        default=False,
+        help_text=_(
+            "They wait on the list of people until the organisers have called them, and "
+            "then get their introductions by phone or letter."
+        ),
+    )
     sso_sign_in = models.BooleanField(
         _("participants sign in with the organisation's account"),
         default=False,

@@ -44,8 +44,9 @@ def test_form_is_shown_with_labels(client: Any, programme: Any) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert programme.name in html
-    for field in ["id_name", "id_email", "id_language", "id_mode", "id_consent"]:
+    for field in ["id_name", "id_email", "id_language", "id_consent"]:
         assert f'for="{field}"' in html
+    assert "How would you like to meet?" in html and 'name="mode"' in html
     # The rest of the profile is asked after joining, on the person's own page.
     assert 'for="id_department"' not in html
 

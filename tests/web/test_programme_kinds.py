@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from kaffeeklatsch.notifications.emails import queue_confirmation, queue_welcome
+from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.kinds import DEFAULTS, Kind
 from kaffeeklatsch.programmes.models import Programme
@@ -234,3 +235,36 @@ def test_participants_of_a_neighbourhood_are_never_asked_for_a_department(
     for page in seen:
         assert workplace_words(visible_text(page)) == []
     assert Participant.objects.get(pk=person.pk).department == ""
+
+
+def test_joining_by_phone_where_the_organiser_allows_it(
+    kinds: dict[str, Programme], german_client: Any
+) -> None:
+    network = kinds[Kind.NETWORK]
+    network.phone_sign_up = True
+    network.save()
+    url = reverse("participants:join", args=[network.invite_token])
+    inputs = form_inputs(german_client.get(url).content.decode())
+    assert inputs == ["name", "email", "phone", "language", "mode", "consent"]
+
+    neither = {"name": "Helmut Vogel", "language": "de", "mode": "in_person", "consent": "on"}
+    refused = german_client.post(url, neither)
+    assert refused.status_code == 200
+    assert "Bitte geben Sie eine E-Mail-Adresse oder eine Telefonnummer an." in (
+        refused.content.decode()
+    )
+    assert not Participant.objects.exists()
+
+    joined = german_client.post(url, {**neither, "phone": "0221 555 0101"}, follow=True)
+    assert "Das Organisationsteam ruft Sie an" in joined.content.decode()
+    person = Participant.objects.get()
+    assert person.status == "pending" and person.email == ""
+    assert person.reached_by == Participant.ReachedBy.PHONE and person.phone == "0221 555 0101"
+    assert not OutboxMessage.objects.exists()
+
+    # Without the organiser's choice there is no phone field, and an address is needed.
+    neighbourhood = kinds[Kind.NEIGHBOURHOOD]
+    url = reverse("participants:join", args=[neighbourhood.invite_token])
+    assert "phone" not in form_inputs(german_client.get(url).content.decode())
+    german_client.post(url, {**neither, "phone": "0221 555 0102"})
+    assert Participant.objects.count() == 1

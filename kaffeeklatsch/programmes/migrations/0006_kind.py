@@ -14,6 +14,18 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="programme",
+            name="phone_sign_up",
+            field=models.BooleanField(
+                default=False,
+                help_text=(
+                    "They wait on the list of people until the organisers have called them, "
+                    "and then get their introductions by phone or letter."
+                ),
+                verbose_name="people may join with a phone number instead of an e-mail address",
+            ),
+        ),
+        migrations.AddField(
+            model_name="programme",
             name="kind",
             field=models.CharField(
                 choices=[
