@@ -314,9 +314,17 @@ def _step_form(participant: Participant, question: str, data: Any = None) -> Pro
 
 
 @participant_view
-def profile_step(request: HttpRequest, participant: Participant, question: str) -> HttpResponse:
-    """One step after joining: answered, or skipped for good ("skip" in the form)."""
+def profile_step(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """One step after joining, named by ``question`` (in the form, or in the query to
+    show it on a page of its own; without one, the next step ahead): answered, or
+    skipped for good ("skip" in the form)."""
     programme = participant.programme
+    question = request.POST.get("question") or request.GET.get("question", "")
+    if not question:
+        ahead = open_steps(participant, programme)
+        if not ahead:
+            return redirect("participants:me")
+        question = ahead[0].question
     if question not in STEP_FIELDS or not programme.asks(question):
         raise Http404
     form = _step_form(participant, question, request.POST or None)

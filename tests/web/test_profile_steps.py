@@ -36,8 +36,8 @@ def test_answer_one_step_and_skip_another_for_good(client: Any, neighbour: Any) 
     assert "5 short questions left" in page
 
     answered = client.post(
-        reverse("participants:step", args=["interests"]),
-        {"interests_text": "Kochen, Spazierengehen"},
+        reverse("participants:step"),
+        {"question": "interests", "interests_text": "Kochen, Spazierengehen"},
     )
     assert answered.status_code == 302
     neighbour.refresh_from_db()
@@ -48,7 +48,7 @@ def test_answer_one_step_and_skip_another_for_good(client: Any, neighbour: Any) 
     assert "When do you have time?" in page and "Weekend afternoons (14–17)" in page
     assert "mornings, afternoons and evenings on any day" in page
     assert "Weekday lunchtimes" not in page  # a workplace's slot
-    skipped = client.post(reverse("participants:step", args=["times"]), {"skip": "1"})
+    skipped = client.post(reverse("participants:step"), {"question": "times", "skip": "1"})
     assert skipped.status_code == 302
     neighbour.refresh_from_db()
     assert neighbour.availability == [] and neighbour.finished_steps == ["interests", "times"]
@@ -65,8 +65,8 @@ def test_answer_one_step_and_skip_another_for_good(client: Any, neighbour: Any) 
 def test_times_are_broad_slots_stored_as_windows(client: Any, neighbour: Any) -> None:
     sign_in_participant(client, neighbour)
     response = client.post(
-        reverse("participants:step", args=["times"]),
-        {"times": ["weekend-afternoon", "weekday-evening"]},
+        reverse("participants:step"),
+        {"question": "times", "times": ["weekend-afternoon", "weekday-evening"]},
     )
     assert response.status_code == 302
     neighbour.refresh_from_db()
@@ -86,29 +86,32 @@ def test_a_bad_answer_is_refused_with_a_message_and_changes_nothing(
     neighbour.save()
     sign_in_participant(german_client, neighbour)
     bad_place = german_client.post(
-        reverse("participants:step", args=["place"]), {"place": "Nirgendwo-xyz-123"}
+        reverse("participants:step"), {"question": "place", "place": "Nirgendwo-xyz-123"}
     )
     assert bad_place.status_code == 400
     assert "Diesen Ort haben wir nicht gefunden" in bad_place.content.decode()
     bad_times = german_client.post(
-        reverse("participants:step", args=["times"]), {"times": ["weekday-midday"]}
+        reverse("participants:step"), {"question": "times", "times": ["weekday-midday"]}
     )
     assert bad_times.status_code == 400  # not a time a neighbourhood offers
     bad_language = german_client.post(
-        reverse("participants:step", args=["languages"]), {"languages_text": "Klingonisch"}
+        reverse("participants:step"), {"question": "languages", "languages_text": "Klingonisch"}
     )
     assert "Klingonisch" in bad_language.content.decode()
     neighbour.refresh_from_db()
     assert neighbour.place == "" and neighbour.availability == []
     assert neighbour.languages == ["de"] and neighbour.finished_steps == []
     # A question the programme does not ask has no step.
-    assert german_client.get(reverse("participants:step", args=["department"])).status_code == 404
+    assert (
+        german_client.get(reverse("participants:step"), {"question": "department"}).status_code
+        == 404
+    )
 
 
 def test_the_place_step_locates_the_person(client: Any, neighbour: Any) -> None:
     sign_in_participant(client, neighbour)
-    client.post(reverse("participants:step", args=["place"]), {"place": "50677"})
-    client.post(reverse("participants:step", args=["distance"]), {"travel_km": "1"})
+    client.post(reverse("participants:step"), {"question": "place", "place": "50677"})
+    client.post(reverse("participants:step"), {"question": "distance", "travel_km": "1"})
     neighbour.refresh_from_db()
     assert neighbour.place == "50677" and neighbour.latitude is not None
     assert neighbour.travel_km == 1
