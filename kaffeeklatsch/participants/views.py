@@ -310,6 +310,9 @@ def _step_form(participant: Participant, question: str, data: Any = None) -> Pro
     """The profile form with only the fields of one question."""
     form = ProfileForm(data, instance=participant, programme=participant.programme)
     form.keep_only(STEP_FIELDS[question])
+    if "times" in form.fields:
+        # The step's heading already asks when; the boxes say what to do.
+        form.fields["times"].label = _("Tick all that suit you")
     return form
 
 

@@ -72,7 +72,7 @@ def test_the_whole_story(
     page.get_by_role("link", name="New programme").click()
     page.get_by_label("Name").fill("Kaffee quer durchs Haus")
     page.get_by_label("Description").fill("Every two weeks a coffee with someone new.")
-    page.get_by_label("Language").select_option("de")
+    page.get_by_role("combobox", name="Language").select_option("de")
     page.get_by_label("Group size").fill("2")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("heading", name="Kaffee quer durchs Haus").wait_for()
