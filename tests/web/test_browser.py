@@ -113,6 +113,15 @@ def test_the_whole_story(
     person.get_by_text("Danke! Sie nehmen jetzt teil.").wait_for()
     assert Participant.objects.get(email="lena@example.org").status == "active"
 
+    # On her page she answers two of the short questions after joining.
+    person.get_by_label("Interessen").fill("Gärtnern, Chor")
+    person.get_by_role("button", name="Speichern").first.click()
+    person.get_by_text("Danke! Das hilft uns").wait_for()
+    person.goto(base + "/me/step/?question=department")
+    person.get_by_role("textbox", name="Abteilung").fill("Pflege")
+    person.get_by_role("button", name="Speichern").first.click()
+    person.get_by_text("Danke! Das hilft uns").wait_for()
+
     # The organiser previews the round, sees the groups and their quality, publishes.
     page.goto(f"{base}/programmes/{programme.pk}/rounds/")
     page.get_by_role("button", name="Preview the next round").click()
