@@ -78,7 +78,7 @@ class ParticipantForm(forms.ModelForm):
             "place": _("Postcode or town, for meeting in person. Leave empty if you meet online."),
             "level": _("E.g. trainee, staff, team lead, management, volunteer."),
         }
-        widgets = {"travel_km": forms.Select(choices=TRAVEL_CHOICES)}
+        widgets: dict[str, forms.Widget] = {"travel_km": forms.Select(choices=TRAVEL_CHOICES)}
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

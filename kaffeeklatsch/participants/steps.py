@@ -5,6 +5,7 @@ each skippable for good."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.kinds import Kind, Question
 from kaffeeklatsch.programmes.models import Programme
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # The form fields of each question.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -33,7 +37,7 @@ TRAVEL_CHOICES = [
 ]
 
 # What "no times given" means, as the kinds define it (kinds.any_time).
-ANY_TIME_MEANS: dict[str, Promise] = {
+ANY_TIME_MEANS: dict[str, StrPromise] = {
     Kind.WORKPLACE: _("Nothing ticked means any time on weekdays between 9 and 17."),
     Kind.NETWORK: _(
         "Nothing ticked means weekday mornings, afternoons and evenings, and weekend "
@@ -50,7 +54,7 @@ class Step:
     why: Promise
 
 
-_WHY = {
+_WHY: dict[str, tuple[Promise, Promise]] = {
     Question.INTERESTS: (
         _("What do you like to do or talk about?"),
         _(
@@ -81,7 +85,7 @@ _WHY = {
 }
 
 # Questions whose wording depends on the kind of programme.
-_WHY_BY_KIND = {
+_WHY_BY_KIND: dict[tuple[str, str], tuple[Promise, Promise]] = {
     (Question.PLACE, Kind.WORKPLACE): (
         _("Where do you work?"),
         _("For meeting in person, you meet people who work nearby."),

@@ -151,7 +151,7 @@ def offered_slots(kind: str) -> list[TimeSlot]:
 def windows_of(keys: Iterable[str], offset: int) -> list[list[int]]:
     """Chosen slot keys to availability windows ``[weekday, start, end]`` in minutes from
     midnight UTC, ``offset`` being the local time's minutes ahead of UTC."""
-    windows = []
+    windows: list[list[int]] = []
     for key in sorted(set(keys)):
         slot = TIME_SLOTS.get(key)
         if slot is None:
