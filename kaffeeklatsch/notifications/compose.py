@@ -12,21 +12,12 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import unsubscribe_url
+from kaffeeklatsch.programmes.kinds import defaults
 from kaffeeklatsch.rounds.models import Group
-
-STARTERS = [
-    gettext_lazy("What did you want to become as a child — and what do you do today?"),
-    gettext_lazy("Which part of your work would you like others to know more about?"),
-    gettext_lazy("What has made your work easier recently?"),
-    gettext_lazy("Which place in your town would you show a visitor?"),
-    gettext_lazy("What are you looking forward to in the next few weeks?"),
-    gettext_lazy("What is something you learned from a colleague?"),
-]
 
 
 @dataclass(frozen=True)
@@ -88,16 +79,18 @@ def write(
 
 
 def conversation_starter(group: Group, members: list[Participant]) -> str:
-    """The question that opens a group's conversation, in the active language."""
-    return _starter(group, _shared_interests(members))
+    """The question that opens a group's conversation, in the active language: from
+    an interest they share, else one of the set of the programme's kind."""
+    return _starter(group, _shared_interests(members), group.round.programme.kind)
 
 
-def _starter(group: Group, shared: list[str]) -> str:
+def _starter(group: Group, shared: list[str], kind: str) -> str:
     if shared:
         return _("You both mentioned “%(interest)s”. What got you into it?") % {
             "interest": shared[0]
         }
-    return str(STARTERS[group.pk % len(STARTERS)])
+    starters = defaults(kind).starters
+    return str(starters[group.pk % len(starters)])
 
 
 def _shared_interests(members: list[Participant]) -> list[str]:

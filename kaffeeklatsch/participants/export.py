@@ -58,6 +58,8 @@ def _profile(participant: Participant) -> dict[str, Any]:
         "mode": participant.mode,
         "interests": participant.interests,
         "availability_utc": participant.availability,
+        "travel_km": participant.travel_km,
+        "profile_steps_done": participant.finished_steps,
         "language": participant.language,
         "note_for_organiser": participant.phone_note,
         "reached_by": participant.reached_by,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -19,8 +20,11 @@ from kaffeeklatsch.participants.profile import (
     parse_languages,
     resolve_place,
     slots_from_choices,
+    utc_offset_minutes,
 )
-from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.participants.steps import ANY_TIME_MEANS, STEP_FIELDS, TRAVEL_CHOICES
+from kaffeeklatsch.programmes.kinds import Kind, offered_slots, slots_of, windows_of
+from kaffeeklatsch.programmes.models import MeetingMode, Programme
 
 
 def _with_email(programme_id: int, email: str) -> list[Participant]:
@@ -36,8 +40,9 @@ def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return field
 
 
-class ProfileForm(forms.ModelForm):
-    """The short profile: used by people themselves and by organisers."""
+class ParticipantForm(forms.ModelForm):
+    """What people themselves and organisers enter about a participant; the forms
+    below take the part of it they need."""
 
     languages_text = forms.CharField(
         label=_("Languages you can talk in"),
@@ -53,13 +58,6 @@ class ProfileForm(forms.ModelForm):
         validators=[validate_one_line],
         help_text=_("A few words, separated by commas, e.g. gardening, football, digital tools."),
     )
-    availability_choices = forms.MultipleChoiceField(
-        label=_("When do you have time?"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        choices=(),
-        help_text=_("Nothing ticked means any time during working hours."),
-    )
 
     email_required = True
 
@@ -72,6 +70,7 @@ class ProfileForm(forms.ModelForm):
             "organisation",
             "level",
             "place",
+            "travel_km",
             "mode",
             "language",
             "phone",
@@ -87,16 +86,25 @@ class ProfileForm(forms.ModelForm):
             "place": _("Postcode or town, for meeting in person. Leave empty if you meet online."),
             "level": _("E.g. trainee, staff, team lead, management, volunteer."),
         }
+        widgets: dict[str, forms.Widget] = {"travel_km": forms.Select(choices=TRAVEL_CHOICES)}
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.programme = programme
-        _choice_field(self, "availability_choices").choices = availability_choices()
         self.fields["email"].required = self.email_required
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["place"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+        if programme.kind == Kind.NETWORK:
+            self.fields["level"].label = _("Role")
+            self.fields["level"].help_text = _(
+                "E.g. social worker, counsellor, team lead, volunteer coordinator."
+            )
+        if programme.kind == Kind.NEIGHBOURHOOD:
+            self.fields["place"].help_text = _(
+                "Your postcode or part of town, so that you meet someone nearby."
+            )
         # Forms sent without these choices keep what is stored (or the safe default).
         for name in ("shares", "reached_by"):
             if name in self.fields:
@@ -107,7 +115,6 @@ class ProfileForm(forms.ModelForm):
                 language_name(c, lang) for c in self.instance.languages
             )
             self.initial["interests_text"] = ", ".join(self.instance.interests)
-            self.initial["availability_choices"] = choices_from_slots(self.instance.availability)
         elif "language" not in self.initial:
             self.initial["language"] = programme.language
 
@@ -115,6 +122,13 @@ class ProfileForm(forms.ModelForm):
     # person editing their own profile may learn that; the public sign-up may not).
     reveal_taken = True
     existing: Participant | None = None
+
+    def keep_only(self, names: Iterable[str]) -> None:
+        """Leaves only the fields ``names`` in the form; the others keep what is stored."""
+        wanted = set(names)
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
 
     def clean_email(self) -> str:
         email = self.cleaned_data.get("email", "").strip().lower()
@@ -167,27 +181,66 @@ class ProfileForm(forms.ModelForm):
             self.add_error("phone", _("Please enter the phone number you want to share."))
         return data
 
+    def availability(self) -> list[list[int]] | None:
+        """The availability windows the form sets, or None to keep the stored ones."""
+        return None
+
     def save(self, commit: bool = True) -> Participant:
         participant: Participant = super().save(commit=False)
         participant.programme = self.programme
-        participant.languages = self.cleaned_data["languages_text"]
-        participant.interests = parse_interests(self.cleaned_data.get("interests_text", ""))
-        # Windows imported from a CSV file may not match the checkboxes; keep them
-        # unless the boxes were changed.
-        if not self.instance.pk or "availability_choices" in self.changed_data:
-            participant.availability = slots_from_choices(self.cleaned_data["availability_choices"])
-        location = getattr(self, "_location", None)
-        if location is not None:
-            participant.latitude, participant.longitude = location.lat, location.lon
-        elif not participant.place:
-            participant.latitude = participant.longitude = None
+        if "languages_text" in self.fields:
+            participant.languages = self.cleaned_data["languages_text"]
+        if "interests_text" in self.fields:
+            participant.interests = parse_interests(self.cleaned_data.get("interests_text", ""))
+        windows = self.availability()
+        if windows is not None:
+            participant.availability = windows
+        if "place" in self.fields:
+            location = getattr(self, "_location", None)
+            if location is not None:
+                participant.latitude, participant.longitude = location.lat, location.lon
+            elif not participant.place:
+                participant.latitude = participant.longitude = None
         if commit:
             participant.save()
         return participant
 
 
-class SignupForm(ProfileForm):
-    """People signing up get e-mails in the language they read the page in.
+class ProfileForm(ParticipantForm):
+    """A person's own profile: the questions their programme asks, and times as a few
+    broad slots."""
+
+    times = forms.MultipleChoiceField(
+        label=_("When do you have time?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
+    )
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, programme=programme, **kwargs)
+        self.fields["times"].choices = [(s.key, s.label) for s in offered_slots(programme.kind)]
+        self.fields["times"].help_text = ANY_TIME_MEANS[programme.kind]
+        self.initial["times"] = slots_of(self.instance.availability, utc_offset_minutes())
+        for question, names in STEP_FIELDS.items():
+            if not programme.asks(question):
+                for name in names:
+                    self.fields.pop(name, None)
+
+    def availability(self) -> list[list[int]] | None:
+        # Windows imported or set by the organiser may not be broad slots; keep them
+        # unless the slots were changed.
+        if "times" not in self.fields or (self.instance.pk and "times" not in self.changed_data):
+            return None
+        return windows_of(self.cleaned_data.get("times", []), utc_offset_minutes())
+
+
+class SignupForm(ParticipantForm):
+    """The short way in: only what a round cannot do without (a name, an address, the
+    language, how to meet when the programme leaves it open, consent). Everything else
+    is asked afterwards on the person's own page, one skippable step at a time.
+
+    People signing up get e-mails in the language they read the page in.
 
     The public sign-up never says whether an address already takes part: such an
     address is accepted, and ``existing`` names its participant, who is sent their
@@ -200,6 +253,43 @@ class SignupForm(ProfileForm):
         current = (get_language() or "")[:2]
         if current in {code for code, _name in settings.LANGUAGES}:
             self.initial["language"] = current
+        asked = ["name", "email", "language", "consent"]
+        if programme.phone_sign_up:
+            asked.append("phone")
+            self.fields["email"].required = False
+            self.fields["email"].help_text = _(
+                "If you have no e-mail, leave this empty and give your phone number below."
+            )
+            self.fields["phone"].label = _("Phone number, if you have no e-mail")
+            self.fields["phone"].help_text = _(
+                "The organisers call you to confirm, and tell you about your meetings."
+            )
+        if programme.mode == MeetingMode.EITHER:
+            asked.append("mode")
+            self.fields["mode"].label = _("How would you like to meet?")
+            self.fields["mode"].widget = forms.RadioSelect(choices=self.fields["mode"].choices)
+        self.keep_only(asked)
+        self.order_fields(["name", "email", "phone", "language", "mode", "consent"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "phone" in self.fields and not data.get("email") and "email" not in self.errors:
+            if not data.get("phone", "").strip():
+                self.add_error("email", _("Please enter an e-mail address or a phone number."))
+        return data
+
+    def save(self, commit: bool = True) -> Participant:
+        participant = super().save(commit=False)
+        # Until the person names more, they talk in the language they chose.
+        participant.languages = [participant.language]
+        if "mode" not in self.fields:
+            # The programme decides how people meet.
+            participant.mode = self.programme.mode
+        if not participant.email:
+            participant.reached_by = Participant.ReachedBy.PHONE
+        if commit:
+            participant.save()
+        return participant
 
     consent = forms.BooleanField(
         label=_(
@@ -210,14 +300,23 @@ class SignupForm(ProfileForm):
     )
 
 
-class OrganiserParticipantForm(ProfileForm):
-    """Organisers may add people without an e-mail address."""
+class OrganiserParticipantForm(ParticipantForm):
+    """Organisers may add people without an e-mail address, and set times on the
+    detailed grid the API also uses."""
+
+    availability_choices = forms.MultipleChoiceField(
+        label=_("When do you have time?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
+        help_text=_("Nothing ticked means any time during working hours."),
+    )
 
     email_required = False
 
-    class Meta(ProfileForm.Meta):
+    class Meta(ParticipantForm.Meta):
         fields = [
-            *ProfileForm.Meta.fields,
+            *ParticipantForm.Meta.fields,
             "reached_by",
             "postal_address",
             "phone_note",
@@ -228,6 +327,10 @@ class OrganiserParticipantForm(ProfileForm):
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, programme=programme, **kwargs)
         self.status_before = self.instance.status if self.instance.pk else None
+        _choice_field(self, "availability_choices").choices = availability_choices()
+        self.fields["availability_choices"].help_text = ANY_TIME_MEANS[programme.kind]
+        if self.instance.pk:
+            self.initial["availability_choices"] = choices_from_slots(self.instance.availability)
         if not self.instance.pk:
             # A new person: how they are reached follows from the address unless chosen.
             _choice_field(self, "reached_by").choices = [
@@ -258,6 +361,13 @@ class OrganiserParticipantForm(ProfileForm):
                 participant.save()
                 self.save_m2m()
         return participant
+
+    def availability(self) -> list[list[int]] | None:
+        # Windows imported from a CSV file may not match the checkboxes; keep them
+        # unless the boxes were changed.
+        if self.instance.pk and "availability_choices" not in self.changed_data:
+            return None
+        return slots_from_choices(self.cleaned_data["availability_choices"])
 
     def clean_reached_by(self) -> str:
         given = self.cleaned_data.get("reached_by")

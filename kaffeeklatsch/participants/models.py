@@ -74,6 +74,12 @@ class Participant(models.Model):
         default=MeetingMode.EITHER,
     )
     interests = models.JSONField(_("interests"), default=list, blank=True)
+    travel_km = models.PositiveSmallIntegerField(
+        _("how far I can go to meet (km)"), null=True, blank=True
+    )
+    # The questions of the steps after joining that this person answered or skipped
+    # for good: they are not asked again.
+    finished_steps = models.JSONField(default=list, blank=True)
     # Weekly windows as [weekday, start, end]: weekday 0 = Monday, minutes from midnight UTC.
     availability = models.JSONField(_("availability"), default=list, blank=True)
     language = models.CharField(

@@ -24,7 +24,7 @@ DAY_PARTS = [
 DAY_NAMES = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday")]
 
 
-def _utc_offset_minutes(on: dt.date | None = None) -> int:
+def utc_offset_minutes(on: dt.date | None = None) -> int:
     zone = ZoneInfo(settings.TIME_ZONE)
     day = on or dt.date.today()
     offset = dt.datetime.combine(day, dt.time(12), tzinfo=zone).utcoffset()
@@ -41,7 +41,7 @@ def availability_choices() -> list[tuple[str, str]]:
 
 def slots_from_choices(choices: Iterable[str]) -> list[list[int]]:
     """Checkbox values such as ``"0-morning"`` to UTC windows ``[weekday, start, end]``."""
-    offset = _utc_offset_minutes()
+    offset = utc_offset_minutes()
     parts = {key: (start, end) for key, start, end, _label in DAY_PARTS}
     slots = []
     for value in sorted(set(choices)):
@@ -54,7 +54,7 @@ def slots_from_choices(choices: Iterable[str]) -> list[list[int]]:
 
 
 def choices_from_slots(slots: Iterable[Iterable[int]]) -> list[str]:
-    offset = _utc_offset_minutes()
+    offset = utc_offset_minutes()
     by_window = {(start, end): key for key, start, end, _label in DAY_PARTS}
     values = []
     for weekday, start, end in slots:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("me/", views.me, name="me"),
     path("me/profile/", views.edit_profile, name="edit_profile"),
+    path("me/step/", views.profile_step, name="step"),
     path("me/pause/", views.pause, name="pause"),
     path("me/block/", views.block, name="block"),
     path("me/unblock/<int:other_id>/", views.unblock, name="unblock"),

@@ -48,6 +48,7 @@ from kaffeeklatsch.participants.forms import (
 from kaffeeklatsch.participants.models import Named, Participant, blocked_names
 from kaffeeklatsch.participants.readable import readable
 from kaffeeklatsch.participants.sessions import start_session
+from kaffeeklatsch.participants.steps import STEP_FIELDS, finish, open_steps, step
 from kaffeeklatsch.participants.tokens import LinkError, consume, participant_for, unsubscribing
 from kaffeeklatsch.programmes.access import organiser_view, participant_view
 from kaffeeklatsch.programmes.models import Programme, programme_of_broken_invitation
@@ -95,7 +96,12 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "participants/join.html",
-            {"programme": programme, "fields": _blank_signup_fields(get_language())},
+            {
+                "programme": programme,
+                "fields": _blank_signup_fields(
+                    get_language(), programme.mode, programme.phone_sign_up
+                ),
+            },
         )
     form = SignupForm(request.POST, programme=programme)
     if form.is_valid():
@@ -106,6 +112,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 _send_link(form.existing)
             else:
                 participant = form.save()
+                if not participant.email:
+                    # Joined by phone: the organisers call to confirm.
+                    return redirect(reverse("participants:joined", args=[token]) + "?by=phone")
                 queue_confirmation(participant)
         return redirect("participants:joined", token=token)
     return render(
@@ -116,18 +125,24 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @functools.lru_cache(maxsize=16)
-def _blank_signup_fields(language: str) -> SafeString:
+def _blank_signup_fields(language: str, mode: str, phone_sign_up: bool) -> SafeString:
     """The fields of the empty sign-up form: the same on every programme's page in
-    one language (labels, choices and the preselected language follow it), so drawn
-    once for each."""
-    return form_fields(SignupForm(programme=Programme()))
+    one language whose way to meet is the same (labels, choices and the preselected
+    language follow the language; the question how to meet is asked only where the
+    programme leaves it open, the phone number only where it may replace the e-mail
+    address), so drawn once for each."""
+    return form_fields(SignupForm(programme=Programme(mode=mode, phone_sign_up=phone_sign_up)))
 
 
 def joined(request: HttpRequest, token: str) -> HttpResponse:
     programme = Programme.objects.filter(invite_token=token).first()
     if programme is None:
         return _unknown_invitation(request, token)
-    return render(request, "participants/joined.html", {"programme": programme})
+    return render(
+        request,
+        "participants/joined.html",
+        {"programme": programme, "by_phone": request.GET.get("by") == "phone"},
+    )
 
 
 def _link_page(request: HttpRequest, token: str, confirm: bool) -> HttpResponse:
@@ -265,11 +280,15 @@ def me(request: HttpRequest, participant: Participant) -> HttpResponse:
         (person for person in met if person.pk not in blocked_pks),
         key=lambda person: (sort_key(person.name), person.pk),
     )
+    steps = open_steps(participant, participant.programme)
     return render(
         request,
         "participants/me.html",
         {
             "participant": participant,
+            "step": steps[0] if steps else None,
+            "step_fields": _step_form(participant, steps[0].question) if steps else None,
+            "steps_left": len(steps),
             "meetings": meetings,
             "panel": participant_panel(participant, meetings),
             "blocked": blocked,
@@ -320,6 +339,53 @@ def edit_profile(request: HttpRequest, participant: Participant) -> HttpResponse
         return redirect("participants:me")
     return render(
         request, "participants/edit_profile.html", {"form": form, "participant": participant}
+    )
+
+
+def _step_form(participant: Participant, question: str, data: Any = None) -> ProfileForm:
+    """The profile form with only the fields of one question."""
+    form = ProfileForm(data, instance=participant, programme=participant.programme)
+    form.keep_only(STEP_FIELDS[question])
+    if "times" in form.fields:
+        # The step's heading already asks when; the boxes say what to do.
+        form.fields["times"].label = _("Tick all that suit you")
+    return form
+
+
+@participant_view
+def profile_step(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """One step after joining, named by ``question`` (in the form, or in the query to
+    show it on a page of its own; without one, the next step ahead): answered, or
+    skipped for good ("skip" in the form)."""
+    programme = participant.programme
+    question = request.POST.get("question") or request.GET.get("question", "")
+    if not question:
+        ahead = open_steps(participant, programme)
+        if not ahead:
+            return redirect("participants:me")
+        question = ahead[0].question
+    if question not in STEP_FIELDS or not programme.asks(question):
+        raise Http404
+    form = _step_form(participant, question, request.POST or None)
+    if request.method == "POST":
+        if "skip" in request.POST:
+            finish(participant, question)
+            return redirect("participants:me")
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                finish(participant, question)
+            messages.success(request, _("Thank you! This helps us find good matches for you."))
+            return redirect("participants:me")
+    return render(
+        request,
+        "participants/step.html",
+        {
+            "participant": participant,
+            "step": step(question, programme.kind),
+            "step_fields": form,
+        },
+        status=400 if form.errors else 200,
     )
 
 

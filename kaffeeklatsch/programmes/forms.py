@@ -5,15 +5,36 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.programmes.kinds import Question, defaults
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.sso import provider as sso_provider
 
 
 class ProgrammeForm(forms.ModelForm):
+    """A programme's settings. Choosing its kind sets the questions, the way to meet
+    and the lead time to the kind's defaults, except those changed in the same form
+    or set to something else before: every default can be adjusted after."""
+
+    questions = forms.MultipleChoiceField(
+        label=_("Questions asked after joining"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=Question.choices,
+        help_text=_(
+            "People answer each in one short step on their own page, or skip it. The "
+            "invitation form itself asks only for a name, an e-mail address, the language, "
+            "how to meet and consent."
+        ),
+    )
+
+    # The settings a kind of programme gives defaults for.
+    KIND_DEFAULTS = ("questions", "mode", "lead_days")
+
     class Meta:
         model = Programme
         fields = [
             "name",
+            "kind",
             "description",
             "language",
             "cadence",
@@ -22,6 +43,8 @@ class ProgrammeForm(forms.ModelForm):
             "group_size",
             "repeat_window",
             "mode",
+            "lead_days",
+            "questions",
             "max_distance_km",
             "weight_interests",
             "weight_department",
@@ -29,6 +52,7 @@ class ProgrammeForm(forms.ModelForm):
             "weight_organisation",
             "registration_open",
             "allowed_domains",
+            "phone_sign_up",
             "sso_sign_in",
             "postal_days",
             "contact_name",
@@ -40,16 +64,49 @@ class ProgrammeForm(forms.ModelForm):
             "meeting_places": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Left empty, the programme keeps its postal days (five for a new one).
-        self.fields["postal_days"].required = False
-
     def clean_postal_days(self) -> int:
         days = self.cleaned_data.get("postal_days")
         if days is None:
             return self.instance.postal_days
         return days
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left empty, the programme keeps its postal days (five for a new one).
+        self.fields["postal_days"].required = False
+        # Forms sent without them (older clients, the API) keep what is stored.
+        self.fields["kind"].required = False
+        self.fields["lead_days"].required = False
+        if self.is_bound and "kind" not in self.data:
+            self.fields["questions"].disabled = True
+        self.initial.setdefault("questions", self.instance.questions)
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or self.instance.kind
+
+    def clean_lead_days(self) -> int:
+        days = self.cleaned_data.get("lead_days")
+        return self.instance.lead_days if days is None else days
+
+    def clean_questions(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("questions", []))
+        # In the order people are asked.
+        return [q for q in Question.values if q in chosen]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if "kind" in self.changed_data and data.get("kind"):
+            before = defaults(self.initial.get("kind") or self.instance.kind)
+            after = defaults(data["kind"])
+            for name in self.KIND_DEFAULTS:
+                if name in self.changed_data:
+                    continue
+                old = list(before.questions) if name == "questions" else getattr(before, name)
+                if data.get(name) == old:
+                    data[name] = (
+                        list(after.questions) if name == "questions" else getattr(after, name)
+                    )
+        return data
 
     def clean_allowed_domains(self) -> str:
         text = self.cleaned_data.get("allowed_domains", "")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.lib.validators import validate_one_line
 from kaffeeklatsch.matching.model import Rules
+from kaffeeklatsch.programmes.kinds import Kind, default_questions
 
 
 def new_invite_token() -> str:
@@ -63,6 +64,28 @@ weight_validators = [MinValueValidator(0), MaxValueValidator(10)]
 class Programme(models.Model):
     name = models.CharField(_("name"), max_length=120, validators=[validate_one_line])
     description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(
+        _("kind of programme"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.WORKPLACE,
+        help_text=_(
+            "Sets the words every page and message uses for the people, the questions, "
+            "the times offered, the way to meet and the lead time. Each can be changed after."
+        ),
+    )
+    questions = models.JSONField(
+        _("questions asked after joining"),
+        default=default_questions,
+        blank=True,
+        help_text=_("Each is one short, skippable step on the person's own page."),
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        _("lead time of a round (days)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Days from publishing a round to the earliest suggested meeting."),
+    )
     language = models.CharField(
         _("language"),
         max_length=5,
@@ -126,6 +149,14 @@ class Programme(models.Model):
         max_length=500,
         blank=True,
         help_text=_("Comma-separated, e.g. example.org. Empty: any address."),
+    )
+    phone_sign_up = models.BooleanField(
+        _("people may join with a phone number instead of an e-mail address"),
+        default=False,
+        help_text=_(
+            "They wait on the list of people until the organisers have called them, and "
+            "then get their introductions by phone or letter."
+        ),
     )
     sso_sign_in = models.BooleanField(
         _("participants sign in with the organisation's account"),
@@ -199,6 +230,10 @@ class Programme(models.Model):
 
     def place_list(self) -> list[str]:
         return [line.strip() for line in self.meeting_places.splitlines() if line.strip()]
+
+    def asks(self, question: str) -> bool:
+        """Whether people of this programme are asked ``question`` (a :class:`Question`)."""
+        return question in self.questions
 
     def domain_list(self) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in self.allowed_domains.split(",") if d.strip()]
@@ -343,3 +378,9 @@ class OrganiserInvitation(models.Model):
     @property
     def expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+def earliest_meeting_after(programme: Programme, day: dt.date) -> dt.date:
+    """The day after which a round held on ``day`` suggests meetings: its lead time
+    counts from the round's day (a lead time of one day: from the next day on)."""
+    return day + dt.timedelta(days=programme.lead_days - 1)

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.kinds import TIME_SLOTS
+from kaffeeklatsch.programmes.kinds import defaults as kind_defaults
 from kaffeeklatsch.programmes.models import CADENCE_DAYS, Cadence, Programme
 from kaffeeklatsch.rounds.models import Group, Round
 
@@ -43,9 +45,19 @@ Availability = Sequence[Sequence[int]]
 
 def default_hours(programme: Programme | None = None) -> list[LocalHours]:
     """The times a programme offers to people who gave none, as weekly windows in
-    the server's time zone. Today every programme offers working hours on weekdays;
-    this is the one place where a programme's own default times belong."""
-    return [(weekday, WORKDAY_START, WORKDAY_END) for weekday in range(5)]
+    the server's time zone: the broad time slots its kind offers (working hours on
+    weekdays without a programme)."""
+    if programme is None:
+        return [(weekday, WORKDAY_START, WORKDAY_END) for weekday in range(5)]
+    return [
+        (weekday, _clock(slot.start), _clock(slot.end))
+        for slot in map(TIME_SLOTS.__getitem__, kind_defaults(programme.kind).slots)
+        for weekday in slot.weekdays
+    ]
+
+
+def _clock(minutes: int) -> dt.time:
+    return dt.time(minutes // 60, minutes % 60)
 
 
 def add_working_days(day: dt.date, days: int) -> dt.date:
@@ -199,6 +211,7 @@ class Planner:
     def __init__(self, programme: Programme, meet_from: dt.date) -> None:
         self.meet_from = meet_from
         self.postal_days = programme.postal_days
+        self.programme_lead_days = programme.lead_days
         self.days = CADENCE_DAYS.get(Cadence(programme.cadence), SEARCH_DAYS)
         self.defaults = default_hours(programme)
         self.known: dict[tuple, tuple[list[dt.datetime], bool]] = {}
@@ -209,9 +222,13 @@ class Planner:
 
     def earliest(self, channels: Sequence[str]) -> dt.date:
         """The first day a group whose members are reached through ``channels`` may
-        meet: after the slowest channel's lead time."""
+        meet: after the slowest channel's lead time, and no sooner than the
+        programme's lead time."""
         lead = max((lead_days(c, self.postal_days) for c in channels), default=EMAIL_LEAD_DAYS)
-        return add_working_days(self.meet_from, lead)
+        return max(
+            add_working_days(self.meet_from, lead),
+            self.meet_from + dt.timedelta(days=self.programme_lead_days),
+        )
 
     def _candidates(
         self, availabilities: Sequence[Availability], first: dt.date

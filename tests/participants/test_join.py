@@ -44,8 +44,11 @@ def test_form_is_shown_with_labels(client: Any, programme: Any) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert programme.name in html
-    for field in ["id_name", "id_email", "id_department", "id_languages_text", "id_consent"]:
+    for field in ["id_name", "id_email", "id_language", "id_consent"]:
         assert f'for="{field}"' in html
+    assert "How would you like to meet?" in html and 'name="mode"' in html
+    # The rest of the profile is asked after joining, on the person's own page.
+    assert 'for="id_department"' not in html
 
 
 def test_the_empty_form_is_the_one_the_form_draws_in_each_language(
@@ -59,7 +62,7 @@ def test_the_empty_form_is_the_one_the_form_draws_in_each_language(
 
     other = make_programme(organiser, name="Zweites")
     for _ in range(2):  # the second visits get what the first ones drew
-        for language, label in (("en", "Languages you can talk in"), ("de", "Sprachen")):
+        for language, label in (("en", "How would you like to meet?"), ("de", "Wie möchten")):
             with translation.override(language):
                 drawn = str(form_fields(SignupForm(programme=programme)))
             for place in (programme, other):
@@ -77,10 +80,10 @@ def test_signup_stores_a_pending_participant_and_sends_a_confirmation(
     participant = Participant.objects.get()
     assert participant.status == Participant.Status.PENDING
     assert participant.email == "lena.vogel@example.org"
-    assert participant.languages == ["de", "tr"]
-    assert participant.interests == ["Gärtnern", "Fußball"]
-    assert len(participant.availability) == 2
-    assert participant.availability[0][0] == 0
+    # Only the short form is read; interests and times come later, step by step.
+    assert participant.languages == ["de"]
+    assert participant.interests == [] and participant.availability == []
+    assert participant.mode == "online"
 
     assert send_outbox() == 1
     [message] = smtp.to("lena.vogel@example.org")
@@ -127,22 +130,6 @@ def test_required_fields_and_consent(client: Any, programme: Any) -> None:
     assert response.status_code == 200
     assert response.context["form"].errors.keys() >= {"name", "consent"}
     assert not Participant.objects.exists()
-
-
-def test_unknown_language_is_rejected_with_a_message(client: Any, programme: Any) -> None:
-    response = client.post(join_url(programme), form_data(languages_text="Deutsch, Klingonisch"))
-    assert "Klingonisch" in response.content.decode()
-    assert not Participant.objects.exists()
-
-
-def test_a_place_is_resolved_or_rejected(client: Any, programme: Any) -> None:
-    bad = client.post(join_url(programme), form_data(place="Nowhere-on-earth-xyz"))
-    assert "place" in bad.context["form"].errors
-    ok = client.post(join_url(programme), form_data(place="50667"))
-    assert ok.status_code == 302
-    participant = Participant.objects.get()
-    assert participant.latitude == pytest.approx(50.94, abs=0.1)
-    assert participant.longitude == pytest.approx(6.96, abs=0.1)
 
 
 def test_allowed_domains(client: Any, programme: Any) -> None:

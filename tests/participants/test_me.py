@@ -106,7 +106,7 @@ def test_edit_profile(client: Any, met: Any) -> None:
             "mode": "in_person",
             "interests_text": "Chor",
             "language": "de",
-            "availability_choices": ["4-midday"],
+            "times": ["weekday-midday"],
         },
     )
     assert response.status_code == 302
@@ -114,7 +114,7 @@ def test_edit_profile(client: Any, met: Any) -> None:
     assert anna.name == "Anna S." and anna.department == "Beratung"
     assert anna.languages == ["en", "pl"] and anna.interests == ["Chor"]
     assert anna.latitude is not None and anna.mode == "in_person"
-    assert anna.availability[0][0] == 4
+    assert sorted({window[0] for window in anna.availability}) == [0, 1, 2, 3, 4]
     # The page now speaks the chosen language.
     assert "Mein Profil" in client.get(reverse("participants:me")).content.decode()
 
@@ -283,6 +283,8 @@ def test_export_holds_every_field_stored_about_me(client: Any, met: Any) -> None
         "created_at": "joined",
         "confirmed_at": "confirmed",
         "left_at": "left",
+        "travel_km": "travel_km",
+        "finished_steps": "profile_steps_done",
     }
     missing = others - set(exported_as)
     assert not missing, f"new fields {sorted(missing)}: export them and name them here"

@@ -256,6 +256,7 @@ RULES: dict[str, Rule] = {
     # (test_a_participant_sees_only_their_own_data).
     "participants:me": Rule(PARTICIPANTS),
     "participants:edit_profile": Rule(PARTICIPANTS, (GET, ("post", {"name": "Hijacked"}))),
+    "participants:step": Rule(PARTICIPANTS, (GET, ("post", {"question": "times", "skip": "1"}))),
     "participants:pause": Rule(PARTICIPANTS, (("post", {"skip_next_round": "on"}),)),
     "participants:block": Rule(PARTICIPANTS, (("post", {"person": "1"}),)),
     "participants:unblock": Rule(PARTICIPANTS, (POST,)),

@@ -45,7 +45,7 @@ def test_the_whole_story(
     page.get_by_role("link", name="New programme").click()
     page.get_by_label("Name").fill("Kaffee quer durchs Haus")
     page.get_by_label("Description").fill("Every two weeks a coffee with someone new.")
-    page.get_by_label("Language").select_option("de")
+    page.get_by_role("combobox", name="Language").select_option("de")
     page.get_by_label("Group size").fill("2")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("heading", name="Kaffee quer durchs Haus").wait_for()
@@ -72,9 +72,6 @@ def test_the_whole_story(
     assert person.evaluate("document.activeElement.className") == "skip"
     person.get_by_label("Name").fill("Lena Vogel")
     person.get_by_label("E-Mail-Adresse").fill("lena@example.org")
-    person.get_by_label("Abteilung").fill("Pflege")
-    person.get_by_label("Sprachen, in denen Sie sich unterhalten können").fill("Deutsch, Englisch")
-    person.get_by_label("Interessen").fill("Gärtnern, Chor")
     person.get_by_label("Ich bin einverstanden", exact=False).check()
     person.get_by_role("button", name="Beitreten").click()
     person.get_by_role("heading", name="Fast geschafft: Bitte sehen Sie in Ihre E-Mails").wait_for()
@@ -88,6 +85,15 @@ def test_the_whole_story(
     person.get_by_role("button", name="Ja, ich möchte teilnehmen").click()
     person.get_by_text("Danke! Sie nehmen jetzt teil.").wait_for()
     assert Participant.objects.get(email="lena@example.org").status == "active"
+
+    # On her page she answers two of the short questions after joining.
+    person.get_by_label("Interessen").fill("Gärtnern, Chor")
+    person.get_by_role("button", name="Speichern").first.click()
+    person.get_by_text("Danke! Das hilft uns").wait_for()
+    person.goto(base + "/me/step/?question=department")
+    person.get_by_role("textbox", name="Abteilung").fill("Pflege")
+    person.get_by_role("button", name="Speichern").first.click()
+    person.get_by_text("Danke! Das hilft uns").wait_for()
 
     # The organiser previews the round, sees the groups and their quality, publishes.
     page.goto(f"{base}/programmes/{programme.pk}/rounds/")
