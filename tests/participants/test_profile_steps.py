@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from kaffeeklatsch.participants.profile import utc_offset_minutes
 from kaffeeklatsch.programmes.kinds import DEFAULTS, Kind, any_time, slots_of
-from tests.web.conftest import sign_in_participant
+from tests.support.web import sign_in_participant
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,8 @@ from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.kinds import DEFAULTS, Kind
 from kaffeeklatsch.programmes.models import Programme
-from tests.web.conftest import html_part, login, send_outbox, sign_in_participant, text_part
+from tests.support.mail import html_part, send_outbox, text_part
+from tests.support.web import login, sign_in_participant
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.kinds import DEFAULTS, Kind
-from tests.web.conftest import links, send_outbox, text_part
+from tests.support.mail import links, send_outbox, text_part
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
