@@ -120,7 +120,9 @@ def run_one() -> bool:
     try:
         if found is None:
             raise UnknownJob(job.kind)
-        with leases.renewing(JOBS, [job]), transaction.atomic():
+        # No transaction around the handler: a slow chat server must not hold the
+        # database (on SQLite its write lock); handlers make what they write atomic.
+        with leases.renewing(JOBS, [job]):
             found[0](job.payload)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
         failure = exc

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -125,7 +126,8 @@ def reminder(payload: dict[str, Any]) -> None:
     setting = ReminderSetting.objects.filter(programme=group.round.programme, enabled=True).first()
     if setting is None or group.suggested_start is None or group.suggested_start < timezone.now():
         return
-    queue_reminders(group)
+    with transaction.atomic():
+        queue_reminders(group)
 
 
 @job("reach_test", CHANNEL_POLICY)

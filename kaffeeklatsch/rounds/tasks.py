@@ -292,7 +292,8 @@ def feedback_request(payload: dict[str, Any]) -> None:
     """The job that asks a published round's people "Did you meet?"."""
     rnd = Round.objects.filter(pk=payload["round"], status=Round.Status.PUBLISHED).first()
     if rnd is not None:
-        queue_feedback_requests(rnd)
+        with transaction.atomic():
+            queue_feedback_requests(rnd)
 
 
 def start_due_rounds() -> int:
