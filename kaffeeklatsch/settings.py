@@ -137,7 +137,6 @@ INSTALLED_APPS = [
     "kaffeeklatsch.api",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "kaffeeklatsch.sso",
     "kaffeeklatsch.scim",
     "axes",
@@ -355,10 +354,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    # Swagger UI from the installed package (drf-spectacular-sidecar), never a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
