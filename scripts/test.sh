@@ -24,12 +24,26 @@ echo "== mypy (pyproject.toml [tool.mypy]: strict on the engine, django-stubs el
 "$PY" -m mypy
 echo "== dependency audit"
 "$PY" scripts/audit.py
-PARALLEL=(-n auto --dist loadscope)
+# One process per core, each test module in one process. Each run then checks that
+# every test it collected reported a result, so that no test is lost silently.
+run_tests() {
+    local marks=$1 report expected ran
+    shift
+    report=$(mktemp /tmp/kaffeeklatsch-tests.XXXXXX.xml)
+    expected=$("$PY" -m pytest -q --collect-only -m "$marks" "$@" | tail -1 | grep -o '^[0-9]*')
+    "$PY" -m pytest -q -n auto --dist loadscope --junitxml="$report" -m "$marks" "$@"
+    ran=$(grep -o '<testcase ' "$report" | wc -l)
+    rm -f "$report"
+    if [[ $ran -ne $expected ]]; then
+        echo "test.sh: $expected tests collected but $ran reported a result" >&2
+        return 1
+    fi
+}
+
 echo "== tests on SQLite"
-"$PY" -m pytest -q "${PARALLEL[@]}" -m "not postgres_only" "$@"
+run_tests "not postgres_only" "$@"
 
 echo "== tests that depend on the database engine, on PostgreSQL"
 source scripts/postgres.sh
 start_postgres
-DATABASE_URL="$POSTGRES_URL" "$PY" -m pytest -q "${PARALLEL[@]}" \
-    -m "(database or postgres_only) and not sqlite_only" "$@"
+DATABASE_URL="$POSTGRES_URL" run_tests "(database or postgres_only) and not sqlite_only" "$@"
