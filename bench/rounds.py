@@ -418,7 +418,8 @@ def main() -> int:
                  "--workers", "2", "--timeout", "120", "--log-level", "warning"],
                 env=env, cwd=ROOT,
             )  # fmt: skip
-            _wait_for(port)
+            # Long enough for a machine busy with other work.
+            _wait_for(port, timeout=600)
             results[str(people)] = one_size(people, env, port)
         finally:
             if server is not None:
