@@ -5,6 +5,7 @@ Usage::
     python bench/rounds.py           # 1,000, 10,000, 100,000 and 1,000,000 people
     python bench/rounds.py --quick   # 1,000, 10,000 and 100,000 (under five minutes)
     python bench/rounds.py --sizes 1000,5000
+    python bench/rounds.py --sizes 1000000 --database-url postgres://…/copy
 
 For each size, on loopback: a throwaway PostgreSQL (as ``bench/load.py`` starts it,
 durable as in production), gunicorn as in production, and one ``kaffeeklatsch worker``
@@ -33,6 +34,7 @@ with ``preview_vs_engine`` = preview_seconds / engine_seconds) and ``machine``.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import re
 import statistics
@@ -47,7 +49,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import Browser, _wait_for, machine_speed  # noqa: E402 - the bench's own helpers
+from load import _wait_for, machine_speed  # noqa: E402 - the bench's own helpers
 from seed import (  # noqa: E402
     BIN,
     ROOT,
@@ -64,7 +66,8 @@ PASSWORD = "bench-password-9"
 
 
 def seed(people: int) -> dict[str, Any]:
-    """An organiser with a programme of ``people`` active people."""
+    """An organiser with a programme of ``people`` active people; with a database of
+    ``--database-url`` that holds one already (and no round of it yet), that one."""
     import random
 
     setup_django()
@@ -73,6 +76,11 @@ def seed(people: int) -> dict[str, Any]:
     from kaffeeklatsch.participants.models import Participant
     from kaffeeklatsch.programmes.models import Organiser, Programme
 
+    found = Programme.objects.filter(
+        organisers__username=f"bench{people}", rounds__isnull=True
+    ).first()
+    if found is not None:
+        return {"programme": found.pk, "user": f"bench{people}"}
     user = get_user_model().objects.create_user(f"bench{people}", "b@example.org", PASSWORD)
     programme = Programme.objects.create(name=f"Runde {people}", language="de")
     Organiser.objects.create(programme=programme, user=user, role=Organiser.Role.OWNER)
@@ -172,6 +180,41 @@ class MemoryWatch:
         self.running = False
         self.thread.join()
         return round(self.peak_kb / 1024, 1)
+
+
+class Browser:
+    """One organiser's browser: its cookies, one request at a time on a new connection
+    (gunicorn's synchronous workers close every connection after the answer)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        # The headers of the last answer (lower-case names).
+        self.headers: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        headers = {"Host": "127.0.0.1", "Accept-Language": "de"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode({**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            content = response.read()
+        finally:
+            conn.close()
+        self.headers = {name.lower(): value for name, value in response.getheaders()}
+        for value in response.headers.get_all("Set-Cookie") or []:
+            name, _sep, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, content
 
 
 def _csrf(browser: Browser, path: str) -> None:
@@ -338,6 +381,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 to 100,000 people")
     parser.add_argument("--sizes", help="comma-separated numbers of people")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database to use for one size: its programme of that size is "
+        "measured if it has no round yet (a copy of a seeded database, say), else one is seeded",
+    )
     parser.add_argument("--_seed", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_engine", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -353,12 +401,14 @@ def main() -> int:
     machine = machine_speed()
     log(f"bench: machine {machine}")
     results: dict[str, Any] = {}
+    if args.database_url and len(sizes) != 1:
+        raise SystemExit("--database-url measures one size (--sizes N)")
     for people in sizes:
-        postgres = Postgres()
+        postgres = None if args.database_url else Postgres()
         data_dir = Path(tempfile.mkdtemp(prefix="kaffeeklatsch-bench."))
         server = None
         try:
-            url = postgres.start()
+            url = args.database_url or postgres.start()  # type: ignore[union-attr]
             port = free_port()
             # The bench sends no e-mail: the outbox is what is measured.
             env = bench_env(url, data_dir, port, EMAIL_HOST="127.0.0.1", EMAIL_PORT="9")
@@ -368,13 +418,15 @@ def main() -> int:
                  "--workers", "2", "--timeout", "120", "--log-level", "warning"],
                 env=env, cwd=ROOT,
             )  # fmt: skip
-            _wait_for(port)
+            # Long enough for a machine busy with other work.
+            _wait_for(port, timeout=600)
             results[str(people)] = one_size(people, env, port)
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(timeout=30)
-            postgres.stop()
+            if postgres is not None:
+                postgres.stop()
     print(json.dumps({"sizes": results, "machine": machine}))
     return 0
 

@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 
 from kaffeeklatsch.matching.model import PastGroup, Person
 from kaffeeklatsch.participants.models import Participant
-from kaffeeklatsch.participants.profile import to_person
+from kaffeeklatsch.participants.profile import PersonMaker
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Group, LeftOut, Round
 
@@ -110,8 +110,9 @@ def history(programme: Programme, only: Collection[int] | None = None) -> list[P
 
 
 def _blocks(programme: Programme, ids: Collection[int]) -> dict[int, set[int]]:
-    """Who must not meet whom among these people, in both directions."""
-    blocked: dict[int, set[int]] = {pk: set() for pk in ids}
+    """Who must not meet whom among these people, in both directions; people who
+    block nobody and whom nobody blocks are left out."""
+    blocked: dict[int, set[int]] = {}
     through = Participant.blocked.through.objects.filter(from_participant__programme=programme)
     if len(ids) < 500:
         # A handful of people (a move): only their blocks, not the programme's.
@@ -121,16 +122,17 @@ def _blocks(programme: Programme, ids: Collection[int]) -> dict[int, set[int]]:
     # Otherwise by programme, not by a list of ids: a round of 100,000 people would
     # pass the databases' limits on query parameters.
     for a, b in through.order_by().values_list("from_participant_id", "to_participant_id"):
-        if a in blocked and b in blocked:
-            blocked[a].add(b)
-            blocked[b].add(a)
+        if a in ids and b in ids:
+            blocked.setdefault(a, set()).add(b)
+            blocked.setdefault(b, set()).add(a)
     return blocked
 
 
 def persons(programme: Programme, participants: Sequence[Participant | PersonRow]) -> list[Person]:
     """The engine's people for these participants, with blocks in both directions."""
     blocked = _blocks(programme, {p.pk for p in participants})
-    return [to_person(p, programme.mode, blocked[p.pk]) for p in participants]
+    make = PersonMaker(programme.mode)
+    return [make(p, blocked.get(p.pk, ())) for p in participants]
 
 
 def round_members(rnd: Round) -> dict[int, list[PersonRow]]:
