@@ -219,7 +219,9 @@ class ProfileForm(ParticipantForm):
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, programme=programme, **kwargs)
-        self.fields["times"].choices = [(s.key, s.label) for s in offered_slots(programme.kind)]
+        _choice_field(self, "times").choices = [
+            (s.key, s.label) for s in offered_slots(programme.kind)
+        ]
         self.fields["times"].help_text = ANY_TIME_MEANS[programme.kind]
         self.initial["times"] = slots_of(self.instance.availability, utc_offset_minutes())
         for question, names in STEP_FIELDS.items():
@@ -267,7 +269,11 @@ class SignupForm(ParticipantForm):
         if programme.mode == MeetingMode.EITHER:
             asked.append("mode")
             self.fields["mode"].label = _("How would you like to meet?")
-            self.fields["mode"].widget = forms.RadioSelect(choices=self.fields["mode"].choices)
+            # django-stubs types the choices a field gives back as everything it takes
+            # (mappings, enum types, callables); Django hands back the normalised list.
+            self.fields["mode"].widget = forms.RadioSelect(
+                choices=_choice_field(self, "mode").choices  # type: ignore[arg-type]
+            )
         self.keep_only(asked)
         self.order_fields(["name", "email", "phone", "language", "mode", "consent"])
 

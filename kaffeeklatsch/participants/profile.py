@@ -97,21 +97,47 @@ def resolve_place(text: str) -> Location | None:
 
 class Profile(Protocol):
     """What the engine needs of a participant: a model instance or a row read with
-    ``values_list`` (see :mod:`kaffeeklatsch.rounds.people`)."""
+    ``values_list`` (see :mod:`kaffeeklatsch.rounds.people`). Read-only properties,
+    so that a row (a named tuple) satisfies it as well as a model instance."""
 
-    pk: int
-    name: str
-    email: str
-    department: str
-    organisation: str
-    level: str
-    languages: list[str]
-    place: str
-    latitude: float | None
-    longitude: float | None
-    mode: str
-    interests: list[str]
-    availability: list[list[int]]
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def department(self) -> str: ...
+
+    @property
+    def organisation(self) -> str: ...
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def languages(self) -> list[str]: ...
+
+    @property
+    def place(self) -> str: ...
+
+    @property
+    def latitude(self) -> float | None: ...
+
+    @property
+    def longitude(self) -> float | None: ...
+
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def interests(self) -> list[str]: ...
+
+    @property
+    def availability(self) -> list[list[int]]: ...
 
 
 def _slots(availability: Iterable[Iterable[int]]) -> tuple[Slot, ...]:

@@ -93,8 +93,9 @@ class ProgrammeForm(forms.ModelForm):
         # In the order people are asked.
         return [q for q in Question.values if q in chosen]
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if "kind" in self.changed_data and data.get("kind"):
             before = defaults(self.initial.get("kind") or self.instance.kind)
             after = defaults(data["kind"])

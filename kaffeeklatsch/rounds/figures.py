@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Count, Q, Sum
@@ -20,6 +20,9 @@ from django.db.models.functions import Coalesce
 
 from kaffeeklatsch.programmes.models import MeetingMode
 from kaffeeklatsch.rounds.models import Group, Round
+
+# Figures by name: whole counts, and the sum of the groups' scores.
+Counts = dict[str, float]
 
 MODES = {
     MeetingMode.IN_PERSON.value: "in_person",
@@ -37,26 +40,32 @@ def group_counts(
     size: int,
     unreached: int,
     score: float | None,
-) -> Counter[str]:
+) -> Counts:
     """What one group adds to its round's figures."""
-    counts: Counter[str] = Counter(
-        groups=1, people=size, without_email=unreached, alone=int(size == 1)
-    )
-    counts[MODES.get(mode, "either")] += 1
-    for name, flag in (
-        ("across_departments", across_departments),
-        ("across_levels", across_levels),
-        ("across_organisations", across_organisations),
-        ("moved", moved),
-    ):
-        counts[name] += int(flag)
+    counts: Counts = {
+        "groups": 1,
+        "people": size,
+        "without_email": unreached,
+        "alone": int(size == 1),
+        MODES.get(mode, "either"): 1,
+        "across_departments": int(across_departments),
+        "across_levels": int(across_levels),
+        "across_organisations": int(across_organisations),
+        "moved": int(moved),
+    }
     if score is not None:
-        counts["scored"] += 1
-        counts["score_sum"] += score
+        counts["scored"] = 1
+        counts["score_sum"] = score
     return counts
 
 
-def counts_of(group: Group) -> Counter[str]:
+def _add(total: Counts, item: Mapping[str, float], sign: int = 1) -> None:
+    """Adds (or with ``sign`` -1 takes away) ``item`` to ``total``, name by name."""
+    for name, value in item.items():
+        total[name] = total.get(name, 0) + sign * value
+
+
+def counts_of(group: Group) -> Counts:
     return group_counts(
         group.mode,
         group.across_departments,
@@ -74,26 +83,26 @@ def reason_key(reason: dict[str, Any] | None) -> str:
     return json.dumps(reason or {}, sort_keys=True)
 
 
-def new_figures(counts: Iterable[Counter[str]], reasons: Iterable[dict[str, Any]]) -> dict:
-    total: Counter[str] = Counter()
+def new_figures(counts: Iterable[Mapping[str, float]], reasons: Iterable[dict[str, Any]]) -> dict:
+    total: Counts = {}
     for item in counts:
-        total.update(item)
-    return {"counts": dict(total), "left_out": dict(Counter(reason_key(r) for r in reasons))}
+        _add(total, item)
+    return {"counts": total, "left_out": dict(Counter(reason_key(r) for r in reasons))}
 
 
 def changed(
     figures: dict,
-    before: Iterable[Counter[str]],
-    after: Iterable[Counter[str]],
+    before: Iterable[Mapping[str, float]],
+    after: Iterable[Mapping[str, float]],
     left_out: dict[str, int],
 ) -> dict:
     """The figures after a change that turned the groups ``before`` into ``after``
     and changed the left-out people by ``left_out`` (reason key: +1 or -1)."""
-    counts: Counter[str] = Counter(figures.get("counts", {}))
+    counts: Counts = dict(figures.get("counts", {}))
     for item in before:
-        counts.subtract(item)
+        _add(counts, item, -1)
     for item in after:
-        counts.update(item)
+        _add(counts, item)
     left: Counter[str] = Counter(figures.get("left_out", {}))
     left.update(left_out)
     return {

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -126,7 +126,7 @@ def _group_rows(calculated: Calculated) -> list[GroupRow]:
     return groups
 
 
-def store_preview(calculated: Calculated, started_by: AbstractBaseUser | None = None) -> Round:
+def store_preview(calculated: Calculated, started_by: User | None = None) -> Round:
     """Stores a calculated round as the programme's preview, replacing its earlier one,
     in one transaction (part of the caller's, if one is open)."""
     programme, result = calculated.programme, calculated.result
@@ -175,7 +175,7 @@ def store_preview(calculated: Calculated, started_by: AbstractBaseUser | None = 
 
 def preview_round(
     programme: Programme,
-    started_by: AbstractBaseUser | None = None,
+    started_by: User | None = None,
     on: dt.date | None = None,
     progress: Report | None = None,
 ) -> Round:

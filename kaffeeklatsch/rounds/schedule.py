@@ -180,16 +180,18 @@ class Planned:
     common: bool
 
 
+def _far_apart(times: list[dt.datetime]) -> list[dt.datetime]:
+    """One day's starts with the times of day far apart first."""
+    return sorted(times, key=lambda t: (times.index(t) % 4, t))
+
+
 def _spread(starts: list[dt.datetime]) -> list[dt.datetime]:
     """The candidate starts in the order they are handed out: one per day in turn,
     and within a day the times of day far apart first (9:00, 11:00, 13:00 ...)."""
     by_day: dict[dt.date, list[dt.datetime]] = {}
     for start in starts:
         by_day.setdefault(start.date(), []).append(start)
-    per_day = [
-        sorted(times, key=lambda t, times=times: (times.index(t) % 4, t))
-        for _, times in sorted(by_day.items())
-    ]
+    per_day = [_far_apart(times) for _, times in sorted(by_day.items())]
     ordered = []
     for rank in range(max((len(times) for times in per_day), default=0)):
         ordered += [times[rank] for times in per_day if rank < len(times)]

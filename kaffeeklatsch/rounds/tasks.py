@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import Error as DatabaseError
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -69,9 +69,7 @@ def active_task(programme: Programme) -> RoundTask | None:
     return programme.round_tasks.filter(status__in=RoundTask.ACTIVE).first()
 
 
-def _request(
-    programme: Programme, kind: str, user: AbstractBaseUser | None, rnd: Round | None
-) -> RoundTask:
+def _request(programme: Programme, kind: str, user: User | None, rnd: Round | None) -> RoundTask:
     requested_by = user if user is not None and user.is_authenticated else None
     try:
         with transaction.atomic():
@@ -85,12 +83,12 @@ def _request(
         raise Busy(running) from None
 
 
-def request_preview(programme: Programme, user: AbstractBaseUser | None = None) -> RoundTask:
+def request_preview(programme: Programme, user: User | None = None) -> RoundTask:
     """Asks the worker for a (new) preview of the programme's next round."""
     return _request(programme, RoundTask.Kind.PREVIEW, user, None)
 
 
-def request_publish(rnd: Round, user: AbstractBaseUser | None = None) -> RoundTask:
+def request_publish(rnd: Round, user: User | None = None) -> RoundTask:
     """Asks the worker to publish this preview."""
     if rnd.status != Round.Status.PREVIEW:
         raise RoundError("published")
@@ -213,7 +211,11 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
                 store_preview, calculate_preview(programme, progress=report), task.requested_by
             )
         else:
-            rnd = Round.objects.filter(pk=task.round_id, programme=programme).first()
+            rnd = (
+                Round.objects.filter(pk=task.round_id, programme=programme).first()
+                if task.round_id is not None
+                else None
+            )
             if rnd is None:
                 raise RoundError("gone")
             # Reported before the storing transaction, in which reports are not written.

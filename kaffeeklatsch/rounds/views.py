@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaffeeklatsch.front.paging import KnownCountPaginator, page_links, page_number
+from kaffeeklatsch.lib.requests import AuthenticatedHttpRequest
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.tokens import (
     LinkError,
@@ -25,7 +26,7 @@ from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.checks import RoundError, RuleBroken, problem_text
 from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.forms import GroupSearchForm, TargetSearchForm
-from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
+from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round, RoundTask
 from kaffeeklatsch.rounds.moves import groups_to_join, move_participant, partners_for_new_group
 from kaffeeklatsch.rounds.pages import (
     GROUPS_PER_PAGE,
@@ -79,7 +80,7 @@ def _busy(request: HttpRequest, task: RoundTask) -> HttpResponse:
 
 @require_POST
 @organiser_view
-def round_preview(request: HttpRequest, programme: Programme) -> HttpResponse:
+def round_preview(request: AuthenticatedHttpRequest, programme: Programme) -> HttpResponse:
     try:
         task = request_preview(programme, request.user)
     except Busy as exc:
@@ -170,6 +171,8 @@ def round_detail(request: HttpRequest, programme: Programme, round_id: int) -> H
     # The kept figures say whether a group has one person: the page of a large round
     # does not look through its groups on each visit.
     context["to_fix"] = groups_to_fix(rnd) if is_preview and counts["alone"] else []
+    paginator: Paginator[LeftOut] | Paginator[Group]
+    page: Page[LeftOut] | Page[Group]
     if show == "left_out":
         people = left_out_people(rnd, query)
         paginator = (
@@ -273,7 +276,9 @@ def round_move(request: HttpRequest, programme: Programme, round_id: int) -> Htt
 
 @require_POST
 @organiser_view
-def round_publish(request: HttpRequest, programme: Programme, round_id: int) -> HttpResponse:
+def round_publish(
+    request: AuthenticatedHttpRequest, programme: Programme, round_id: int
+) -> HttpResponse:
     rnd = get_object_or_404(programme.rounds, pk=round_id, status=Round.Status.PREVIEW)
     try:
         task = request_publish(rnd, request.user)

@@ -321,7 +321,7 @@ class Command(BaseCommand):
         )
         Organiser.objects.create(programme=programme, user=user, role=Organiser.Role.OWNER)
         offset = utc_offset_minutes()
-        people = []
+        people: list[dict[str, Any]] = []
         names: set[str] = set()
         while len(people) < 28:
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"

@@ -63,7 +63,8 @@ class Command(BaseCommand):
         task.refresh_from_db()
         if task.status != RoundTask.Status.DONE:
             raise CommandError(" ".join([task_error_text(task), *task_problems(task)]))
-        rnd = Round.objects.get(pk=task.round_id)
+        # The task just read names the round it stored or published.
+        rnd = Round.objects.get(tasks=task)
         groups = rnd.groups.count()
         if action == "preview":
             message = _(
