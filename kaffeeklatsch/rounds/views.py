@@ -50,11 +50,12 @@ from kaffeeklatsch.rounds.tasks import Busy, active_task, request_preview, reque
 @organiser_view
 def round_list(request: HttpRequest, programme: Programme) -> HttpResponse:
     available = programme.participants.available_on(timezone.localdate()).count()
-    rounds = list(programme.rounds.all())
-    for rnd in rounds:
-        # Kept on the round (see rounds/figures.py): counting them here read every
-        # group of every round, 50,000 of them for each round of 100,000 people.
-        rnd.group_count = figures_of(rnd)["counts"].get("groups", 0)
+    # Each round with its number of groups, kept on the round (see rounds/figures.py):
+    # counting them here read every group of every round, 50,000 of them for each round
+    # of 100,000 people.
+    rounds = [
+        (rnd, figures_of(rnd)["counts"].get("groups", 0)) for rnd in programme.rounds.all()
+    ]
     return render(
         request,
         "rounds/list.html",
