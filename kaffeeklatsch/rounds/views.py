@@ -53,9 +53,7 @@ def round_list(request: HttpRequest, programme: Programme) -> HttpResponse:
     # Each round with its number of groups, kept on the round (see rounds/figures.py):
     # counting them here read every group of every round, 50,000 of them for each round
     # of 100,000 people.
-    rounds = [
-        (rnd, figures_of(rnd)["counts"].get("groups", 0)) for rnd in programme.rounds.all()
-    ]
+    rounds = [(rnd, figures_of(rnd)["counts"].get("groups", 0)) for rnd in programme.rounds.all()]
     return render(
         request,
         "rounds/list.html",
