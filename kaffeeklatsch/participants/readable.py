@@ -54,6 +54,8 @@ LABELS: dict[str, Promise] = {
     "mode": gettext_lazy("How you like to meet"),
     "interests": gettext_lazy("Interests"),
     "availability_utc": gettext_lazy("Times you can meet"),
+    "travel_km": gettext_lazy("How far you can go to meet (km)"),
+    "profile_steps_done": gettext_lazy("Questions on your page you answered or skipped"),
     "language": gettext_lazy("Language of your messages"),
     "note_for_organiser": gettext_lazy("How the organisers reach you without e-mail"),
     "reached_by": gettext_lazy("How you are reached"),

@@ -154,11 +154,25 @@ def test_the_join_form_refuses_the_name_in_german(
 
 
 @pytest.mark.django_db
-def test_the_join_form_refuses_a_hostile_interest(client: Any, programme: Any) -> None:
+def test_the_step_after_joining_refuses_a_hostile_interest(
+    client: Any, programme: Any, make_participant: Any
+) -> None:
+    """Interests are asked after joining, on the person's page, one step at a time."""
+    anna = make_participant(programme, "Anna", email="anna@example.org", interests=[])
+    sign_in_participant(client, anna)
     before = snapshot()
-    response = client.post(join_url(programme), form_data(interests_text="Jazz, Fu\u202eßball"))
-    assert_refused(response, "interests_text", "\u202e")
+    response = client.post(
+        reverse("participants:step"),
+        {"question": "interests", "interests_text": "Jazz, Fu\u202eßball"},
+    )
+    assert response.status_code == 400
+    errors = response.context["step_fields"].errors["interests_text"]
+    with translation.override("en"):
+        assert [str(e) for e in errors] == [refusal("\u202e")]
+    assert refusal("\u202e") in response.content.decode()
     assert snapshot() == before
+    anna.refresh_from_db()
+    assert anna.interests == []
 
 
 @pytest.mark.django_db
