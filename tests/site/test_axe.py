@@ -59,7 +59,7 @@ def _demo(client: Client) -> list[str]:
     password = re.search(r"password:\s+(\S+)", out.getvalue())
     assert password is not None
     assert client.login(username="demo", password=password.group(1))
-    programme = Programme.objects.get(organiser__user__username="demo")
+    programme = Programme.objects.get(organiser__user__username="demo", kind="workplace")
     last = programme.rounds.order_by("-number").first()
     assert last is not None
     return [
