@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
         "ParticipantStatusEnum": "kaffeeklatsch.participants.models.Participant.Status",
         "RoundStatusEnum": "kaffeeklatsch.rounds.models.Round.Status",
         "TaskStatusEnum": "kaffeeklatsch.rounds.models.RoundTask.Status",
+        "ProgrammeKindEnum": "kaffeeklatsch.programmes.kinds.Kind",
     },
 }
 

@@ -50,7 +50,7 @@ def form_data(data: Any, fields: Mapping[str, serializers.Field]) -> dict[str, A
         if found:
             errors[key] = found
         elif isinstance(field, serializers.ListField):
-            result[FORM_NAMES[key]] = ", ".join(value) if key in JOINED else value
+            result[FORM_NAMES.get(key, key)] = ", ".join(value) if key in JOINED else value
         else:
             result[FORM_NAMES.get(key, key)] = "" if value is None else value
     if errors:

@@ -19,6 +19,7 @@ from kaffeeklatsch.lib.fields import max_length, model_field
 from kaffeeklatsch.matching.languages import language_words
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.participants.profile import availability_choices, choices_from_slots
+from kaffeeklatsch.programmes.kinds import Kind, Question
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round, RoundTask
 from kaffeeklatsch.rounds.pages import summary, task_error_text, task_problems
@@ -40,9 +41,31 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "repeat_window",
             "mode",
             "registration_open",
+            "kind",
+            "questions",
+            "phone_sign_up",
             "created_at",
         ]
         read_only_fields = fields
+
+    questions = serializers.ListField(
+        child=serializers.ChoiceField(Question.choices),
+        read_only=True,
+        help_text=gettext_lazy("The questions people are asked after joining, in that order."),
+    )
+
+
+class ProgrammeInputSerializer(serializers.Serializer):
+    """A change of a programme's kind, questions or phone sign-up (each may be left
+    out). Validated by the form of the programme's settings page: a new kind sets the
+    questions, the way to meet and the lead time to its defaults unless they are sent
+    too or were changed before."""
+
+    kind = serializers.ChoiceField(Kind.choices, required=False)
+    questions = serializers.ListField(
+        child=serializers.ChoiceField(Question.choices), required=False
+    )
+    phone_sign_up = serializers.BooleanField(required=False)
 
 
 PERSON_FIELDS = [

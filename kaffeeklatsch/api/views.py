@@ -37,6 +37,7 @@ from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.participants.adding import add_participant
 from kaffeeklatsch.participants.forms import OrganiserParticipantForm, PauseForm
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.forms import ProgrammeForm
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Feedback, Group, Round, RoundTask
 from kaffeeklatsch.rounds.pages import TASK_ERRORS, group_views
@@ -118,10 +119,23 @@ class ProgrammeList(KnownQuery, generics.ListAPIView):
 
 
 class ProgrammeDetail(ProgrammeView, generics.RetrieveAPIView):
+    """The programme; ``PATCH`` changes its kind, questions or phone sign-up as its
+    settings page does (bad values get 400 and change nothing)."""
+
     serializer_class = s.ProgrammeSerializer
+    http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self) -> Programme:
         return self.programme()
+
+    @extend_schema(request=s.ProgrammeInputSerializer, responses={200: s.ProgrammeSerializer})
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        programme = self.programme()
+        given = form_data(request.data, s.ProgrammeInputSerializer().fields)
+        # What is not sent stays as the settings page shows it.
+        shown = current_data(ProgrammeForm(instance=programme))
+        checked(ProgrammeForm({**shown, **given}, instance=programme)).save()
+        return Response(s.ProgrammeSerializer(programme).data)
 
 
 # The code of the person form's error for an e-mail address someone already takes

@@ -149,6 +149,10 @@ def _introduction(group: Group, member: Participant, members: list[Participant])
             "others": [
                 {
                     "person": o,
+                    # Only the answers to the questions this programme asks.
+                    "details": ", ".join(o.answers(programme)),
+                    "place": o.place if programme.asks("place") else "",
+                    "interests": o.interests if programme.asks("interests") else [],
                     "languages": ", ".join(language_name(c, lang) for c in o.languages),
                     **partner_contact(o),
                 }

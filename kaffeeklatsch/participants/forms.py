@@ -306,6 +306,15 @@ class SignupForm(ParticipantForm):
     )
 
 
+# A profile field and the question of the programme that asks for it.
+UNASKED_FIELDS = (
+    ("department", "department"),
+    ("organisation", "organisation"),
+    ("level", "level"),
+    ("travel_km", "distance"),
+)
+
+
 class OrganiserParticipantForm(ParticipantForm):
     """Organisers may add people without an e-mail address, and set times on the
     detailed grid the API also uses."""
@@ -344,6 +353,13 @@ class OrganiserParticipantForm(ParticipantForm):
                 *Participant.ReachedBy.choices,
             ]
             self.initial["reached_by"] = ""
+
+    def leave_out_unasked(self) -> None:
+        """Takes out the profile fields of questions the programme does not ask (no
+        department or level in a neighbourhood); what is stored in them stays."""
+        for name, question in UNASKED_FIELDS:
+            if not self.programme.asks(question):
+                self.fields.pop(name, None)
 
     def save(self, commit: bool = True) -> Participant:
         """Stores the person. One the organiser sets to "left" leaves as they would

@@ -218,6 +218,15 @@ class Participant(models.Model):
             return self.phone
         return ""
 
+    def answers(self, programme: Programme, *, place: bool = False) -> list[str]:
+        """What others may read about this person besides the name: only the answers to
+        questions ``programme`` asks (department, organisation, level, and the place
+        when ``place`` is given), so a neighbour never reads a workplace's department."""
+        fields = ["department", "organisation", "level"] + (["place"] if place else [])
+        return [
+            value for field in fields if programme.asks(field) and (value := getattr(self, field))
+        ]
+
     @property
     def is_paused(self) -> bool:
         return self.paused_on(self.paused_until, timezone.localdate())

@@ -533,7 +533,8 @@ PEOPLE_PER_PAGE = 100
 
 # The columns of a row of the list of people, and the row as the page shows it.
 _ROW_COLUMNS = (
-    "pk", "name", "email", "reached_by", "department", "level", "place", "status", "paused_until",
+    "pk", "name", "email", "reached_by", "department", "level", "place", "travel_km", "status",
+    "paused_until",
 )  # fmt: skip
 
 
@@ -546,6 +547,7 @@ class PersonRow(NamedTuple):
     department: str
     level: str
     place: str
+    travel_km: int | None
     status: str
     is_paused: bool
 
@@ -567,10 +569,22 @@ def _people_rows(programme: Programme, rows: Any) -> list[PersonRow]:
             department,
             level,
             place,
+            travel_km,
             str(statuses.get(status, status)),
             Participant.paused_on(paused_until, today),
         )
-        for pk, name, email, reached_by, department, level, place, status, paused_until in rows
+        for (
+            pk,
+            name,
+            email,
+            reached_by,
+            department,
+            level,
+            place,
+            travel_km,
+            status,
+            paused_until,
+        ) in rows
     ]
 
 
@@ -597,6 +611,7 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
     paginator = Paginator(people.order_by(NameOrder("name"), "pk"), PEOPLE_PER_PAGE)
     page = paginator.get_page(page_number(request.GET.get("page", "")))
     rows = _people_rows(programme, page.object_list)
+    asks = {q: programme.asks(q) for q in ("department", "level", "place", "distance")}
     # Links to other pages keep the search and the filter.
     kept = {key: value for key, value in (("status", status), ("q", query)) if value}
     return render(
@@ -606,6 +621,9 @@ def participant_list(request: HttpRequest, programme: Programme) -> HttpResponse
             "programme": programme,
             "form": form,
             "people": rows,
+            # The profile columns of the questions the programme asks.
+            "asks": asks,
+            "columns": 2 + sum(asks.values()),
             "page": page,
             **page_links(paginator, page, kept),
             "searched": bool(kept),
@@ -622,6 +640,7 @@ def participant_add(request: HttpRequest, programme: Programme) -> HttpResponse:
         programme=programme,
         initial={"status": Participant.Status.ACTIVE, "language": programme.language},
     )
+    form.leave_out_unasked()
     if request.method == "POST" and form.is_valid():
         participant = add_participant(form)
         messages.success(request, _("%(name)s was added.") % {"name": participant.name})
@@ -635,6 +654,7 @@ def participant_edit(
 ) -> HttpResponse:
     participant = get_object_or_404(programme.participants, pk=participant_id)
     form = OrganiserParticipantForm(request.POST or None, instance=participant, programme=programme)
+    form.leave_out_unasked()
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("%(name)s was saved.") % {"name": participant.name})

@@ -83,12 +83,13 @@ def partner_contact(other: Participant) -> list[str]:
 def meeting_for(group: Group, person: Participant) -> Meeting:
     """The facts of ``person``'s meeting; call inside ``translation.override``."""
     members = list(group.members.all())
+    programme = group.round.programme
     lang = translation.get_language() or person.language
     partners = []
     for other in members:
         if other.pk == person.pk:
             continue
-        details = ", ".join(x for x in (other.department, other.organisation, other.place) if x)
+        details = ", ".join(other.answers(programme, place=True))
         partners.append(
             Partner(
                 name=other.name,

@@ -19,6 +19,13 @@ from kaffeeklatsch.programmes.models import MeetingMode, Programme
 # people of the group.
 ORGANISER_ONLY = frozenset({"moved_by_organiser"})
 
+# Reasons that name the answers to one profile question.
+QUESTION_OF_REASON = {
+    "departments": "department",
+    "levels": "level",
+    "organisations": "organisation",
+}
+
 
 def render_reasons(
     reasons: list[dict[str, Any]], lang: str | None = None, for_participants: bool = False
@@ -141,8 +148,17 @@ class Group(models.Model):
         return render_reasons(self.reasons, lang)
 
     def participant_reasons(self, lang: str | None = None) -> list[str]:
-        """The reasons as the group's members read them: without organisers' notes."""
-        return render_reasons(self.reasons, lang, for_participants=True)
+        """The reasons as the group's members read them: without organisers' notes, and
+        without differences in answers to questions the programme does not ask (no
+        department or level for neighbours)."""
+        programme = self.round.programme
+        reasons = [
+            item
+            for item in self.reasons
+            if programme.asks(QUESTION_OF_REASON.get(item.get("code", ""), ""))
+            or (item.get("code") not in QUESTION_OF_REASON)
+        ]
+        return render_reasons(reasons, lang, for_participants=True)
 
 
 class LeftOut(models.Model):
