@@ -86,12 +86,22 @@ def pages_by_role(w: World) -> dict[str, list[str]]:
     return found
 
 
-def only_html(pages: dict[str, list[str]], clients: dict[str, Client]) -> dict[str, list[str]]:
-    """The pages that are HTML (not a file to download), as the role's client sees them."""
-    return {
-        role: [url for url in urls if "text/html" in clients[role].get(url).get("Content-Type", "")]
-        for role, urls in pages.items()
-    }
+def only_html(
+    pages: dict[str, list[str]], clients: dict[str, Client]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The pages that are HTML, as the role's client sees them, and apart from them the
+    HTML documents offered as a file to download (a person's readable data), which a
+    browser saves instead of showing: they are checked as their reader opens them."""
+    shown: dict[str, list[str]] = {role: [] for role in pages}
+    documents: dict[str, list[str]] = {role: [] for role in pages}
+    for role, urls in pages.items():
+        for url in urls:
+            response = clients[role].get(url)
+            if "text/html" not in response.get("Content-Type", ""):
+                continue
+            saved = "attachment" in response.get("Content-Disposition", "")
+            (documents if saved else shown)[role].append(url)
+    return shown, documents
 
 
 def _session_cookies(client: Client, base: str) -> list[dict[str, Any]]:
@@ -172,8 +182,9 @@ def test_every_page_passes_axe_at_both_widths_in_both_languages(
     settings.BASE_URL = base = live_server.url
     pages = pages_by_role(world)
     pages["demo"] = _demo(clients["demo"])
-    pages = only_html(pages, clients)
+    pages, documents = only_html(pages, clients)
     assert sum(len(urls) for urls in pages.values()) >= 35
+    assert sum(len(urls) for urls in documents.values()) >= 1
     axe = Axe()
     report: list[str] = []
     checked = 0
@@ -188,6 +199,11 @@ def test_every_page_passes_axe_at_both_widths_in_both_languages(
                     checked += 1
                     for problem in problems_of(page, axe, width):
                         report.append(f"{language} {width}px {role} {url}: {problem}")
+                for url in documents[role]:
+                    page.set_content(clients[role].get(url).content.decode())
+                    checked += 1
+                    for problem in problems_of(page, axe, width):
+                        report.append(f"{language} {width}px {role} {url} (saved): {problem}")
                 if role == "anonymous":
                     checked += 1
                     report += [
