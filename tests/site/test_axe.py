@@ -185,6 +185,10 @@ def test_every_page_passes_axe_at_both_widths_in_both_languages(
     pages, documents = only_html(pages, clients)
     assert sum(len(urls) for urls in pages.values()) >= 35
     assert sum(len(urls) for urls in documents.values()) >= 1
+    # The pages of a bug (500) and of a refusal (403): the product's URLs plus two
+    # that fail on purpose.
+    settings.ROOT_URLCONF = "tests.support.error_urls"
+    pages["anonymous"] += ["/test-errors/crash/", "/test-errors/refuse/"]
     axe = Axe()
     report: list[str] = []
     checked = 0
