@@ -30,6 +30,7 @@ from kaffeeklatsch.matching.text import clean_one_line, describe, forbidden_char
 from kaffeeklatsch.notifications import transport
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.programmes.kinds import Question
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from tests.api.test_api import api_client, make_token, patch, post, snapshot
@@ -132,6 +133,9 @@ def test_the_organisers_form_refuses_the_name_and_changes_nothing(
 def test_the_organisers_form_refuses_every_one_line_text(
     client: Any, organiser: Any, programme: Any, make_participant: Any, field: str
 ) -> None:
+    # The form has every profile field the programme asks: here all of them.
+    programme.questions = list(Question.values)
+    programme.save(update_fields=["questions"])
     person = make_participant(programme, "Ida", email="ida@example.org")
     login(client, organiser)
     before = snapshot()
