@@ -111,6 +111,10 @@ def validate(people: Sequence[Person], rules: Rules) -> None:
         if p.id in seen:
             raise RulesError("duplicate_id", N_("the id {id!r} appears twice"), id=p.id)
         seen.add(p.id)
+        if p.max_distance_km is not None and not p.max_distance_km > 0:
+            raise RulesError(
+                "max_distance", N_("the distance {id!r} can go must be positive"), id=p.id
+            )
 
 
 def round_random(seed: int) -> np.random.Generator:

@@ -49,6 +49,7 @@ class Features:
     interest_terms: np.ndarray  # (n, k) int32: the person's own word for each key (in terms)
     interest_bits: np.ndarray | None  # (n, words) uint64 bitmask of the keys, if few enough
     xyz: np.ndarray  # (n, 3) unit vectors of the locations (NaN unknown)
+    limit_km: np.ndarray  # float64: how far each person meets in person (own and round's limit)
     terms: list[str]
     priority: np.ndarray  # float64 fairness bonus
     new: np.ndarray  # bool
@@ -194,6 +195,7 @@ def encode(
         interests=interests.keys,
         interest_bits=_interest_bits(interests.keys, len(interests.vocabulary)),
         xyz=np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1),
+        limit_km=_limits(people, rules),
         interest_terms=interests.terms,
         terms=interests.words,
         interest_vocab=interests.vocabulary,
@@ -336,6 +338,18 @@ def _coordinates(people: Sequence[Person]) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
+def _limits(people: Sequence[Person], rules: Rules) -> np.ndarray:
+    """Each person's farthest distance to meet in person: their own where they gave
+    one, never beyond the round's."""
+    own = np.fromiter(
+        (math.inf if p.max_distance_km is None else p.max_distance_km for p in people),
+        dtype=np.float64,
+        count=len(people),
+    )
+    limits: np.ndarray = np.minimum(own, rules.max_distance_km)
+    return limits
+
+
 def _blocked_pairs(people: Sequence[Person], index: dict[str, int]) -> list[int]:
     """Pair keys (see :meth:`Features.pair_keys`) of the people who blocked each other."""
     n = len(people)
@@ -412,19 +426,31 @@ def distance_km(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return km
 
 
+def pair_limit_km(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The farthest each pair may live apart to meet in person: the round's maximum
+    distance and each one's own limit, whichever is smallest."""
+    limit: np.ndarray = np.minimum(f.limit_km[a], f.limit_km[b])
+    return limit
+
+
 def within_distance(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """True where the pair is at most the maximum distance apart or a location is unknown.
+    """True where the pair is at most its distance limit apart (see
+    :func:`pair_limit_km`) or a location is unknown.
 
     Compared by the chord between the unit vectors (no trigonometry per pair); pairs
     within a hair of the limit are decided by the great-circle distance itself.
     """
-    limit = f.rules.max_distance_km
-    chord_limit = (2 * math.sin(min(limit / EARTH_RADIUS_KM, math.pi) / 2)) ** 2
+    chords = f.cache.get("chord_limit")
+    if chords is None:  # each person's limit as a squared chord, once per round
+        angle = np.minimum(f.limit_km / EARTH_RADIUS_KM, math.pi)
+        chords = f.cache["chord_limit"] = (2 * np.sin(angle / 2)) ** 2
+    chord_limit = np.minimum(chords[a], chords[b])
     d = f.xyz[a] - f.xyz[b]
     chord = np.einsum("ij,ij->i", d, d)
     out: np.ndarray = ~(chord > chord_limit)  # NaN (unknown location) counts as near
-    close = np.flatnonzero(np.abs(chord - chord_limit) <= 1e-9 * max(chord_limit, 1e-12))
+    close = np.flatnonzero(np.abs(chord - chord_limit) <= 1e-9 * np.maximum(chord_limit, 1e-12))
     if len(close):
+        limit = pair_limit_km(f, a[close], b[close])
         out[close] = distance_km(f, a[close], b[close]) <= limit
     return out
 
@@ -434,9 +460,10 @@ def rule_masks(f: Features, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarra
 
     ``language``: at least one shared language (a person who gave none is not
     restricted). ``mode``: never in person only with online only. ``distance``: a
-    pair that must meet in person is at most ``max_distance_km`` apart (checked
-    where both locations are known). ``availability``: weekly hours overlap.
-    ``history``: not blocked by either side and not met within the repeat window.
+    pair that must meet in person is at most ``max_distance_km`` apart, and within
+    each one's own limit where given (checked where both locations are known).
+    ``availability``: weekly hours overlap. ``history``: not blocked by either side
+    and not met within the repeat window.
     """
     la, lb = f.lang[a], f.lang[b]
     shared = (la & lb).any(axis=1)

@@ -47,6 +47,8 @@ class Person:
     ``languages`` are ISO 639 codes (see :mod:`.languages`), ``interests`` the
     person's own words (compared through :mod:`.interests`), ``blocked`` the ids of
     people this person must never meet. An empty ``availability`` means "any time".
+    ``max_distance_km`` is how far the person can go to meet in person (``None``: as
+    far as the round's :attr:`Rules.max_distance_km`); it only ever narrows the rule.
     """
 
     id: str
@@ -63,6 +65,7 @@ class Person:
     timezone: str = ""
     availability: tuple[Slot, ...] = ()
     new_joiner: bool = False
+    max_distance_km: float | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from kaffeeklatsch.matching.features import (
     ONLINE,
     Features,
     distance_km,
+    pair_limit_km,
     rule_masks,
 )
 from kaffeeklatsch.matching.model import Mode, Person, Reason
@@ -52,7 +53,9 @@ def group_modes(f: Features, matrix: np.ndarray, distances: np.ndarray) -> list[
     codes = f.mode[np.where(member, matrix, 0)]
     in_person = ((codes == IN_PERSON) & member).any(axis=1)
     online = ((codes == ONLINE) & member).any(axis=1)
-    near = ~np.isnan(distances) & (distances <= f.rules.max_distance_km)
+    near = ~np.isnan(distances)
+    for rows, a, b in member_pairs(matrix):
+        near[rows] &= distance_km(f, a, b) <= pair_limit_km(f, a, b)
     code = np.where(
         in_person | (~online & near),
         0,
@@ -203,7 +206,7 @@ def left_out_reason(f: Features, i: int) -> Reason:
     for rule, code in _LEFT_OUT_ORDER:
         alive &= masks[rule]
         if not alive.any():
-            params = {"km": round(f.rules.max_distance_km)} if code == "too_far" else {}
+            params = {"km": round(float(f.limit_km[i]))} if code == "too_far" else {}
             return Reason(code, params)
     return Reason("no_partner_left")
 

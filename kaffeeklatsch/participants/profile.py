@@ -131,6 +131,9 @@ class Profile(Protocol):
     def longitude(self) -> float | None: ...
 
     @property
+    def travel_km(self) -> int | None: ...
+
+    @property
     def mode(self) -> str: ...
 
     @property
@@ -183,6 +186,8 @@ class PersonMaker:
             interests=self._once(participant.interests, tuple),
             blocked=tuple(str(b) for b in sorted(set(blocked))) if blocked else (),
             availability=self._once(participant.availability, _slots),
+            # 0 or no answer: no limit of the person's own, the programme's applies
+            max_distance_km=float(participant.travel_km) if participant.travel_km else None,
         )
 
 

@@ -72,7 +72,7 @@ _WHY: dict[str, tuple[Promise, Promise]] = {
     ),
     Question.DISTANCE: (
         _("How far can you go to meet?"),
-        _("The organisers see it when they suggest a place to meet."),
+        _("We use it to find people near you, no farther away than you can go."),
     ),
     Question.DEPARTMENT: (
         _("Which department do you work in?"),

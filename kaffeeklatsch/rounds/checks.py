@@ -15,8 +15,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaffeeklatsch.matching.check import BrokenRule, check_groups
 from kaffeeklatsch.matching.check import GroupCheck as EngineCheck
-from kaffeeklatsch.matching.check import check_groups
 from kaffeeklatsch.matching.model import Reason
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Round
@@ -101,25 +101,34 @@ def _check(
     everyone = {m.pk: m for members in groups for m in members}
     rules = programme.rules(seed=rnd.number)
     only = None if len(everyone) >= 500 else set(everyone)
+    people = persons(programme, list(everyone.values()))
     found = check_groups(
-        persons(programme, list(everyone.values())),
+        people,
         [[str(m.pk) for m in members] for members in groups],
         history(programme, only),
         rules,
         rnd.number,
         explain=explain,
     )
+    own = {p.id: p.max_distance_km for p in people}
     problems: list[Problem] = [
         {
             "rule": broken.rule,
             "a": everyone[int(broken.a)].name,
             "b": everyone[int(broken.b)].name,
-            "km": f"{rules.max_distance_km:g}",
+            "km": f"{_limit_km(rules.max_distance_km, own, broken):g}",
             "window": rules.repeat_window,
         }
         for broken in found.broken
     ]
     return found, problems
+
+
+def _limit_km(programme_km: float, own: dict[str, float | None], broken: BrokenRule) -> float:
+    """How far the two people of a broken rule may live apart: the programme's
+    maximum distance or the nearer of their own limits."""
+    limits = [km for km in (own[broken.a], own[broken.b]) if km is not None]
+    return min([programme_km, *limits])
 
 
 def check_group(rnd: Round, members: Sequence[Participant | PersonRow]) -> CheckedGroup:

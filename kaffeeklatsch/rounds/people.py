@@ -33,6 +33,7 @@ class PersonRow(NamedTuple):
     place: str
     latitude: float | None
     longitude: float | None
+    travel_km: int | None
     mode: str
     languages: list[str]
     interests: list[str]

@@ -41,6 +41,12 @@ def met_recently(a: str, b: str, history: list[PastGroup], round_number: int, wi
     )
 
 
+def limit(rules: Rules, *people: Person) -> float:
+    """The farthest these people may live apart to meet in person."""
+    own = [p.max_distance_km for p in people if p.max_distance_km is not None]
+    return min([rules.max_distance_km, *own])
+
+
 def compatible(p: Person, q: Person, rules: Rules, history: list[PastGroup], rnd: int) -> bool:
     """The hard rules, written out plainly."""
     if p.languages and q.languages and not set(p.languages) & set(q.languages):
@@ -49,7 +55,7 @@ def compatible(p: Person, q: Person, rules: Rules, history: list[PastGroup], rnd
     if modes == {Mode.IN_PERSON, Mode.ONLINE}:
         return False
     if Mode.IN_PERSON in modes and p.location and q.location:
-        if km(p.location, q.location) > rules.max_distance_km:
+        if km(p.location, q.location) > limit(rules, p, q):
             return False
     if p.availability and q.availability:
         hours = lambda x: {  # noqa: E731
@@ -100,6 +106,7 @@ def rounds(draw, max_people: int = 24):
                 blocked=tuple(f"p{j}" for j in blocked if j != i),
                 availability=tuple(slots),
                 new_joiner=draw(st.booleans()),
+                max_distance_km=draw(st.sampled_from([None, None, 20.0, 40.0])),
             )
         )
     history = []
@@ -126,8 +133,11 @@ def expected_mode(members: list[Person], rules: Rules) -> Mode:
         return Mode.ONLINE
     if any(p.location is None for p in members):
         return Mode.EITHER
-    far = max(km(p.location, q.location) for p, q in itertools.combinations(members, 2))
-    return Mode.IN_PERSON if far <= rules.max_distance_km else Mode.ONLINE
+    near = all(
+        km(p.location, q.location) <= limit(rules, p, q)
+        for p, q in itertools.combinations(members, 2)
+    )
+    return Mode.IN_PERSON if near else Mode.ONLINE
 
 
 def check_round(people, history, rules, result, rnd=4):

@@ -6,6 +6,7 @@ returns ``None`` (or the entries it could not read) where the text is not one.
 
 from __future__ import annotations
 
+import math
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -130,6 +131,16 @@ _AVAILABILITY_TOKEN = re.compile(
     r"|(?P<sep>[\s,;/&+]+|\bund\b|\band\b)",
     re.IGNORECASE,
 )
+
+
+def distance_km(text: str) -> float | None:
+    """A distance such as "5", "2,5" or "10 km" in km; ``None`` unless greater than 0."""
+    number = text.strip().removesuffix("km").strip().replace(",", ".")
+    try:
+        km = float(number)
+    except ValueError:
+        return None
+    return km if math.isfinite(km) and km > 0 else None
 
 
 def _minutes(text: str) -> int | None:

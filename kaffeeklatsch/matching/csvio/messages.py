@@ -64,6 +64,7 @@ MESSAGES: dict[str, str] = {
     "bad_flag": N_("“{value}” is neither yes nor no"),
     "bad_number": N_("“{value}” is not a whole number of at least 1"),
     "bad_score": N_("“{value}” is not a number"),
+    "bad_distance": N_("“{value}” is not a distance in km greater than 0"),
     "duplicate_in_round": N_("“{value}” is already in round {round} in line {first_line}"),
 }
 

@@ -10,7 +10,8 @@ postcode, a town or coordinates), ``mode``/``Modus`` (in person/vor Ort/Präsenz
 online/video, either/egal or empty), ``interests``/``Interessen``, ``blocked``/
 ``Blockiert`` (ids or e-mail addresses of people in the file), ``timezone``/``Zeitzone``
 (IANA names such as Europe/Berlin), ``availability``/``Verfügbarkeit`` ("Mo-Fr 9-12,
-Sa 10:30-12" in the person's time zone) and ``new``/``Neu`` (yes/no, ja/nein).
+Sa 10:30-12" in the person's time zone), ``new``/``Neu`` (yes/no, ja/nein) and
+``max distance km``/``Entfernung`` (how far the person can go to meet, in km).
 ``phone``/``Telefon`` and ``address``/``Adresse`` (street and number) are no business of
 the matching; they are read into :attr:`PeopleTable.contacts` for whoever stores people.
 Lists in a cell are separated by commas (in a comma-separated file the cell is quoted).
@@ -95,6 +96,13 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "straße",
         "strasse",
         "straße und hausnummer",
+    ),
+    "max_distance_km": (
+        "max distance km",
+        "max distance",
+        "entfernung",
+        "max entfernung",
+        "entfernung km",
     ),
     "new_joiner": (
         "new",
@@ -385,6 +393,15 @@ class _PeopleReader:
             row.problem("new_joiner", "bad_flag", value=row.get("new_joiner"))
         return {"new_joiner": bool(new_joiner)}
 
+    def max_distance(self, row: _Row) -> dict[str, Any]:
+        cell = row.get("max_distance_km")
+        if not cell:
+            return {"max_distance_km": None}
+        km = cells.distance_km(cell)
+        if km is None:
+            row.problem("max_distance_km", "bad_distance", value=cell)
+        return {"max_distance_km": km}
+
     def interest_list(self, row: _Row) -> dict[str, Any]:
         cell = row.get("interests")
         if cell not in self.interests:
@@ -402,6 +419,7 @@ _COLUMN_PARSERS: tuple[Callable[[_PeopleReader, _Row], dict[str, Any]], ...] = (
     _PeopleReader.blocked,
     _PeopleReader.times,
     _PeopleReader.new_joiner,
+    _PeopleReader.max_distance,
     _PeopleReader.interest_list,
 )
 
