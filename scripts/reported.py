@@ -1,8 +1,8 @@
 """Checks that every collected test reported a result in a JUnit XML report.
 
-Usage: reported.py COLLECTED REPORT, where COLLECTED lists the collected test ids
-(``pytest --collect-only -q``) and REPORT is pytest's ``--junitxml`` file. Names the
-tests that reported nothing and exits with 1 if there are any.
+Usage: reported.py COLLECTED REPORT..., where COLLECTED lists the collected test ids
+(``pytest --collect-only -q``) and each REPORT is a ``--junitxml`` file of a run over
+them. Names the tests that reported nothing and exits with 1 if there are any.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from pathlib import Path
 
 def junit_name(test_id: str) -> tuple[str, str]:
     """(classname, name) as pytest's JUnit report writes them for a test id."""
-    path, *parts = test_id.split("::")
+    # Parameters may hold "::" themselves (an IPv6 address): split before them.
+    base, bracket, parameters = test_id.partition("[")
+    path, *parts = base.split("::")
     module = path.removesuffix(".py").replace("/", ".")
-    return ".".join([module, *parts[:-1]]), parts[-1]
+    return ".".join([module, *parts[:-1]]), parts[-1] + bracket + parameters
 
 
-def main(collected_file: str, report_file: str) -> int:
+def main(collected_file: str, *report_files: str) -> int:
     collected = Counter(
         junit_name(line.strip())
         for line in Path(collected_file).read_text().splitlines()
@@ -28,6 +30,7 @@ def main(collected_file: str, report_file: str) -> int:
     )
     reported = Counter(
         (case.get("classname", ""), case.get("name", ""))
+        for report_file in report_files
         for case in ET.parse(report_file).getroot().iter("testcase")
     )
     missing = collected - reported
@@ -45,4 +48,4 @@ def main(collected_file: str, report_file: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:]))

@@ -24,17 +24,29 @@ echo "== mypy (pyproject.toml [tool.mypy]: strict on the engine, django-stubs el
 "$PY" -m mypy
 echo "== dependency audit"
 "$PY" scripts/audit.py
-# One process per core, each test module in one process. Each run then checks that
-# every test it collected reported a result, so that no test is lost silently.
+# One process per core, each test module in one process; tests marked "serial" (items
+# that share one test id, which pytest-xdist would run only once) in one process after
+# them. Each run then checks that every test it collected reported a result, so that
+# no test is lost silently.
 run_tests() {
-    local marks=$1 report collected
+    local marks=$1 parallel serial collected status
     shift
-    report=$(mktemp /tmp/kaffeeklatsch-tests.XXXXXX.xml)
+    parallel=$(mktemp /tmp/kaffeeklatsch-tests.XXXXXX.xml)
+    serial=$(mktemp /tmp/kaffeeklatsch-tests.XXXXXX.xml)
     collected=$(mktemp /tmp/kaffeeklatsch-tests.XXXXXX.txt)
     "$PY" -m pytest -q --collect-only -m "$marks" "$@" | grep '::' >"$collected"
-    "$PY" -m pytest -q -n auto --dist loadscope --junitxml="$report" -m "$marks" "$@"
-    "$PY" scripts/reported.py "$collected" "$report"
-    rm -f "$report" "$collected"
+    "$PY" -m pytest -q -n auto --dist loadscope --junitxml="$parallel" \
+        -m "($marks) and not serial" "$@"
+    # Exit status 5: no test is marked serial in this selection.
+    status=0
+    "$PY" -m pytest -q --junitxml="$serial" -m "($marks) and serial" "$@" || status=$?
+    if [[ $status -eq 5 ]]; then
+        echo '<testsuites/>' >"$serial"
+    elif [[ $status -ne 0 ]]; then
+        return "$status"
+    fi
+    "$PY" scripts/reported.py "$collected" "$parallel" "$serial"
+    rm -f "$parallel" "$serial" "$collected"
 }
 
 echo "== tests on SQLite"

@@ -31,7 +31,9 @@ from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from kaffeeklatsch.rounds.tasks import request_preview, run_round_tasks
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Schemathesis makes one test item per operation, all with one test id: pytest-xdist
+# would run only one of them, so they run in one process after the others.
+pytestmark = [pytest.mark.serial, pytest.mark.django_db(transaction=True)]
 
 # The description as the schema URL serves it (checked below).
 DESCRIPTION = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
