@@ -94,7 +94,8 @@ def offline_members(rnd: Round) -> Iterator[tuple[Group, Participant]]:
 
 def _partner_lines(partner: Partner, programme: Programme) -> list[str]:
     """Who the partner is and how the reader reaches them on paper: their phone
-    number where they agreed to share it, otherwise the programme's contact person."""
+    number where they agreed to share it, otherwise their e-mail address or the
+    programme's contact person."""
     lines = [partner.name]
     if partner.details:
         lines.append(partner.details)
@@ -111,6 +112,11 @@ def _partner_lines(partner: Partner, programme: Programme) -> list[str]:
                 "contact": programme.contact_name,
                 "phone": programme.contact_phone,
             }
+        )
+    elif partner.email:
+        lines.append(
+            _("%(name)s has not shared a phone number; you can write by e-mail.")
+            % {"name": partner.name}
         )
     else:
         lines.append(

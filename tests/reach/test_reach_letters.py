@@ -119,6 +119,24 @@ def test_one_large_print_letter_per_offline_person_in_their_language(
     assert min(font_sizes(data)) >= 16
 
 
+def test_a_partner_sharing_only_an_email_address_is_reached_by_email(
+    client: Any, organiser: Any, programme: Any, offline_round: Any
+) -> None:
+    """Clara shares her e-mail address but no phone, and the programme names no contact
+    person: Emil's letter gives her address without claiming she shared nothing."""
+    rnd, hilde, ben, emil, clara = offline_round
+    clara.shares = "email"
+    clara.save(update_fields=["shares"])
+    login(client, organiser)
+    response = client.get(reverse("reach:letters", args=[programme.pk, rnd.pk]))
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    emil_letter = next(p for p in pdf_pages(data) if "Emil Jones" in p)
+    text = " ".join(emil_letter.split())
+    assert "clara@example.org" in text and "0170 999" not in text
+    assert "has not shared a phone number; you can write by e-mail" in text
+    assert "has not shared contact details" not in text
+
+
 def test_phone_list_for_volunteers_as_csv_and_pdf(
     client: Any, organiser: Any, programme: Any, offline_round: Any
 ) -> None:
