@@ -153,6 +153,13 @@ class Participant(models.Model):
             # The organiser's list of people, a page of a programme in name order:
             # read from the index instead of sorting the whole programme.
             models.Index(fields=["programme", "name", "id"], name="participant_list_order"),
+            # The few people reached by post or phone: a round's page counts them and
+            # finds the first letter's day from them instead of joining every member.
+            models.Index(
+                fields=["programme", "reached_by"],
+                condition=~models.Q(reached_by="email"),
+                name="participant_offline",
+            ),
         ]
 
     def __str__(self) -> str:

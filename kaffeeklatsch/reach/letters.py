@@ -78,7 +78,9 @@ def offline_members(rnd: Round) -> Iterator[tuple[Group, Participant]]:
     Only the groups with such a person are read (with all their members, whom the
     letters name): a few hundred of a round of 100,000 people, found from the people."""
     offline = Group.members.through.objects.filter(
-        group__round=rnd, participant__reached_by__in=OFFLINE
+        group__round=rnd,
+        participant__programme=rnd.programme_id,
+        participant__reached_by__in=OFFLINE,
     ).values("group_id")
     groups = (
         rnd.groups.filter(pk__in=offline)

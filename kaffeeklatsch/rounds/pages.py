@@ -144,7 +144,9 @@ def search_groups(rnd: Round, query: str) -> QuerySet[Group]:
         return groups.filter(number=int(query)) if len(query) < 10 else groups.none()
     # The people first (one scan of the programme), then their groups by index; a
     # term that names very many people is left to the database as one query.
-    people = list(matching_people(rnd, query).values_list("pk", flat=True)[: MATCHES + 1])
+    people = list(
+        matching_people(rnd, query).order_by().values_list("pk", flat=True)[: MATCHES + 1]
+    )
     if len(people) <= MATCHES:
         found = Group.members.through.objects.filter(group__round=rnd, participant_id__in=people)
         ids = set(found.values_list("group_id", flat=True))

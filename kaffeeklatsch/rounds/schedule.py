@@ -293,6 +293,7 @@ def letters_post_by(rnd: Round) -> dt.date | None:
         Group.objects.filter(
             round=rnd,
             suggested_start__isnull=False,
+            members__programme=rnd.programme_id,
             members__reached_by=Participant.ReachedBy.POST,
         )
         .order_by("suggested_start")

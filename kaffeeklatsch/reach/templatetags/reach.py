@@ -31,7 +31,9 @@ def reach_round_panel(context: dict[str, Any], programme: Any, rnd: Round) -> di
         failed, failed_total = undelivered(programme, rnd)
         # Counted and listed in the database: a round may have 100,000 members.
         offline = Group.members.through.objects.filter(
-            group__round=rnd, participant__reached_by__in=OFFLINE
+            group__round=rnd,
+            participant__programme=rnd.programme_id,
+            participant__reached_by__in=OFFLINE,
         ).count()
         updates = list(
             MeetingUpdate.objects.filter(group__round=rnd)
