@@ -124,10 +124,10 @@ def round_random(seed: int) -> np.random.Generator:
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Pause Python's cycle collector: a large round allocates millions of small
     objects without cycles, and repeated full collections over them cost more
-    than the round itself."""
+    than the round itself. The product reads and stores its rounds within it too."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -145,7 +145,7 @@ def match_round(
     progress: Progress | None = None,
 ) -> RoundResult:
     """Form the groups of one round. See the module docstring for the guarantees."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _match_round(people, history, rules, round_number, progress)
 
 

@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from kaffeeklatsch.matching.engine import match_round
+from kaffeeklatsch.matching.engine import match_round, no_cycle_collection
 from kaffeeklatsch.matching.model import RoundResult
 from kaffeeklatsch.programmes.models import MeetingMode, Programme
 from kaffeeklatsch.rounds.checks import reason_json
@@ -43,9 +43,12 @@ def quiet(stage: str, share: float) -> None:
     """Progress goes nowhere unless a caller listens."""
 
 
-def video_url(mode: str) -> str:
-    """A new video room for a group that may meet online, if rooms are configured."""
-    template = settings.VIDEO_URL_TEMPLATE
+def video_url(mode: str, template: str | None = None) -> str:
+    """A new video room for a group that may meet online, if rooms are configured
+    (``template``: the setting ``VIDEO_URL_TEMPLATE``, read once by a caller that
+    makes many)."""
+    if template is None:
+        template = settings.VIDEO_URL_TEMPLATE
     if not template or mode == MeetingMode.IN_PERSON:
         return ""
     room = f"kaffeeklatsch-{secrets.token_urlsafe(9)}"
@@ -101,6 +104,7 @@ def _group_rows(calculated: Calculated) -> list[GroupRow]:
     """The groups of a calculated round as they are stored, numbered from 1."""
     by_id = {str(p.pk): p for p in calculated.rows}
     planner = Planner(calculated.programme, calculated.day)
+    template = settings.VIDEO_URL_TEMPLATE
     groups = []
     for position, found in enumerate(calculated.result.groups, start=1):
         members = [by_id[m] for m in found.members]
@@ -118,7 +122,7 @@ def _group_rows(calculated: Calculated) -> list[GroupRow]:
                 found.score,
                 [reason_json(r) for r in found.reasons],
                 planned.start,
-                video_url(mode),
+                video_url(mode, template),
                 *mix(members),
                 common_time=planned.common,
             )
@@ -182,6 +186,7 @@ def preview_round(
     """Runs the engine on everyone available and stores the result as a preview,
     replacing the programme's earlier preview, in one transaction (see
     :func:`calculate_preview` for ``progress``)."""
-    rnd = store_preview(calculate_preview(programme, on, progress), started_by)
+    with no_cycle_collection():
+        rnd = store_preview(calculate_preview(programme, on, progress), started_by)
     (progress or quiet)("done", 1.0)
     return rnd

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from kaffeeklatsch.insights.snapshot import is_large, request_snapshot
 from kaffeeklatsch.lib import leases
-from kaffeeklatsch.matching.engine import RulesError
+from kaffeeklatsch.matching.engine import RulesError, no_cycle_collection
 from kaffeeklatsch.notifications.emails import queue_feedback_requests
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.programmes.models import Programme
@@ -204,28 +204,31 @@ def run(task: RoundTask, listen: Report | None = None) -> None:
     storing = Storing(task)
     report = Reporter(task, storing, listen)
     try:
-        store: Callable[[], Round]
-        if task.kind == RoundTask.Kind.PREVIEW:
-            # As preview_round, with the engine's run before the storing transaction.
-            store = partial(
-                store_preview, calculate_preview(programme, progress=report), task.requested_by
-            )
-        else:
-            rnd = (
-                Round.objects.filter(pk=task.round_id, programme=programme).first()
-                if task.round_id is not None
-                else None
-            )
-            if rnd is None:
-                raise RoundError("gone")
-            # Reported before the storing transaction, in which reports are not written.
-            report("checking", 0.0)
-            store = partial(publish_round, rnd, progress=report)
-        with transaction.atomic():
-            storing.begin()
-            rnd = store()
-            analyse_if_large(rnd, task.kind)
-            storing.end(rnd)
+        # Reading and storing a large round allocate millions of objects without
+        # cycles, as the engine does.
+        with no_cycle_collection():
+            store: Callable[[], Round]
+            if task.kind == RoundTask.Kind.PREVIEW:
+                # As preview_round, with the engine's run before the storing transaction.
+                store = partial(
+                    store_preview, calculate_preview(programme, progress=report), task.requested_by
+                )
+            else:
+                rnd = (
+                    Round.objects.filter(pk=task.round_id, programme=programme).first()
+                    if task.round_id is not None
+                    else None
+                )
+                if rnd is None:
+                    raise RoundError("gone")
+                # Reported before the storing transaction, in which reports are not written.
+                report("checking", 0.0)
+                store = partial(publish_round, rnd, progress=report)
+            with transaction.atomic():
+                storing.begin()
+                rnd = store()
+                analyse_if_large(rnd, task.kind)
+                storing.end(rnd)
         report("done", 1.0)
     except TaskLost:
         log.warning("round task %s was taken over by another worker", task.pk)
