@@ -7,7 +7,7 @@
 # then up again); and that "kaffeeklatsch backup" and "restore" work in the containers.
 # The last line is JSON: the image's size and the seconds from "up" to the first page.
 #
-# Sets up what it needs on a Debian 12 machine (as root or with sudo): podman with
+# Sets up what it needs on a Debian 12 machine (run it as root): podman with
 # runc, mmdebstrap (a Debian base image made from Debian's packages, as no image
 # registry may be reachable), podman-compose and aiosmtpd in a virtual environment.
 # What it sets up is kept in KAFFEEKLATSCH_CONTAINER_CACHE (the base image, the
@@ -34,11 +34,9 @@ fail() {
     say "FAILED: $*"
     exit 1
 }
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then "$@"
-    elif command -v sudo >/dev/null; then sudo "$@"
-    else fail "need root (or sudo) for: $*"; fi
-}
+# podman runs as root here: rootless podman needs more of the machine (subordinate ids,
+# a user session) than a CI machine may offer.
+[[ $(id -u) -eq 0 ]] || fail "run it as root"
 
 # --- What the machine needs -----------------------------------------------------------
 packages=()
@@ -51,8 +49,8 @@ done
 python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
 if [[ ${#packages[@]} -gt 0 ]]; then
     say "Debian packages: ${packages[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    apt-get update -qq
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         "${packages[@]}" >/dev/null
 fi
 
@@ -73,7 +71,7 @@ compose_bin=$cache/venv/bin/podman-compose
 if ! podman image exists "$base_image"; then
     say "Debian base image from $mirror"
     # Without manuals, documentation and translations, as Debian's slim images.
-    as_root mmdebstrap --quiet --variant=minbase --include=python3,python3-venv \
+    mmdebstrap --quiet --variant=minbase --include=python3,python3-venv \
         --dpkgopt='path-exclude=/usr/share/man/*' \
         --dpkgopt='path-exclude=/usr/share/doc/*' \
         --dpkgopt='path-include=/usr/share/doc/*/copyright' \
@@ -90,15 +88,25 @@ build_args=(--build-arg "BASE=$base_image")
 if [[ -s /etc/ssl/certs/ca-certificates.crt ]]; then
     build_args+=(--secret id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt)
 fi
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+# Builds an image and removes the one it replaces (the build stage's layers stay, as
+# the cache of the next build).
+build() {
+    local tag=$1 log=$2 old
+    shift 2
+    old=$(image_id "$tag")
+    podman build "$@" --tag "$tag" >"$log" 2>&1 ||
+        { tail -n 30 "$log" >&2; fail "building $tag (log: $log)"; }
+    if [[ -n $old && $old != "$(image_id "$tag")" ]]; then
+        podman rmi "$old" >/dev/null 2>&1 || true
+    fi
+}
 say "building $image"
 build_started=$(date +%s)
-podman build "${build_args[@]}" --tag "$image" --file Containerfile . >"$cache/build.log" 2>&1 ||
-    { tail -n 30 "$cache/build.log" >&2; fail "building $image (log: $cache/build.log)"; }
+build "$image" "$cache/build.log" "${build_args[@]}" --file Containerfile .
 build_seconds=$(($(date +%s) - build_started))
-podman build --build-arg "BASE=$base_image" --tag "$postgres_image" \
-    --file scripts/container-test/postgres.Containerfile scripts/container-test \
-    >"$cache/build-postgres.log" 2>&1 ||
-    { tail -n 30 "$cache/build-postgres.log" >&2; fail "building $postgres_image"; }
+build "$postgres_image" "$cache/build-postgres.log" --build-arg "BASE=$base_image" \
+    --file scripts/container-test/postgres.Containerfile scripts/container-test
 image_bytes=$(podman image inspect --format '{{.Size}}' "$image")
 
 # --- The project: compose.yaml as shipped, a .env, and the test's override -------------
