@@ -27,6 +27,7 @@ worker)
     shift
     # The web container migrates; a worker on an older schema would fail every pass.
     until kaffeeklatsch migrate --check --skip-checks >/dev/null 2>&1; do
+        echo "kaffeeklatsch-container: waiting for the database and its migrations" >&2
         sleep 5
     done
     exec kaffeeklatsch worker --heartbeat "$HEARTBEAT" "$@"
