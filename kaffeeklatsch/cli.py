@@ -1,7 +1,8 @@
 """The ``kaffeeklatsch`` console script.
 
 ``kaffeeklatsch match ...`` runs the matching engine on CSV files and needs no
-database. Every other sub-command is a Django management command
+database; ``kaffeeklatsch health web|worker`` checks the processes on this machine
+without loading Django. Every other sub-command is a Django management command
 (``kaffeeklatsch migrate``, ``kaffeeklatsch runserver``, ``kaffeeklatsch demo``...).
 """
 
@@ -24,6 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kaffeeklatsch.matching.cli import main as match_main  # noqa: PLC0415
 
         return match_main(args[1:])
+    if args and args[0] == "health":
+        # Without Django: a health check runs every half minute and must stay cheap.
+        from kaffeeklatsch.health import main as health_main  # noqa: PLC0415
+
+        return health_main(args[1:])
     return _django(args)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -42,6 +43,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="Do what is due, then exit.")
         parser.add_argument("--interval", type=float, default=10.0, help="Seconds between passes.")
+        parser.add_argument(
+            "--heartbeat",
+            type=Path,
+            help="A file to touch after every pass (read by 'kaffeeklatsch health worker').",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stopping = False
@@ -81,6 +87,9 @@ class Command(BaseCommand):
                     self.stdout.write(summary(done))
                     self.stdout.flush()
                     wait = 0.0  # more may be waiting: go on at once
+            if options["heartbeat"] is not None:
+                # Also after a pass the database refused: the worker is alive and waits.
+                options["heartbeat"].touch()
             if options["once"] or stopping:
                 break
             waited = 0.0
