@@ -20,8 +20,13 @@ echo "== ruff format --check"
 .venv/bin/ruff format --check .
 echo "== import contracts (pyproject.toml [tool.importlinter])"
 .venv/bin/lint-imports
-echo "== mypy (pyproject.toml [tool.mypy]: strict on the engine, django-stubs elsewhere)"
-"$PY" -m mypy
+# mypy reads the code for a minute or two on one core while the tests mostly wait on
+# browsers and servers: it runs beside the SQLite tests, and its result is shown and
+# checked after them.
+mypy_log=$(mktemp /tmp/kaffeeklatsch-mypy.XXXXXX.txt)
+"$PY" -m mypy >"$mypy_log" 2>&1 &
+mypy_pid=$!
+trap 'kill "$mypy_pid" 2>/dev/null || true' EXIT
 echo "== dependency audit"
 "$PY" scripts/audit.py
 # One process per core, each test module in one process; tests marked "serial" (items
@@ -51,6 +56,16 @@ run_tests() {
 
 echo "== tests on SQLite"
 run_tests "not postgres_only" "$@"
+
+echo "== mypy (pyproject.toml [tool.mypy]: strict on the engine, django-stubs elsewhere)"
+mypy_status=0
+wait "$mypy_pid" || mypy_status=$?
+cat "$mypy_log"
+rm -f "$mypy_log"
+if [[ $mypy_status -ne 0 ]]; then
+    echo "mypy found problems (exit status $mypy_status)"
+    exit "$mypy_status"
+fi
 
 echo "== tests that depend on the database engine, on PostgreSQL"
 source scripts/postgres.sh
