@@ -100,7 +100,7 @@ def erase_unused() -> int:
     return erased
 
 
-class _Sweeps:
+class Sweeps:
     """When this process last looked for unused vectors."""
 
     last: dt.datetime | None = None
@@ -109,7 +109,7 @@ class _Sweeps:
 def erase_expired(now: dt.datetime) -> int:
     """The retention clean-up: :func:`erase_unused`, at most once per
     :data:`SWEEP_EVERY` in a process (the worker's first pass looks at once)."""
-    if _Sweeps.last is not None and now - _Sweeps.last < SWEEP_EVERY:
+    if Sweeps.last is not None and now - Sweeps.last < SWEEP_EVERY:
         return 0
-    _Sweeps.last = now
+    Sweeps.last = now
     return erase_unused()
