@@ -241,8 +241,7 @@ def _key_groups(interests: _Interests, vectors: VectorStore | None) -> np.ndarra
     words = [interests.words[i] for i in interests.representative]
     keys = interests.keys
     common = np.bincount(keys[keys >= 0], minlength=len(words))
-    order = np.argsort(-common, kind="stable")
-    groups: np.ndarray = meaning_groups(term_vectors(words, vectors), order)
+    groups: np.ndarray = meaning_groups(term_vectors(words, vectors), common)
     return groups
 
 

@@ -224,15 +224,15 @@ def neighbours(
 
 def meaning_groups(
     vectors: np.ndarray,
-    order: Sequence[int] | np.ndarray | None = None,
+    counts: np.ndarray | None = None,
     threshold: float = THRESHOLD,
 ) -> np.ndarray:
     """A group id for each row of ``vectors`` (unit vectors of distinct terms) such
     that any two terms of one group are related by meaning: their similarity is at
     least ``threshold`` (no chaining from one meaning to another through a middle one).
 
-    Terms are taken in ``order`` (the most common first); each term not yet in a group
-    starts one and takes in, most similar first, the terms not yet in a group that are
+    Terms are taken the most common first (``counts``: how many people wrote each;
+    equally common ones in their order); each term not yet in a group starts one and takes in, most similar first, the terms not yet in a group that are
     within the threshold of every member so far. Groups are numbered from 0 in the
     order they start; a term without neighbours is a group of its own.
     """
@@ -245,7 +245,8 @@ def meaning_groups(
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
         near[a].add(b)
     group = np.full(count, -1, dtype=np.int32)
-    sequence = range(count) if order is None else [int(x) for x in order]
+    common = np.zeros(count) if counts is None else np.asarray(counts)
+    sequence = np.lexsort((np.arange(count), -common)).tolist()
     next_id = 0
     for centre in sequence:
         if group[centre] >= 0:
