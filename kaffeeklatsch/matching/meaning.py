@@ -232,8 +232,9 @@ def meaning_groups(
     least ``threshold`` (no chaining from one meaning to another through a middle one).
 
     Terms are taken the most common first (``counts``: how many people wrote each;
-    equally common ones in their order); each term not yet in a group starts one and takes in, most similar first, the terms not yet in a group that are
-    within the threshold of every member so far. Groups are numbered from 0 in the
+    equally common ones in their order); each term not yet in a group starts one and
+    takes in, most similar first, the terms not yet in a group that are within the
+    threshold of every member so far. Groups are numbered from 0 in the
     order they start; a term without neighbours is a group of its own.
     """
     count = len(vectors)
