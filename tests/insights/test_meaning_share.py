@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaffeeklatsch.insights.metrics import Data, PersonRecord, RoundRecord, insights, load
 from kaffeeklatsch.insights.present import interests_figure
@@ -33,7 +33,7 @@ def test_the_dashboard_shows_groups_sharing_interests_by_meaning(
     login(german_client, organiser)
     english = client.get(url).content.decode()
     german = german_client.get(url).content.decode()
-    # Bergsteigen / mountaineering by meaning; Kochen in the same words.
+    # Wandern / Bergsteigen by meaning; Kochen in the same words.
     assert "<strong>1</strong> groups shared interests by meaning only" in english
     assert "1 group shared an interest in the same words." in english
     assert "<strong>1</strong> Gruppen teilten Interessen nur nach Bedeutung" in german
@@ -53,8 +53,9 @@ def test_the_figure_sums_the_rounds_of_the_period() -> None:
         for n, w, m in ((1, 3, 0), (2, 2, 4), (3, 1, 1))
     )
     data = Data(everyone, rounds, day + dt.timedelta(days=60))
-    figure = interests_figure(insights(data))
+    with translation.override("en"):
+        figure = interests_figure(insights(data))
+        later = interests_figure(insights(data, start=day + dt.timedelta(days=20)))
     assert figure.value == "5"
     assert "6 groups shared an interest in the same words" in figure.meaning
-    later = interests_figure(insights(data, start=day + dt.timedelta(days=20)))
     assert later.value == "5" and "3 groups shared" in later.meaning

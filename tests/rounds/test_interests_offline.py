@@ -16,7 +16,7 @@ from kaffeeklatsch.matching import meaning
 from kaffeeklatsch.notifications.transport import send_due
 from kaffeeklatsch.programmes.models import Programme
 from kaffeeklatsch.rounds.models import Round, TermVector
-from tests.rounds.test_interests_by_meaning import CLIMBERS, card_of, people
+from tests.rounds.test_interests_by_meaning import HIKERS, card_of, people
 from tests.support.web import login, press
 
 pytestmark = pytest.mark.django_db
@@ -120,5 +120,5 @@ def test_the_whole_round_runs_with_the_network_refused(
     login(german_client, organiser)
     for reader, badge in ((client, "by meaning"), (german_client, "nach Bedeutung")):
         card = card_of(reader.get(url).content.decode(), "Anna")
-        assert badge in card and all(term in card for term in CLIMBERS)
+        assert badge in card and all(term in card for term in HIKERS)
     assert network.tried == []
