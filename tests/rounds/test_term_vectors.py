@@ -19,7 +19,8 @@ from kaffeeklatsch.rounds import vectors
 from kaffeeklatsch.rounds.models import TermVector
 from kaffeeklatsch.rounds.vectors import CHUNK, DatabaseStore, erase_unused
 
-pytestmark = pytest.mark.django_db
+# Conflicting inserts and binary columns behave differently per database engine.
+pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 
 def unit(seed: int) -> np.ndarray:
