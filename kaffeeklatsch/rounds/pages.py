@@ -116,7 +116,7 @@ def _interest_shares(rnd: Round, counts: dict[str, Any]) -> list[tuple[str, int]
     if rnd.programme.match_by_meaning or counts["interests_by_meaning"]:
         shares.append(
             (
-                _("share interests by meaning only (related, in other words)"),
+                _("share interests by meaning only"),
                 _share(counts["interests_by_meaning"], groups),
             )
         )
