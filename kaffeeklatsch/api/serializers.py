@@ -44,6 +44,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "kind",
             "questions",
             "phone_sign_up",
+            "match_by_meaning",
             "created_at",
         ]
         read_only_fields = fields
@@ -56,16 +57,23 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
 
 class ProgrammeInputSerializer(serializers.Serializer):
-    """A change of a programme's kind, questions or phone sign-up (each may be left
-    out). Validated by the form of the programme's settings page: a new kind sets the
-    questions, the way to meet and the lead time to its defaults unless they are sent
-    too or were changed before."""
+    """A change of a programme's kind, questions, phone sign-up or matching of
+    interests by meaning (each may be left out). Validated by the form of the
+    programme's settings page: a new kind sets the questions, the way to meet and the
+    lead time to its defaults unless they are sent too or were changed before."""
 
     kind = serializers.ChoiceField(Kind.choices, required=False)
     questions = serializers.ListField(
         child=serializers.ChoiceField(Question.choices), required=False
     )
     phone_sign_up = serializers.BooleanField(required=False)
+    match_by_meaning = serializers.BooleanField(
+        required=False,
+        help_text=gettext_lazy(
+            "Whether interests that mean much the same (in other words or another "
+            "language) count as shared; off: only interests written the same way."
+        ),
+    )
 
 
 PERSON_FIELDS = [

@@ -119,8 +119,8 @@ class ProgrammeList(KnownQuery, generics.ListAPIView):
 
 
 class ProgrammeDetail(ProgrammeView, generics.RetrieveAPIView):
-    """The programme; ``PATCH`` changes its kind, questions or phone sign-up as its
-    settings page does (bad values get 400 and change nothing)."""
+    """The programme; ``PATCH`` changes its kind, questions, phone sign-up or matching
+    of interests by meaning as its settings page does (bad values get 400 and change nothing)."""
 
     serializer_class = s.ProgrammeSerializer
     http_method_names = ["get", "patch", "head", "options"]

@@ -105,6 +105,10 @@ class RoundRecord:
     bound: float
     groups: tuple[GroupRecord, ...]
     left_out: frozenset[int] = frozenset()
+    # Groups whose members shared an interest in the same words, and those who shared
+    # interests by meaning only (as the round's figures count them).
+    same_words: int = 0
+    by_meaning: int = 0
 
     @property
     def quality(self) -> int | None:
@@ -153,6 +157,8 @@ class Data:
             scores=[r.score for r in self.rounds],
             bounds=[r.bound for r in self.rounds],
             groups=_ints([len(rnd.groups) for rnd in self.rounds]),
+            same_words=_ints([rnd.same_words for rnd in self.rounds]),
+            by_meaning=_ints([rnd.by_meaning for rnd in self.rounds]),
             left_out=[_ints(sorted(rnd.left_out)) for rnd in self.rounds],
             answers=_ints([sum(len(g.answers) for g in rnd.groups) for rnd in self.rounds]),
             answered_groups=_ints([sum(g.answered for g in rnd.groups) for rnd in self.rounds]),
@@ -201,7 +207,9 @@ class Columns:
     (``date.toordinal()``, -1: never). Rounds are ascending by number; per round,
     ``groups`` counts its groups (with the ones nobody is left in), ``answers`` the
     people who answered "Did you meet?", ``answered_groups`` the groups someone
-    answered for and ``met_groups`` those in which someone said yes. A group with
+    answered for and ``met_groups`` those in which someone said yes;
+    ``same_words`` and ``by_meaning`` count the groups that shared an interest in the
+    same words, and those that shared interests by meaning only. A group with
     members is a row of ``group_round`` (the round's position) and ``group_met`` (a
     meeting, see the module's definitions). A membership is a row of ``member_group``
     (the group's row) and ``member_person`` (a person's id)."""
@@ -221,6 +229,8 @@ class Columns:
     scores: list[float]
     bounds: list[float]
     groups: np.ndarray
+    same_words: np.ndarray
+    by_meaning: np.ndarray
     answers: np.ndarray
     answered_groups: np.ndarray
     met_groups: np.ndarray
@@ -351,8 +361,9 @@ def load(programme: Programme, today: dt.date) -> Columns:
     rounds = list(
         programme.rounds.filter(status=Round.Status.PUBLISHED)
         .order_by("number")
-        .values_list("pk", "number", "meet_from", "score", "bound")
+        .values_list("pk", "number", "meet_from", "score", "bound", "figures")
     )
+    kept = [(r[5] or {}).get("counts", {}) for r in rounds]
     round_ids = [r[0] for r in rounds]
     to_position = np.zeros(max(round_ids, default=0) + 1, dtype=np.int64)
     to_position[round_ids] = np.arange(len(round_ids))
@@ -392,6 +403,8 @@ def load(programme: Programme, today: dt.date) -> Columns:
         scores=[r[3] for r in rounds],
         bounds=[r[4] for r in rounds],
         groups=_ints([group_counts.get(pk, 0) for pk in round_ids]),
+        same_words=_ints([int(c.get("interests_same_words", 0)) for c in kept]),
+        by_meaning=_ints([int(c.get("interests_by_meaning", 0)) for c in kept]),
         answers=np.bincount(answer_round, weights=answers[:, 2], minlength=len(rounds)).astype(
             np.int64
         ),
@@ -538,6 +551,8 @@ class RoundFigures:
     answered_groups: int
     met_groups: int
     new_connections: int
+    same_words: int = 0
+    by_meaning: int = 0
 
     @property
     def meeting_rate(self) -> int | None:
@@ -589,6 +604,8 @@ def round_figures(data: Columns) -> list[RoundFigures]:
                 answered_groups=int(data.answered_groups[r]),
                 met_groups=int(data.met_groups[r]),
                 new_connections=new[r],
+                same_words=int(data.same_words[r]),
+                by_meaning=int(data.by_meaning[r]),
             )
         )
     return result

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kaffeeklatsch.insights import charts as ch
 from kaffeeklatsch.insights.metrics import MIN_GROUP, NO_DEPARTMENT, POOL, Insights
@@ -86,6 +87,7 @@ def key_figures(insights: Insights) -> list[KeyFigure]:
         KeyFigure(str(m.other_level), _("met someone from another level")),
         KeyFigure(str(m.other_organisation), _("met someone from another organisation")),
     ]
+    figures.append(interests_figure(insights))
     index = silo.index
     figures.append(
         KeyFigure(
@@ -95,6 +97,25 @@ def key_figures(insights: Insights) -> list[KeyFigure]:
         )
     )
     return figures
+
+
+def interests_figure(insights: Insights) -> KeyFigure:
+    """The groups that shared interests by meaning only: related interests written in
+    other words or languages, which only matching by meaning brings together."""
+    same_words = sum(r.same_words for r in insights.rounds)
+    by_meaning = sum(r.by_meaning for r in insights.rounds)
+    return KeyFigure(
+        str(by_meaning),
+        _("groups shared interests by meaning only"),
+        ngettext(
+            "Their members wrote related interests in other words or languages, such as "
+            "“Wandern” and “Bergsteigen”; %(same)s group shared an interest in the same words.",
+            "Their members wrote related interests in other words or languages, such as "
+            "“Wandern” and “Bergsteigen”; %(same)s groups shared an interest in the same words.",
+            same_words,
+        )
+        % {"same": same_words},
+    )
 
 
 def silo_sentence(insights: Insights) -> str:

@@ -40,7 +40,7 @@ from kaffeeklatsch.rounds.models import Feedback, Round
 JOB = "insights_snapshot"
 K = TypeVar("K")
 V = TypeVar("V")
-FORMAT = 1
+FORMAT = 2
 """The layout of a snapshot's data; one of another layout (kept by an older version
 of the code) is read again."""
 _PLAIN = ("names", "scores", "bounds")

@@ -116,17 +116,27 @@ def max_shared(f: Features) -> np.ndarray:
 
 
 def _max_shared(f: Features) -> np.ndarray:
-    """For each person, the most interests (up to the cap) they share with anybody else.
+    """For each person, the most interests (up to the cap) they share with anybody
+    else, by key or by meaning: a pair's interest count (see
+    :func:`.features.interest_count`) is never more than the larger of the two."""
+    out = _most_shared(f.interests, len(f.interest_vocab))
+    if f.meaning is not None:
+        out = np.maximum(out, _most_shared(f.meaning, f.meaning_vocab))
+    return out
 
-    Exact: interests, pairs of interests and triples of interests are counted over
-    everybody; a person shares ``s`` interests with someone exactly when one of
-    their ``s``-subsets occurs twice.
+
+def _most_shared(interests: np.ndarray, vocabulary: int) -> np.ndarray:
+    """For each row, the most values (up to the cap) it shares with another row.
+
+    Exact: values, pairs and triples of values are counted over everybody; a person
+    shares ``s`` values with someone exactly when one of their ``s``-subsets occurs
+    twice.
     """
-    n, width = f.interests.shape
-    vocab = max(1, len(f.interest_vocab))
+    n, width = interests.shape
+    vocab = max(1, vocabulary)
     out = np.zeros(n, dtype=np.int64)
     for size in range(1, min(INTEREST_CAP, width) + 1):
-        subsets = interest_subsets(f.interests, size, vocab)
+        subsets = interest_subsets(interests, size, vocab)
         if subsets is None:
             break
         keys, who = subsets

@@ -98,7 +98,12 @@ def sparse_edges(
     has = interests >= 0
     vocab = max(1, len(f.interest_vocab))
     for size, width in zip((1, 2, 3), INTEREST_WINDOWS, strict=True):
-        subsets = interest_subsets(interests, size, vocab)
+        # Single interests by meaning where the round has it: a meaning group holds
+        # the people sharing any of its keys and those with related ones.
+        if size == 1 and f.meaning is not None:
+            subsets = interest_subsets(f.meaning[members], 1, max(1, f.meaning_vocab))
+        else:
+            subsets = interest_subsets(interests, size, vocab)
         if subsets is not None:
             bucketed(*subsets, width)
     # People with at most INTEREST_CAP interests score best with someone who has

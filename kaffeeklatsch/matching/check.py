@@ -20,6 +20,7 @@ import numpy as np
 
 from kaffeeklatsch.matching.engine import describe_groups, validate
 from kaffeeklatsch.matching.features import encode, rule_masks
+from kaffeeklatsch.matching.meaning import VectorStore
 from kaffeeklatsch.matching.model import Group, PastGroup, Person, Rules
 
 __all__ = ["BrokenRule", "GroupCheck", "check_groups"]
@@ -56,10 +57,12 @@ def check_groups(
     round_number: int = 1,
     *,
     explain: bool = True,
+    vectors: VectorStore | None = None,
 ) -> GroupCheck:
     """Check every pair inside the ``groups`` (lists of person ids of ``people``)
     against the hard rules of a round with this ``history`` and ``rules``; with
-    ``explain``, score and explain each group too.
+    ``explain``, score and explain each group too. ``vectors`` caches the vectors of
+    interest terms (see :mod:`.meaning`).
 
     Raises :class:`.engine.RulesError` for rules or people the engine cannot work with
     and :class:`ValueError` for a member who is not among ``people``.
@@ -70,7 +73,7 @@ def check_groups(
     unknown = [m for members in groups for m in members if m not in index]
     if unknown:
         raise ValueError(f"{len(unknown)} group members are not among the people")
-    f = encode(people, history, rules, round_number)
+    f = encode(people, history, rules, round_number, vectors)
     positions = [[index[m] for m in members] for members in groups]
     group, a, b = _pairs_within(np.array([len(g) for g in positions], dtype=np.int64))
     flat = np.array([i for g in positions for i in g], dtype=np.int64)

@@ -2,11 +2,16 @@
 
     kaffeeklatsch match PEOPLE.csv [--history GROUPS.csv ...] [--round N]
         [--group-size 2] [--repeat-window R] [--max-distance KM] [--seed S]
-        [--out GROUPS.csv] [--lang de|en]
+        [--out GROUPS.csv] [--lang de|en] [--no-meaning] [--vectors-cache FILE]
 
 Reads the people and the groups of earlier rounds, runs the matching engine and writes
 the round's GROUPS.csv (to ``--out`` or standard output); that file is the next round's
 ``--history``. Messages are German or English (``--lang``, else the locale).
+
+Interests meet by meaning too, in many languages, offline (see :mod:`.meaning`); the
+vectors of interest terms are cached in ``--vectors-cache`` (default:
+``$XDG_CACHE_HOME/kaffeeklatsch/term-vectors.npz``, else under ``~/.cache``), and
+``--no-meaning`` compares interests by their words alone.
 
 Exit status: 0 on success, 2 for a bad file or option (the message names the line and
 column; nothing is written), 1 if the output cannot be written, 130 when interrupted.
@@ -76,6 +81,11 @@ _TEXT: dict[str, str] = {
     "seed": N_("seed for reproducible rounds (default: {default})"),
     "out": N_("write the groups to this file instead of standard output"),
     "lang": N_("language of messages and of the groups file (default: from the locale)"),
+    "no_meaning": N_("compare interests by their words only, not also by their meaning"),
+    "vectors_cache": N_(
+        "file in which the meanings of interest terms are kept between runs (default: {default})"
+    ),
+    "cache_not_written": N_("Warning: {file}: cannot keep the meanings of interests: {error}"),
     "positive_int": N_("must be a whole number of at least {minimum}: {value!r}"),
     "positive_km": N_("must be a distance in km greater than 0: {value!r}"),
     "cannot_read": N_("{file}: cannot read the file: {error}"),
@@ -212,7 +222,22 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", metavar="GROUPS.csv", type=Path, help=_t(lang, "out"))
     parser.add_argument("--lang", choices=("de", "en"), default=lang, help=_t(lang, "lang"))
+    parser.add_argument("--no-meaning", action="store_true", help=_t(lang, "no_meaning"))
+    parser.add_argument(
+        "--vectors-cache",
+        metavar="FILE",
+        type=Path,
+        default=default_vectors_cache(),
+        help=_t(lang, "vectors_cache", default=default_vectors_cache()),
+    )
     return parser
+
+
+def default_vectors_cache(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the command keeps the vectors of interest terms unless told otherwise."""
+    environ = os.environ if environ is None else environ
+    base = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "kaffeeklatsch" / "term-vectors.npz"
 
 
 def _language_of(argv: Sequence[str]) -> str:
@@ -353,6 +378,8 @@ def _run(args: argparse.Namespace, lang: str) -> int:
             max_distance_km=args.max_distance,
             seed=args.seed,
         )
+        if args.no_meaning:
+            rules = dataclasses.replace(rules, weight_meaning=0.0)
 
         count = _number(len(people), lang, 0)
 
@@ -362,7 +389,9 @@ def _run(args: argparse.Namespace, lang: str) -> int:
             progress.stage(text, READ_SHARE + (1 - READ_SHARE - WRITE_SHARE) * share)
 
         engine_progress("encode", 0.0)
-        result = _match(people, history, rules, round_number, engine_progress, lang)
+        result = _match(
+            people, history, rules, round_number, engine_progress, lang, args.vectors_cache
+        )
 
         progress.stage(_t(lang, "stage_write"), 1 - WRITE_SHARE)
         by_id = {person.id: person for person in people}
@@ -382,14 +411,30 @@ def _match(
     round_number: int,
     progress: Callable[[str, float], None],
     lang: str,
+    cache: Path,
 ) -> RoundResult:
     # Imported here: the engine loads SciPy and rustworkx, which reading and checking
     # the files (and --help) need not wait for.
     from kaffeeklatsch.matching.engine import RulesError, match_round  # noqa: PLC0415
+    from kaffeeklatsch.matching.meaning import FileStore  # noqa: PLC0415 - same reason
+
+    class Cache(FileStore):
+        """The cache file; a round goes on when it cannot be written."""
+
+        def put(self, vectors: Mapping[str, Any]) -> None:
+            try:
+                super().put(vectors)
+            except OSError as error:
+                _say(_t(lang, "cache_not_written", file=self.path, error=error.strerror))
 
     try:
         return match_round(
-            people, history=history, rules=rules, round_number=round_number, progress=progress
+            people,
+            history=history,
+            rules=rules,
+            round_number=round_number,
+            progress=progress,
+            vectors=Cache(cache),
         )
     except RulesError as error:  # rules it cannot work with
         _say(_t(lang, "engine_error", error=error.text(lang)))

@@ -49,6 +49,7 @@ from kaffeeklatsch.matching.features import (
     sorted_unique,
     valid,
 )
+from kaffeeklatsch.matching.meaning import VectorStore
 from kaffeeklatsch.matching.model import Group, LeftOut, PastGroup, Person, RoundResult, Rules
 from kaffeeklatsch.matching.reasons import (
     all_group_reasons,
@@ -106,6 +107,10 @@ def validate(people: Sequence[Person], rules: Rules) -> None:
     )
     if any(not (w >= 0) for w in weights):
         raise RulesError("weights", N_("weights must not be negative"))
+    if not 0 <= rules.weight_meaning <= 1:
+        raise RulesError(
+            "weight_meaning", N_("the weight of interests shared by meaning must be from 0 to 1")
+        )
     seen: set[str] = set()
     for p in people:
         if p.id in seen:
@@ -143,10 +148,15 @@ def match_round(
     rules: Rules | None = None,
     round_number: int = 1,
     progress: Progress | None = None,
+    vectors: VectorStore | None = None,
 ) -> RoundResult:
-    """Form the groups of one round. See the module docstring for the guarantees."""
+    """Form the groups of one round. See the module docstring for the guarantees.
+
+    ``vectors`` caches the vectors of interest terms (see :mod:`.meaning`); without
+    it they are computed for this round only.
+    """
     with no_cycle_collection():
-        return _match_round(people, history, rules, round_number, progress)
+        return _match_round(people, history, rules, round_number, progress, vectors)
 
 
 def _match_round(
@@ -155,13 +165,14 @@ def _match_round(
     rules: Rules | None,
     round_number: int,
     progress: Progress | None,
+    vectors: VectorStore | None,
 ) -> RoundResult:
     started = time.perf_counter()
     rules = rules or Rules()
     validate(people, rules)
     report = progress or (lambda stage, share: None)
     report("encode", 0.0)
-    f = encode(people, history, rules, round_number)
+    f = encode(people, history, rules, round_number, vectors)
     rng = round_random(rules.seed)
 
     stage = _pairs(f, rng, report)
@@ -246,13 +257,14 @@ def match_pairs(
     history: Sequence[PastGroup] = (),
     rules: Rules | None = None,
     round_number: int = 1,
+    vectors: VectorStore | None = None,
 ) -> PairStage:
     """Only the matching stage of :func:`match_round`: a maximum weight matching of
     the valid pairs (exact or near-optimal as described there), for comparing the
     solver with other matching algorithms on exactly the same pairs and scores."""
     rules = rules or Rules()
     validate(people, rules)
-    f = encode(people, history, rules, round_number)
+    f = encode(people, history, rules, round_number, vectors)
     return _pairs(f, round_random(rules.seed), lambda stage, share: None)
 
 
@@ -470,7 +482,10 @@ def _chunk_order(f: Features, rng: np.random.Generator) -> np.ndarray:
     located &= f.mode == IN_PERSON
     if located.any():
         cell[located] = grid_cells(f, np.flatnonzero(located))
-    interests = np.where(f.interests >= 0, f.interests + 1, 0).astype(np.int64)
+    # Meaning groups where the round has them: people with related interests go
+    # together (each interest key belongs to one group).
+    keys = f.interests if f.meaning is None else f.meaning
+    interests = np.where(keys >= 0, keys + 1, 0).astype(np.int64)
     columns = [interests[:, c] for c in range(min(INTEREST_CAP, interests.shape[1]))][::-1]
     return np.lexsort((rng.random(f.n), *columns, cell, group))
 

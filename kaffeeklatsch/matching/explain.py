@@ -17,6 +17,7 @@ from kaffeeklatsch.matching.texts import N_, translate
 _TEXTS: dict[str, str] = {
     "interests_pair": N_("you both like {interests}"),
     "interests_group": N_("you share an interest in {interests}"),
+    "interests_meaning": N_("similar interests: {pairs}"),
     "departments": N_("{departments} meets {last}"),
     "levels": N_("different levels: {levels}"),
     "organisations": N_("{orgs} meets {last}"),
@@ -54,6 +55,11 @@ def _interests(p: dict[str, Any], lang: str) -> str:
     return "interests_pair" if p.get("size", 2) == 2 else "interests_group"
 
 
+def _meaning(p: dict[str, Any], lang: str) -> str:
+    p["pairs"] = join([" / ".join(words) for words in p["pairs"]], lang)
+    return "interests_meaning"
+
+
 def _departments(p: dict[str, Any], lang: str) -> str:
     names = list(p["departments"])
     p.update({"departments": ", ".join(names[:-1]), "last": names[-1]})
@@ -83,6 +89,7 @@ def _in_person(p: dict[str, Any], lang: str) -> str:
 # Codes whose parameters are put into words first; each returns the text's key.
 _PREPARE: dict[str, Callable[[dict[str, Any], str], str]] = {
     "interests": _interests,
+    "interests_meaning": _meaning,
     "departments": _departments,
     "organisations": _organisations,
     "levels": _levels,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kaffeeklatsch.matching.interests import interest_keys
+from kaffeeklatsch.matching.meaning import VectorStore, meaning_groups, term_vectors
 from kaffeeklatsch.matching.model import Mode, PastGroup, Person, Rules
 
 IN_PERSON, ONLINE, EITHER = 0, 1, 2
@@ -57,6 +58,12 @@ class Features:
     rules: Rules
     names: dict[str, list[str]]  # "department", "level", "organisation": code -> name
     restricted_hours: bool  # whether anybody gave their availability
+    # Interests by meaning (None when the rules turn it off): the meaning group of each
+    # interest key, and per person their distinct groups (sorted, -1 padded).
+    key_group: np.ndarray | None = None  # (len(interest_vocab),) int32
+    meaning: np.ndarray | None = None  # (n, k) int32
+    meaning_vocab: int = 0  # number of meaning groups
+    meaning_bits: np.ndarray | None = None  # (n, words) uint64 bitmask, if few enough groups
     cache: dict[str, np.ndarray] = field(default_factory=dict)  # derived arrays, per round
 
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -163,11 +170,17 @@ def encode(
     history: Sequence[PastGroup],
     rules: Rules,
     round_number: int,
+    vectors: VectorStore | None = None,
 ) -> Features:
     """Encode people, their blocks and the recent history of a round.
 
+    Interests are compared by meaning too unless ``rules.weight_meaning`` is 0: the
+    distinct interest keys are embedded (through the cache ``vectors``) and grouped
+    (:func:`.meaning.meaning_groups`), and each person gets the ids of their groups.
+
     Complexity: O(n + size of history), with Python work per person only for the
-    fields that are text (codes, languages, interests).
+    fields that are text (codes, languages, interests), plus O(keys^2) for the
+    meaning groups of the round's distinct interest keys.
     """
     n = len(people)
     ids = [p.id for p in people]
@@ -180,6 +193,15 @@ def encode(
     dept, dept_names = _codes([p.department for p in people])
     level, level_names = _codes([p.level for p in people])
     org, org_names = _codes([p.organisation for p in people])
+    key_group = meaning = meaning_bits = None
+    meaning_vocab = 0
+    if rules.weight_meaning > 0 and interests.vocabulary:
+        key_group = _key_groups(interests, vectors)
+        meaning_vocab = int(key_group.max()) + 1
+        meaning = _distinct_rows(
+            np.where(interests.keys >= 0, key_group[np.maximum(interests.keys, 0)], -1)
+        )
+        meaning_bits = _interest_bits(meaning, meaning_vocab)
     return Features(
         n=n,
         ids=ids,
@@ -205,7 +227,33 @@ def encode(
         rules=rules,
         names={"department": dept_names, "level": level_names, "organisation": org_names},
         restricted_hours=bool((avail != np.uint64(0xFFFFFFFFFFFFFFFF)).any()),
+        key_group=key_group,
+        meaning=meaning,
+        meaning_vocab=meaning_vocab,
+        meaning_bits=meaning_bits,
     )
+
+
+def _key_groups(interests: _Interests, vectors: VectorStore | None) -> np.ndarray:
+    """The meaning group of each interest key: each key is embedded by the word of
+    the first person who wrote it as the key itself (else the first word), and keys are
+    grouped with the most common first."""
+    words = [interests.words[i] for i in interests.representative]
+    keys = interests.keys
+    common = np.bincount(keys[keys >= 0], minlength=len(words))
+    groups: np.ndarray = meaning_groups(term_vectors(words, vectors), common)
+    return groups
+
+
+def _distinct_rows(values: np.ndarray) -> np.ndarray:
+    """Each row's distinct non-negative values, sorted, then -1 padded."""
+    ranked = np.sort(values, axis=1)
+    repeated = np.zeros(ranked.shape, dtype=bool)
+    repeated[:, 1:] = ranked[:, 1:] == ranked[:, :-1]
+    ranked[repeated | (ranked < 0)] = np.iinfo(np.int32).max
+    ranked.sort(axis=1)
+    ranked[ranked == np.iinfo(np.int32).max] = -1
+    return ranked.astype(np.int32)
 
 
 def _languages(people: Sequence[Person]) -> tuple[np.ndarray, list[str]]:
@@ -234,6 +282,7 @@ class _Interests:
     terms: np.ndarray  # (n, k) int32 index in words of the person's word for each key
     vocabulary: list[str]
     words: list[str]
+    representative: list[int]  # per key: index in words of the word that stands for it
 
 
 class _Vocabulary:
@@ -243,6 +292,8 @@ class _Vocabulary:
         self.keys: dict[str, int] = {}
         self.index: dict[str, int] = {}  # a person's word -> index in words
         self.words: list[str] = []
+        self.representative: list[int] = []  # per key id: its word (the general one first)
+        self.general: list[bool] = []  # per key id: whether its word is the general one
         # word as written -> (key id or -1, its index, whether it *is* the general key)
         self.known: dict[str, tuple[int, int, bool]] = {}
 
@@ -258,7 +309,14 @@ class _Vocabulary:
                 self.words.append(word)
             if term_keys:
                 key_id = self.keys.setdefault(term_keys[-1], len(self.keys))
-                known = (key_id, index, term_keys[0] == term_keys[-1])
+                general = term_keys[0] == term_keys[-1]
+                if key_id == len(self.representative):
+                    self.representative.append(index)
+                    self.general.append(general)
+                elif general and not self.general[key_id]:
+                    self.representative[key_id] = index
+                    self.general[key_id] = True
+                known = (key_id, index, general)
             else:
                 known = (-1, index, False)
             self.known[term] = known
@@ -291,6 +349,7 @@ def _interests(people: Sequence[Person]) -> _Interests:
         terms=_padded(term_rows, widest),
         vocabulary=list(vocabulary.keys),
         words=vocabulary.words,
+        representative=vocabulary.representative,
     )
 
 
@@ -524,13 +583,13 @@ def valid(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def shared_interests(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Number of interest keys the two people of each pair share."""
-    if f.interest_bits is not None:
-        both = f.interest_bits[a] & f.interest_bits[b]
+def _shared(keys: np.ndarray, bits: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of values two people's rows of ``keys`` (distinct per row) have in common."""
+    if bits is not None:
+        both = bits[a] & bits[b]
         shared: np.ndarray = np.bitwise_count(both).sum(axis=1, dtype=np.int32)
         return shared
-    ia, ib = f.interests[a], f.interests[b]
+    ia, ib = keys[a], keys[b]
     count = np.zeros(len(a), dtype=np.int32)
     for s in range(ia.shape[1]):
         col = ia[:, s : s + 1]
@@ -538,10 +597,35 @@ def shared_interests(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return count
 
 
+def shared_interests(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of interest keys the two people of each pair share."""
+    return _shared(f.interests, f.interest_bits, a, b)
+
+
+def shared_meanings(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of meaning groups the two people of each pair share (0 without meaning)."""
+    if f.meaning is None:
+        return np.zeros(len(a), dtype=np.int32)
+    return _shared(f.meaning, f.meaning_bits, a, b)
+
+
+def interest_count(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The interests a pair shares, as they count in the score: each shared key counts
+    1, and each further shared meaning group (beyond as many as the shared keys)
+    ``rules.weight_meaning``. Never more than the larger of the two counts, since the
+    weight is at most 1 (the upper bound relies on that)."""
+    keys = shared_interests(f, a, b)
+    if f.meaning is None:
+        return keys
+    extra = np.maximum(shared_meanings(f, a, b) - keys, 0)
+    count: np.ndarray = keys + f.rules.weight_meaning * extra
+    return count
+
+
 def base_score(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """What a pair has to give each other, before fairness; at least 1 for any pair."""
     r = f.rules
-    share = np.minimum(shared_interests(f, a, b), INTEREST_CAP) / INTEREST_CAP
+    share = np.minimum(interest_count(f, a, b), INTEREST_CAP) / INTEREST_CAP
     score: np.ndarray = 1.0 + r.weight_interests * share
     score += r.weight_department * _differ(f.dept, a, b)
     score += r.weight_level * _differ(f.level, a, b)

@@ -17,6 +17,7 @@ words. What makes two terms meet:
   "-kurs", ...), against a known modifier ("Gartenarbeit" -> gardening, "Yogakurs" ->
   yoga). A modifier must keep at least three letters and a head at least four, and a
   short list of words is never split ("Feedback" is not baking);
+* words in other scripts (Cyrillic, Arabic, ...) are only case folded;
 * a phrase that is not itself in the list also shares the known interests among its
   words ("Klassische Musik" shares music; "Kunst" and "Künstliche Intelligenz" do not
   meet).
@@ -280,10 +281,20 @@ def interest_keys(term: str) -> tuple[str, ...]:
             else:
                 for word, stem in words:
                     keys.extend(_word_keys(vocabulary, word, stem))
+    elif _letters(main):
+        # Another script (Cyrillic, Arabic, ...): the words themselves, case folded.
+        keys.append(" ".join(_NON_LETTER.sub(" ", main.casefold()).split()))
     for part in inner:
         for item in split_interests(part):
             keys.extend(interest_keys(item))
     return tuple(dict.fromkeys(keys))
+
+
+_NON_LETTER = re.compile(r"[\W_]+")
+
+
+def _letters(text: str) -> bool:
+    return any(c.isalnum() for c in text)
 
 
 # Separators between interests in one cell. "und"/"and"/"&" separate too, unless the
@@ -357,7 +368,7 @@ def split_interests(cell: str) -> list[str]:
         for piece in pieces:
             piece = _clean(piece)
             folded = piece.casefold()
-            if piece and folded not in seen and _stems(piece):
+            if piece and folded not in seen and (_stems(piece) or _letters(piece)):
                 seen.add(folded)
                 result.append(piece)
     return result

@@ -93,6 +93,9 @@ class Rules:
     weight_department: float = 2.0
     weight_level: float = 1.0
     weight_organisation: float = 1.0
+    # How much an interest shared by meaning only counts against one shared by key
+    # (0 to 1; 0 compares interests by their keys alone).
+    weight_meaning: float = 0.7
     seed: int = 0
 
 

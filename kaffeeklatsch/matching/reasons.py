@@ -109,6 +109,82 @@ def shared_interest_terms(f: Features, matrix: np.ndarray) -> list[list[str]]:
     return [[terms[t] for t in row if t >= 0][:4] for row in chosen.tolist()]
 
 
+def meaning_terms(f: Features, matrix: np.ndarray) -> list[list[list[str]]]:
+    """For each group (row of a padded matrix), the interests all members share by
+    meaning but not by key, each as the members' own distinct words for it
+    (``["Wandern", "Bergsteigen"]``), at most four.
+
+    A meaning group counts once per group, and not at all when the members share one of
+    its keys (that is an interest shared by key).
+    """
+    count = len(matrix)
+    if f.meaning is None or f.key_group is None or count == 0:
+        return [[] for _ in range(count)]
+    width = matrix.shape[1]
+    member = matrix >= 0
+    safe = np.where(member, matrix, 0)
+    key_group = f.key_group
+
+    def groups_of(m: int) -> np.ndarray:
+        keys = f.interests[safe[:, m]]
+        out: np.ndarray = np.where(keys >= 0, key_group[np.maximum(keys, 0)], -1)
+        return out
+
+    first_keys = f.interests[safe[:, 0]]
+    first = groups_of(0)  # (groups, k) the first member's meaning groups, per key slot
+    shared = first >= 0
+    exact = first_keys >= 0
+    # Each member's slot holding the same meaning group as the first member's slot.
+    slots = [np.broadcast_to(np.arange(first.shape[1]), first.shape)]
+    for m in range(1, width):
+        theirs = groups_of(m)
+        same = (first[:, :, None] == theirs[:, None, :]) & (first[:, :, None] >= 0)
+        has = same.any(axis=2)
+        active = member[:, m][:, None]
+        shared &= has | ~active
+        keys = f.interests[safe[:, m]]
+        exact &= ((first_keys[:, :, None] == keys[:, None, :]).any(axis=2)) | ~active
+        slots.append(same.argmax(axis=2))
+    # A meaning group in which the members share a key is an interest shared by key.
+    by_key = np.where(shared & exact, first, -1)
+    covered = (first[:, :, None] == by_key[:, None, :]).any(axis=2)
+    only = shared & ~covered
+    found = np.flatnonzero(only.any(axis=1))
+    out: list[list[list[str]]] = [[] for _ in range(count)]
+    if len(found) == 0:
+        return out
+    # Each member's own word (index in terms) for each slot of the first member.
+    words = np.stack(
+        [
+            np.where(
+                member[found, m][:, None],
+                np.take_along_axis(f.interest_terms[safe[found, m]], slots[m][found], axis=1),
+                -1,
+            )
+            for m in range(width)
+        ],
+        axis=2,
+    )
+    terms = f.terms
+    for gi, row_only, row_first, row_words in zip(
+        found.tolist(), only[found].tolist(), first[found].tolist(), words.tolist(), strict=True
+    ):
+        seen: set[int] = set()
+        items: list[list[str]] = []
+        for s, take in enumerate(row_only):
+            if not take or row_first[s] in seen:
+                continue
+            seen.add(row_first[s])
+            said: list[str] = []
+            for t in dict.fromkeys(row_words[s]):
+                if t >= 0 and all(terms[t].casefold() != w.casefold() for w in said):
+                    said.append(terms[t])
+            if len(said) >= 2:
+                items.append(said)
+        out[gi] = items[:4]
+    return out
+
+
 def _first_common_language(f: Features, matrix: np.ndarray) -> np.ndarray:
     """Bit index of a language every member of the group speaks (-1: none)."""
     member = matrix >= 0
@@ -151,6 +227,9 @@ def all_group_reasons(
     per_group: list[list[Reason]] = [[] for _ in range(count)]
     for gi in np.flatnonzero([bool(x) for x in interests]).tolist():
         per_group[gi].append(Reason("interests", {"interests": interests[gi], "size": sizes[gi]}))
+    for gi, pairs in enumerate(meaning_terms(f, matrix)):
+        if pairs:
+            per_group[gi].append(Reason("interests_meaning", {"pairs": pairs, "size": sizes[gi]}))
     for field, code, codes in (
         ("department", "departments", f.dept),
         ("level", "levels", f.level),
@@ -218,6 +297,7 @@ __all__ = [
     "group_modes",
     "group_reasons",
     "member_pairs",
+    "meaning_terms",
     "left_out_reason",
     "padded",
     "EITHER",

@@ -175,8 +175,14 @@ def _skewed(rng: np.random.Generator, k: int, size: int, power: float = 1.1) -> 
     return rng.choice(k, size=size, p=p / p.sum())
 
 
-def organisation(n: int, seed: int = 0, organisations: int = 1) -> list[Person]:
-    """``n`` people of a synthetic organisation (or network of ``organisations``)."""
+def organisation(
+    n: int, seed: int = 0, organisations: int = 1, multilingual: bool = False
+) -> list[Person]:
+    """``n`` people of a synthetic organisation (or network of ``organisations``).
+
+    With ``multilingual``, people write their interests in their own languages (see
+    :func:`multilingual_interests`) instead of from the German and English list.
+    """
     rng = np.random.default_rng(seed)
     dept = _skewed(rng, len(DEPARTMENTS), n, 1.0)
     level = rng.choice(len(LEVELS), size=n, p=[0.72, 0.18, 0.08, 0.02])
@@ -195,6 +201,15 @@ def organisation(n: int, seed: int = 0, organisations: int = 1) -> list[Person]:
     first = rng.integers(0, len(FIRST_NAMES), n)
     last = rng.integers(0, len(LAST_NAMES), n)
     modes = [Mode.IN_PERSON, Mode.ONLINE, Mode.EITHER]
+    if multilingual:
+        # Each interest in the person's other language half of the time (always when
+        # they speak no German), else in German, now and then in English.
+        own = np.array([_COLUMN.get(code, 0) for code in OTHER_LANGUAGES])[other]
+        person = np.repeat(np.arange(n), n_interests)
+        other_first = (rng.random(len(person)) < 0.5) & (extra | ~speaks_german)[person]
+        other_first |= ~speaks_german[person]
+        column = np.where(other_first, own[person], np.where(rng.random(len(person)) < 0.15, 1, 0))
+        written = multilingual_interests(rng, column)
     people = []
     for i in range(n):
         langs = (["de"] if speaks_german[i] else []) + (
@@ -203,6 +218,8 @@ def organisation(n: int, seed: int = 0, organisations: int = 1) -> list[Person]:
         terms = dict.fromkeys(
             INTERESTS[k] for k in interest[starts[i] : starts[i] + n_interests[i]]
         )
+        if multilingual:
+            terms = dict.fromkeys(written[starts[i] : starts[i] + n_interests[i]])
         name = f"{FIRST_NAMES[first[i]]} {LAST_NAMES[last[i]]}"
         people.append(
             Person(
@@ -220,3 +237,148 @@ def organisation(n: int, seed: int = 0, organisations: int = 1) -> list[Person]:
             )
         )
     return people
+
+
+# Interests as people write them in the ten languages most common among carers and
+# neighbours in German cities: one row per interest, one column per language of
+# MULTILINGUAL_LANGUAGES.
+MULTILINGUAL_LANGUAGES = ("de", "en", "tr", "ar", "ru", "pl", "uk", "es", "fr", "it")
+# fmt: off
+MULTILINGUAL_INTERESTS: list[tuple[str, ...]] = [
+    ("Wandern", "hiking", "doğa yürüyüşü", "المشي لمسافات طويلة", "пеший туризм",
+     "wędrówki górskie", "піші походи", "senderismo", "randonnée", "escursionismo"),
+    ("Kochen", "cooking", "yemek yapmak", "الطبخ", "кулинария", "gotowanie", "кулінарія",
+     "cocinar", "cuisine", "cucinare"),
+    ("Fußball", "soccer", "futbol", "كرة القدم", "футбол", "piłka nożna", "футбол", "fútbol",
+     "foot", "calcio"),
+    ("Lesen", "reading", "kitap okumak", "القراءة", "чтение", "czytanie książek", "читання",
+     "lectura", "lecture", "lettura"),
+    ("Fotografie", "photography", "fotoğrafçılık", "التصوير الفوتوغرافي", "фотография",
+     "fotografia", "фотографія", "fotografía", "photographie", "fotografia"),
+    ("Musik", "music", "müzik", "الموسيقى", "музыка", "muzyka", "музика", "música", "musique",
+     "musica"),
+    ("Gärtnern", "gardening", "bahçecilik", "البستنة", "садоводство", "ogrodnictwo",
+     "садівництво", "jardinería", "jardinage", "giardinaggio"),
+    ("Schwimmen", "swimming", "yüzme", "السباحة", "плавание", "pływanie", "плавання", "natación",
+     "natation", "nuoto"),
+    ("Schach", "chess", "satranç", "الشطرنج", "шахматы", "szachy", "шахи", "ajedrez", "échecs",
+     "scacchi"),
+    ("Tanzen", "dancing", "dans etmek", "الرقص", "танцы", "taniec", "танці", "bailar", "danse",
+     "ballare"),
+    ("Malen", "painting", "resim yapmak", "الرسم", "живопись", "malarstwo", "живопис", "pintura",
+     "peinture", "pittura"),
+    ("Reisen", "travelling", "seyahat etmek", "السفر", "путешествия", "podróże", "подорожі",
+     "viajar", "voyager", "viaggiare"),
+    ("Radfahren", "cycling", "bisiklet sürmek", "ركوب الدراجات", "езда на велосипеде",
+     "jazda na rowerze", "їзда на велосипеді", "ciclismo", "faire du vélo",
+     "andare in bicicletta"),
+    ("Singen", "singing", "şarkı söylemek", "الغناء", "пение", "śpiewanie", "спів", "cantar",
+     "chanter", "cantare"),
+    ("Laufen", "running", "koşu", "الجري", "бег", "bieganie", "біг", "correr", "course à pied",
+     "corsa"),
+    ("Stricken", "knitting", "örgü örmek", "الحياكة", "вязание", "robienie na drutach",
+     "в'язання", "tejer", "tricot", "lavorare a maglia"),
+    ("Filme", "movies", "filmler", "الأفلام", "фильмы", "filmy", "фільми", "películas", "films",
+     "film"),
+    ("Theater", "theatre", "tiyatro", "المسرح", "театр", "teatr", "театр", "teatro", "théâtre",
+     "teatro"),
+    ("Geschichte", "history", "tarih", "التاريخ", "история", "historia", "історія", "historia",
+     "histoire", "storia"),
+    ("Politik", "politics", "siyaset", "السياسة", "политика", "polityka", "політика", "política",
+     "politique", "politica"),
+    ("Sprachen lernen", "learning languages", "dil öğrenmek", "تعلم اللغات", "изучение языков",
+     "nauka języków", "вивчення мов", "aprender idiomas", "apprendre des langues",
+     "imparare le lingue"),
+    ("Hunde", "dogs", "köpekler", "الكلاب", "собаки", "psy", "собаки", "perros", "chiens",
+     "cani"),
+    ("Katzen", "cats", "kediler", "القطط", "кошки", "koty", "коти", "gatos", "chats", "gatti"),
+    ("Backen", "baking", "hamur işi yapmak", "الخبز", "выпечка", "pieczenie ciast", "випічка",
+     "hornear", "pâtisserie", "fare dolci"),
+    ("Ehrenamt", "volunteering", "gönüllülük", "العمل التطوعي", "волонтёрство", "wolontariat",
+     "волонтерство", "voluntariado", "bénévolat", "volontariato"),
+    ("Klettern", "climbing", "tırmanış", "التسلق", "скалолазание", "wspinaczka", "скелелазіння",
+     "escalada", "escalade", "arrampicata"),
+    ("Segeln", "sailing", "yelken", "الإبحار الشراعي", "парусный спорт", "żeglarstwo",
+     "вітрильний спорт", "navegación a vela", "voile", "vela"),
+    ("Camping", "camping", "kamp yapmak", "التخييم", "кемпинг", "biwakowanie", "кемпінг",
+     "acampada", "camping sauvage", "campeggio"),
+    ("Vögel beobachten", "birdwatching", "kuş gözlemciliği", "مراقبة الطيور",
+     "наблюдение за птицами", "obserwacja ptaków", "спостереження за птахами",
+     "observación de aves", "observation des oiseaux", "osservazione degli uccelli"),
+    ("Nähen", "sewing", "dikiş dikmek", "الخياطة", "шитьё", "szycie", "шиття", "costura",
+     "couture", "cucito"),
+    ("Töpfern", "pottery", "çömlekçilik", "صناعة الفخار", "гончарное дело", "garncarstwo",
+     "гончарство", "alfarería", "poterie", "ceramica"),
+    ("Astronomie", "astronomy", "astronomi", "علم الفلك", "астрономия", "astronomia",
+     "астрономія", "astronomía", "astronomie", "astronomia"),
+    ("Kaffee", "coffee", "kahve", "القهوة", "кофе", "kawa", "кава", "café", "le café", "caffè"),
+    ("Wein", "wine", "şarap", "النبيذ", "вино", "wino", "вино", "vino", "vin", "vino rosso"),
+    ("Brettspiele", "board games", "masa oyunları", "ألعاب الطاولة", "настольные игры",
+     "gry planszowe", "настільні ігри", "juegos de mesa", "jeux de société", "giochi da tavolo"),
+    ("Videospiele", "video games", "video oyunları", "ألعاب الفيديو", "видеоигры", "gry wideo",
+     "відеоігри", "videojuegos", "jeux vidéo", "videogiochi"),
+    ("Meditation", "meditation", "meditasyon", "التأمل", "медитация", "medytacja", "медитація",
+     "meditación", "méditation", "meditazione"),
+    ("Angeln", "fishing", "balık tutmak", "صيد السمك", "рыбалка", "wędkarstwo", "риболовля",
+     "pesca", "pêche", "pesca sportiva"),
+    ("Tennis", "tennis", "tenis", "التنس", "теннис", "tenis", "теніс", "tenis", "le tennis",
+     "il tennis"),
+    ("Natur", "nature", "doğa", "الطبيعة", "природа", "przyroda", "природа", "naturaleza",
+     "la nature", "natura"),
+    ("Nachhaltigkeit", "sustainability", "sürdürülebilirlik", "الاستدامة", "устойчивое развитие",
+     "zrównoważony rozwój", "сталий розвиток", "sostenibilidad", "durabilité", "sostenibilità"),
+    ("Philosophie", "philosophy", "felsefe", "الفلسفة", "философия", "filozofia", "філософія",
+     "filosofía", "philosophie", "filosofia"),
+    ("Psychologie", "psychology", "psikoloji", "علم النفس", "психология", "psychologia",
+     "психологія", "psicología", "psychologie", "psicologia"),
+    ("Yoga", "yoga", "yoga yapmak", "اليوغا", "йога", "joga", "йога", "yoga", "le yoga",
+     "lo yoga"),
+    ("Basketball", "basketball", "basketbol", "كرة السلة", "баскетбол", "koszykówka",
+     "баскетбол", "baloncesto", "basket", "pallacanestro"),
+    ("Volleyball", "volleyball", "voleybol", "الكرة الطائرة", "волейбол", "siatkówka",
+     "волейбол", "voleibol", "volley-ball", "pallavolo"),
+    ("Kunst", "art", "sanat", "الفن", "искусство", "sztuka", "мистецтво", "arte", "l'art",
+     "l'arte"),
+    ("Mode", "fashion", "moda", "الموضة", "мода", "moda", "мода", "la moda", "la mode",
+     "la moda italiana"),
+    ("Autos", "cars", "arabalar", "السيارات", "автомобили", "samochody", "автомобілі", "coches",
+     "voitures", "automobili"),
+    ("Programmieren", "programming", "programlama", "البرمجة", "программирование",
+     "programowanie", "програмування", "programación", "programmation", "programmazione"),
+]
+# fmt: on
+
+_COLUMN = {code: i for i, code in enumerate(MULTILINGUAL_LANGUAGES)}
+# Other ways people write an interest, per language ({} is the interest).
+_VARIANTS: dict[str, tuple[str, ...]] = {
+    "de": ("{} (Anfänger)", "{} am Wochenende", "gerne {}"),
+    "en": ("{} (beginner)", "{} at weekends", "love {}"),
+    "tr": ("{} (yeni başlayan)", "hafta sonu {}", "{} severim"),
+    "ar": ("{} للمبتدئين", "{} في عطلة نهاية الأسبوع", "أحب {}"),
+    "ru": ("{} (новичок)", "{} по выходным", "люблю {}"),
+    "pl": ("{} (początkujący)", "{} w weekendy", "lubię {}"),
+    "uk": ("{} (початківець)", "{} у вихідні", "люблю {}"),
+    "es": ("{} (principiante)", "{} los fines de semana", "me encanta {}"),
+    "fr": ("{} (débutant)", "{} le week-end", "j'adore {}"),
+    "it": ("{} (principiante)", "{} nel fine settimana", "amo {}"),
+}
+
+
+def multilingual_interests(rng: np.random.Generator, column: np.ndarray) -> list[str]:
+    """One interest per entry of ``column`` (the index of its language in
+    :data:`MULTILINGUAL_LANGUAGES`), drawn from a skewed list of
+    :data:`MULTILINGUAL_INTERESTS` and written as people do: mostly as it is, sometimes
+    in lower case or in a phrase ("Kochen am Wochenende"). A few thousand distinct
+    terms in all."""
+    count = len(column)
+    row = _skewed(rng, len(MULTILINGUAL_INTERESTS), count, 0.9)
+    style = rng.choice(5, size=count, p=[0.6, 0.16, 0.08, 0.08, 0.08])
+    out: list[str] = []
+    for r, c, v in zip(row.tolist(), column.tolist(), style.tolist(), strict=True):
+        term = MULTILINGUAL_INTERESTS[r][c]
+        if v == 1:
+            term = term.lower()
+        elif v >= 2:
+            term = _VARIANTS[MULTILINGUAL_LANGUAGES[c]][v - 2].format(term)
+        out.append(term)
+    return out

@@ -47,6 +47,7 @@ class ProgrammeForm(forms.ModelForm):
             "questions",
             "max_distance_km",
             "weight_interests",
+            "match_by_meaning",
             "weight_department",
             "weight_level",
             "weight_organisation",

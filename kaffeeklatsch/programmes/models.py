@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import replace
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -130,6 +131,16 @@ class Programme(models.Model):
     weight_interests = models.FloatField(
         _("weight: shared interests"), default=3.0, validators=weight_validators
     )
+    match_by_meaning = models.BooleanField(
+        _("match interests by meaning"),
+        default=True,
+        help_text=_(
+            "Interests that mean much the same count as shared, even when people wrote "
+            "them in other words or another language: “Wandern” and “Bergsteigen”, "
+            "“Kochen” and “cooking”. This is worked out on this server; nothing is sent "
+            "anywhere. Turned off, only interests written the same way count."
+        ),
+    )
     weight_department = models.FloatField(
         _("weight: different departments"), default=2.0, validators=weight_validators
     )
@@ -217,7 +228,9 @@ class Programme(models.Model):
         return self.name
 
     def rules(self, seed: int = 0) -> Rules:
-        return Rules(
+        """The engine's rules of this programme; without meaning, interests are shared
+        only when their keys meet (the same words, lightly stemmed, or synonyms)."""
+        rules = Rules(
             group_size=self.group_size,
             repeat_window=self.repeat_window,
             max_distance_km=self.max_distance_km,
@@ -227,6 +240,7 @@ class Programme(models.Model):
             weight_organisation=self.weight_organisation,
             seed=seed,
         )
+        return rules if self.match_by_meaning else replace(rules, weight_meaning=0.0)
 
     def place_list(self) -> list[str]:
         return [line.strip() for line in self.meeting_places.splitlines() if line.strip()]

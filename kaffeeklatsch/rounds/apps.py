@@ -15,7 +15,7 @@ class RoundsConfig(AppConfig):
             register_periodic,
             register_recovery,
         )
-        from kaffeeklatsch.rounds import tasks  # noqa: PLC0415
+        from kaffeeklatsch.rounds import tasks, vectors  # noqa: PLC0415
 
         register_periodic(
             "previews", tasks.run_round_tasks, "round previews and publications", order=10
@@ -23,4 +23,5 @@ class RoundsConfig(AppConfig):
         register_periodic("rounds", tasks.start_due_rounds, "rounds started", order=30)
         register_job("feedback_request", tasks.feedback_request)
         register_cleanup("round_tasks", tasks.erase_finished)
+        register_cleanup("term_vectors", vectors.erase_expired)
         register_recovery("round_tasks", tasks.recover)

@@ -21,6 +21,7 @@ from kaffeeklatsch.matching.model import Reason
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Round
 from kaffeeklatsch.rounds.people import PersonRow, history, persons, round_members
+from kaffeeklatsch.rounds.vectors import DatabaseStore
 
 
 class RoundError(Exception):
@@ -109,6 +110,7 @@ def _check(
         rules,
         rnd.number,
         explain=explain,
+        vectors=DatabaseStore(),
     )
     own = {p.id: p.max_distance_km for p in people}
     problems: list[Problem] = [

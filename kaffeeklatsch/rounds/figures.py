@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Count, Q, Sum
@@ -23,6 +23,20 @@ from kaffeeklatsch.rounds.models import Group, Round
 
 # Figures by name: whole counts, and the sum of the groups' scores.
 Counts = dict[str, float]
+
+# The reasons of a group that share interests: in the same words (their keys meet),
+# and related by meaning only (see kaffeeklatsch.matching.meaning).
+SAME_WORDS = "interests"
+BY_MEANING = "interests_meaning"
+
+
+def shares_interests(reasons: Sequence[Mapping[str, Any]]) -> tuple[bool, bool]:
+    """Whether a group's members share an interest in the same words, and whether
+    they share interests by meaning only (related ones, none in the same words)."""
+    codes = {item.get("code") for item in reasons if isinstance(item, Mapping)}
+    words = SAME_WORDS in codes
+    return words, BY_MEANING in codes and not words
+
 
 MODES = {
     MeetingMode.IN_PERSON.value: "in_person",
@@ -40,8 +54,10 @@ def group_counts(
     size: int,
     unreached: int,
     score: float | None,
+    reasons: Sequence[Mapping[str, Any]] = (),
 ) -> Counts:
     """What one group adds to its round's figures."""
+    same_words, by_meaning = shares_interests(reasons)
     counts: Counts = {
         "groups": 1,
         "people": size,
@@ -52,6 +68,8 @@ def group_counts(
         "across_levels": int(across_levels),
         "across_organisations": int(across_organisations),
         "moved": int(moved),
+        "interests_same_words": int(same_words),
+        "interests_by_meaning": int(by_meaning),
     }
     if score is not None:
         counts["scored"] = 1
@@ -75,6 +93,7 @@ def counts_of(group: Group) -> Counts:
         group.size,
         group.unreached,
         group.score,
+        group.reasons or (),
     )
 
 
@@ -131,6 +150,10 @@ def of(rnd: Round) -> dict:
         scored=Count("score"),
         score_sum=Coalesce(Sum("score"), 0.0),
     )
+    # Shared interests are in each group's reasons: read once, for this old round.
+    shared = [shares_interests(r or ()) for r in rnd.groups.values_list("reasons", flat=True)]
+    groups["interests_same_words"] = sum(words for words, _meaning in shared)
+    groups["interests_by_meaning"] = sum(meaning for _words, meaning in shared)
     left = rnd.left_out.values("reason").annotate(n=Count("id"))
     figures = {
         "counts": {k: v for k, v in groups.items() if v},

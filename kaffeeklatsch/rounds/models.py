@@ -270,3 +270,26 @@ class RoundTask(Leased):
     @property
     def percent(self) -> int:
         return round(100 * min(max(self.progress, 0.0), 1.0))
+
+
+class TermVector(models.Model):
+    """An interest as the engine's language model reads it: a unit vector of
+    ``float32`` numbers, kept so that each distinct term is embedded once, not on every
+    preview (see :mod:`kaffeeklatsch.rounds.vectors`). ``term`` is the text as people
+    wrote it (whitespace collapsed); ``model`` names the model that made the vector, so
+    a new model never reads an old one's vectors. Vectors of terms nobody uses any more
+    are erased by the retention clean-up."""
+
+    model = models.CharField(max_length=64)
+    term = models.TextField()
+    vector = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("meaning of an interest")
+        verbose_name_plural = _("meanings of interests")
+        constraints = [
+            models.UniqueConstraint(fields=["model", "term"], name="one_vector_per_term")
+        ]
+
+    def __str__(self) -> str:
+        return self.term

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from kaffeeklatsch.lib.names import NameOrder
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.checks import PROBLEMS_SHOWN, problem_text
+from kaffeeklatsch.rounds.figures import BY_MEANING
 from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round, RoundTask, render_reasons
 
@@ -32,6 +33,8 @@ FIGURES = (
     "either",
     "moved",
     "alone",
+    "interests_same_words",
+    "interests_by_meaning",
 )
 # A group scores low when it has less than this share of the round's average score.
 LOW_SHARE = 0.5
@@ -83,6 +86,7 @@ def summary(rnd: Round) -> dict[str, Any]:
             (_("across departments"), _share(counts["across_departments"], groups)),
             (_("across levels"), _share(counts["across_levels"], groups)),
             (_("across organisations"), _share(counts["across_organisations"], groups)),
+            *_interest_shares(rnd, counts),
         ],
         "modes": [
             (_("in person"), counts["in_person"]),
@@ -99,6 +103,24 @@ def summary(rnd: Round) -> dict[str, Any]:
         result.update(answers)
         result["met_share"] = _share(answers["groups_met"], groups)
     return result
+
+
+def _interest_shares(rnd: Round, counts: dict[str, Any]) -> list[tuple[str, int]]:
+    """The shares of groups whose members share interests in the same words, and by
+    meaning only; the latter only where interests are matched by meaning (or were,
+    when the round was formed)."""
+    groups = counts["groups"]
+    shares = [
+        (_("share interests in the same words"), _share(counts["interests_same_words"], groups))
+    ]
+    if rnd.programme.match_by_meaning or counts["interests_by_meaning"]:
+        shares.append(
+            (
+                _("share interests by meaning only"),
+                _share(counts["interests_by_meaning"], groups),
+            )
+        )
+    return shares
 
 
 def groups_to_fix(rnd: Round) -> list[dict[str, Any]]:
@@ -188,6 +210,13 @@ class GroupView:
     members: list[Member] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     answered: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def explained(self) -> list[tuple[str, bool]]:
+        """Each reason in words, and whether it names interests shared by meaning (not
+        in the same words), which the page marks as such."""
+        codes = [item.get("code") for item in self.group.reasons if isinstance(item, dict)]
+        return [(text, code == BY_MEANING) for text, code in zip(self.reasons, codes, strict=False)]
 
 
 def group_views(groups: list[Group], with_answers: bool) -> list[GroupView]:

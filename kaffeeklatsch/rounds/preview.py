@@ -35,6 +35,7 @@ from kaffeeklatsch.rounds.storing import (
     create_left_out,
     delete_preview,
 )
+from kaffeeklatsch.rounds.vectors import DatabaseStore
 
 Report = Callable[[str, float], None]
 
@@ -95,6 +96,7 @@ def calculate_preview(
         programme.rules(seed=number),
         number,
         progress=lambda _stage, share: report("matching", 0.1 + 0.7 * share),
+        vectors=DatabaseStore(),
     )
     report("storing", 0.8)
     return Calculated(programme, number, day, rows, result)
@@ -160,6 +162,7 @@ def store_preview(calculated: Calculated, started_by: User | None = None) -> Rou
                     g.size,
                     g.unreached,
                     g.score,
+                    g.reasons,
                 )
                 for g in groups
             ),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kaffeeklatsch.insights import metrics
 from kaffeeklatsch.participants.models import Participant
+from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round
 from tests.support import insights_reference as reference
 
@@ -21,6 +22,10 @@ pytestmark = [pytest.mark.database, pytest.mark.django_db]
 
 TODAY = dt.date(2026, 6, 1)
 # Department sizes chosen to give pooled, hidden and shown rows; "" is "no department".
+# Interests shared in the same words, by meaning only, both, or none.
+SAME = {"code": "interests", "params": {"interests": ["Kochen"]}}
+MEANING = {"code": "interests_meaning", "params": {"pairs": [["Wandern", "hiking"]]}}
+SHARED = [[], [SAME], [MEANING], [SAME, MEANING]]
 DEPARTMENTS = ["A"] * 9 + ["B"] * 7 + ["C"] * 6 + ["D"] * 3 + ["E"] * 2 + [" F "] * 5 + [""] * 6
 
 
@@ -70,7 +75,8 @@ def random_programme(make_programme: Any, owner: Any, seed: int) -> Any:
             size = rng.choice([2, 2, 3])
             members = pool[at : at + size]
             at += size
-            group = Group.objects.create(round=rnd, mode="either", score=1.0, reasons=[])
+            reasons = rng.choice(SHARED)
+            group = Group.objects.create(round=rnd, mode="either", score=1.0, reasons=reasons)
             group.members.set(members)
             for person in members:
                 if rng.random() < 0.5:
@@ -83,6 +89,8 @@ def random_programme(make_programme: Any, owner: Any, seed: int) -> Any:
         emptied = Group.objects.create(round=rnd, mode="online", score=1.0, reasons=[])
         for person, met in zip(pool[:2], (number % 2 == 0, False), strict=True):
             Feedback.objects.create(group=emptied, participant=person, met=met)
+        # Kept on the round as a preview keeps them.
+        figures_of(rnd)
     # A preview is no published round.
     preview = Round.objects.create(programme=programme, number=7, meet_from=start)
     Group.objects.create(round=preview, mode="either", reasons=[]).members.set(people[:2])
@@ -142,7 +150,12 @@ def test_records_count_as_they_did(make_programme: Any, make_organiser: Any) -> 
             metrics.RoundRecord(
                 **{
                     **dataclasses.asdict(r),
-                    "groups": tuple(metrics.GroupRecord(**vars(g)) for g in r.groups),
+                    "groups": tuple(
+                        metrics.GroupRecord(g.id, g.members, g.answers) for g in r.groups
+                    ),
+                    # The records of the product count shared interests per round.
+                    "same_words": sum(g.same_words for g in r.groups),
+                    "by_meaning": sum(g.by_meaning for g in r.groups),
                 }
             )
             for r in old_data.rounds

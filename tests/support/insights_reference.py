@@ -59,6 +59,18 @@ class GroupRecord:
     id: int
     members: tuple[int, ...]
     answers: dict[int, bool] = field(default_factory=dict)
+    # The codes of the group's reasons.
+    reasons: frozenset[str] = frozenset()
+
+    @property
+    def same_words(self) -> bool:
+        """Its members share an interest in the same words."""
+        return "interests" in self.reasons
+
+    @property
+    def by_meaning(self) -> bool:
+        """Its members share interests by meaning only."""
+        return "interests_meaning" in self.reasons and not self.same_words
 
     @property
     def met(self) -> bool:
@@ -134,9 +146,15 @@ def load(programme: Programme, today: dt.date) -> Data:
     for group_id, participant_id, met in feedback.values_list("group_id", "participant_id", "met"):
         answers[group_id][participant_id] = met
     groups: dict[int, list[GroupRecord]] = defaultdict(list)
-    for group_id, round_id in Group.objects.filter(round__in=rounds).values_list("id", "round_id"):
+    rows = Group.objects.filter(round__in=rounds).values_list("id", "round_id", "reasons")
+    for group_id, round_id, reasons in rows:
         groups[round_id].append(
-            GroupRecord(group_id, tuple(sorted(members[group_id])), dict(answers[group_id]))
+            GroupRecord(
+                group_id,
+                tuple(sorted(members[group_id])),
+                dict(answers[group_id]),
+                frozenset(r["code"] for r in reasons or []),
+            )
         )
     left_out: dict[int, set[int]] = defaultdict(set)
     for round_id, participant_id in LeftOut.objects.filter(round__in=rounds).values_list(
@@ -220,6 +238,8 @@ class RoundFigures:
     answered_groups: int
     met_groups: int
     new_connections: int
+    same_words: int
+    by_meaning: int
 
     @property
     def meeting_rate(self) -> int | None:
@@ -252,6 +272,8 @@ def round_figures(data: Data) -> list[RoundFigures]:
                 answered_groups=sum(1 for g in rnd.groups if g.answered),
                 met_groups=sum(1 for g in rnd.groups if g.answered and any(g.answers.values())),
                 new_connections=len(new),
+                same_words=sum(g.same_words for g in rnd.groups),
+                by_meaning=sum(g.by_meaning for g in rnd.groups),
             )
         )
     return result
