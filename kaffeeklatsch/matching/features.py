@@ -61,7 +61,7 @@ class Features:
     # Interests by meaning (None when the rules turn it off): the meaning group of each
     # interest key, and per person their distinct groups (sorted, -1 padded).
     key_group: np.ndarray | None = None  # (len(interest_vocab),) int32
-    meaning: np.ndarray | None = None  # (n, k) int32
+    meaning: np.ndarray | None = None  # (n, k) int16 (int32 for many groups)
     meaning_vocab: int = 0  # number of meaning groups
     meaning_bits: np.ndarray | None = None  # (n, words) uint64 bitmask, if few enough groups
     cache: dict[str, np.ndarray] = field(default_factory=dict)  # derived arrays, per round
@@ -201,6 +201,8 @@ def encode(
         meaning = _distinct_rows(
             np.where(interests.keys >= 0, key_group[np.maximum(interests.keys, 0)], -1)
         )
+        if meaning_vocab < np.iinfo(np.int16).max:  # half the memory in a large round
+            meaning = meaning.astype(np.int16)
         meaning_bits = _interest_bits(meaning, meaning_vocab)
     return Features(
         n=n,
@@ -614,11 +616,16 @@ def interest_count(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     1, and each further shared meaning group (beyond as many as the shared keys)
     ``rules.weight_meaning``. Never more than the larger of the two counts, since the
     weight is at most 1 (the upper bound relies on that)."""
-    keys = shared_interests(f, a, b)
     if f.meaning is None:
-        return keys
-    extra = np.maximum(shared_meanings(f, a, b) - keys, 0)
-    count: np.ndarray = keys + f.rules.weight_meaning * extra
+        return shared_interests(f, a, b)
+    meanings = shared_meanings(f, a, b)
+    # Each key lies in one meaning group, so people who share no group share no key:
+    # keys are compared only where a group is shared.
+    keys = np.zeros(len(meanings), dtype=np.int32)
+    some = np.flatnonzero(meanings)
+    if len(some):
+        keys[some] = shared_interests(f, np.asarray(a)[some], np.asarray(b)[some])
+    count: np.ndarray = keys + f.rules.weight_meaning * np.maximum(meanings - keys, 0)
     return count
 
 
