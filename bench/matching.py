@@ -49,7 +49,7 @@ import numpy as np
 from kaffeeklatsch.matching import engine, synthetic
 from kaffeeklatsch.matching.candidates import best_edge_indices, dense_edges, sparse_edges
 from kaffeeklatsch.matching.features import encode
-from kaffeeklatsch.matching.meaning import FileStore, term_vectors
+from kaffeeklatsch.matching.meaning import FileStore, meaning_groups, term_vectors
 from kaffeeklatsch.matching.model import Rules
 from kaffeeklatsch.matching.solver import relaxed_matching
 
@@ -72,7 +72,9 @@ def warm_cache(path: Path) -> dict[str, Any]:
     """Embed every synthetic term once into the cache file; the one-time cost."""
     terms = sorted({*synthetic.INTERESTS, *synthetic.multilingual_terms()})
     started = time.perf_counter()
-    term_vectors(terms, FileStore(path))
+    store = FileStore(path)
+    # The own words of phrases that share words too (see meaning_groups).
+    meaning_groups(term_vectors(terms, store), terms=terms, store=store)
     return {"terms": len(terms), "embed_seconds": round(time.perf_counter() - started, 2)}
 
 

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kaffeeklatsch.matching.interests import interest_keys
-from kaffeeklatsch.matching.meaning import VectorStore, meaning_groups, term_vectors
+from kaffeeklatsch.matching.meaning import (
+    MemoryStore,
+    VectorStore,
+    meaning_groups,
+    term_vectors,
+)
 from kaffeeklatsch.matching.model import Mode, PastGroup, Person, Rules
 
 IN_PERSON, ONLINE, EITHER = 0, 1, 2
@@ -243,7 +248,10 @@ def _key_groups(interests: _Interests, vectors: VectorStore | None) -> np.ndarra
     words = [interests.words[i] for i in interests.representative]
     keys = interests.keys
     common = np.bincount(keys[keys >= 0], minlength=len(words))
-    groups: np.ndarray = meaning_groups(term_vectors(words, vectors), common)
+    store = vectors if vectors is not None else MemoryStore()
+    groups: np.ndarray = meaning_groups(
+        term_vectors(words, store), common, terms=words, store=store
+    )
     return groups
 
 

@@ -143,3 +143,16 @@ def test_the_labelled_pairs_reach_the_precision_and_recall_promised() -> None:
     assert quality["precision"] >= 0.9, quality
     assert quality["recall"] >= 0.7, quality
     assert quality["recall"] > quality["keys_only_recall"]
+
+
+def test_phrases_that_share_only_their_frame_are_not_related() -> None:
+    terms = ["Kochen mit Freunden", "Reisen mit Freunden", "Kochen", "cooking club", "travel club"]
+    store = MemoryStore()
+    vectors = term_vectors(terms, store)
+    # The frame alone makes the phrases look alike to the model.
+    assert float(vectors[0] @ vectors[1]) >= THRESHOLD
+    assert float(vectors[3] @ vectors[4]) >= THRESHOLD
+    groups = meaning_groups(vectors, terms=terms, store=store).tolist()
+    assert groups[0] != groups[1]
+    assert groups[3] != groups[4]
+    assert groups[0] == groups[2]  # "Kochen" is all in "Kochen mit Freunden"
