@@ -49,7 +49,7 @@ def test_related_interests_are_paired_and_explained_in_the_peoples_words() -> No
     )
     assert group.explain("en") == "similar interests: Wandern / Bergsteigen"
     assert group.explain("de") == "ähnliche Interessen: Wandern / Bergsteigen"
-    # Meaning counts weight_meaning of a shared key (1 + 3 * 0.7 / 3).
+    # Meaning counts weight_meaning of a shared key (1 + 3 * 0.75 / 3).
     assert group.score == pytest.approx(1 + PLAIN.weight_interests * PLAIN.weight_meaning / 3)
 
 
