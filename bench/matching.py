@@ -4,6 +4,7 @@ Usage::
 
     python bench/matching.py           # full run (several minutes)
     python bench/matching.py --quick   # under two minutes
+    python bench/matching.py --sizes 1000000   # only the scaling rows of these sizes
 
 Every contender gets exactly the same people, pairs and scores: the valid pairs of
 a realistic synthetic organisation (:mod:`kaffeeklatsch.matching.synthetic`) and
@@ -20,6 +21,11 @@ Rows:
 * Scaling: the whole round (``match_round``: groups, reasons, bound) at 10,000,
   100,000 and, in the full run, 1,000,000 people, each in its own process so
   that its peak memory is its own; the gap is to the round's proven upper bound.
+  People write their interests in ten languages (a few thousand distinct terms);
+  each size runs twice, with interests compared by key only and by key or meaning.
+  The vectors of the terms are computed once beforehand into a cache file, as the
+  product and the command line keep them (``embed_seconds``: that one-time cost),
+  and each round with meaning reads them from there.
 
 Each row is printed as it finishes; the last line is one JSON object with the
 keys described in the README.
@@ -33,7 +39,9 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +49,7 @@ import numpy as np
 from kaffeeklatsch.matching import engine, synthetic
 from kaffeeklatsch.matching.candidates import best_edge_indices, dense_edges, sparse_edges
 from kaffeeklatsch.matching.features import encode
+from kaffeeklatsch.matching.meaning import FileStore, meaning_groups, term_vectors
 from kaffeeklatsch.matching.model import Rules
 from kaffeeklatsch.matching.solver import relaxed_matching
 
@@ -53,8 +62,20 @@ def log(*parts: Any) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def people_of(n: int) -> list:
-    return synthetic.organisation(n, seed=SEED, organisations=ORGANISATIONS)
+def people_of(n: int, multilingual: bool = False) -> list:
+    return synthetic.organisation(
+        n, seed=SEED, organisations=ORGANISATIONS, multilingual=multilingual
+    )
+
+
+def warm_cache(path: Path) -> dict[str, Any]:
+    """Embed every synthetic term once into the cache file; the one-time cost."""
+    terms = sorted({*synthetic.INTERESTS, *synthetic.multilingual_terms()})
+    started = time.perf_counter()
+    store = FileStore(path)
+    # The own words of phrases that share words too (see meaning_groups).
+    meaning_groups(term_vectors(terms, store), terms=terms, store=store)
+    return {"terms": len(terms), "embed_seconds": round(time.perf_counter() - started, 2)}
 
 
 def integer_weights(w: np.ndarray) -> np.ndarray:
@@ -178,11 +199,14 @@ def candidate_row(n: int, per_person: int) -> dict[str, Any]:
     }
 
 
-def scaling_child(n: int) -> None:
-    """Runs in its own process: one whole round of ``n`` people, printed as JSON."""
-    people = people_of(n)
+def scaling_child(n: int, cache: str | None) -> None:
+    """Runs in its own process: one whole round of ``n`` people, printed as JSON; with
+    a ``cache`` file, interests are compared by meaning too (vectors from the cache)."""
+    people = people_of(n, multilingual=True)
+    rules = Rules(seed=SEED) if cache else Rules(seed=SEED, weight_meaning=0.0)
+    vectors = FileStore(Path(cache)) if cache else None
     started = time.perf_counter()
-    result = engine.match_round(people, rules=Rules(seed=SEED))
+    result = engine.match_round(people, rules=rules, vectors=vectors)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     gap = (result.bound - result.score) / result.bound if result.bound else 0.0
@@ -190,6 +214,8 @@ def scaling_child(n: int) -> None:
         json.dumps(
             {
                 "n": n,
+                "meaning": bool(cache),
+                "distinct_terms": len({t for p in people for t in p.interests}),
                 "seconds": round(seconds, 2),
                 "peak_memory_mb": round(peak_kb / 1024, 1),
                 "gap": round(gap, 5),
@@ -226,11 +252,13 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def scaling_row(n: int) -> dict[str, Any]:
-    """One round in a child process; its memory is the largest sum of the
-    proportional set sizes of the child and the processes it starts, sampled."""
+def scaling_row(n: int, cache: Path | None = None) -> dict[str, Any]:
+    """One round in a child process (by meaning too with a ``cache`` file); its memory
+    is the largest sum of the proportional set sizes of the child and the processes it
+    starts, sampled."""
+    extra = ["--cache", str(cache)] if cache is not None else []
     child = subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "--child", str(n)],
+        [sys.executable, os.path.abspath(__file__), "--child", str(n), *extra],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -253,28 +281,82 @@ def scaling_row(n: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the run under two minutes")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", help="only the scaling rows, at these numbers of people"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each scaling row (the fastest counts)"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        scaling_child(args.child)
+        scaling_child(args.child, args.cache)
         return
+    with tempfile.TemporaryDirectory() as folder:
+        cache = Path(folder) / "term-vectors.npz"
+        warmed = warm_cache(cache)
+        log("embedded", json.dumps(warmed))
+        if args.sizes:
+            scaling = scaling_rows(args.sizes, cache, args.repeat)
+            print(json.dumps({"embedding": warmed, **summary_of(scaling)}))
+            return
+        run_all(args.quick, cache, warmed, args.repeat)
 
+
+def scaling_rows(sizes: list[int], cache: Path, repeat: int = 1) -> list[dict[str, Any]]:
+    """Each size without and with meaning, alternately ``repeat`` times; each row is
+    the fastest of its runs (on a shared machine the others waited for the CPU) with
+    the largest peak memory."""
+    rows = []
+    for n in sizes:
+        for with_cache in (None, cache):
+            runs = []
+            for _ in range(repeat):
+                runs.append(scaling_row(n, with_cache))
+                log("scaling", json.dumps(runs[-1]))
+            best = dict(min(runs, key=lambda r: r["seconds"]))
+            best["peak_memory_mb"] = max(r["peak_memory_mb"] for r in runs)
+            best["runs_seconds"] = [r["seconds"] for r in runs]
+            rows.append(best)
+    return rows
+
+
+def summary_of(scaling: list[dict[str, Any]]) -> dict[str, Any]:
+    """The scaling rows in short, and what meaning adds at each size."""
+    keys = ("n", "meaning", "distinct_terms", "seconds", "peak_memory_mb", "gap")
+    overhead = []
+    for row in scaling:
+        if row["meaning"]:
+            base = next(r for r in scaling if r["n"] == row["n"] and not r["meaning"])
+            overhead.append(
+                {
+                    "n": row["n"],
+                    "time_ratio": round(row["seconds"] / base["seconds"], 3),
+                    "extra_memory_mb": round(row["peak_memory_mb"] - base["peak_memory_mb"], 1),
+                }
+            )
+    return {
+        "scaling": [{k: row[k] for k in keys} for row in scaling],
+        "meaning_overhead": overhead,
+    }
+
+
+def run_all(quick: bool, cache: Path, warmed: dict[str, Any], repeat: int = 1) -> None:
     rows: dict[str, Any] = {}
     rows["300"] = dense_row(300, ["rustworkx", "networkx"])
     log("300", json.dumps(rows["300"]))
     rows["1000"] = dense_row(1000, ["rustworkx"])
     log("1000", json.dumps(rows["1000"]))
-    if not args.quick:
+    if not quick:
         rows["10000"] = candidate_row(10_000, 50)
         log("10000", json.dumps(rows["10000"]))
-    scaling = []
-    for n in (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000):
-        scaling.append(scaling_row(n))
-        log("scaling", json.dumps(scaling[-1]))
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    scaling = scaling_rows(sizes, cache, repeat)
 
     r300, r1000 = rows["300"], rows["1000"]
     result = {
-        "quick": args.quick,
+        "quick": quick,
         "quality_ratio": round(min(r300["quality_ratio"], r1000["quality_ratio"]), 6),
         "quality_ratio_10k": round(rows["10000"]["quality_ratio"], 6) if "10000" in rows else None,
         "speedup_vs_rustworkx": round(r1000["rustworkx_seconds"] / r1000["ours_seconds"], 2),
@@ -285,9 +367,8 @@ def main() -> None:
         ),
         "speedup_vs_networkx": round(r300["networkx_seconds"] / r300["ours_seconds"], 2),
         "vs_random": round(r1000["ours_score"] / r1000["random_score"], 4),
-        "scaling": [
-            {k: row[k] for k in ("n", "seconds", "peak_memory_mb", "gap")} for row in scaling
-        ],
+        **summary_of(scaling),
+        "embedding": warmed,
         "rows": rows,
     }
     print(json.dumps(result))

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kaffeeklatsch.matching.interests import interest_keys
-from kaffeeklatsch.matching.meaning import VectorStore, meaning_groups, term_vectors
+from kaffeeklatsch.matching.meaning import (
+    MemoryStore,
+    VectorStore,
+    meaning_groups,
+    term_vectors,
+)
 from kaffeeklatsch.matching.model import Mode, PastGroup, Person, Rules
 
 IN_PERSON, ONLINE, EITHER = 0, 1, 2
@@ -61,7 +66,7 @@ class Features:
     # Interests by meaning (None when the rules turn it off): the meaning group of each
     # interest key, and per person their distinct groups (sorted, -1 padded).
     key_group: np.ndarray | None = None  # (len(interest_vocab),) int32
-    meaning: np.ndarray | None = None  # (n, k) int32
+    meaning: np.ndarray | None = None  # (n, k) int16 (int32 for many groups)
     meaning_vocab: int = 0  # number of meaning groups
     meaning_bits: np.ndarray | None = None  # (n, words) uint64 bitmask, if few enough groups
     cache: dict[str, np.ndarray] = field(default_factory=dict)  # derived arrays, per round
@@ -201,6 +206,8 @@ def encode(
         meaning = _distinct_rows(
             np.where(interests.keys >= 0, key_group[np.maximum(interests.keys, 0)], -1)
         )
+        if meaning_vocab < np.iinfo(np.int16).max:  # half the memory in a large round
+            meaning = meaning.astype(np.int16)
         meaning_bits = _interest_bits(meaning, meaning_vocab)
     return Features(
         n=n,
@@ -241,7 +248,10 @@ def _key_groups(interests: _Interests, vectors: VectorStore | None) -> np.ndarra
     words = [interests.words[i] for i in interests.representative]
     keys = interests.keys
     common = np.bincount(keys[keys >= 0], minlength=len(words))
-    groups: np.ndarray = meaning_groups(term_vectors(words, vectors), common)
+    store = vectors if vectors is not None else MemoryStore()
+    groups: np.ndarray = meaning_groups(
+        term_vectors(words, store), common, terms=words, store=store
+    )
     return groups
 
 
@@ -614,11 +624,16 @@ def interest_count(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     1, and each further shared meaning group (beyond as many as the shared keys)
     ``rules.weight_meaning``. Never more than the larger of the two counts, since the
     weight is at most 1 (the upper bound relies on that)."""
-    keys = shared_interests(f, a, b)
     if f.meaning is None:
-        return keys
-    extra = np.maximum(shared_meanings(f, a, b) - keys, 0)
-    count: np.ndarray = keys + f.rules.weight_meaning * extra
+        return shared_interests(f, a, b)
+    meanings = shared_meanings(f, a, b)
+    # Each key lies in one meaning group, so people who share no group share no key:
+    # keys are compared only where a group is shared.
+    keys = np.zeros(len(meanings), dtype=np.int32)
+    some = np.flatnonzero(meanings)
+    if len(some):
+        keys[some] = shared_interests(f, np.asarray(a)[some], np.asarray(b)[some])
+    count: np.ndarray = keys + f.rules.weight_meaning * np.maximum(meanings - keys, 0)
     return count
 
 

@@ -149,11 +149,17 @@ def meaning_terms(f: Features, matrix: np.ndarray) -> list[list[list[str]]]:
     by_key = np.where(shared & exact, first, -1)
     covered = (first[:, :, None] == by_key[:, None, :]).any(axis=2)
     only = shared & ~covered
+    # Each meaning group once per group (its first slot), at most four.
+    k = first.shape[1]
+    earlier = np.tril(np.ones((k, k), dtype=bool), -1)  # [s, t]: t before s
+    repeated = ((first[:, :, None] == first[:, None, :]) & earlier).any(axis=2)
+    only &= ~repeated
+    only &= np.cumsum(only, axis=1) <= 4
     found = np.flatnonzero(only.any(axis=1))
     out: list[list[list[str]]] = [[] for _ in range(count)]
     if len(found) == 0:
         return out
-    # Each member's own word (index in terms) for each slot of the first member.
+    # Each member's own word (index in terms, -1: none or said before) for each slot.
     words = np.stack(
         [
             np.where(
@@ -165,23 +171,17 @@ def meaning_terms(f: Features, matrix: np.ndarray) -> list[list[list[str]]]:
         ],
         axis=2,
     )
+    for m in range(1, width):
+        said = (words[:, :, :m] == words[:, :, m : m + 1]).any(axis=2)
+        words[:, :, m] = np.where(said, -1, words[:, :, m])
     terms = f.terms
-    for gi, row_only, row_first, row_words in zip(
-        found.tolist(), only[found].tolist(), first[found].tolist(), words.tolist(), strict=True
+    for gi, row_only, row_words in zip(
+        found.tolist(), only[found].tolist(), words.tolist(), strict=True
     ):
-        seen: set[int] = set()
-        items: list[list[str]] = []
-        for s, take in enumerate(row_only):
-            if not take or row_first[s] in seen:
-                continue
-            seen.add(row_first[s])
-            said: list[str] = []
-            for t in dict.fromkeys(row_words[s]):
-                if t >= 0 and all(terms[t].casefold() != w.casefold() for w in said):
-                    said.append(terms[t])
-            if len(said) >= 2:
-                items.append(said)
-        out[gi] = items[:4]
+        items = [
+            [terms[t] for t in row_words[s] if t >= 0] for s, take in enumerate(row_only) if take
+        ]
+        out[gi] = [item for item in items if len(item) >= 2]
     return out
 
 

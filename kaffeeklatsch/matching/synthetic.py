@@ -349,19 +349,25 @@ MULTILINGUAL_INTERESTS: list[tuple[str, ...]] = [
 # fmt: on
 
 _COLUMN = {code: i for i, code in enumerate(MULTILINGUAL_LANGUAGES)}
+# fmt: off
 # Other ways people write an interest, per language ({} is the interest).
 _VARIANTS: dict[str, tuple[str, ...]] = {
-    "de": ("{} (Anfänger)", "{} am Wochenende", "gerne {}"),
-    "en": ("{} (beginner)", "{} at weekends", "love {}"),
-    "tr": ("{} (yeni başlayan)", "hafta sonu {}", "{} severim"),
-    "ar": ("{} للمبتدئين", "{} في عطلة نهاية الأسبوع", "أحب {}"),
-    "ru": ("{} (новичок)", "{} по выходным", "люблю {}"),
-    "pl": ("{} (początkujący)", "{} w weekendy", "lubię {}"),
-    "uk": ("{} (початківець)", "{} у вихідні", "люблю {}"),
-    "es": ("{} (principiante)", "{} los fines de semana", "me encanta {}"),
-    "fr": ("{} (débutant)", "{} le week-end", "j'adore {}"),
-    "it": ("{} (principiante)", "{} nel fine settimana", "amo {}"),
+    "de": ("{} für Anfänger", "{} am Wochenende", "gerne {}", "{} mit Freunden", "{} im Verein"),
+    "en": ("{} for beginners", "{} at weekends", "love {}", "{} with friends", "{} club"),
+    "tr": ("yeni başlayanlar için {}", "hafta sonu {}", "{} severim", "arkadaşlarla {}",
+           "{} kulübü"),
+    "ar": ("{} للمبتدئين", "{} في عطلة نهاية الأسبوع", "أحب {}", "{} مع الأصدقاء", "نادي {}"),
+    "ru": ("{} для начинающих", "{} по выходным", "люблю {}", "{} с друзьями", "клуб: {}"),
+    "pl": ("{} dla początkujących", "{} w weekendy", "lubię {}", "{} z przyjaciółmi",
+           "klub: {}"),
+    "uk": ("{} для початківців", "{} у вихідні", "люблю {}", "{} з друзями", "клуб: {}"),
+    "es": ("{} para principiantes", "{} los fines de semana", "me encanta {}",
+           "{} con amigos", "club de {}"),
+    "fr": ("{} pour débutants", "{} le week-end", "j'adore {}", "{} entre amis", "club de {}"),
+    "it": ("{} per principianti", "{} nel fine settimana", "amo {}", "{} con gli amici",
+           "club di {}"),
 }
+# fmt: on
 
 
 def multilingual_interests(rng: np.random.Generator, column: np.ndarray) -> list[str]:
@@ -372,7 +378,7 @@ def multilingual_interests(rng: np.random.Generator, column: np.ndarray) -> list
     terms in all."""
     count = len(column)
     row = _skewed(rng, len(MULTILINGUAL_INTERESTS), count, 0.9)
-    style = rng.choice(5, size=count, p=[0.6, 0.16, 0.08, 0.08, 0.08])
+    style = rng.choice(7, size=count, p=[0.6, 0.1, 0.06, 0.06, 0.06, 0.06, 0.06])
     out: list[str] = []
     for r, c, v in zip(row.tolist(), column.tolist(), style.tolist(), strict=True):
         term = MULTILINGUAL_INTERESTS[r][c]
@@ -382,3 +388,13 @@ def multilingual_interests(rng: np.random.Generator, column: np.ndarray) -> list
             term = _VARIANTS[MULTILINGUAL_LANGUAGES[c]][v - 2].format(term)
         out.append(term)
     return out
+
+
+def multilingual_terms() -> list[str]:
+    """Every term :func:`multilingual_interests` can write, sorted."""
+    terms: set[str] = set()
+    for row in MULTILINGUAL_INTERESTS:
+        for column, term in enumerate(row):
+            variants = _VARIANTS[MULTILINGUAL_LANGUAGES[column]]
+            terms.update([term, term.lower(), *(v.format(term) for v in variants)])
+    return sorted(terms)

@@ -49,7 +49,7 @@ def test_related_interests_are_paired_and_explained_in_the_peoples_words() -> No
     )
     assert group.explain("en") == "similar interests: Wandern / Bergsteigen"
     assert group.explain("de") == "ähnliche Interessen: Wandern / Bergsteigen"
-    # Meaning counts weight_meaning of a shared key (1 + 3 * 0.7 / 3).
+    # Meaning counts weight_meaning of a shared key (1 + 3 * 0.75 / 3).
     assert group.score == pytest.approx(1 + PLAIN.weight_interests * PLAIN.weight_meaning / 3)
 
 
@@ -143,3 +143,16 @@ def test_the_labelled_pairs_reach_the_precision_and_recall_promised() -> None:
     assert quality["precision"] >= 0.9, quality
     assert quality["recall"] >= 0.7, quality
     assert quality["recall"] > quality["keys_only_recall"]
+
+
+def test_phrases_that_share_only_their_frame_are_not_related() -> None:
+    terms = ["Kochen mit Freunden", "Reisen mit Freunden", "Kochen", "cooking club", "travel club"]
+    store = MemoryStore()
+    vectors = term_vectors(terms, store)
+    # The frame alone makes the phrases look alike to the model.
+    assert float(vectors[0] @ vectors[1]) >= THRESHOLD
+    assert float(vectors[3] @ vectors[4]) >= THRESHOLD
+    groups = meaning_groups(vectors, terms=terms, store=store).tolist()
+    assert groups[0] != groups[1]
+    assert groups[3] != groups[4]
+    assert groups[0] == groups[2]  # "Kochen" is all in "Kochen mit Freunden"
