@@ -99,10 +99,11 @@ def test_the_insights_are_readable_on_a_phone(
     page.keyboard.press("ArrowRight")
     page.wait_for_function("before => document.activeElement.scrollLeft > before", arg=before)
 
-    # Each figure is explained where it is shown: the silo index among the key
-    # figures, score and bound beside the quality table.
+    # Each figure is explained where it is shown: the first meetings, the interests
+    # shared by meaning and the silo index among the key figures, score and bound
+    # beside the quality table.
     with_meaning = page.locator("ul.figures li .meaning").all_inner_texts()
-    assert len(with_meaning) == 2 and all(text.strip() for text in with_meaning)
+    assert len(with_meaning) == 3 and all(text.strip() for text in with_meaning)
     terms = page.locator("#h-quality ~ dl.terms dt").all_inner_texts()
     columns = page.locator("#table-quality thead th").all_inner_texts()
     assert set(terms) >= set(columns[4:]), (terms, columns)
