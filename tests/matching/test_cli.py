@@ -22,10 +22,12 @@ GOOD_ROWS = [
 
 
 @pytest.fixture(autouse=True)
-def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests start from an English locale unless they set another one."""
+def english_locale(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests start from an English locale unless they set another one, and keep the
+    vectors of interest terms in their own cache folder."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def people_file(tmp_path: Path, *rows: str, encoding: str = "cp1252") -> Path:
