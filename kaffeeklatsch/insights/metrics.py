@@ -51,6 +51,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.figures import of as figures_of
 from kaffeeklatsch.rounds.models import Feedback, Group, LeftOut, Round
 
 MIN_GROUP = 5
@@ -358,12 +359,14 @@ def load(programme: Programme, today: dt.date) -> Columns:
     the answers' counts as numbers (:func:`_numbers`)."""
     person, department, level, organisation, joined, left, gone, paused = _people(programme, today)
     codes = {name: _Codes() for name in ("department", "level", "organisation")}
-    rounds = list(
+    published = list(
         programme.rounds.filter(status=Round.Status.PUBLISHED)
         .order_by("number")
-        .values_list("pk", "number", "meet_from", "score", "bound", "figures")
+        .only("pk", "number", "meet_from", "score", "bound", "figures")
     )
-    kept = [(r[5] or {}).get("counts", {}) for r in rounds]
+    rounds = [(r.pk, r.number, r.meet_from, r.score, r.bound) for r in published]
+    # The figures each round keeps (counted once for a round stored before them).
+    kept = [figures_of(r).get("counts", {}) for r in published]
     round_ids = [r[0] for r in rounds]
     to_position = np.zeros(max(round_ids, default=0) + 1, dtype=np.int64)
     to_position[round_ids] = np.arange(len(round_ids))

@@ -22,6 +22,7 @@ from kaffeeklatsch.notifications.calendar import queue_calendar_changes
 from kaffeeklatsch.notifications.models import OutboxMessage
 from kaffeeklatsch.participants.models import Participant
 from kaffeeklatsch.rounds.models import Group
+from kaffeeklatsch.rounds.vectors import forget as forget_terms
 
 
 def erase_people(people: QuerySet[Participant]) -> int:
@@ -54,6 +55,8 @@ def erase_people(people: QuerySet[Participant]) -> int:
         # The others of their meetings still ahead get the changed or cancelled
         # calendar entry; the erased get nothing, their addresses go with them.
         queue_calendar_changes(ids, tell_going=False)
+        # The kept meanings of what they wrote as their interests.
+        forget_terms(term for p in chosen for term in p.interests or ())
         Participant.objects.filter(pk__in=ids).delete()
     return len(ids)
 

@@ -102,11 +102,20 @@ def reason_key(reason: dict[str, Any] | None) -> str:
     return json.dumps(reason or {}, sort_keys=True)
 
 
+# Set on figures that count the groups sharing interests (rounds stored before they
+# were counted get them from their groups' reasons once, see :func:`of`).
+INTERESTS_COUNTED = "interests_counted"
+
+
 def new_figures(counts: Iterable[Mapping[str, float]], reasons: Iterable[dict[str, Any]]) -> dict:
     total: Counts = {}
     for item in counts:
         _add(total, item)
-    return {"counts": total, "left_out": dict(Counter(reason_key(r) for r in reasons))}
+    return {
+        "counts": total,
+        "left_out": dict(Counter(reason_key(r) for r in reasons)),
+        INTERESTS_COUNTED: True,
+    }
 
 
 def changed(
@@ -127,14 +136,32 @@ def changed(
     return {
         "counts": {k: v for k, v in counts.items() if v},
         "left_out": {k: v for k, v in left.items() if v > 0},
+        INTERESTS_COUNTED: bool(figures.get(INTERESTS_COUNTED)),
+    }
+
+
+def _shared_interests(rnd: Round) -> Counts:
+    """How many of the round's groups share an interest in the same words, and how
+    many by meaning only, read from their reasons."""
+    shared = [shares_interests(r or ()) for r in rnd.groups.values_list("reasons", flat=True)]
+    return {
+        "interests_same_words": sum(words for words, _meaning in shared),
+        "interests_by_meaning": sum(meaning for _words, meaning in shared),
     }
 
 
 def of(rnd: Round) -> dict:
     """The round's figures; counted from the database (and kept) for a round stored
-    before figures were kept."""
-    if rnd.figures:
+    before figures were kept, or before they counted the groups sharing interests."""
+    if rnd.figures and rnd.figures.get(INTERESTS_COUNTED):
         return rnd.figures
+    if rnd.figures:
+        counts = dict(rnd.figures.get("counts", {}))
+        counts.update({k: v for k, v in _shared_interests(rnd).items() if v})
+        figures = {**rnd.figures, "counts": counts, INTERESTS_COUNTED: True}
+        Round.objects.filter(pk=rnd.pk).update(figures=figures)
+        rnd.figures = figures
+        return figures
     groups = rnd.groups.aggregate(
         groups=Count("id"),
         across_departments=Count("id", filter=Q(across_departments=True)),
@@ -151,13 +178,12 @@ def of(rnd: Round) -> dict:
         score_sum=Coalesce(Sum("score"), 0.0),
     )
     # Shared interests are in each group's reasons: read once, for this old round.
-    shared = [shares_interests(r or ()) for r in rnd.groups.values_list("reasons", flat=True)]
-    groups["interests_same_words"] = sum(words for words, _meaning in shared)
-    groups["interests_by_meaning"] = sum(meaning for _words, meaning in shared)
+    groups.update(_shared_interests(rnd))
     left = rnd.left_out.values("reason").annotate(n=Count("id"))
     figures = {
         "counts": {k: v for k, v in groups.items() if v},
         "left_out": dict(Counter({reason_key(row["reason"]): row["n"] for row in left})),
+        INTERESTS_COUNTED: True,
     }
     Round.objects.filter(pk=rnd.pk).update(figures=figures)
     rnd.figures = figures

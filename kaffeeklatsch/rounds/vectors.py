@@ -14,7 +14,7 @@ too: the retention clean-up (:func:`erase_expired`) looks once a day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -74,6 +74,14 @@ class DatabaseStore:
             batch_size=CHUNK,
             ignore_conflicts=True,
         )
+
+
+def forget(terms: Iterable[str]) -> int:
+    """Erases the kept vectors of these terms (an erased person's interests): the
+    vectors are a cache, so someone else who wrote the same term only has it
+    computed again the next time a round needs it. Returns how many."""
+    keys = sorted({meaning.normalise_term(t) for t in terms if isinstance(t, str)})
+    return sum(TermVector.objects.filter(term__in=chunk).delete()[0] for chunk in _chunks(keys))
 
 
 def terms_in_use() -> set[str]:

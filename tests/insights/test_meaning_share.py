@@ -15,6 +15,7 @@ from kaffeeklatsch.insights.metrics import Data, PersonRecord, RoundRecord, insi
 from kaffeeklatsch.insights.present import interests_figure
 from kaffeeklatsch.insights.snapshot import from_bytes, to_bytes
 from kaffeeklatsch.programmes.models import Programme
+from kaffeeklatsch.rounds.models import Round
 from kaffeeklatsch.rounds.preview import preview_round
 from kaffeeklatsch.rounds.publish import publish_round
 from tests.rounds.test_interests_by_meaning import people
@@ -59,3 +60,24 @@ def test_the_figure_sums_the_rounds_of_the_period() -> None:
     assert figure.value == "5"
     assert "6 groups shared an interest in the same words" in figure.meaning
     assert later.value == "5" and "3 groups shared" in later.meaning
+
+
+def test_rounds_kept_before_interests_were_counted_are_counted_once(
+    programme: Programme, make_participant: Any
+) -> None:
+    """A round whose figures were kept before they counted shared interests gets them
+    from its groups' reasons the first time they are read, and keeps them."""
+    people(programme, make_participant)
+    rnd = publish_round(preview_round(programme), notify=False)
+    old = {
+        "counts": {k: v for k, v in rnd.figures["counts"].items() if not k.startswith("interests")},
+        "left_out": rnd.figures["left_out"],
+    }
+    Round.objects.filter(pk=rnd.pk).update(figures=old)
+
+    columns = load(programme, timezone.localdate())
+    assert columns.same_words.tolist() == [1] and columns.by_meaning.tolist() == [1]
+    kept = Round.objects.get(pk=rnd.pk).figures
+    assert kept["interests_counted"] is True
+    assert kept["counts"]["interests_same_words"] == 1
+    assert kept["counts"]["interests_by_meaning"] == 1
