@@ -269,8 +269,8 @@ def _slot_rows(keys: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.nda
         first[:, s] &= ~(groups[:, :s] == groups[:, s : s + 1]).any(axis=1)
     rows = np.concatenate([keys, np.where(first, groups, -1)], axis=1)
     small = int(rows.max(initial=0)) < np.iinfo(np.int16).max  # half the memory
-    left = rows.astype(np.int16 if small else np.int32)
-    right = np.where(left >= 0, left, -2).astype(left.dtype)
+    left: np.ndarray = rows.astype(np.int16 if small else np.int32)
+    right: np.ndarray = np.where(left >= 0, left, -2).astype(left.dtype)
     return left, right
 
 
