@@ -68,7 +68,11 @@ class Features:
     key_group: np.ndarray | None = None  # (len(interest_vocab),) int32
     meaning: np.ndarray | None = None  # (n, k) int16 (int32 for many groups)
     meaning_vocab: int = 0  # number of meaning groups
-    meaning_bits: np.ndarray | None = None  # (n, words) uint64 bitmask, if few enough groups
+    # Each person's keys and meaning groups side by side, to compare both in one pass:
+    # see :func:`_slot_rows`; the left rows for the first person of a pair, the right
+    # rows for the second.
+    slots_left: np.ndarray | None = None  # (n, 2k) int16 (int32 for many keys or groups)
+    slots_right: np.ndarray | None = None
     cache: dict[str, np.ndarray] = field(default_factory=dict)  # derived arrays, per round
 
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -198,17 +202,16 @@ def encode(
     dept, dept_names = _codes([p.department for p in people])
     level, level_names = _codes([p.level for p in people])
     org, org_names = _codes([p.organisation for p in people])
-    key_group = meaning = meaning_bits = None
+    key_group = meaning = slots_left = slots_right = None
     meaning_vocab = 0
     if rules.weight_meaning > 0 and interests.vocabulary:
         key_group = _key_groups(interests, vectors)
         meaning_vocab = int(key_group.max()) + 1
-        meaning = _distinct_rows(
-            np.where(interests.keys >= 0, key_group[np.maximum(interests.keys, 0)], -1)
-        )
+        slot_groups = np.where(interests.keys >= 0, key_group[np.maximum(interests.keys, 0)], -1)
+        meaning = _distinct_rows(slot_groups)
         if meaning_vocab < np.iinfo(np.int16).max:  # half the memory in a large round
             meaning = meaning.astype(np.int16)
-        meaning_bits = _interest_bits(meaning, meaning_vocab)
+        slots_left, slots_right = _slot_rows(interests.keys, slot_groups)
     return Features(
         n=n,
         ids=ids,
@@ -237,7 +240,8 @@ def encode(
         key_group=key_group,
         meaning=meaning,
         meaning_vocab=meaning_vocab,
-        meaning_bits=meaning_bits,
+        slots_left=slots_left,
+        slots_right=slots_right,
     )
 
 
@@ -253,6 +257,21 @@ def _key_groups(interests: _Interests, vectors: VectorStore | None) -> np.ndarra
         term_vectors(words, store), common, terms=words, store=store
     )
     return groups
+
+
+def _slot_rows(keys: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's interest keys followed by the meaning group of each key slot
+    (only in the first slot of its group, so that a group counts once), as one row:
+    a pair's two rows are fetched from memory at once, and the slots compared without
+    masks, since the empty slots differ between the two sides (-1 left, -2 right)."""
+    first = groups >= 0
+    for s in range(1, groups.shape[1]):
+        first[:, s] &= ~(groups[:, :s] == groups[:, s : s + 1]).any(axis=1)
+    rows = np.concatenate([keys, np.where(first, groups, -1)], axis=1)
+    small = int(rows.max(initial=0)) < np.iinfo(np.int16).max  # half the memory
+    left: np.ndarray = rows.astype(np.int16 if small else np.int32)
+    right: np.ndarray = np.where(left >= 0, left, -2).astype(left.dtype)
+    return left, right
 
 
 def _distinct_rows(values: np.ndarray) -> np.ndarray:
@@ -614,9 +633,30 @@ def shared_interests(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def shared_meanings(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Number of meaning groups the two people of each pair share (0 without meaning)."""
-    if f.meaning is None:
+    if f.slots_left is None:
         return np.zeros(len(a), dtype=np.int32)
-    return _shared(f.meaning, f.meaning_bits, a, b)
+    return shared_keys_and_meanings(f, a, b)[1].astype(np.int32)
+
+
+def shared_keys_and_meanings(
+    f: Features, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Number of interest keys and of meaning groups the two people of each pair share,
+    counted together in one pass over one row per person (see :func:`_slot_rows`):
+    every slot of the first person against every slot of the second, where no value
+    repeats within a row. Only for a round with meaning."""
+    assert f.slots_left is not None and f.slots_right is not None
+    width = f.interests.shape[1]
+    left, right = f.slots_left[a], f.slots_right[b]
+    keys = np.zeros(len(left), dtype=np.int8)  # at most MAX_INTERESTS each
+    meanings = np.zeros(len(left), dtype=np.int8)
+    for s in range(width):
+        key = np.ascontiguousarray(left[:, s])
+        group = np.ascontiguousarray(left[:, width + s])
+        for t in range(width):
+            keys += key == right[:, t]
+            meanings += group == right[:, width + t]
+    return keys, meanings
 
 
 def interest_count(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -624,16 +664,12 @@ def interest_count(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     1, and each further shared meaning group (beyond as many as the shared keys)
     ``rules.weight_meaning``. Never more than the larger of the two counts, since the
     weight is at most 1 (the upper bound relies on that)."""
-    if f.meaning is None:
+    if f.slots_left is None:
         return shared_interests(f, a, b)
-    meanings = shared_meanings(f, a, b)
-    # Each key lies in one meaning group, so people who share no group share no key:
-    # keys are compared only where a group is shared.
-    keys = np.zeros(len(meanings), dtype=np.int32)
-    some = np.flatnonzero(meanings)
-    if len(some):
-        keys[some] = shared_interests(f, np.asarray(a)[some], np.asarray(b)[some])
-    count: np.ndarray = keys + f.rules.weight_meaning * np.maximum(meanings - keys, 0)
+    keys, meanings = shared_keys_and_meanings(f, a, b)
+    # Groups shared beyond the shared keys (two shared keys may lie in one group).
+    further = np.maximum(meanings - keys, 0)
+    count: np.ndarray = keys + f.rules.weight_meaning * further
     return count
 
 
