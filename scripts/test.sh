@@ -5,7 +5,7 @@
 # those marked "database" (locks and leases, transactions, concurrency, migrations,
 # raw SQL, aggregations, sorting and case-insensitive search) and those marked
 # "postgres_only". Every test runs on at least one database; tests/README.md gives
-# the rule. Both runs use one process per core (pytest-xdist), each test module
+# the rule. Both runs use one process per core and one more (pytest-xdist), each test module
 # kept in one process so that a module's shared world and browser are built once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,10 +29,13 @@ mypy_pid=$!
 trap 'kill "$mypy_pid" 2>/dev/null || true' EXIT
 echo "== dependency audit"
 "$PY" scripts/audit.py
-# One process per core, each test module in one process; tests marked "serial" (items
+# One process per core and one more, each test module in one process; tests marked "serial" (items
 # that share one test id, which pytest-xdist would run only once) in one process after
 # them. Each run then checks that every test it collected reported a result, so that
 # no test is lost silently.
+# One process more than cores: many tests wait on browsers, servers and retries
+# rather than compute, so a third process on two cores keeps them busy.
+workers=$(($(nproc) + 1))
 run_tests() {
     local marks=$1 parallel serial collected status
     shift
@@ -40,7 +43,7 @@ run_tests() {
     serial=$(mktemp /tmp/kaffeeklatsch-tests.XXXXXX.xml)
     collected=$(mktemp /tmp/kaffeeklatsch-tests.XXXXXX.txt)
     "$PY" -m pytest -q --collect-only -m "$marks" "$@" | grep '::' >"$collected"
-    "$PY" -m pytest -q -n auto --dist loadscope --junitxml="$parallel" \
+    "$PY" -m pytest -q -n "$workers" --dist loadscope --junitxml="$parallel" \
         -m "($marks) and not serial" "$@"
     # Exit status 5: no test is marked serial in this selection.
     status=0
